@@ -1,0 +1,142 @@
+"""caiso-pki: keys, CSRs, chain validation, CPS policy checks and trust stores for CAISO participants.
+
+The public API is re-exported here.  Importing ``caiso_pki`` is cheap: each name is imported from its
+module the first time it is used, so a service that only loads certificates never pays for the
+validation engine, the HTTP client or the command line.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, Final
+
+__version__: Final = "0.1.0.dev0"
+
+# name -> module that defines it
+_EXPORTS: Final[dict[str, str]] = {
+    # errors
+    "CaisoPkiError": "caiso_pki.errors",
+    "MalformedInputError": "caiso_pki.errors",
+    "PassphraseError": "caiso_pki.errors",
+    "UnsupportedAlgorithmError": "caiso_pki.errors",
+    "UnknownOidError": "caiso_pki.errors",
+    "InvalidSubjectError": "caiso_pki.errors",
+    "InvalidTimeError": "caiso_pki.errors",
+    "ProfileError": "caiso_pki.errors",
+    "ProfileViolationError": "caiso_pki.errors",
+    "ValidationError": "caiso_pki.errors",
+    "TrustStoreError": "caiso_pki.errors",
+    "TrustStoreCorruptError": "caiso_pki.errors",
+    "RevocationError": "caiso_pki.errors",
+    "FetchError": "caiso_pki.errors",
+    # loading and the certificate model
+    "load_certificates": "caiso_pki._io",
+    "load_certificate": "caiso_pki._io",
+    "load_private_key": "caiso_pki._io",
+    "load_csr": "caiso_pki._io",
+    "load_crl": "caiso_pki._io",
+    "load_pkcs12": "caiso_pki._io",
+    "Pkcs12Bundle": "caiso_pki._io",
+    "Certificate": "caiso_pki.certificate",
+    "DistinguishedName": "caiso_pki.certificate",
+    "SubjectAltNames": "caiso_pki.certificate",
+    "PolicyInformation": "caiso_pki.certificate",
+    "UserNotice": "caiso_pki.certificate",
+    "UnsupportedCertificateError": "caiso_pki.certificate",
+    "oid_name": "caiso_pki.oids",
+    "parse_oid": "caiso_pki.oids",
+    "PolicyRequirement": "caiso_pki.policy",
+    # keys and CSRs
+    "KeySpec": "caiso_pki.keys",
+    "generate_private_key": "caiso_pki.keys",
+    "save_private_key": "caiso_pki.keys",
+    "Subject": "caiso_pki.subject",
+    "Csr": "caiso_pki.csr",
+    "build_csr": "caiso_pki.csr",
+    "check_csr": "caiso_pki.csr",
+    "renewal_csr": "caiso_pki.csr",
+    "verify_csr": "caiso_pki.csr",
+    "describe_csr": "caiso_pki.csr",
+    "RequestProfile": "caiso_pki.profiles.request",
+    "load_request_profile": "caiso_pki.profiles.request",
+    # trust stores, PKCS#12, TLS
+    "TrustStore": "caiso_pki.truststore",
+    "TrustEntry": "caiso_pki.truststore",
+    "StoreDiff": "caiso_pki.truststore",
+    "export_pkcs12": "caiso_pki.pkcs12",
+    "import_pkcs12": "caiso_pki.pkcs12",
+    "client_ssl_context": "caiso_pki.tls",
+    "server_ssl_context": "caiso_pki.tls",
+    # validation
+    "validate_chain": "caiso_pki.validation",
+    "validate_chain_async": "caiso_pki.validation",
+    "ValidationResult": "caiso_pki.validation",
+    "ValidationFailure": "caiso_pki.validation",
+    "RevocationStatus": "caiso_pki.validation",
+    "validate_many": "caiso_pki.fleet",
+    "validate_many_async": "caiso_pki.fleet",
+    # CPS profiles and linting
+    "CpsProfile": "caiso_pki.profiles.cps",
+    "load_cps_profile": "caiso_pki.profiles.cps",
+    "Finding": "caiso_pki.lint",
+    "Severity": "caiso_pki.lint",
+    "lint_certificate": "caiso_pki.lint",
+    "lint_csr": "caiso_pki.lint",
+    "lint_chain": "caiso_pki.lint",
+    "check_chain": "caiso_pki.lint",
+    "ChainCheck": "caiso_pki.lint",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'caiso_pki' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:
+    from caiso_pki._io import (
+        Pkcs12Bundle,
+        load_certificate,
+        load_certificates,
+        load_crl,
+        load_csr,
+        load_pkcs12,
+        load_private_key,
+    )
+    from caiso_pki.certificate import (
+        Certificate,
+        DistinguishedName,
+        PolicyInformation,
+        SubjectAltNames,
+        UnsupportedCertificateError,
+        UserNotice,
+    )
+    from caiso_pki.csr import Csr
+    from caiso_pki.errors import (
+        CaisoPkiError,
+        FetchError,
+        InvalidSubjectError,
+        InvalidTimeError,
+        MalformedInputError,
+        PassphraseError,
+        ProfileError,
+        ProfileViolationError,
+        RevocationError,
+        TrustStoreCorruptError,
+        TrustStoreError,
+        UnknownOidError,
+        UnsupportedAlgorithmError,
+        ValidationError,
+    )
+    from caiso_pki.oids import oid_name, parse_oid
+    from caiso_pki.policy import PolicyRequirement

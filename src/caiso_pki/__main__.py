@@ -1,0 +1,5 @@
+"""``python -m caiso_pki`` runs the command line."""
+
+from caiso_pki.cli import main
+
+main()

@@ -1,0 +1,395 @@
+"""Reading inputs and detecting their format: PEM, DER, PKCS#7 and PKCS#12.
+
+Every public loader accepts ``bytes``, a ``str`` holding PEM text, or a path (``str`` or
+``os.PathLike``).  Whatever goes wrong, the caller gets a :class:`~caiso_pki.errors.CaisoPkiError`
+subclass whose message names the input; no exception from cryptography or asn1crypto escapes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Literal
+
+import attrs
+
+from caiso_pki.errors import (
+    CaisoPkiError,
+    MalformedInputError,
+    PassphraseError,
+    UnsupportedAlgorithmError,
+)
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+    from caiso_pki.certificate import Certificate
+    from caiso_pki.csr import Csr
+
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "PemBlock",
+    "Pkcs12Bundle",
+    "Source",
+    "detect_kind",
+    "load_certificate",
+    "load_certificates",
+    "load_crl",
+    "load_csr",
+    "load_pkcs12",
+    "load_private_key",
+    "read_source",
+    "split_pem",
+]
+
+Source = bytes | bytearray | memoryview | str | os.PathLike[str]
+Password = str | bytes | None
+
+#: Inputs larger than this are refused before parsing, so a hostile file cannot exhaust memory.
+MAX_INPUT_BYTES: Final = 32 * 1024 * 1024
+
+_PEM_BLOCK: Final = re.compile(
+    rb"-----BEGIN (?P<label>[A-Z0-9 #/_-]{1,64})-----(?P<body>.*?)-----END (?P<end>[A-Z0-9 #/_-]{1,64})-----",
+    re.DOTALL,
+)
+_PEM_BEGIN: Final = re.compile(rb"-----BEGIN [A-Z0-9 #/_-]{1,64}-----")
+_CERT_LABELS: Final = frozenset({"CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"})
+_PKCS7_LABELS: Final = frozenset({"PKCS7", "CMS", "PKCS #7 SIGNED DATA"})
+_CSR_LABELS: Final = frozenset({"CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"})
+_CRL_LABELS: Final = frozenset({"X509 CRL"})
+_KEY_LABELS: Final = frozenset(
+    {"PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY"}
+)
+
+
+@attrs.frozen
+class PemBlock:
+    """One ``-----BEGIN X-----`` block: its label, decoded DER and the original text."""
+
+    label: str
+    der: bytes
+    text: bytes = attrs.field(repr=False)
+
+
+def read_source(source: Source, *, what: str = "input") -> tuple[bytes, str]:
+    """Return the bytes of ``source`` and a name for it to use in messages.
+
+    A ``str`` that contains ``-----BEGIN`` is PEM text; any other ``str`` is a path.
+    """
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        name = f"<{what} bytes>"
+    elif isinstance(source, str) and "-----BEGIN" in source:
+        data = source.encode("utf-8", "replace")
+        name = f"<{what} text>"
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        name = str(path)
+        try:
+            size = path.stat().st_size
+            if size > MAX_INPUT_BYTES:
+                raise MalformedInputError(f"{name}: {size} bytes is larger than the {MAX_INPUT_BYTES}-byte limit")
+            data = path.read_bytes()
+        except IsADirectoryError as exc:
+            raise MalformedInputError(f"{name} is a directory, expected a {what} file") from exc
+        except FileNotFoundError as exc:
+            raise MalformedInputError(f"{name}: no such file (expected a {what})") from exc
+        except OSError as exc:
+            raise MalformedInputError(f"{name}: cannot read file: {exc.strerror}") from exc
+    else:
+        raise MalformedInputError(
+            f"{what}: expected bytes, PEM text or a path, got {type(source).__name__}"
+        )
+    if len(data) > MAX_INPUT_BYTES:
+        raise MalformedInputError(f"{name}: {len(data)} bytes is larger than the {MAX_INPUT_BYTES}-byte limit")
+    if not data.strip():
+        raise MalformedInputError(f"{name} is empty (expected a {what})")
+    return data, name
+
+
+def is_pem(data: bytes) -> bool:
+    """True when ``data`` contains a PEM BEGIN line."""
+    return _PEM_BEGIN.search(data) is not None
+
+
+def split_pem(data: bytes, name: str) -> list[PemBlock]:
+    """Split PEM text into blocks, checking each label pair and its base64 strictly."""
+    blocks: list[PemBlock] = []
+    begins = len(_PEM_BEGIN.findall(data))
+    for match in _PEM_BLOCK.finditer(data):
+        label = match.group("label").decode("ascii")
+        if match.group("end").decode("ascii") != label:
+            raise MalformedInputError(f"{name}: PEM block BEGIN {label} ends with END {match.group('end').decode()}")
+        body = match.group("body")
+        if b":" in body:
+            # RFC 1421 headers (legacy encrypted keys); keep the text for cryptography to read.
+            blocks.append(PemBlock(label=label, der=b"", text=match.group(0)))
+            continue
+        compact = re.sub(rb"\s+", b"", body)
+        try:
+            der = base64.b64decode(compact, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise MalformedInputError(f"{name}: PEM block {label} has invalid base64") from exc
+        if not der:
+            raise MalformedInputError(f"{name}: PEM block {label} is empty")
+        blocks.append(PemBlock(label=label, der=der, text=match.group(0)))
+    if begins != len(blocks):
+        raise MalformedInputError(
+            f"{name}: PEM is truncated or damaged ({begins} BEGIN lines, {len(blocks)} complete blocks)"
+        )
+    return blocks
+
+
+def _labels(blocks: list[PemBlock]) -> str:
+    return ", ".join(sorted({block.label for block in blocks})) or "nothing"
+
+
+def _pkcs7_certificate_ders(der: bytes, name: str) -> list[bytes]:
+    from asn1crypto import cms
+
+    try:
+        info = cms.ContentInfo.load(der, strict=True)
+        if info["content_type"].native != "signed_data":
+            raise MalformedInputError(f"{name}: PKCS#7 content is {info['content_type'].native}, not signed data")
+        certs = info["content"]["certificates"]
+        result = [choice.chosen.dump() for choice in certs] if certs.native is not None else []
+    except CaisoPkiError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise MalformedInputError(f"{name}: not a valid PKCS#7 structure ({exc.__class__.__name__})") from exc
+    return result
+
+
+def _looks_like_pkcs7(der: bytes) -> bool:
+    # SEQUENCE { OID 1.2.840.113549.1.7.2 ...}: the OID's bytes appear within the first bytes.
+    return b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02" in der[:24]
+
+
+def load_certificates(source: Source) -> list[Certificate]:
+    """Load every certificate in ``source``: PEM (one or many blocks), DER, or PKCS#7 in PEM or DER.
+
+    Non-certificate PEM blocks beside certificates (a key in a combined file) are skipped; a source with
+    no certificate at all raises :class:`MalformedInputError` saying what it held instead.
+    """
+    from caiso_pki.certificate import Certificate
+
+    data, name = read_source(source, what="certificate")
+    ders: list[bytes] = []
+    if is_pem(data):
+        blocks = split_pem(data, name)
+        for block in blocks:
+            if block.label in _CERT_LABELS:
+                ders.append(block.der)
+            elif block.label in _PKCS7_LABELS:
+                ders.extend(_pkcs7_certificate_ders(block.der, name))
+        if not ders:
+            raise MalformedInputError(f"{name}: holds {_labels(blocks)}, no certificate")
+    elif _looks_like_pkcs7(data):
+        ders = _pkcs7_certificate_ders(data, name)
+        if not ders:
+            raise MalformedInputError(f"{name}: PKCS#7 bundle holds no certificate")
+    else:
+        ders = [data]
+    return [Certificate.from_der(der, source_name=name) for der in ders]
+
+
+def load_certificate(source: Source) -> Certificate:
+    """Load exactly one certificate; raise :class:`MalformedInputError` when there are none or several."""
+    certs = load_certificates(source)
+    if len(certs) != 1:
+        name = read_source(source, what="certificate")[1]
+        raise MalformedInputError(f"{name}: expected exactly one certificate, found {len(certs)}")
+    return certs[0]
+
+
+def _password_bytes(password: Password, name: str) -> bytes | None:
+    if password is None:
+        return None
+    if isinstance(password, str):
+        return password.encode("utf-8")
+    if isinstance(password, (bytes, bytearray)):
+        return bytes(password)
+    raise PassphraseError(f"{name}: passphrase must be str or bytes, not {type(password).__name__}")
+
+
+def load_private_key(source: Source, password: Password = None) -> PrivateKeyTypes:
+    """Load a private key: PKCS#1, PKCS#8 or SEC1, PEM or DER, encrypted or not.
+
+    Raises :class:`PassphraseError` when the key is encrypted and the passphrase is missing or wrong,
+    or when a passphrase is given for an unencrypted key.
+    """
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+
+    data, name = read_source(source, what="private key")
+    secret = _password_bytes(password, name)
+    if is_pem(data):
+        blocks = split_pem(data, name)
+        keys = [block for block in blocks if block.label in _KEY_LABELS]
+        if not keys:
+            raise MalformedInputError(f"{name}: holds {_labels(blocks)}, no private key")
+        if len(keys) > 1:
+            raise MalformedInputError(f"{name}: holds {len(keys)} private keys, expected one")
+        block = keys[0]
+        loader = serialization.load_pem_private_key
+        payload = block.text
+    else:
+        block = None
+        loader = serialization.load_der_private_key
+        payload = data
+    try:
+        return loader(payload, password=secret)
+    except TypeError as exc:
+        if secret is None:
+            raise PassphraseError(f"{name}: the private key is encrypted; a passphrase is required") from exc
+        raise PassphraseError(f"{name}: a passphrase was given but the private key is not encrypted") from exc
+    except UnsupportedAlgorithm as exc:
+        raise UnsupportedAlgorithmError(f"{name}: unsupported private key algorithm") from exc
+    except ValueError as exc:
+        text = str(exc).lower()
+        if secret is not None and ("decrypt" in text or "password" in text):
+            raise PassphraseError(f"{name}: wrong passphrase for the private key") from exc
+        if block is not None and block.label == "ENCRYPTED PRIVATE KEY" and secret is not None:
+            raise PassphraseError(f"{name}: wrong passphrase for the private key") from exc
+        raise MalformedInputError(f"{name}: not a valid private key") from exc
+
+
+def load_csr(source: Source) -> Csr:
+    """Load a PKCS#10 certificate signing request from PEM or DER."""
+    from cryptography import x509
+
+    from caiso_pki.csr import Csr
+
+    data, name = read_source(source, what="CSR")
+    if is_pem(data):
+        blocks = split_pem(data, name)
+        found = [block for block in blocks if block.label in _CSR_LABELS]
+        if len(found) != 1:
+            raise MalformedInputError(f"{name}: holds {_labels(blocks)}; expected one CERTIFICATE REQUEST")
+        der = found[0].der
+    else:
+        der = data
+    try:
+        parsed = x509.load_der_x509_csr(der)
+        parsed.subject  # noqa: B018 -- force the lazy parse so errors surface here
+        parsed.extensions  # noqa: B018
+    except ValueError as exc:
+        raise MalformedInputError(f"{name}: not a valid certificate signing request") from exc
+    return Csr(parsed)
+
+
+def load_crl(source: Source) -> x509.CertificateRevocationList:
+    """Load an X.509 CRL from PEM or DER."""
+    from cryptography import x509
+
+    data, name = read_source(source, what="CRL")
+    if is_pem(data):
+        blocks = split_pem(data, name)
+        found = [block for block in blocks if block.label in _CRL_LABELS]
+        if len(found) != 1:
+            raise MalformedInputError(f"{name}: holds {_labels(blocks)}; expected one X509 CRL")
+        der = found[0].der
+    else:
+        der = data
+    try:
+        crl = x509.load_der_x509_crl(der)
+        crl.issuer  # noqa: B018
+        crl.extensions  # noqa: B018
+    except ValueError as exc:
+        raise MalformedInputError(f"{name}: not a valid CRL") from exc
+    return crl
+
+
+@attrs.frozen
+class Pkcs12Bundle:
+    """What a PKCS#12 (PFX) file holds: a key, its certificate and extra (chain) certificates.
+
+    The key is excluded from ``repr`` so a bundle can be printed or logged safely.
+    """
+
+    key: PrivateKeyTypes | None = attrs.field(repr=False)
+    certificate: Certificate | None
+    additional_certificates: tuple[Certificate, ...] = ()
+    friendly_name: str | None = None
+
+
+def load_pkcs12(source: Source, password: Password) -> Pkcs12Bundle:
+    """Load a PKCS#12 / PFX bundle; raise :class:`PassphraseError` for a wrong password."""
+    from asn1crypto import pkcs12 as asn1_pkcs12
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from caiso_pki.certificate import Certificate
+
+    data, name = read_source(source, what="PKCS#12")
+    secret = _password_bytes(password, name)
+    try:
+        pfx = asn1_pkcs12.Pfx.load(data, strict=True)
+        pfx["auth_safe"]["content_type"].native  # noqa: B018
+    except (ValueError, TypeError, KeyError) as exc:
+        raise MalformedInputError(f"{name}: not a PKCS#12 (PFX) file") from exc
+    try:
+        loaded = pkcs12.load_pkcs12(data, secret)
+    except ValueError as exc:
+        raise PassphraseError(f"{name}: wrong PKCS#12 password (or damaged PFX MAC)") from exc
+    except Exception as exc:  # cryptography raises assorted types for damaged bags
+        raise MalformedInputError(f"{name}: cannot read PKCS#12 contents ({exc.__class__.__name__})") from exc
+    cert = loaded.cert
+    friendly = cert.friendly_name.decode("utf-8", "replace") if cert and cert.friendly_name else None
+    return Pkcs12Bundle(
+        key=loaded.key,
+        certificate=Certificate.from_cryptography(cert.certificate) if cert else None,
+        additional_certificates=tuple(
+            Certificate.from_cryptography(extra.certificate) for extra in loaded.additional_certs
+        ),
+        friendly_name=friendly,
+    )
+
+
+Kind = Literal["certificate", "pkcs7", "csr", "crl", "private-key", "pkcs12", "unknown"]
+
+
+def detect_kind(source: Source) -> Kind:
+    """Guess what ``source`` holds without needing a password (used by ``caiso-pki inspect``)."""
+    data, name = read_source(source)
+    if is_pem(data):
+        labels = {block.label for block in split_pem(data, name)}
+        for group, kind in (
+            (_CERT_LABELS, "certificate"),
+            (_PKCS7_LABELS, "pkcs7"),
+            (_CSR_LABELS, "csr"),
+            (_CRL_LABELS, "crl"),
+            (_KEY_LABELS, "private-key"),
+        ):
+            if labels & group:
+                return kind  # type: ignore[return-value]
+        return "unknown"
+    if _looks_like_pkcs7(data):
+        return "pkcs7"
+    from asn1crypto import core, crl, csr, pkcs12, x509
+
+    for spec, kind in (
+        (x509.Certificate, "certificate"),
+        (csr.CertificationRequest, "csr"),
+        (crl.CertificateList, "crl"),
+        (pkcs12.Pfx, "pkcs12"),
+    ):
+        try:
+            value = spec.load(data, strict=True)
+            value.native  # noqa: B018
+        except (ValueError, TypeError, KeyError, AttributeError, core.ParseError):  # type: ignore[misc]
+            continue
+        except Exception:  # noqa: S112 -- asn1crypto raises many types on garbage; we only probe here
+            continue
+        return kind  # type: ignore[return-value]
+    try:
+        load_private_key(data)
+    except PassphraseError:
+        return "private-key"
+    except CaisoPkiError:
+        return "unknown"
+    return "private-key"
+

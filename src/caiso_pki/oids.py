@@ -1,0 +1,147 @@
+"""OID registry: friendly names for the object identifiers caiso-pki shows, and OID parsing.
+
+Users write OIDs as dotted strings (``"2.5.29.32.0"``) or as names from this registry
+(``"anyPolicy"``, ``"clientAuth"``); :func:`parse_oid` accepts both and rejects anything else with an
+:class:`~caiso_pki.errors.UnknownOidError`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from cryptography import x509
+from cryptography.x509.oid import (
+    AuthorityInformationAccessOID,
+    CertificatePoliciesOID,
+    ExtendedKeyUsageOID,
+    ExtensionOID,
+    NameOID,
+    SignatureAlgorithmOID,
+)
+
+from caiso_pki.errors import UnknownOidError
+
+__all__ = [
+    "ANY_POLICY",
+    "DEMO_BASIC_ASSURANCE_POLICY",
+    "OID_NAMES",
+    "oid_name",
+    "parse_oid",
+]
+
+ANY_POLICY: Final = "2.5.29.32.0"
+
+#: Policy OID asserted by the *demo* PKI for "Basic Assurance".  It lives under the ``2.999``
+#: example arc on purpose: CAISO's real policy OID is not published, so nothing here pretends to know it.
+DEMO_BASIC_ASSURANCE_POLICY: Final = "2.999.2008.1.1"
+
+_DOTTED: Final = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
+
+OID_NAMES: Final[dict[str, str]] = {
+    # distinguished-name attributes
+    NameOID.COMMON_NAME.dotted_string: "commonName",
+    NameOID.ORGANIZATION_NAME.dotted_string: "organizationName",
+    NameOID.ORGANIZATIONAL_UNIT_NAME.dotted_string: "organizationalUnitName",
+    NameOID.LOCALITY_NAME.dotted_string: "localityName",
+    NameOID.STATE_OR_PROVINCE_NAME.dotted_string: "stateOrProvinceName",
+    NameOID.COUNTRY_NAME.dotted_string: "countryName",
+    NameOID.EMAIL_ADDRESS.dotted_string: "emailAddress",
+    NameOID.SERIAL_NUMBER.dotted_string: "serialNumber",
+    NameOID.DOMAIN_COMPONENT.dotted_string: "domainComponent",
+    NameOID.USER_ID.dotted_string: "userId",
+    NameOID.TITLE.dotted_string: "title",
+    NameOID.GIVEN_NAME.dotted_string: "givenName",
+    NameOID.SURNAME.dotted_string: "surname",
+    # extensions
+    ExtensionOID.BASIC_CONSTRAINTS.dotted_string: "basicConstraints",
+    ExtensionOID.KEY_USAGE.dotted_string: "keyUsage",
+    ExtensionOID.EXTENDED_KEY_USAGE.dotted_string: "extendedKeyUsage",
+    ExtensionOID.SUBJECT_ALTERNATIVE_NAME.dotted_string: "subjectAltName",
+    ExtensionOID.ISSUER_ALTERNATIVE_NAME.dotted_string: "issuerAltName",
+    ExtensionOID.SUBJECT_KEY_IDENTIFIER.dotted_string: "subjectKeyIdentifier",
+    ExtensionOID.AUTHORITY_KEY_IDENTIFIER.dotted_string: "authorityKeyIdentifier",
+    ExtensionOID.CERTIFICATE_POLICIES.dotted_string: "certificatePolicies",
+    ExtensionOID.POLICY_MAPPINGS.dotted_string: "policyMappings",
+    ExtensionOID.POLICY_CONSTRAINTS.dotted_string: "policyConstraints",
+    ExtensionOID.INHIBIT_ANY_POLICY.dotted_string: "inhibitAnyPolicy",
+    ExtensionOID.NAME_CONSTRAINTS.dotted_string: "nameConstraints",
+    ExtensionOID.CRL_DISTRIBUTION_POINTS.dotted_string: "cRLDistributionPoints",
+    ExtensionOID.FRESHEST_CRL.dotted_string: "freshestCRL",
+    ExtensionOID.AUTHORITY_INFORMATION_ACCESS.dotted_string: "authorityInfoAccess",
+    ExtensionOID.SUBJECT_INFORMATION_ACCESS.dotted_string: "subjectInfoAccess",
+    ExtensionOID.OCSP_NO_CHECK.dotted_string: "ocspNoCheck",
+    ExtensionOID.CRL_NUMBER.dotted_string: "cRLNumber",
+    ExtensionOID.DELTA_CRL_INDICATOR.dotted_string: "deltaCRLIndicator",
+    ExtensionOID.ISSUING_DISTRIBUTION_POINT.dotted_string: "issuingDistributionPoint",
+    ExtensionOID.PRECERT_SIGNED_CERTIFICATE_TIMESTAMPS.dotted_string: "signedCertificateTimestampList",
+    # extended key usages
+    ExtendedKeyUsageOID.SERVER_AUTH.dotted_string: "serverAuth",
+    ExtendedKeyUsageOID.CLIENT_AUTH.dotted_string: "clientAuth",
+    ExtendedKeyUsageOID.CODE_SIGNING.dotted_string: "codeSigning",
+    ExtendedKeyUsageOID.EMAIL_PROTECTION.dotted_string: "emailProtection",
+    ExtendedKeyUsageOID.TIME_STAMPING.dotted_string: "timeStamping",
+    ExtendedKeyUsageOID.OCSP_SIGNING.dotted_string: "OCSPSigning",
+    ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE.dotted_string: "anyExtendedKeyUsage",
+    "1.3.6.1.4.1.311.20.2.2": "smartcardLogon",
+    # policies and qualifiers
+    ANY_POLICY: "anyPolicy",
+    CertificatePoliciesOID.CPS_QUALIFIER.dotted_string: "cpsPointer",
+    CertificatePoliciesOID.CPS_USER_NOTICE.dotted_string: "userNotice",
+    DEMO_BASIC_ASSURANCE_POLICY: "demoBasicAssurance",
+    # access methods
+    AuthorityInformationAccessOID.OCSP.dotted_string: "ocsp",
+    AuthorityInformationAccessOID.CA_ISSUERS.dotted_string: "caIssuers",
+    # signature algorithms
+    SignatureAlgorithmOID.RSA_WITH_SHA1.dotted_string: "sha1WithRSAEncryption",
+    SignatureAlgorithmOID.RSA_WITH_SHA256.dotted_string: "sha256WithRSAEncryption",
+    SignatureAlgorithmOID.RSA_WITH_SHA384.dotted_string: "sha384WithRSAEncryption",
+    SignatureAlgorithmOID.RSA_WITH_SHA512.dotted_string: "sha512WithRSAEncryption",
+    SignatureAlgorithmOID.RSASSA_PSS.dotted_string: "rsassaPss",
+    SignatureAlgorithmOID.ECDSA_WITH_SHA256.dotted_string: "ecdsa-with-SHA256",
+    SignatureAlgorithmOID.ECDSA_WITH_SHA384.dotted_string: "ecdsa-with-SHA384",
+    SignatureAlgorithmOID.ECDSA_WITH_SHA512.dotted_string: "ecdsa-with-SHA512",
+    SignatureAlgorithmOID.ED25519.dotted_string: "Ed25519",
+    SignatureAlgorithmOID.ED448.dotted_string: "Ed448",
+    SignatureAlgorithmOID.DSA_WITH_SHA1.dotted_string: "dsa-with-sha1",
+    SignatureAlgorithmOID.DSA_WITH_SHA256.dotted_string: "dsa-with-sha256",
+    "1.2.840.113549.1.1.4": "md5WithRSAEncryption",
+    "1.2.840.113549.1.1.2": "md2WithRSAEncryption",
+    # key algorithms
+    "1.2.840.113549.1.1.1": "rsaEncryption",
+    "1.2.840.10045.2.1": "id-ecPublicKey",
+    "1.2.840.10040.4.1": "dsa",
+}
+
+_BY_NAME: Final[dict[str, str]] = {name.lower(): dotted for dotted, name in OID_NAMES.items()}
+_BY_NAME.update({"any": ANY_POLICY, "ocspsigning": ExtendedKeyUsageOID.OCSP_SIGNING.dotted_string})
+
+
+def oid_name(oid: x509.ObjectIdentifier | str) -> str:
+    """Return the friendly name of ``oid``, or its dotted form when the registry does not know it."""
+    dotted = oid if isinstance(oid, str) else oid.dotted_string
+    return OID_NAMES.get(dotted, dotted)
+
+
+def parse_oid(value: str | x509.ObjectIdentifier) -> x509.ObjectIdentifier:
+    """Turn a dotted string or a registry name into an ObjectIdentifier.
+
+    Raises :class:`UnknownOidError` naming ``value`` when it is neither.
+    """
+    if isinstance(value, x509.ObjectIdentifier):
+        return value
+    if not isinstance(value, str):
+        raise UnknownOidError(f"OID {value!r}: expected a dotted string such as '2.5.29.32.0'")
+    text = value.strip()
+    dotted = _BY_NAME.get(text.lower(), text)
+    if not _DOTTED.match(dotted):
+        raise UnknownOidError(
+            f"OID {value!r} is neither a dotted OID (like '1.3.6.1.5.5.7.3.2') nor a known name"
+        )
+    first, second = (int(part) for part in dotted.split(".")[:2])
+    if first < 2 and second > 39:
+        raise UnknownOidError(f"OID {value!r}: second arc must be below 40 under arc {first}")
+    try:
+        return x509.ObjectIdentifier(dotted)
+    except ValueError as exc:
+        raise UnknownOidError(f"OID {value!r} is not a valid object identifier: {exc}") from exc

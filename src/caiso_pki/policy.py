@@ -1,0 +1,40 @@
+"""RFC 5280 section 6.1 certificate-policy inputs shared by validation and the CPS checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+from caiso_pki.oids import ANY_POLICY, parse_oid
+
+__all__ = ["PolicyRequirement"]
+
+
+def _to_oid_set(value: Iterable[str] | str) -> frozenset[str]:
+    items = [value] if isinstance(value, str) else list(value)
+    result = set()
+    for item in items:
+        text = str(item)
+        result.add(ANY_POLICY if text.strip().lower() in {"any", "anypolicy"} else parse_oid(text).dotted_string)
+    return frozenset(result)
+
+
+@attrs.frozen
+class PolicyRequirement:
+    """The RFC 5280 initial policy inputs of path validation.
+
+    ``acceptable`` is the user-initial-policy-set: dotted OIDs or registry names; ``"any"`` means
+    anyPolicy.  The three flags are initial-explicit-policy, initial-policy-mapping-inhibit and
+    initial-any-policy-inhibit.
+    """
+
+    acceptable: frozenset[str] = attrs.field(default=frozenset({ANY_POLICY}), converter=_to_oid_set)
+    require_explicit: bool = False
+    inhibit_mapping: bool = False
+    inhibit_any: bool = False
+
+    @property
+    def accepts_any(self) -> bool:
+        """True when the initial policy set is anyPolicy."""
+        return ANY_POLICY in self.acceptable
