@@ -1,0 +1,807 @@
+"""A CAISO-shaped test PKI in one call, for our tests and for yours (in the spirit of ``trustme``).
+
+>>> from caiso_pki import testing
+>>> pki = testing.DemoPki.create()
+>>> rig = pki.issuing_ca.issue("rig", "rig-0001.example.com")
+>>> rig.certificate.issuer.common_name
+'Demo CAISO Issuing CA 1'
+
+:meth:`DemoPki.create` builds:
+
+* ``root``: an offline root, "Demo CAISO Root CA";
+* ``issuing_ca``: the issuing CA under it, asserting the demo Basic Assurance policy OID
+  (:data:`~caiso_pki.oids.DEMO_BASIC_ASSURANCE_POLICY`) with a CPS-pointer qualifier, and publishing a CRL
+  distribution point and an AIA OCSP URL under ``base_url`` (point it at a :class:`RevocationServer`);
+* ``entrust_root`` / ``entrust_intermediate``: a private hierarchy shaped like the Entrust private CAs
+  that issue RIG certificates;
+* ``retired_root`` / ``retired_issuing_ca``: a hierarchy shaped like the Verizon Cybertrust roots, which
+  reached end of life in November 2024 (see :data:`CYBERTRUST_END_OF_LIFE`).
+
+Every CA issues end-entity certificates from parameters (:meth:`CertificateAuthority.issue`) or from a CSR
+(:meth:`CertificateAuthority.issue_from_csr`), revokes them, and produces CRLs and signed OCSP responses.
+Everything the knobs produce is a real, signed certificate, so tests can also build deliberately broken
+ones (expired, wrong EKU, missing policy, a CA:false intermediate ...).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import threading
+import urllib.parse
+from collections.abc import Iterable, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import attrs
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes, PrivateKeyTypes
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from caiso_pki._atomic import atomic_write_bytes
+from caiso_pki.certificate import Certificate, ensure_aware
+from caiso_pki.errors import MalformedInputError, UnsupportedAlgorithmError
+from caiso_pki.oids import ANY_POLICY, DEMO_BASIC_ASSURANCE_POLICY, parse_oid
+
+__all__ = [
+    "CYBERTRUST_END_OF_LIFE",
+    "DEMO_CPS_URL",
+    "CertificateAuthority",
+    "DemoPki",
+    "IssuedCertificate",
+    "LeafKind",
+    "RevocationServer",
+]
+
+#: The day after which the (demo) Verizon Cybertrust roots issue nothing a store should trust.
+CYBERTRUST_END_OF_LIFE: Final = dt.datetime(2024, 11, 1, tzinfo=dt.UTC)
+#: CPS pointer the demo issuing CA puts in its policy qualifiers.
+DEMO_CPS_URL: Final = "https://www.example.com/caiso-demo/cps-basic-assurance.pdf"
+
+LeafKind = Literal["rig", "dpg", "iccp", "api-client", "ui-client", "server", "ocsp-responder"]
+
+_EKU: Final[dict[str, tuple[x509.ObjectIdentifier, ...]]] = {
+    "rig": (ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH),
+    "dpg": (ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH),
+    "iccp": (ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH),
+    "api-client": (ExtendedKeyUsageOID.CLIENT_AUTH,),
+    "ui-client": (ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.EMAIL_PROTECTION),
+    "server": (ExtendedKeyUsageOID.SERVER_AUTH,),
+    "ocsp-responder": (ExtendedKeyUsageOID.OCSP_SIGNING,),
+}
+_REASONS: Final[dict[str, x509.ReasonFlags]] = {flag.value: flag for flag in x509.ReasonFlags}
+_KEY_CACHE: dict[str, list[PrivateKeyTypes]] = {}
+
+
+def _new_key(spec: str) -> CertificateIssuerPrivateKeyTypes:
+    spec = spec.lower()
+    if spec.startswith("rsa-"):
+        bits = int(spec[4:])
+        if bits not in (1024, 2048, 3072, 4096):
+            raise UnsupportedAlgorithmError(f"key spec {spec!r}: RSA size must be 2048, 3072 or 4096")
+        return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    curves: dict[str, ec.EllipticCurve] = {"ec-p256": ec.SECP256R1(), "ec-p384": ec.SECP384R1()}
+    if spec in curves:
+        return ec.generate_private_key(curves[spec])
+    raise UnsupportedAlgorithmError(f"key spec {spec!r}: use rsa-2048/3072/4096, ec-p256 or ec-p384")
+
+
+def _hash_for(key: CertificateIssuerPrivateKeyTypes) -> hashes.HashAlgorithm:
+    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size >= 384:
+        return hashes.SHA384()
+    return hashes.SHA256()
+
+
+def _name(value: x509.Name | str) -> x509.Name:
+    if isinstance(value, x509.Name):
+        return value
+    try:
+        return x509.Name.from_rfc4514_string(value)
+    except ValueError as exc:
+        raise MalformedInputError(f"subject {value!r} is not a valid RFC 4514 name: {exc}") from exc
+
+
+def _policies_extension(oids: Sequence[str], cps_url: str | None) -> x509.CertificatePolicies:
+    infos = []
+    for oid in oids:
+        qualifiers = [cps_url] if cps_url and oid != ANY_POLICY else None
+        infos.append(x509.PolicyInformation(parse_oid(oid), qualifiers))
+    return x509.CertificatePolicies(infos)
+
+
+def _key_usage(*, ca: bool, rsa_key: bool, kind: str | None = None) -> x509.KeyUsage:
+    if ca:
+        return x509.KeyUsage(True, False, False, False, False, True, True, False, False)
+    if kind == "ocsp-responder":
+        return x509.KeyUsage(True, False, False, False, False, False, False, False, False)
+    return x509.KeyUsage(True, False, rsa_key, False, False, False, False, False, False)
+
+
+@attrs.frozen
+class IssuedCertificate:
+    """An end-entity (or intermediate) certificate, its private key when we made it, and its chain."""
+
+    certificate: Certificate
+    key: PrivateKeyTypes | None = attrs.field(repr=False)
+    chain: tuple[Certificate, ...]
+    root: Certificate
+
+    def pem_bundle(self) -> str:
+        """The certificate followed by its chain (root excluded), as PEM."""
+        return "".join(cert.pem for cert in (self.certificate, *self.chain))
+
+    def key_pem(self) -> bytes:
+        """The private key as unencrypted PKCS#8 PEM (test material only)."""
+        if self.key is None:
+            raise MalformedInputError("this certificate was issued from a CSR; its key is not known here")
+        return self.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+
+
+@attrs.define(eq=False, repr=False)
+class CertificateAuthority:
+    """A test CA: its certificate and key, what it has issued and revoked, its CRL and OCSP answers."""
+
+    name: str
+    slug: str
+    certificate: Certificate
+    key: CertificateIssuerPrivateKeyTypes
+    parent: CertificateAuthority | None
+    pki: DemoPki
+    policies: tuple[str, ...] = ()
+    issued: dict[int, Certificate] = attrs.field(factory=dict)
+    revoked: dict[int, tuple[dt.datetime, x509.ReasonFlags]] = attrs.field(factory=dict)
+
+    def __repr__(self) -> str:
+        return f"<CertificateAuthority {self.name!r}>"
+
+    @property
+    def crl_url(self) -> str:
+        """Where this CA's CRL is published (under the PKI's ``base_url``)."""
+        return f"{self.pki.base_url}/crl/{self.slug}.crl"
+
+    @property
+    def ocsp_url(self) -> str:
+        """This CA's OCSP responder URL."""
+        return f"{self.pki.base_url}/ocsp/{self.slug}"
+
+    @property
+    def ca_issuers_url(self) -> str:
+        """Where this CA's own certificate is published (AIA caIssuers of what it issues)."""
+        return f"{self.pki.base_url}/ca/{self.slug}.cer"
+
+    @property
+    def root(self) -> Certificate:
+        """The self-signed root above this CA."""
+        ca = self
+        while ca.parent is not None:
+            ca = ca.parent
+        return ca.certificate
+
+    @property
+    def chain(self) -> tuple[Certificate, ...]:
+        """This CA's certificate and its intermediates up to, not including, the root."""
+        result: list[Certificate] = []
+        ca: CertificateAuthority | None = self
+        while ca is not None and ca.parent is not None:
+            result.append(ca.certificate)
+            ca = ca.parent
+        return tuple(result)
+
+    # -- issuing ---------------------------------------------------------------------------------
+
+    def _sign(
+        self,
+        *,
+        subject: x509.Name,
+        public_key: Any,
+        not_before: dt.datetime,
+        not_after: dt.datetime,
+        extensions: list[tuple[x509.ExtensionType, bool]],
+        omit: Iterable[str] = (),
+        signing_key: CertificateIssuerPrivateKeyTypes | None = None,
+        serial: int | None = None,
+        issuer: x509.Name | None = None,
+    ) -> Certificate:
+        omitted = {parse_oid(oid).dotted_string for oid in omit}
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer or self.certificate.x509.subject)
+            .public_key(public_key)
+            .serial_number(serial if serial is not None else x509.random_serial_number())
+            .not_valid_before(not_before)
+            .not_valid_after(not_after)
+        )
+        for extension, critical in extensions:
+            if extension.oid.dotted_string not in omitted:
+                builder = builder.add_extension(extension, critical=critical)
+        key = signing_key or self.key
+        cert = Certificate.from_cryptography(builder.sign(key, _hash_for(key)))
+        self.issued[cert.serial_number] = cert
+        return cert
+
+    def _standard_extensions(self, public_key: Any) -> list[tuple[x509.ExtensionType, bool]]:
+        return [
+            (x509.SubjectKeyIdentifier.from_public_key(public_key), False),
+            (x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), False),  # type: ignore[arg-type]
+            (
+                x509.CRLDistributionPoints(
+                    [x509.DistributionPoint([x509.UniformResourceIdentifier(self.crl_url)], None, None, None)]
+                ),
+                False,
+            ),
+            (
+                x509.AuthorityInformationAccess(
+                    [
+                        x509.AccessDescription(
+                            x509.oid.AuthorityInformationAccessOID.OCSP,
+                            x509.UniformResourceIdentifier(self.ocsp_url),
+                        ),
+                        x509.AccessDescription(
+                            x509.oid.AuthorityInformationAccessOID.CA_ISSUERS,
+                            x509.UniformResourceIdentifier(self.ca_issuers_url),
+                        ),
+                    ]
+                ),
+                False,
+            ),
+        ]
+
+    def issue(
+        self,
+        kind: LeafKind = "rig",
+        common_name: str = "rig-0001.example.com",
+        *,
+        dns_names: Sequence[str] | None = None,
+        ip_addresses: Sequence[str] = (),
+        emails: Sequence[str] = (),
+        key: PrivateKeyTypes | None = None,
+        public_key: Any = None,
+        key_spec: str = "ec-p256",
+        not_before: dt.datetime | None = None,
+        not_after: dt.datetime | None = None,
+        validity: dt.timedelta = dt.timedelta(days=365),
+        policies: Sequence[str] | None = None,
+        key_usage: x509.KeyUsage | None = None,
+        extended_key_usage: Sequence[str] | None = None,
+        is_ca: bool = False,
+        path_length: int | None = None,
+        subject: x509.Name | str | None = None,
+        organization: str = "Demo Participant",
+        extra_extensions: Sequence[tuple[x509.ExtensionType, bool]] = (),
+        omit_extensions: Sequence[str] = (),
+        signing_key: CertificateIssuerPrivateKeyTypes | None = None,
+        serial: int | None = None,
+        reuse_key: bool = False,
+    ) -> IssuedCertificate:
+        """Issue an end-entity certificate of ``kind`` with sensible defaults and many override knobs.
+
+        ``reuse_key=True`` takes a key shared by every leaf of that spec, which makes fleets of
+        thousands of certificates cheap to mint (the CA's signature is what validation checks).
+        """
+        if public_key is None:
+            if key is None:
+                if reuse_key:
+                    pool = _KEY_CACHE.setdefault(key_spec, [])
+                    if not pool:
+                        pool.append(_new_key(key_spec))
+                    key = pool[0]
+                else:
+                    key = _new_key(key_spec)
+            public_key = key.public_key()
+        start = (
+            ensure_aware(not_before, what="not_before")
+            if not_before
+            else self.pki.now - dt.timedelta(hours=1)
+        )
+        end = ensure_aware(not_after, what="not_after") if not_after else start + validity
+        if subject is None:
+            attrs_list = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+            if organization:
+                attrs_list.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
+            attrs_list.append(x509.NameAttribute(NameOID.COUNTRY_NAME, "US"))
+            subject_name = x509.Name(list(reversed(attrs_list)))
+        else:
+            subject_name = _name(subject)
+        if dns_names is None:
+            looks_like_host = "." in common_name and " " not in common_name and "@" not in common_name
+            dns_names = (common_name,) if looks_like_host and kind not in ("api-client", "ui-client") else ()
+        general: list[x509.GeneralName] = [x509.DNSName(name) for name in dns_names]
+        import ipaddress
+
+        general += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ip_addresses]
+        general += [x509.RFC822Name(email) for email in emails]
+        is_rsa = isinstance(public_key, rsa.RSAPublicKey)
+        extensions: list[tuple[x509.ExtensionType, bool]] = [
+            (x509.BasicConstraints(ca=is_ca, path_length=path_length if is_ca else None), True),
+            (key_usage or _key_usage(ca=is_ca, rsa_key=is_rsa, kind=kind), True),
+        ]
+        ekus = (
+            tuple(parse_oid(oid) for oid in extended_key_usage)
+            if extended_key_usage is not None
+            else _EKU[kind]
+        )
+        if ekus:
+            extensions.append((x509.ExtendedKeyUsage(list(ekus)), False))
+        if general:
+            extensions.append((x509.SubjectAlternativeName(general), False))
+        chosen_policies = self.policies if policies is None else tuple(policies)
+        if chosen_policies:
+            extensions.append((_policies_extension(chosen_policies, None), False))
+        if kind == "ocsp-responder":
+            extensions.append((x509.OCSPNoCheck(), False))
+        extensions += self._standard_extensions(public_key)
+        extensions += list(extra_extensions)
+        cert = self._sign(
+            subject=subject_name,
+            public_key=public_key,
+            not_before=start,
+            not_after=end,
+            extensions=extensions,
+            omit=omit_extensions,
+            signing_key=signing_key,
+            serial=serial,
+        )
+        return IssuedCertificate(certificate=cert, key=key, chain=self.chain, root=self.root)
+
+    def issue_from_csr(self, csr: Any, kind: LeafKind = "rig", **overrides: Any) -> IssuedCertificate:
+        """Issue a certificate for a CSR (a :class:`~caiso_pki.csr.Csr` or a cryptography CSR).
+
+        The subject, public key and SANs come from the request; everything else as :meth:`issue`.
+        """
+        request: x509.CertificateSigningRequest = getattr(csr, "x509", csr)
+        if not request.is_signature_valid:
+            raise MalformedInputError("CSR signature does not verify; refusing to issue")
+        dns: list[str] = []
+        ips: list[str] = []
+        emails: list[str] = []
+        try:
+            san = request.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            dns = san.get_values_for_type(x509.DNSName)
+            ips = [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
+            emails = san.get_values_for_type(x509.RFC822Name)
+        except x509.ExtensionNotFound:
+            pass
+        overrides.setdefault("dns_names", dns)
+        overrides.setdefault("ip_addresses", ips)
+        overrides.setdefault("emails", emails)
+        issued = self.issue(kind, subject=request.subject, public_key=request.public_key(), **overrides)
+        return attrs.evolve(issued, key=None)
+
+    def issue_intermediate(
+        self,
+        common_name: str,
+        *,
+        slug: str | None = None,
+        path_length: int | None = None,
+        policies: Sequence[str] | None = None,
+        cps_url: str | None = None,
+        key_spec: str = "rsa-2048",
+        not_before: dt.datetime | None = None,
+        not_after: dt.datetime | None = None,
+        organization: str | None = None,
+        is_ca: bool = True,
+        key_usage: x509.KeyUsage | None = None,
+        extra_extensions: Sequence[tuple[x509.ExtensionType, bool]] = (),
+        omit_extensions: Sequence[str] = (),
+    ) -> CertificateAuthority:
+        """Create a subordinate CA signed by this one (``is_ca=False`` makes a broken one for tests)."""
+        key = _new_key(key_spec)
+        start = (
+            ensure_aware(not_before, what="not_before") if not_before else self.pki.now - dt.timedelta(days=1)
+        )
+        end = ensure_aware(not_after, what="not_after") if not_after else start + dt.timedelta(days=3650)
+        org = organization or self.certificate.subject.organization or "Demo"
+        subject = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
+                x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            ]
+        )
+        chosen = tuple(policies) if policies is not None else self.policies
+        extensions: list[tuple[x509.ExtensionType, bool]] = [
+            (x509.BasicConstraints(ca=is_ca, path_length=path_length if is_ca else None), True),
+            (key_usage or _key_usage(ca=True, rsa_key=True), True),
+        ]
+        if chosen:
+            extensions.append((_policies_extension(chosen, cps_url), False))
+        extensions += self._standard_extensions(key.public_key())
+        extensions += list(extra_extensions)
+        cert = self._sign(
+            subject=subject,
+            public_key=key.public_key(),
+            not_before=start,
+            not_after=end,
+            extensions=extensions,
+            omit=omit_extensions,
+        )
+        child = CertificateAuthority(
+            name=common_name,
+            slug=slug or _slug(common_name),
+            certificate=cert,
+            key=key,
+            parent=self,
+            pki=self.pki,
+            policies=tuple(p for p in chosen if p != ANY_POLICY),
+        )
+        self.pki.authorities[child.slug] = child
+        return child
+
+    # -- revocation ------------------------------------------------------------------------------
+
+    def revoke(
+        self,
+        cert: Certificate | IssuedCertificate,
+        *,
+        reason: str = "keyCompromise",
+        at: dt.datetime | None = None,
+    ) -> None:
+        """Mark ``cert`` revoked from ``at`` (default: an hour before the PKI's ``now``)."""
+        target = cert.certificate if isinstance(cert, IssuedCertificate) else cert
+        if reason not in _REASONS:
+            raise MalformedInputError(f"revocation reason {reason!r}: use one of {sorted(_REASONS)}")
+        when = ensure_aware(at, what="at") if at else self.pki.now - dt.timedelta(hours=1)
+        self.revoked[target.serial_number] = (when.replace(microsecond=0), _REASONS[reason])
+
+    def crl(
+        self, *, at: dt.datetime | None = None, next_update: dt.timedelta = dt.timedelta(days=7)
+    ) -> bytes:
+        """A DER CRL listing what this CA revoked, issued at ``at`` (default: the PKI's ``now``)."""
+        when = (ensure_aware(at, what="at") if at else self.pki.now) - dt.timedelta(minutes=5)
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.certificate.x509.subject)
+            .last_update(when)
+            .next_update(when + next_update)
+            .add_extension(x509.CRLNumber(len(self.revoked) + 1), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),  # type: ignore[arg-type]
+                critical=False,
+            )
+        )
+        for serial, (revoked_at, reason) in sorted(self.revoked.items()):
+            entry = (
+                x509.RevokedCertificateBuilder()
+                .serial_number(serial)
+                .revocation_date(revoked_at)
+                .add_extension(x509.CRLReason(reason), critical=False)
+                .build()
+            )
+            builder = builder.add_revoked_certificate(entry)
+        return builder.sign(self.key, _hash_for(self.key)).public_bytes(serialization.Encoding.DER)
+
+    def ocsp_response(
+        self,
+        request_der: bytes | None = None,
+        *,
+        cert: Certificate | None = None,
+        at: dt.datetime | None = None,
+        next_update: dt.timedelta = dt.timedelta(days=1),
+    ) -> bytes:
+        """A signed OCSP response (DER) for an OCSP request or a certificate this CA issued."""
+        when = (ensure_aware(at, what="at") if at else self.pki.now) - dt.timedelta(minutes=5)
+        nonce = None
+        algorithm: hashes.HashAlgorithm = hashes.SHA1()  # noqa: S303 -- OCSP CertID default, not a signature
+        if request_der is not None:
+            try:
+                request = ocsp.load_der_ocsp_request(request_der)
+            except ValueError:
+                return ocsp.OCSPResponseBuilder.build_unsuccessful(
+                    ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+                ).public_bytes(serialization.Encoding.DER)
+            serial = request.serial_number
+            algorithm = request.hash_algorithm
+            for ext in request.extensions:
+                if isinstance(ext.value, x509.OCSPNonce):
+                    nonce = ext.value
+        elif cert is not None:
+            serial = cert.serial_number
+        else:
+            raise MalformedInputError("ocsp_response needs an OCSP request or a certificate")
+        target = self.issued.get(serial)
+        if target is None:
+            return ocsp.OCSPResponseBuilder.build_unsuccessful(
+                ocsp.OCSPResponseStatus.UNAUTHORIZED
+            ).public_bytes(serialization.Encoding.DER)
+        revoked = self.revoked.get(serial)
+        builder = ocsp.OCSPResponseBuilder().add_response(
+            cert=target.x509,
+            issuer=self.certificate.x509,
+            algorithm=algorithm,
+            cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
+            this_update=when,
+            next_update=when + next_update,
+            revocation_time=revoked[0] if revoked else None,
+            revocation_reason=revoked[1] if revoked else None,
+        )
+        builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, self.certificate.x509)
+        if nonce is not None:
+            builder = builder.add_extension(nonce, critical=False)
+        response = builder.sign(self.key, hashes.SHA256())
+        return response.public_bytes(serialization.Encoding.DER)
+
+
+def _slug(name: str) -> str:
+    return "-".join("".join(ch.lower() if ch.isalnum() else " " for ch in name).split())
+
+
+def _self_signed(
+    pki: DemoPki,
+    common_name: str,
+    organization: str,
+    *,
+    slug: str,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    key_spec: str,
+) -> CertificateAuthority:
+    key = _new_key(key_spec)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(_key_usage(ca=True, rsa_key=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
+    cert = Certificate.from_cryptography(builder.sign(key, _hash_for(key)))
+    ca = CertificateAuthority(name=common_name, slug=slug, certificate=cert, key=key, parent=None, pki=pki)
+    ca.issued[cert.serial_number] = cert
+    pki.authorities[slug] = ca
+    return ca
+
+
+@attrs.define(eq=False, repr=False)
+class DemoPki:
+    """The demo CAISO-shaped PKI: three hierarchies and the time they are built around."""
+
+    base_url: str
+    now: dt.datetime
+    key_spec: str
+    authorities: dict[str, CertificateAuthority] = attrs.field(factory=dict)
+
+    def __repr__(self) -> str:
+        return f"<DemoPki {len(self.authorities)} CAs base_url={self.base_url!r} now={self.now.isoformat()}>"
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        base_url: str = "http://127.0.0.1:8080",
+        now: dt.datetime | None = None,
+        key_spec: str = "rsa-2048",
+    ) -> DemoPki:
+        """Build the whole demo PKI; ``base_url`` prefixes every CRL, OCSP and caIssuers URL."""
+        when = ensure_aware(now, what="now").replace(microsecond=0)
+        pki = cls(base_url=base_url.rstrip("/"), now=when, key_spec=key_spec)
+        years = dt.timedelta(days=365)
+        root = _self_signed(
+            pki,
+            "Demo CAISO Root CA",
+            "Demo California ISO",
+            slug="caiso-root",
+            not_before=when - dt.timedelta(days=1),
+            not_after=when + 20 * years,
+            key_spec=key_spec,
+        )
+        root.issue_intermediate(
+            "Demo CAISO Issuing CA 1",
+            slug="caiso-issuing",
+            path_length=0,
+            policies=(DEMO_BASIC_ASSURANCE_POLICY,),
+            cps_url=DEMO_CPS_URL,
+            key_spec=key_spec,
+            not_after=when + 10 * years,
+        )
+        entrust = _self_signed(
+            pki,
+            "Demo Entrust Private Root",
+            "Demo Entrust, Inc.",
+            slug="entrust-root",
+            not_before=when - dt.timedelta(days=1),
+            not_after=when + 20 * years,
+            key_spec=key_spec,
+        )
+        entrust.issue_intermediate(
+            "Demo Entrust Private Intermediate",
+            slug="entrust-intermediate",
+            path_length=0,
+            policies=(ANY_POLICY,),
+            key_spec=key_spec,
+            not_after=when + 10 * years,
+        )
+        retired = _self_signed(
+            pki,
+            "Demo Cybertrust Global Root",
+            "Demo Cybertrust, Inc",
+            slug="cybertrust-root",
+            not_before=dt.datetime(2006, 12, 15, tzinfo=dt.UTC),
+            not_after=when + 2 * years,
+            key_spec=key_spec,
+        )
+        retired.issue_intermediate(
+            "Demo Cybertrust Issuing CA",
+            slug="cybertrust-issuing",
+            path_length=0,
+            policies=(ANY_POLICY,),
+            key_spec=key_spec,
+            not_before=dt.datetime(2010, 1, 1, tzinfo=dt.UTC),
+            not_after=when + 2 * years,
+        )
+        return pki
+
+    @property
+    def root(self) -> CertificateAuthority:
+        """The offline CAISO root."""
+        return self.authorities["caiso-root"]
+
+    @property
+    def issuing_ca(self) -> CertificateAuthority:
+        """The CAISO issuing CA (Basic Assurance policy, CRL-DP and AIA-OCSP)."""
+        return self.authorities["caiso-issuing"]
+
+    @property
+    def entrust_root(self) -> CertificateAuthority:
+        """The root of the Entrust-shaped private hierarchy (RIG certificates)."""
+        return self.authorities["entrust-root"]
+
+    @property
+    def entrust_intermediate(self) -> CertificateAuthority:
+        """The Entrust-shaped intermediate that issues RIG certificates."""
+        return self.authorities["entrust-intermediate"]
+
+    @property
+    def retired_root(self) -> CertificateAuthority:
+        """The Verizon-Cybertrust-shaped root that must no longer be trusted."""
+        return self.authorities["cybertrust-root"]
+
+    @property
+    def retired_issuing_ca(self) -> CertificateAuthority:
+        """The issuing CA under the retired root."""
+        return self.authorities["cybertrust-issuing"]
+
+    @property
+    def trust_anchors(self) -> tuple[Certificate, ...]:
+        """The roots a CAISO participant trusts today: CAISO and Entrust (not the retired one)."""
+        return (self.root.certificate, self.entrust_root.certificate)
+
+    def write(self, directory: str | Path) -> dict[str, Path]:
+        """Write the demo certificates (PEM), CA keys (PKCS#8, 0600) and CRLs into ``directory``."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        paths: dict[str, Path] = {}
+        for slug, ca in self.authorities.items():
+            paths[f"{slug}.pem"] = atomic_write_bytes(out / f"{slug}.pem", ca.certificate.pem.encode())
+            key_pem = ca.key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+            paths[f"{slug}.key"] = atomic_write_bytes(out / f"{slug}.key", key_pem, mode=0o600)
+            if ca.parent is not None:
+                paths[f"{slug}.crl"] = atomic_write_bytes(out / f"{slug}.crl", ca.crl())
+        paths["caiso-chain.pem"] = atomic_write_bytes(
+            out / "caiso-chain.pem", "".join(c.pem for c in self.issuing_ca.chain).encode()
+        )
+        return paths
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _answer(self, path: str, body: bytes | None) -> None:
+        owner = self.server.owner
+        owner.requests.append(path)
+        pki = owner.pki
+        if pki is None:
+            self._send(503, b"no PKI served yet", "text/plain")
+            return
+        parts = [p for p in path.split("/") if p]
+        if len(parts) == 2 and parts[0] == "crl" and parts[1].endswith(".crl"):
+            ca = pki.authorities.get(parts[1][:-4])
+            if ca is not None:
+                self._send(200, ca.crl(at=owner.at), "application/pkix-crl")
+                return
+        if len(parts) == 2 and parts[0] == "ca" and parts[1].endswith(".cer"):
+            ca = pki.authorities.get(parts[1][:-4])
+            if ca is not None:
+                self._send(200, ca.certificate.der, "application/pkix-cert")
+                return
+        if len(parts) >= 2 and parts[0] == "ocsp":
+            ca = pki.authorities.get(parts[1])
+            if ca is not None:
+                if body is None and len(parts) >= 3:
+                    try:
+                        body = base64.b64decode(urllib.parse.unquote("/".join(parts[2:])))
+                    except ValueError:
+                        body = b""
+                self._send(200, ca.ocsp_response(body or b"", at=owner.at), "application/ocsp-response")
+                return
+        self._send(404, b"not found", "text/plain")
+
+    def do_GET(self) -> None:
+        self._answer(self.path, None)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self._answer(self.path, self.rfile.read(min(length, 1 << 20)))
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    owner: RevocationServer
+
+
+class RevocationServer:
+    """A real HTTP server on 127.0.0.1 serving a demo PKI's CRLs, OCSP answers and CA certificates.
+
+    Bind first, build the PKI with ``base_url=server.base_url``, then :meth:`serve` it::
+
+        with RevocationServer() as server:
+            pki = DemoPki.create(base_url=server.base_url)
+            server.serve(pki)
+
+    ``requests`` records every path asked for; ``at`` (default: the PKI's ``now``) is the time CRLs and
+    OCSP responses are produced for.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._httpd = _Server((host, port), _Handler)
+        self._httpd.owner = self
+        self.pki: DemoPki | None = None
+        self.at: dt.datetime | None = None
+        self.requests: list[str] = []
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="caiso-pki-revocation", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def serve(self, pki: DemoPki) -> RevocationServer:
+        """Start answering for ``pki``'s CAs."""
+        self.pki = pki
+        return self
+
+    def stop(self) -> None:
+        """Shut the server down and free the port (idempotent)."""
+        if self._thread.is_alive():
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+        self._httpd.server_close()
+
+    def __enter__(self) -> RevocationServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
