@@ -90,7 +90,7 @@ def _new_key(spec: str) -> CertificateIssuerPrivateKeyTypes:
     raise UnsupportedAlgorithmError(f"key spec {spec!r}: use rsa-2048/3072/4096, ec-p256 or ec-p384")
 
 
-def _hash_for(key: CertificateIssuerPrivateKeyTypes) -> hashes.HashAlgorithm:
+def _hash_for(key: CertificateIssuerPrivateKeyTypes) -> hashes.SHA256 | hashes.SHA384:
     if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size >= 384:
         return hashes.SHA384()
     return hashes.SHA256()
@@ -229,7 +229,7 @@ class CertificateAuthority:
     def _standard_extensions(self, public_key: Any) -> list[tuple[x509.ExtensionType, bool]]:
         return [
             (x509.SubjectKeyIdentifier.from_public_key(public_key), False),
-            (x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), False),  # type: ignore[arg-type]
+            (x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), False),
             (
                 x509.CRLDistributionPoints(
                     [x509.DistributionPoint([x509.UniformResourceIdentifier(self.crl_url)], None, None, None)]
@@ -462,7 +462,7 @@ class CertificateAuthority:
             .next_update(when + next_update)
             .add_extension(x509.CRLNumber(len(self.revoked) + 1), critical=False)
             .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),  # type: ignore[arg-type]
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
                 critical=False,
             )
         )
