@@ -11,6 +11,7 @@ import base64
 import binascii
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -36,6 +37,7 @@ __all__ = [
     "Pkcs12Bundle",
     "Source",
     "detect_kind",
+    "is_pem",
     "load_certificate",
     "load_certificates",
     "load_crl",
@@ -51,6 +53,17 @@ Password = str | bytes | None
 
 #: Inputs larger than this are refused before parsing, so a hostile file cannot exhaust memory.
 MAX_INPUT_BYTES: Final = 32 * 1024 * 1024
+
+#: What asn1crypto raises on damaged input (it has no exception hierarchy of its own).
+ASN1_ERRORS: Final = (
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+    RecursionError,
+)
 
 _PEM_BLOCK: Final = re.compile(
     rb"-----BEGIN (?P<label>[A-Z0-9 #/_-]{1,64})-----(?P<body>.*?)-----END (?P<end>[A-Z0-9 #/_-]{1,64})-----",
@@ -78,7 +91,8 @@ class PemBlock:
 def read_source(source: Source, *, what: str = "input") -> tuple[bytes, str]:
     """Return the bytes of ``source`` and a name for it to use in messages.
 
-    A ``str`` that contains ``-----BEGIN`` is PEM text; any other ``str`` is a path.
+    A ``str`` that contains ``-----BEGIN`` is PEM text; any other ``str`` is a path.  Files are read
+    with a bound, so a device such as ``/dev/zero`` or a huge file is refused instead of read whole.
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
@@ -87,27 +101,33 @@ def read_source(source: Source, *, what: str = "input") -> tuple[bytes, str]:
         data = source.encode("utf-8", "replace")
         name = f"<{what} text>"
     elif isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        name = str(path)
-        try:
-            size = path.stat().st_size
-            if size > MAX_INPUT_BYTES:
-                raise MalformedInputError(f"{name}: {size} bytes is larger than the {MAX_INPUT_BYTES}-byte limit")
-            data = path.read_bytes()
-        except IsADirectoryError as exc:
-            raise MalformedInputError(f"{name} is a directory, expected a {what} file") from exc
-        except FileNotFoundError as exc:
-            raise MalformedInputError(f"{name}: no such file (expected a {what})") from exc
-        except OSError as exc:
-            raise MalformedInputError(f"{name}: cannot read file: {exc.strerror}") from exc
+        data, name = _read_file(source, what)
     else:
-        raise MalformedInputError(
-            f"{what}: expected bytes, PEM text or a path, got {type(source).__name__}"
-        )
+        raise MalformedInputError(f"<{what} {type(source).__name__}>: expected bytes, PEM text or a path")
     if len(data) > MAX_INPUT_BYTES:
-        raise MalformedInputError(f"{name}: {len(data)} bytes is larger than the {MAX_INPUT_BYTES}-byte limit")
+        raise MalformedInputError(f"{name}: input is larger than the {MAX_INPUT_BYTES}-byte limit")
     if not data.strip():
         raise MalformedInputError(f"{name} is empty (expected a {what})")
+    return data, name
+
+
+def _read_file(source: str | os.PathLike[str], what: str) -> tuple[bytes, str]:
+    try:
+        path = Path(source)
+        name = str(path)
+    except TypeError as exc:  # an os.PathLike whose __fspath__ returns something odd
+        raise MalformedInputError(f"<{what} path>: not a usable path") from exc
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+    except IsADirectoryError as exc:
+        raise MalformedInputError(f"{name} is a directory, expected a {what} file") from exc
+    except FileNotFoundError as exc:
+        raise MalformedInputError(f"{name}: no such file (expected a {what})") from exc
+    except OSError as exc:
+        raise MalformedInputError(f"{name}: cannot read file: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # embedded NUL byte in the path
+        raise MalformedInputError(f"{name!r}: not a valid path ({exc})") from exc
     return data, name
 
 
@@ -122,8 +142,9 @@ def split_pem(data: bytes, name: str) -> list[PemBlock]:
     begins = len(_PEM_BEGIN.findall(data))
     for match in _PEM_BLOCK.finditer(data):
         label = match.group("label").decode("ascii")
-        if match.group("end").decode("ascii") != label:
-            raise MalformedInputError(f"{name}: PEM block BEGIN {label} ends with END {match.group('end').decode()}")
+        end = match.group("end").decode("ascii")
+        if end != label:
+            raise MalformedInputError(f"{name}: PEM block BEGIN {label} ends with END {end}")
         body = match.group("body")
         if b":" in body:
             # RFC 1421 headers (legacy encrypted keys); keep the text for cryptography to read.
@@ -153,13 +174,17 @@ def _pkcs7_certificate_ders(der: bytes, name: str) -> list[bytes]:
 
     try:
         info = cms.ContentInfo.load(der, strict=True)
-        if info["content_type"].native != "signed_data":
-            raise MalformedInputError(f"{name}: PKCS#7 content is {info['content_type'].native}, not signed data")
+        content_type = info["content_type"].native
+        if content_type != "signed_data":
+            raise MalformedInputError(f"{name}: PKCS#7 content is {content_type}, not signed data")
         certs = info["content"]["certificates"]
-        result = [choice.chosen.dump() for choice in certs] if certs.native is not None else []
+        if isinstance(certs, cms.CertificateSet):
+            result = [choice.chosen.dump() for choice in certs if choice.name == "certificate"]
+        else:  # the OPTIONAL field is absent (asn1crypto gives a Void)
+            result = []
     except CaisoPkiError:
         raise
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except ASN1_ERRORS as exc:
         raise MalformedInputError(f"{name}: not a valid PKCS#7 structure ({exc.__class__.__name__})") from exc
     return result
 
@@ -169,15 +194,9 @@ def _looks_like_pkcs7(der: bytes) -> bool:
     return b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02" in der[:24]
 
 
-def load_certificates(source: Source) -> list[Certificate]:
-    """Load every certificate in ``source``: PEM (one or many blocks), DER, or PKCS#7 in PEM or DER.
-
-    Non-certificate PEM blocks beside certificates (a key in a combined file) are skipped; a source with
-    no certificate at all raises :class:`MalformedInputError` saying what it held instead.
-    """
+def _certificates_from(data: bytes, name: str) -> list[Certificate]:
     from caiso_pki.certificate import Certificate
 
-    data, name = read_source(source, what="certificate")
     ders: list[bytes] = []
     if is_pem(data):
         blocks = split_pem(data, name)
@@ -197,11 +216,21 @@ def load_certificates(source: Source) -> list[Certificate]:
     return [Certificate.from_der(der, source_name=name) for der in ders]
 
 
+def load_certificates(source: Source) -> list[Certificate]:
+    """Load every certificate in ``source``: PEM (one or many blocks), DER, or PKCS#7 in PEM or DER.
+
+    Non-certificate PEM blocks beside certificates (a key in a combined file) are skipped; a source with
+    no certificate at all raises :class:`MalformedInputError` saying what it held instead.
+    """
+    data, name = read_source(source, what="certificate")
+    return _certificates_from(data, name)
+
+
 def load_certificate(source: Source) -> Certificate:
     """Load exactly one certificate; raise :class:`MalformedInputError` when there are none or several."""
-    certs = load_certificates(source)
+    data, name = read_source(source, what="certificate")
+    certs = _certificates_from(data, name)
     if len(certs) != 1:
-        name = read_source(source, what="certificate")[1]
         raise MalformedInputError(f"{name}: expected exactly one certificate, found {len(certs)}")
     return certs[0]
 
@@ -211,9 +240,21 @@ def _password_bytes(password: Password, name: str) -> bytes | None:
         return None
     if isinstance(password, str):
         return password.encode("utf-8")
-    if isinstance(password, (bytes, bytearray)):
+    if isinstance(password, (bytes, bytearray, memoryview)):
         return bytes(password)
     raise PassphraseError(f"{name}: passphrase must be str or bytes, not {type(password).__name__}")
+
+
+def _is_encrypted_der_key(der: bytes) -> bool:
+    from asn1crypto import keys
+
+    try:
+        info = keys.EncryptedPrivateKeyInfo.load(der, strict=True)
+        info["encryption_algorithm"]["algorithm"].native  # noqa: B018 -- force the lazy parse
+        info["encrypted_data"].native  # noqa: B018
+    except ASN1_ERRORS:
+        return False
+    return True
 
 
 def load_private_key(source: Source, password: Password = None) -> PrivateKeyTypes:
@@ -222,7 +263,7 @@ def load_private_key(source: Source, password: Password = None) -> PrivateKeyTyp
     Raises :class:`PassphraseError` when the key is encrypted and the passphrase is missing or wrong,
     or when a passphrase is given for an unencrypted key.
     """
-    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.exceptions import InternalError, UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
 
     data, name = read_source(source, what="private key")
@@ -235,32 +276,36 @@ def load_private_key(source: Source, password: Password = None) -> PrivateKeyTyp
         if len(keys) > 1:
             raise MalformedInputError(f"{name}: holds {len(keys)} private keys, expected one")
         block = keys[0]
+        encrypted = block.label == "ENCRYPTED PRIVATE KEY" or b"Proc-Type: 4,ENCRYPTED" in block.text
+        if not encrypted and block.der:
+            encrypted = _is_encrypted_der_key(block.der)
         loader = serialization.load_pem_private_key
         payload = block.text
     else:
-        block = None
+        encrypted = _is_encrypted_der_key(data)
         loader = serialization.load_der_private_key
         payload = data
+    if encrypted and secret is None:
+        raise PassphraseError(f"{name}: the private key is encrypted; a passphrase is required")
     try:
         return loader(payload, password=secret)
     except TypeError as exc:
+        # cryptography signals a passphrase/encryption mismatch with TypeError.
         if secret is None:
             raise PassphraseError(f"{name}: the private key is encrypted; a passphrase is required") from exc
         raise PassphraseError(f"{name}: a passphrase was given but the private key is not encrypted") from exc
     except UnsupportedAlgorithm as exc:
-        raise UnsupportedAlgorithmError(f"{name}: unsupported private key algorithm") from exc
-    except ValueError as exc:
-        text = str(exc).lower()
-        if secret is not None and ("decrypt" in text or "password" in text):
-            raise PassphraseError(f"{name}: wrong passphrase for the private key") from exc
-        if block is not None and block.label == "ENCRYPTED PRIVATE KEY" and secret is not None:
-            raise PassphraseError(f"{name}: wrong passphrase for the private key") from exc
+        raise UnsupportedAlgorithmError(f"{name}: unsupported private key algorithm or encryption") from exc
+    except (ValueError, InternalError) as exc:
+        if encrypted:
+            raise PassphraseError(f"{name}: wrong passphrase for the private key (or damaged key)") from exc
         raise MalformedInputError(f"{name}: not a valid private key") from exc
 
 
 def load_csr(source: Source) -> Csr:
     """Load a PKCS#10 certificate signing request from PEM or DER."""
     from cryptography import x509
+    from cryptography.exceptions import UnsupportedAlgorithm
 
     from caiso_pki.csr import Csr
 
@@ -275,16 +320,26 @@ def load_csr(source: Source) -> Csr:
         der = data
     try:
         parsed = x509.load_der_x509_csr(der)
-        parsed.subject  # noqa: B018 -- force the lazy parse so errors surface here
+        # Force every lazy parse so damage surfaces here, not in a later view.
+        parsed.subject  # noqa: B018
         parsed.extensions  # noqa: B018
-    except ValueError as exc:
+        list(parsed.attributes)
+        parsed.signature_algorithm_oid  # noqa: B018
+        parsed.public_key()
+    except UnsupportedAlgorithm as exc:
+        raise UnsupportedAlgorithmError(f"{name}: the CSR's key algorithm is not supported") from exc
+    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
         raise MalformedInputError(f"{name}: not a valid certificate signing request") from exc
     return Csr(parsed)
 
 
 def load_crl(source: Source) -> x509.CertificateRevocationList:
-    """Load an X.509 CRL from PEM or DER."""
+    """Load an X.509 CRL from PEM or DER.
+
+    Every revoked entry is read once here, so iterating the returned CRL cannot fail later.
+    """
     from cryptography import x509
+    from cryptography.utils import CryptographyDeprecationWarning
 
     data, name = read_source(source, what="CRL")
     if is_pem(data):
@@ -296,10 +351,19 @@ def load_crl(source: Source) -> x509.CertificateRevocationList:
     else:
         der = data
     try:
-        crl = x509.load_der_x509_crl(der)
-        crl.issuer  # noqa: B018
-        crl.extensions  # noqa: B018
-    except ValueError as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            crl = x509.load_der_x509_crl(der)
+            crl.issuer  # noqa: B018
+            crl.extensions  # noqa: B018
+            crl.last_update_utc  # noqa: B018
+            crl.next_update_utc  # noqa: B018
+            crl.signature_algorithm_oid  # noqa: B018
+            for entry in crl:
+                entry.serial_number  # noqa: B018
+                entry.revocation_date_utc  # noqa: B018
+                entry.extensions  # noqa: B018
+    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
         raise MalformedInputError(f"{name}: not a valid CRL") from exc
     return crl
 
@@ -320,6 +384,7 @@ class Pkcs12Bundle:
 def load_pkcs12(source: Source, password: Password) -> Pkcs12Bundle:
     """Load a PKCS#12 / PFX bundle; raise :class:`PassphraseError` for a wrong password."""
     from asn1crypto import pkcs12 as asn1_pkcs12
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.serialization import pkcs12
 
     from caiso_pki.certificate import Certificate
@@ -329,21 +394,27 @@ def load_pkcs12(source: Source, password: Password) -> Pkcs12Bundle:
     try:
         pfx = asn1_pkcs12.Pfx.load(data, strict=True)
         pfx["auth_safe"]["content_type"].native  # noqa: B018
-    except (ValueError, TypeError, KeyError) as exc:
+        has_mac = pfx["mac_data"].native is not None
+    except ASN1_ERRORS as exc:
         raise MalformedInputError(f"{name}: not a PKCS#12 (PFX) file") from exc
     try:
         loaded = pkcs12.load_pkcs12(data, secret)
+    except UnsupportedAlgorithm as exc:
+        raise UnsupportedAlgorithmError(f"{name}: PKCS#12 uses an unsupported algorithm") from exc
     except ValueError as exc:
-        raise PassphraseError(f"{name}: wrong PKCS#12 password (or damaged PFX MAC)") from exc
+        if has_mac:
+            raise PassphraseError(f"{name}: wrong PKCS#12 password (or damaged PFX)") from exc
+        raise MalformedInputError(f"{name}: cannot read PKCS#12 contents") from exc
     except Exception as exc:  # cryptography raises assorted types for damaged bags
         raise MalformedInputError(f"{name}: cannot read PKCS#12 contents ({exc.__class__.__name__})") from exc
     cert = loaded.cert
     friendly = cert.friendly_name.decode("utf-8", "replace") if cert and cert.friendly_name else None
     return Pkcs12Bundle(
         key=loaded.key,
-        certificate=Certificate.from_cryptography(cert.certificate) if cert else None,
+        certificate=Certificate.from_cryptography(cert.certificate, source_name=name) if cert else None,
         additional_certificates=tuple(
-            Certificate.from_cryptography(extra.certificate) for extra in loaded.additional_certs
+            Certificate.from_cryptography(extra.certificate, source_name=name)
+            for extra in loaded.additional_certs
         ),
         friendly_name=friendly,
     )
@@ -351,40 +422,51 @@ def load_pkcs12(source: Source, password: Password) -> Pkcs12Bundle:
 
 Kind = Literal["certificate", "pkcs7", "csr", "crl", "private-key", "pkcs12", "unknown"]
 
+_PEM_KINDS: Final[tuple[tuple[frozenset[str], Kind], ...]] = (
+    (_CERT_LABELS, "certificate"),
+    (_PKCS7_LABELS, "pkcs7"),
+    (_CSR_LABELS, "csr"),
+    (_CRL_LABELS, "crl"),
+    (_KEY_LABELS, "private-key"),
+)
+
 
 def detect_kind(source: Source) -> Kind:
-    """Guess what ``source`` holds without needing a password (used by ``caiso-pki inspect``)."""
+    """Guess what ``source`` holds without needing a password (used by ``caiso-pki inspect``).
+
+    PEM is classified by its labels; DER by which loader accepts it.  Returns ``"unknown"`` when
+    nothing fits; raises only for unreadable sources (missing file, empty, damaged PEM).
+    """
     data, name = read_source(source)
     if is_pem(data):
         labels = {block.label for block in split_pem(data, name)}
-        for group, kind in (
-            (_CERT_LABELS, "certificate"),
-            (_PKCS7_LABELS, "pkcs7"),
-            (_CSR_LABELS, "csr"),
-            (_CRL_LABELS, "crl"),
-            (_KEY_LABELS, "private-key"),
-        ):
+        for group, kind in _PEM_KINDS:
             if labels & group:
-                return kind  # type: ignore[return-value]
+                return kind
         return "unknown"
     if _looks_like_pkcs7(data):
         return "pkcs7"
-    from asn1crypto import core, crl, csr, pkcs12, x509
+    from asn1crypto import pkcs12
 
-    for spec, kind in (
-        (x509.Certificate, "certificate"),
-        (csr.CertificationRequest, "csr"),
-        (crl.CertificateList, "crl"),
-        (pkcs12.Pfx, "pkcs12"),
-    ):
+    try:
+        pfx = pkcs12.Pfx.load(data, strict=True)
+        pfx["auth_safe"]["content_type"].native  # noqa: B018
+    except ASN1_ERRORS:
+        pass
+    else:
+        return "pkcs12"
+    try:
+        _certificates_from(data, name)
+    except CaisoPkiError:
+        pass
+    else:
+        return "certificate"
+    for kind, loader in (("csr", load_csr), ("crl", load_crl)):
         try:
-            value = spec.load(data, strict=True)
-            value.native  # noqa: B018
-        except (ValueError, TypeError, KeyError, AttributeError, core.ParseError):  # type: ignore[misc]
+            loader(data)
+        except CaisoPkiError:
             continue
-        except Exception:  # noqa: S112 -- asn1crypto raises many types on garbage; we only probe here
-            continue
-        return kind  # type: ignore[return-value]
+        return kind
     try:
         load_private_key(data)
     except PassphraseError:
@@ -392,4 +474,3 @@ def detect_kind(source: Source) -> Kind:
     except CaisoPkiError:
         return "unknown"
     return "private-key"
-

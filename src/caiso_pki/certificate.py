@@ -5,10 +5,13 @@ names, serial, validity, fingerprints, key, extensions.  It is the one certifica
 inside caiso-pki; ``Certificate.x509`` gives the underlying ``cryptography`` object and
 ``Certificate.asn1`` the ``asn1crypto`` one (used by path validation).
 
-A few certificates in the wild (and in NIST PKITS) cannot be parsed by ``cryptography``: DSA keys that
-inherit parameters from their issuer, negative serial numbers.  Those still load: names, serial,
-validity, fingerprints and algorithms come from ``asn1crypto``, and only extension views raise
-:class:`UnsupportedCertificateError` for them.
+A few certificates in the wild (and in NIST PKITS) cannot be parsed by ``cryptography``, such as DSA
+keys that inherit their parameters from the issuer.  Those still load: every view is read from
+``asn1crypto`` instead, and only ``Certificate.x509`` raises :class:`UnsupportedCertificateError`.
+
+Loading checks the basic view (names, serial, validity, algorithms) eagerly, so a loaded certificate
+always has a working ``repr``; extension views are parsed on first use and raise
+:class:`~caiso_pki.errors.MalformedInputError` (never a dependency's exception) when damaged.
 """
 
 from __future__ import annotations
@@ -16,18 +19,19 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import ipaddress
 import warnings
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
-from caiso_pki.errors import InvalidTimeError, MalformedInputError
+from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputError
 from caiso_pki.oids import oid_name
 
 if TYPE_CHECKING:
     from asn1crypto import x509 as asn1_x509
-    from cryptography import x509
+    from cryptography import x509 as cx509
 
 __all__ = [
     "Certificate",
@@ -38,6 +42,19 @@ __all__ = [
     "UserNotice",
     "ensure_aware",
 ]
+
+_T = TypeVar("_T")
+
+#: What asn1crypto and cryptography raise on damaged input (neither has one base exception for it).
+_PARSE_ERRORS: Final = (
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+    RecursionError,
+)
 
 
 class UnsupportedCertificateError(MalformedInputError):
@@ -63,27 +80,31 @@ class DistinguishedName:
     attributes: tuple[tuple[str, str, str], ...] = attrs.field(repr=False)
 
     @classmethod
-    def from_cryptography(cls, name: x509.Name) -> DistinguishedName:
+    def from_cryptography(cls, name: cx509.Name) -> DistinguishedName:
         """Build the view from a ``cryptography`` Name."""
-        attributes = tuple(
-            (attr.oid.dotted_string, oid_name(attr.oid), _text(attr.value)) for attr in name
-        )
+        attributes = tuple((attr.oid.dotted_string, oid_name(attr.oid), _text(attr.value)) for attr in name)
         return cls(rfc4514=name.rfc4514_string(), attributes=attributes)
 
     @classmethod
     def from_asn1(cls, name: asn1_x509.Name) -> DistinguishedName:
-        """Build the view from an ``asn1crypto`` Name (fallback for certificates cryptography refuses)."""
+        """Build the view from an ``asn1crypto`` Name (fallback for certificates cryptography refuses).
+
+        The RFC 4514 string follows cryptography's form: RDNs last-first, multi-valued RDNs joined by ``+``.
+        """
         attributes: list[tuple[str, str, str]] = []
+        rdns: list[str] = []
         for rdn in name.chosen:
+            parts = []
             for atv in rdn:
-                dotted = atv["type"].dotted
-                value = atv["value"].native
-                attributes.append((dotted, oid_name(dotted), str(value)))
-        text = ",".join(f"{_short(o)}={_escape(v)}" for o, _, v in reversed(attributes))
-        return cls(rfc4514=text, attributes=tuple(attributes))
+                dotted = str(atv["type"].dotted)
+                value = _text(_asn1_text(atv["value"]))
+                attributes.append((dotted, oid_name(dotted), value))
+                parts.append(f"{_short(dotted)}={_escape(value)}")
+            rdns.append("+".join(parts))
+        return cls(rfc4514=",".join(reversed(rdns)), attributes=tuple(attributes))
 
     def get(self, attribute: str) -> list[str]:
-        """All values of ``attribute`` (a name such as ``"organizationalUnitName"``/``"OU"`` or a dotted OID)."""
+        """All values of ``attribute``: a name (``"organizationalUnitName"``, ``"OU"``) or a dotted OID."""
         key = _ALIASES.get(attribute.upper(), attribute)
         return [value for dotted, name, value in self.attributes if key in (dotted, name)]
 
@@ -122,7 +143,7 @@ class DistinguishedName:
         }
 
 
-_ALIASES = {
+_ALIASES: Final = {
     "CN": "commonName",
     "O": "organizationName",
     "OU": "organizationalUnitName",
@@ -135,13 +156,14 @@ _ALIASES = {
     "UID": "userId",
     "SERIALNUMBER": "serialNumber",
 }
-_SHORT = {
+_SHORT: Final = {
     "2.5.4.3": "CN",
     "2.5.4.10": "O",
     "2.5.4.11": "OU",
     "2.5.4.7": "L",
     "2.5.4.8": "ST",
     "2.5.4.6": "C",
+    "2.5.4.9": "STREET",
     "0.9.2342.19200300.100.1.25": "DC",
     "0.9.2342.19200300.100.1.1": "UID",
 }
@@ -155,13 +177,47 @@ def _escape(value: str) -> str:
     out = "".join("\\" + ch if ch in ',+"\\<>;=' else ch for ch in value)
     if out.startswith((" ", "#")):
         out = "\\" + out
-    if out.endswith(" "):
+    if out.endswith(" ") and len(out) > 1:
         out = out[:-1] + "\\ "
     return out
 
 
 def _text(value: str | bytes) -> str:
     return value if isinstance(value, str) else value.hex()
+
+
+def _asn1_text(value: Any) -> str | bytes:
+    native = value.native
+    if isinstance(native, (str, bytes)):
+        return native
+    return str(native)
+
+
+@contextmanager
+def _reading(label: str, what: str) -> Iterator[None]:
+    """Turn a dependency's parse error while reading ``what`` into :class:`MalformedInputError`."""
+    from cryptography import x509 as cx509
+
+    try:
+        yield
+    except CaisoPkiError:
+        raise
+    except (*_PARSE_ERRORS, cx509.DuplicateExtension, cx509.UnsupportedGeneralNameType) as exc:
+        raise MalformedInputError(f"{label}: cannot read {what}: {exc}") from exc
+
+
+def _view(what: str) -> Callable[[Callable[[Certificate], _T]], Callable[[Certificate], _T]]:
+    """Decorate a view so any parse error from a dependency becomes :class:`MalformedInputError`."""
+
+    def decorate(func: Callable[[Certificate], _T]) -> Callable[[Certificate], _T]:
+        @functools.wraps(func)
+        def wrapper(self: Certificate) -> _T:
+            with _reading(self._label, what):
+                return func(self)
+
+        return wrapper
+
+    return decorate
 
 
 @attrs.frozen
@@ -211,11 +267,18 @@ class PolicyInformation:
             "oid": self.oid,
             "name": self.name,
             "cps_uris": list(self.cps_uris),
-            "user_notices": [attrs.asdict(notice) for notice in self.user_notices],
+            "user_notices": [
+                {
+                    "explicit_text": notice.explicit_text,
+                    "organization": notice.organization,
+                    "notice_numbers": list(notice.notice_numbers),
+                }
+                for notice in self.user_notices
+            ],
         }
 
 
-_KU_NAMES = (
+_KU_NAMES: Final = (
     ("digital_signature", "digitalSignature"),
     ("content_commitment", "nonRepudiation"),
     ("key_encipherment", "keyEncipherment"),
@@ -224,9 +287,31 @@ _KU_NAMES = (
     ("key_cert_sign", "keyCertSign"),
     ("crl_sign", "cRLSign"),
 )
+#: asn1crypto's key usage bit names -> RFC 5280 names, in RFC order.
+_ASN1_KU_NAMES: Final = (
+    ("digital_signature", "digitalSignature"),
+    ("non_repudiation", "nonRepudiation"),
+    ("key_encipherment", "keyEncipherment"),
+    ("data_encipherment", "dataEncipherment"),
+    ("key_agreement", "keyAgreement"),
+    ("key_cert_sign", "keyCertSign"),
+    ("crl_sign", "cRLSign"),
+    ("encipher_only", "encipherOnly"),
+    ("decipher_only", "decipherOnly"),
+)
+_KEY_ALGORITHMS: Final = {
+    "rsa": "RSA",
+    "rsassa_pss": "RSASSA-PSS",
+    "ec": "EC",
+    "dsa": "DSA",
+    "ed25519": "Ed25519",
+    "ed448": "Ed448",
+    "x25519": "X25519",
+    "x448": "X448",
+}
 
 
-def _parse_cryptography(der: bytes) -> x509.Certificate | None:
+def _parse_cryptography(der: bytes) -> cx509.Certificate | None:
     from cryptography import x509 as cx509
     from cryptography.utils import CryptographyDeprecationWarning
 
@@ -234,10 +319,30 @@ def _parse_cryptography(der: bytes) -> x509.Certificate | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", CryptographyDeprecationWarning)
             cert = cx509.load_der_x509_certificate(der)
-            cert.serial_number  # noqa: B018 -- negative serials only warn here; force the parse
-    except ValueError:
+            # Force the lazy parts of the basic view, so damage is found at load time.
+            cert.serial_number  # noqa: B018
+            cert.subject  # noqa: B018
+            cert.issuer  # noqa: B018
+            cert.not_valid_before_utc  # noqa: B018
+            cert.not_valid_after_utc  # noqa: B018
+            cert.signature_algorithm_oid  # noqa: B018
+    except _PARSE_ERRORS:
         return None
     return cert
+
+
+def _check_asn1(der: bytes) -> None:
+    """Parse the basic view with asn1crypto (what path validation uses); raise on damage."""
+    from asn1crypto import x509 as asn1_x509
+
+    cert = asn1_x509.Certificate.load(der, strict=True)
+    tbs = cert["tbs_certificate"]
+    tbs["serial_number"].native  # noqa: B018
+    tbs["subject"].native  # noqa: B018
+    tbs["issuer"].native  # noqa: B018
+    tbs["validity"].native  # noqa: B018
+    tbs["subject_public_key_info"]["algorithm"]["algorithm"].native  # noqa: B018
+    cert["signature_algorithm"]["algorithm"].dotted  # noqa: B018
 
 
 @attrs.frozen(eq=False, hash=False)
@@ -249,37 +354,35 @@ class Certificate:
     """
 
     der: bytes = attrs.field(repr=False)
-    _x509: x509.Certificate | None = attrs.field(repr=False, default=None, alias="x509_obj")
+    _x509: cx509.Certificate | None = attrs.field(repr=False, default=None, alias="x509_obj")
     source_name: str | None = attrs.field(repr=False, default=None)
 
     # -- construction ----------------------------------------------------------------------------
 
     @classmethod
     def from_der(cls, der: bytes, *, source_name: str | None = None) -> Certificate:
-        """Parse DER bytes; fall back to asn1crypto when cryptography refuses the encoding."""
+        """Parse DER bytes; fall back to asn1crypto when cryptography refuses the encoding.
+
+        Raises :class:`MalformedInputError` naming ``source_name`` when neither can read the names,
+        serial, validity and algorithms.
+        """
         name = source_name or "<certificate bytes>"
-        if not isinstance(der, (bytes, bytearray)):
+        if not isinstance(der, (bytes, bytearray, memoryview)):
             raise MalformedInputError(f"{name}: expected DER bytes, got {type(der).__name__}")
         der = bytes(der)
         parsed = _parse_cryptography(der)
-        if parsed is None:
-            from asn1crypto import x509 as asn1_x509
-
-            try:
-                fallback = asn1_x509.Certificate.load(der, strict=True)
-                fallback["tbs_certificate"]["subject"].native  # noqa: B018 -- force lazy parse
-                fallback["tbs_certificate"]["validity"].native  # noqa: B018
-                fallback["tbs_certificate"]["serial_number"].native  # noqa: B018
-            except Exception as exc:  # asn1crypto raises ValueError, TypeError and others on garbage
-                raise MalformedInputError(f"{name}: not a valid X.509 certificate") from exc
+        try:
+            _check_asn1(der)
+        except _PARSE_ERRORS as exc:
+            raise MalformedInputError(f"{name}: not a valid X.509 certificate") from exc
         return cls(der, x509_obj=parsed, source_name=source_name)
 
     @classmethod
-    def from_cryptography(cls, cert: x509.Certificate) -> Certificate:
+    def from_cryptography(cls, cert: cx509.Certificate, *, source_name: str | None = None) -> Certificate:
         """Wrap a ``cryptography`` certificate."""
         from cryptography.hazmat.primitives.serialization import Encoding
 
-        return cls(cert.public_bytes(Encoding.DER), x509_obj=cert)
+        return cls(cert.public_bytes(Encoding.DER), x509_obj=cert, source_name=source_name)
 
     # -- identity --------------------------------------------------------------------------------
 
@@ -297,15 +400,19 @@ class Certificate:
             f"not_after={self.not_after.date().isoformat()}>"
         )
 
+    @property
+    def _label(self) -> str:
+        return self.source_name or "<certificate bytes>"
+
     # -- underlying objects ----------------------------------------------------------------------
 
     @property
-    def x509(self) -> x509.Certificate:
+    def x509(self) -> cx509.Certificate:
         """The ``cryptography`` certificate; raises :class:`UnsupportedCertificateError` if unparseable."""
         if self._x509 is None:
             raise UnsupportedCertificateError(
-                f"certificate {self.subject.rfc4514!r} ({self.source_name or 'bytes'}) cannot be parsed by "
-                "cryptography (for example DSA parameter inheritance); only the basic view is available"
+                f"{self._label}: certificate {self.subject.rfc4514!r} cannot be parsed by cryptography "
+                "(for example DSA parameter inheritance); use the Certificate views instead"
             )
         return self._x509
 
@@ -333,6 +440,7 @@ class Certificate:
     # -- names, serial, validity -----------------------------------------------------------------
 
     @functools.cached_property
+    @_view("subject")
     def subject(self) -> DistinguishedName:
         """The subject name."""
         if self._x509 is not None:
@@ -340,6 +448,7 @@ class Certificate:
         return DistinguishedName.from_asn1(self.asn1.subject)
 
     @functools.cached_property
+    @_view("issuer")
     def issuer(self) -> DistinguishedName:
         """The issuer name."""
         if self._x509 is not None:
@@ -383,19 +492,25 @@ class Certificate:
         return value.astimezone(dt.UTC)
 
     def days_remaining(self, at: dt.datetime | None = None) -> int:
-        """Whole days from ``at`` (default now) until ``not_after``; negative once expired."""
+        """Whole days from ``at`` (default now) until ``not_after``; negative once expired.
+
+        Raises :class:`InvalidTimeError` for a naive datetime.
+        """
         when = ensure_aware(at, what="at")
         return (self.not_after - when) // dt.timedelta(days=1)
 
     def is_valid_at(self, at: dt.datetime | None = None) -> bool:
-        """True when ``at`` (default now) lies inside the validity period."""
+        """True when ``at`` (default now) lies inside the validity period (both ends inclusive).
+
+        Raises :class:`InvalidTimeError` for a naive datetime.
+        """
         when = ensure_aware(at, what="at")
         return self.not_before <= when <= self.not_after
 
     @property
     def is_self_issued(self) -> bool:
         """Subject and issuer are the same name (a root or a self-issued CA certificate)."""
-        return self.subject.rfc4514 == self.issuer.rfc4514
+        return self.subject.attributes == self.issuer.attributes
 
     # -- fingerprints and keys -------------------------------------------------------------------
 
@@ -410,26 +525,29 @@ class Certificate:
         return hashlib.sha1(self.der, usedforsecurity=False).hexdigest()
 
     @functools.cached_property
+    @_view("key algorithm")
     def key_algorithm(self) -> str:
-        """``"RSA"``, ``"EC"``, ``"DSA"``, ``"Ed25519"``, ``"Ed448"`` or the key OID."""
-        algo = self.asn1.public_key.algorithm
-        return {"rsa": "RSA", "ec": "EC", "dsa": "DSA", "ed25519": "Ed25519", "ed448": "Ed448"}.get(algo, algo)
+        """``"RSA"``, ``"EC"``, ``"DSA"``, ``"Ed25519"``, ``"Ed448"`` (...) or the key algorithm OID."""
+        algorithm = self.asn1["tbs_certificate"]["subject_public_key_info"]["algorithm"]["algorithm"]
+        native = str(algorithm.native)
+        return _KEY_ALGORITHMS.get(native, str(algorithm.dotted))
 
     @functools.cached_property
     def key_size(self) -> int | None:
         """Key size in bits (the curve size for EC); ``None`` when unknown (inherited DSA parameters)."""
         try:
             return int(self.asn1.public_key.bit_size)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except _PARSE_ERRORS:
             return None
 
     @functools.cached_property
+    @_view("key curve")
     def key_curve(self) -> str | None:
-        """Named curve of an EC key (``"secp256r1"``), else ``None``."""
+        """Named curve of an EC key (``"secp256r1"``, or ``"explicit"``), else ``None``."""
         if self.key_algorithm != "EC":
             return None
-        curve = self.asn1.public_key.curve
-        return str(curve[1])
+        kind, value = self.asn1.public_key.curve
+        return str(value) if kind == "named" else "explicit"
 
     @functools.cached_property
     def signature_algorithm_oid(self) -> str:
@@ -442,43 +560,65 @@ class Certificate:
         return oid_name(self.signature_algorithm_oid)
 
     # -- extensions ------------------------------------------------------------------------------
+    # Each view reads the cryptography object; for the rare certificate only asn1crypto can parse,
+    # the same view is read from asn1crypto instead.
 
-    def _extension(self, oid: x509.ObjectIdentifier) -> Any:
+    def _extension(self, oid: cx509.ObjectIdentifier) -> Any:
         from cryptography import x509 as cx509
 
         try:
             return self.x509.extensions.get_extension_for_oid(oid).value
         except cx509.ExtensionNotFound:
             return None
-        except ValueError as exc:
-            raise MalformedInputError(
-                f"certificate {self.subject.rfc4514!r}: malformed extension {oid_name(oid)}: {exc}"
-            ) from exc
+
+    def _asn1_extension(self, name: str) -> Any:
+        return getattr(self.asn1, f"{name}_value")
 
     @functools.cached_property
+    @_view("extensions")
     def extension_oids(self) -> tuple[tuple[str, bool], ...]:
         """Every extension present as (dotted OID, critical) pairs, in certificate order."""
+        if self._x509 is None:
+            return tuple(
+                (str(ext["extn_id"].dotted), bool(ext["critical"].native))
+                for ext in self.asn1["tbs_certificate"]["extensions"]
+            )
         return tuple((ext.oid.dotted_string, ext.critical) for ext in self.x509.extensions)
 
     @functools.cached_property
+    @_view("basic constraints")
+    def _basic_constraints(self) -> tuple[bool, int | None] | None:
+        if self._x509 is None:
+            asn1_value = self._asn1_extension("basic_constraints")
+            if asn1_value is None:
+                return None
+            native = asn1_value.native
+            return bool(native["ca"]), native["path_len_constraint"]
+        from cryptography.x509.oid import ExtensionOID
+
+        value = self._extension(ExtensionOID.BASIC_CONSTRAINTS)
+        return None if value is None else (bool(value.ca), value.path_length)
+
+    @property
     def is_ca(self) -> bool:
         """The basicConstraints cA flag (False when the extension is absent)."""
-        from cryptography.x509.oid import ExtensionOID
+        constraints = self._basic_constraints
+        return bool(constraints and constraints[0])
 
-        value = self._extension(ExtensionOID.BASIC_CONSTRAINTS)
-        return bool(value and value.ca)
-
-    @functools.cached_property
+    @property
     def path_length(self) -> int | None:
         """basicConstraints pathLenConstraint, or ``None``."""
-        from cryptography.x509.oid import ExtensionOID
-
-        value = self._extension(ExtensionOID.BASIC_CONSTRAINTS)
-        return value.path_length if value is not None else None
+        constraints = self._basic_constraints
+        return constraints[1] if constraints is not None else None
 
     @functools.cached_property
+    @_view("key usage")
     def key_usage(self) -> tuple[str, ...]:
         """Key usage bits by RFC 5280 name (``"digitalSignature"``, ``"keyCertSign"`` ...)."""
+        if self._x509 is None:
+            asn1_value = self._asn1_extension("key_usage")
+            bits = set(asn1_value.native) if asn1_value is not None else set()
+            return tuple(name for bit, name in _ASN1_KU_NAMES if bit in bits)
         from cryptography.x509.oid import ExtensionOID
 
         value = self._extension(ExtensionOID.KEY_USAGE)
@@ -493,23 +633,32 @@ class Certificate:
         return tuple(names)
 
     @functools.cached_property
+    @_view("extended key usage")
     def extended_key_usage(self) -> tuple[str, ...]:
         """Extended key usage purposes as dotted OIDs (see :func:`caiso_pki.oids.oid_name`)."""
+        if self._x509 is None:
+            asn1_value = self._asn1_extension("extended_key_usage")
+            return tuple(str(purpose.dotted) for purpose in asn1_value) if asn1_value is not None else ()
         from cryptography.x509.oid import ExtensionOID
 
         value = self._extension(ExtensionOID.EXTENDED_KEY_USAGE)
         return tuple(oid.dotted_string for oid in value) if value is not None else ()
 
     @functools.cached_property
+    @_view("subject alternative names")
     def subject_alt_names(self) -> SubjectAltNames:
         """Subject alternative names by type (empty when absent)."""
+        if self._x509 is None:
+            return _asn1_general_names(self._asn1_extension("subject_alt_name"))
         from cryptography import x509 as cx509
         from cryptography.x509.oid import ExtensionOID
 
         value = self._extension(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
         if value is None:
             return SubjectAltNames()
-        groups: dict[str, list[str]] = {"dns": [], "ip": [], "uri": [], "email": [], "directory": [], "other": []}
+        groups: dict[str, list[str]] = {
+            key: [] for key in ("dns", "ip", "uri", "email", "directory", "other")
+        }
         for general in value:
             if isinstance(general, cx509.DNSName):
                 groups["dns"].append(general.value)
@@ -523,13 +672,18 @@ class Certificate:
                 groups["directory"].append(general.value.rfc4514_string())
             elif isinstance(general, cx509.OtherName):
                 groups["other"].append(f"{general.type_id.dotted_string}:{general.value.hex()}")
+            elif isinstance(general, cx509.RegisteredID):
+                groups["other"].append(general.value.dotted_string)
             else:
                 groups["other"].append(str(general.value))
         return SubjectAltNames(**{key: tuple(items) for key, items in groups.items()})
 
     @functools.cached_property
+    @_view("certificate policies")
     def policies(self) -> tuple[PolicyInformation, ...]:
         """Certificate policies with their CPS-pointer and user-notice qualifiers."""
+        if self._x509 is None:
+            return _asn1_policies(self._asn1_extension("certificate_policies"))
         from cryptography import x509 as cx509
         from cryptography.x509.oid import ExtensionOID
 
@@ -553,7 +707,9 @@ class Certificate:
                         )
                     )
             result.append(
-                PolicyInformation(oid=info.policy_identifier.dotted_string, cps_uris=tuple(cps), user_notices=tuple(notices))
+                PolicyInformation(
+                    oid=info.policy_identifier.dotted_string, cps_uris=tuple(cps), user_notices=tuple(notices)
+                )
             )
         return tuple(result)
 
@@ -563,16 +719,25 @@ class Certificate:
         return tuple(policy.oid for policy in self.policies)
 
     @functools.cached_property
+    @_view("subject key identifier")
     def subject_key_identifier(self) -> str | None:
         """SKI as lower-case hex, or ``None``."""
+        if self._x509 is None:
+            asn1_value = self._asn1_extension("key_identifier")
+            return bytes(asn1_value.native).hex() if asn1_value is not None else None
         from cryptography.x509.oid import ExtensionOID
 
         value = self._extension(ExtensionOID.SUBJECT_KEY_IDENTIFIER)
         return value.digest.hex() if value is not None else None
 
     @functools.cached_property
+    @_view("authority key identifier")
     def authority_key_identifier(self) -> str | None:
         """AKI keyIdentifier as lower-case hex, or ``None``."""
+        if self._x509 is None:
+            asn1_value = self._asn1_extension("authority_key_identifier")
+            key_id = asn1_value["key_identifier"].native if asn1_value is not None else None
+            return bytes(key_id).hex() if key_id is not None else None
         from cryptography.x509.oid import ExtensionOID
 
         value = self._extension(ExtensionOID.AUTHORITY_KEY_IDENTIFIER)
@@ -581,43 +746,58 @@ class Certificate:
         return bytes(value.key_identifier).hex()
 
     @functools.cached_property
+    @_view("CRL distribution points")
     def crl_distribution_points(self) -> tuple[str, ...]:
         """URLs from the CRL distribution points extension."""
+        if self._x509 is None:
+            asn1_value = self._asn1_extension("crl_distribution_points")
+            urls: list[str] = []
+            for point in asn1_value or ():
+                name = point["distribution_point"]
+                if name.name == "full_name":
+                    urls.extend(_asn1_general_names(name.chosen).uri)
+            return tuple(urls)
         from cryptography import x509 as cx509
         from cryptography.x509.oid import ExtensionOID
 
         value = self._extension(ExtensionOID.CRL_DISTRIBUTION_POINTS)
-        urls: list[str] = []
-        for point in value or ():
-            for general in point.full_name or ():
-                if isinstance(general, cx509.UniformResourceIdentifier):
-                    urls.append(general.value)
-        return tuple(urls)
+        return tuple(
+            general.value
+            for point in value or ()
+            for general in point.full_name or ()
+            if isinstance(general, cx509.UniformResourceIdentifier)
+        )
 
-    def _access(self, method: x509.ObjectIdentifier) -> tuple[str, ...]:
+    @functools.cached_property
+    @_view("authority information access")
+    def _access_descriptions(self) -> tuple[tuple[str, str], ...]:
+        """(access method dotted OID, URL) pairs from authorityInfoAccess."""
+        if self._x509 is None:
+            asn1_value = self._asn1_extension("authority_information_access")
+            return tuple(
+                (str(desc["access_method"].dotted), str(desc["access_location"].native))
+                for desc in asn1_value or ()
+                if desc["access_location"].name == "uniform_resource_identifier"
+            )
         from cryptography import x509 as cx509
         from cryptography.x509.oid import ExtensionOID
 
         value = self._extension(ExtensionOID.AUTHORITY_INFORMATION_ACCESS)
         return tuple(
-            desc.access_location.value
+            (desc.access_method.dotted_string, desc.access_location.value)
             for desc in value or ()
-            if desc.access_method == method and isinstance(desc.access_location, cx509.UniformResourceIdentifier)
+            if isinstance(desc.access_location, cx509.UniformResourceIdentifier)
         )
 
-    @functools.cached_property
+    @property
     def ocsp_urls(self) -> tuple[str, ...]:
         """AIA OCSP responder URLs."""
-        from cryptography.x509.oid import AuthorityInformationAccessOID
+        return tuple(url for method, url in self._access_descriptions if method == _AIA_OCSP)
 
-        return self._access(AuthorityInformationAccessOID.OCSP)
-
-    @functools.cached_property
+    @property
     def ca_issuers_urls(self) -> tuple[str, ...]:
         """AIA caIssuers URLs."""
-        from cryptography.x509.oid import AuthorityInformationAccessOID
-
-        return self._access(AuthorityInformationAccessOID.CA_ISSUERS)
+        return tuple(url for method, url in self._access_descriptions if method == _AIA_CA_ISSUERS)
 
     # -- output ----------------------------------------------------------------------------------
 
@@ -635,6 +815,7 @@ class Certificate:
             "key_size": self.key_size,
             "key_curve": self.key_curve,
             "signature_algorithm": self.signature_algorithm,
+            "signature_algorithm_oid": self.signature_algorithm_oid,
             "is_ca": self.is_ca,
             "path_length": self.path_length,
             "key_usage": list(self.key_usage),
@@ -646,16 +827,61 @@ class Certificate:
             "crl_distribution_points": list(self.crl_distribution_points),
             "ocsp_urls": list(self.ocsp_urls),
             "ca_issuers_urls": list(self.ca_issuers_urls),
+            "extensions": [
+                {"oid": oid, "name": oid_name(oid), "critical": critical}
+                for oid, critical in self.extension_oids
+            ],
         }
+
+
+_AIA_OCSP: Final = "1.3.6.1.5.5.7.48.1"
+_AIA_CA_ISSUERS: Final = "1.3.6.1.5.5.7.48.2"
+_ASN1_GENERAL_NAME_GROUPS: Final = {
+    "dns_name": "dns",
+    "ip_address": "ip",
+    "uniform_resource_identifier": "uri",
+    "rfc822_name": "email",
+    "directory_name": "directory",
+}
+
+
+def _asn1_general_names(names: Any) -> SubjectAltNames:
+    groups: dict[str, list[str]] = {key: [] for key in ("dns", "ip", "uri", "email", "directory", "other")}
+    for general in names or ():
+        group = _ASN1_GENERAL_NAME_GROUPS.get(general.name, "other")
+        if group == "directory":
+            groups[group].append(DistinguishedName.from_asn1(general.chosen).rfc4514)
+        else:
+            groups[group].append(str(general.chosen.native))
+    return SubjectAltNames(**{key: tuple(items) for key, items in groups.items()})
+
+
+def _asn1_policies(value: Any) -> tuple[PolicyInformation, ...]:
+    result = []
+    for info in value or ():
+        cps: list[str] = []
+        notices: list[UserNotice] = []
+        for qualifier in info["policy_qualifiers"] or ():
+            kind = qualifier["policy_qualifier_id"].native
+            native = qualifier["qualifier"].native
+            if kind == "certification_practice_statement":
+                cps.append(str(native))
+            elif kind == "user_notice":
+                ref = native.get("notice_ref") or {}
+                notices.append(
+                    UserNotice(
+                        explicit_text=native.get("explicit_text"),
+                        organization=ref.get("organization"),
+                        notice_numbers=tuple(ref.get("notice_numbers") or ()),
+                    )
+                )
+        result.append(
+            PolicyInformation(
+                oid=str(info["policy_identifier"].dotted), cps_uris=tuple(cps), user_notices=tuple(notices)
+            )
+        )
+    return tuple(result)
 
 
 def _iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
