@@ -1,0 +1,143 @@
+"""``caiso-pki demo``: the whole job on the built-in demo PKI, start to finish, with a readable report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import click
+
+from caiso_pki.cli._common import echo_json, handle_errors
+
+__all__ = ["demo"]
+
+
+@click.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the demo files (default: a new temporary directory).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@handle_errors
+def demo(directory: Path | None, as_json: bool) -> None:
+    """Create the demo PKI, request and issue a RIG certificate, and validate it under the CPS policy.
+
+    Steps: build a CAISO-shaped demo hierarchy; generate a RIG device key and a CSR to the RIG request
+    profile; have the demo issuing CA issue the certificate; validate the chain to the demo root with
+    explicit Basic Assurance policy, clientAuth EKU and a CRL check; lint it against the demo CPS
+    profile; and show that a certificate chaining to the retired (Cybertrust-shaped) root is refused.
+    Exit status 0 when the RIG chain is valid.
+    """
+    from caiso_pki import (
+        PolicyRequirement,
+        TrustStore,
+        build_csr,
+        check_csr,
+        generate_private_key,
+        lint_chain,
+        save_private_key,
+        validate_chain,
+    )
+    from caiso_pki._atomic import atomic_write_bytes
+    from caiso_pki.oids import DEMO_BASIC_ASSURANCE_POLICY
+    from caiso_pki.testing import CYBERTRUST_END_OF_LIFE, DemoPki
+
+    out = directory or Path(tempfile.mkdtemp(prefix="caiso-pki-demo-"))
+    out.mkdir(parents=True, exist_ok=True)
+    steps: list[tuple[str, str]] = []
+
+    pki = DemoPki.create()
+    pki.write(out / "pki")
+    steps.append(("Created demo PKI", f"{pki.root.name} -> {pki.issuing_ca.name}; Entrust-shaped and retired roots"))
+
+    key = generate_private_key("ec-p256")
+    save_private_key(key, out / "rig.key", overwrite=True)
+    subject = "CN=rig-0001.demo-participant.example,O=Demo Participant,C=US"
+    csr = build_csr(key, subject, dns_names=["rig-0001.demo-participant.example"], profile="rig")
+    atomic_write_bytes(out / "rig.csr", csr.pem.encode())
+    problems = check_csr(csr, "rig")
+    steps.append(("Built RIG key and CSR", f"{subject} (profile 'rig': {len(problems)} finding(s))"))
+
+    issued = pki.issuing_ca.issue_from_csr(csr, kind="rig")
+    leaf = issued.certificate
+    atomic_write_bytes(out / "rig.pem", leaf.pem.encode())
+    steps.append(("Issued RIG certificate", f"serial {leaf.serial_hex}, valid until {leaf.not_after:%Y-%m-%d}"))
+
+    store = (
+        TrustStore()
+        .add(pki.root.certificate, labels={"caiso"}, source="demo")
+        .add(pki.entrust_root.certificate, labels={"rig"}, source="demo")
+        .add(
+            pki.retired_root.certificate,
+            labels={"retired"},
+            source="demo",
+            distrust_after=CYBERTRUST_END_OF_LIFE,
+            notes="Verizon Cybertrust-shaped root: end of life November 2024",
+        )
+    )
+    policy = PolicyRequirement({DEMO_BASIC_ASSURANCE_POLICY}, require_explicit=True)
+    result = validate_chain(
+        leaf,
+        issued.chain,
+        trust=store,
+        at=pki.now,
+        extended_key_usage={"clientAuth"},
+        policy=policy,
+        revocation="require",
+        crls=[pki.issuing_ca.crl()],
+    )
+    findings = lint_chain(result.path, "caiso-demo") if result.valid else ()
+    steps.append(("Validated chain", "VALID" if result.valid else "INVALID"))
+    steps.append(("Linted chain against CPS profile 'caiso-demo'", f"{len(findings)} finding(s)"))
+
+    retired_leaf = pki.retired_issuing_ca.issue("rig", "rig-legacy.demo-participant.example")
+    retired = validate_chain(
+        retired_leaf.certificate, retired_leaf.chain, trust=store, at=pki.now, revocation="off"
+    )
+    steps.append(
+        (
+            "Checked a certificate under the retired root",
+            "refused: " + ", ".join(f.code for f in retired.failures) if not retired.valid else "ACCEPTED (unexpected)",
+        )
+    )
+
+    if as_json:
+        echo_json(
+            {
+                "directory": str(out),
+                "steps": [{"step": step, "detail": detail} for step, detail in steps],
+                "validation": result.to_dict(),
+                "findings": [finding.to_dict() for finding in findings],
+                "retired_root_refused": not retired.valid,
+                "generated_at": dt.datetime.now(dt.UTC).isoformat(),
+            }
+        )
+    else:
+        _render(out, steps, result, findings)
+    if not result.valid or retired.valid:
+        raise SystemExit(1)
+
+
+def _render(out: Path, steps: list[tuple[str, str]], result: object, findings: object) -> None:
+    from caiso_pki.validation import ValidationResult
+
+    assert isinstance(result, ValidationResult)
+    click.echo(f"caiso-pki demo  (files in {out})\n")
+    for number, (step, detail) in enumerate(steps, start=1):
+        click.echo(f"  {number}. {step}: {detail}")
+    click.echo("\nChain (anchor -> leaf):")
+    for index, cert in enumerate(result.path):
+        role = "root" if index == 0 else ("leaf" if index == len(result.path) - 1 else "issuing CA")
+        click.echo(f"  {'   ' * index}└─ [{role}] {cert.subject.rfc4514}")
+    click.echo("")
+    if result.valid:
+        policies = ", ".join(sorted(result.valid_policies)) or "none"
+        click.echo(f"Result: the chain is VALID (valid policies: {policies})")
+    else:
+        click.echo("Result: the chain is INVALID")
+        for failure in result.failures:
+            click.echo(f"  - {failure.code}: {failure.message}")
