@@ -1,0 +1,1 @@
+"""Benchmarks for caiso-pki, run by ``nox -s bench`` (``python benchmarks/run.py``)."""

@@ -1,0 +1,66 @@
+"""The package surface: lazy imports, __all__, py.typed, the console script."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import caiso_pki
+
+HEAVY = [
+    "pyhanko_certvalidator",
+    "aiohttp",
+    "click",
+    "rich",
+    "http.client",
+    "caiso_pki.validation",
+    "asn1crypto",
+]
+
+
+def test_import_is_light() -> None:
+    code = f"import sys, caiso_pki; print([m for m in {HEAVY!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_loading_a_certificate_does_not_pull_the_validation_engine(demo_pki: object, tmp_path: Path) -> None:
+    from caiso_pki import testing
+
+    assert isinstance(demo_pki, testing.DemoPki)
+    path = tmp_path / "root.pem"
+    path.write_text(demo_pki.root.certificate.pem)
+    code = (
+        "import sys, caiso_pki; c = caiso_pki.load_certificate(sys.argv[1]); c.to_dict(); "
+        "print('pyhanko_certvalidator' in sys.modules, 'click' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False False"
+
+
+@pytest.mark.parametrize("name", sorted(set(caiso_pki.__all__) - {"__version__"}))
+def test_every_public_name_resolves(name: str) -> None:
+    value = getattr(caiso_pki, name)
+    assert value is not None
+    module = importlib.import_module(caiso_pki._EXPORTS[name])
+    assert getattr(module, name) is value
+
+
+def test_unknown_attribute_raises_attribute_error() -> None:
+    with pytest.raises(AttributeError):
+        caiso_pki.does_not_exist
+
+
+def test_py_typed_is_shipped() -> None:
+    assert (Path(caiso_pki.__file__).parent / "py.typed").is_file()
+
+
+def test_console_script_help() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "caiso_pki", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "demo" in out.stdout
