@@ -1,23 +1,128 @@
-"""Certificate signing requests: the :class:`Csr` value and (later in this module) CSR building."""
+"""Certificate signing requests: the :class:`Csr` value, building, renewal, checks and verification.
+
+:func:`build_csr` turns a key and a subject into a signed PKCS#10 request (SHA-256, or SHA-384 for a
+P-384 key).  Given a request ``profile`` it checks the request *before* signing and refuses, with every
+violation listed, when it would not conform.  :func:`check_csr` runs the same rules on a CSR made
+elsewhere (``openssl req -new``, a device's own generator); :func:`renewal_csr` repeats a certificate's
+subject, SANs and EKU with the old key or a new one.
+"""
 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+import ipaddress
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from caiso_pki.errors import (
+    InvalidSubjectError,
+    MalformedInputError,
+    ProfileViolationError,
+    UnsupportedAlgorithmError,
+)
+from caiso_pki.keys import KeySpec, generate_private_key, key_usage_fits, key_usage_name
+from caiso_pki.oids import oid_name, parse_oid
+from caiso_pki.subject import Subject
+
 if TYPE_CHECKING:
     from cryptography import x509
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
-    from caiso_pki.certificate import DistinguishedName
+    from caiso_pki._io import Source
+    from caiso_pki.certificate import Certificate, DistinguishedName, SubjectAltNames
+    from caiso_pki.keys import PrivateKey
+    from caiso_pki.profiles.request import RequestContent, RequestFinding, RequestProfile
 
-__all__ = ["Csr"]
+__all__ = [
+    "Csr",
+    "CsrDescription",
+    "RenewalRequest",
+    "build_csr",
+    "check_csr",
+    "describe_csr",
+    "renewal_csr",
+    "request_content",
+    "verify_csr",
+]
+
+_KU_ATTRS: Final = (
+    ("digital_signature", "digitalSignature"),
+    ("content_commitment", "nonRepudiation"),
+    ("key_encipherment", "keyEncipherment"),
+    ("data_encipherment", "dataEncipherment"),
+    ("key_agreement", "keyAgreement"),
+    ("key_cert_sign", "keyCertSign"),
+    ("crl_sign", "cRLSign"),
+)
+
+
+def _key_algorithm(key: object) -> str:
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
+    for cls, label in (
+        (rsa.RSAPublicKey, "RSA"),
+        (ec.EllipticCurvePublicKey, "EC"),
+        (dsa.DSAPublicKey, "DSA"),
+        (ed25519.Ed25519PublicKey, "Ed25519"),
+        (ed448.Ed448PublicKey, "Ed448"),
+    ):
+        if isinstance(key, cls):
+            return label
+    return type(key).__name__
+
+
+@attrs.frozen
+class CsrDescription:
+    """What a CSR asks for, JSON-ready through :meth:`to_dict`."""
+
+    subject: DistinguishedName
+    key_algorithm: str
+    key_size: int | None
+    key_curve: str | None
+    key_spec: str | None
+    signature_algorithm: str
+    signature_valid: bool
+    subject_alt_names: SubjectAltNames
+    key_usage: tuple[str, ...] | None
+    extended_key_usage: tuple[str, ...] | None
+    is_ca: bool
+    requested_extensions: tuple[tuple[str, str, bool], ...]
+    challenge_password: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form; extended key usages appear as friendly names with their OIDs."""
+        return {
+            "subject": self.subject.to_dict(),
+            "key": {
+                "algorithm": self.key_algorithm,
+                "size": self.key_size,
+                "curve": self.key_curve,
+                "spec": self.key_spec,
+            },
+            "signature_algorithm": self.signature_algorithm,
+            "signature_valid": self.signature_valid,
+            "subject_alt_names": self.subject_alt_names.to_dict(),
+            "key_usage": list(self.key_usage) if self.key_usage is not None else None,
+            "extended_key_usage": (
+                [{"oid": o, "name": oid_name(o)} for o in self.extended_key_usage]
+                if self.extended_key_usage is not None
+                else None
+            ),
+            "is_ca": self.is_ca,
+            "requested_extensions": [
+                {"oid": o, "name": n, "critical": c} for o, n, c in self.requested_extensions
+            ],
+            "challenge_password": self.challenge_password,
+        }
 
 
 @attrs.frozen(eq=False, hash=False)
 class Csr:
-    """A PKCS#10 certificate signing request: PEM, DER and the ``cryptography`` object."""
+    """A PKCS#10 certificate signing request: PEM, DER, the ``cryptography`` object and views of it."""
 
     x509: x509.CertificateSigningRequest = attrs.field(repr=False)
 
@@ -42,6 +147,118 @@ class Csr:
 
         return DistinguishedName.from_cryptography(self.x509.subject)
 
+    @property
+    def public_key(self) -> CertificatePublicKeyTypes:
+        """The public key the request carries."""
+        return self.x509.public_key()
+
+    @functools.cached_property
+    def key_spec(self) -> KeySpec | None:
+        """The key's :class:`KeySpec`; ``None`` for keys caiso-pki does not generate (RSA-1024, Ed25519)."""
+        try:
+            return KeySpec.of_key(self.public_key)
+        except UnsupportedAlgorithmError:
+            return None
+
+    @functools.cached_property
+    def signature_valid(self) -> bool:
+        """True when the request's self-signature verifies with its own public key."""
+        try:
+            return bool(self.x509.is_signature_valid)
+        except Exception:
+            return False
+
+    def _extension(self, oid: cx509.ObjectIdentifier) -> Any:
+        from cryptography import x509 as cx509
+
+        try:
+            return self.x509.extensions.get_extension_for_oid(oid).value
+        except cx509.ExtensionNotFound:
+            return None
+        except ValueError as exc:
+            raise MalformedInputError(
+                f"CSR {self.subject.rfc4514!r}: malformed requested extensions: {exc}"
+            ) from exc
+
+    @functools.cached_property
+    def subject_alt_names(self) -> SubjectAltNames:
+        """Requested subject alternative names by type."""
+        from cryptography.x509.oid import ExtensionOID
+
+        return _san_view(self._extension(ExtensionOID.SUBJECT_ALTERNATIVE_NAME))
+
+    @functools.cached_property
+    def key_usage(self) -> tuple[str, ...] | None:
+        """Requested key usage names, or ``None`` when the request has no keyUsage extension."""
+        from cryptography.x509.oid import ExtensionOID
+
+        value = self._extension(ExtensionOID.KEY_USAGE)
+        return _ku_names(value) if value is not None else None
+
+    @functools.cached_property
+    def extended_key_usage(self) -> tuple[str, ...] | None:
+        """Requested extended key usages as dotted OIDs, or ``None`` when there is no such extension."""
+        from cryptography.x509.oid import ExtensionOID
+
+        value = self._extension(ExtensionOID.EXTENDED_KEY_USAGE)
+        return tuple(oid.dotted_string for oid in value) if value is not None else None
+
+    @functools.cached_property
+    def is_ca(self) -> bool:
+        """True when the request asks for basicConstraints cA=TRUE."""
+        from cryptography.x509.oid import ExtensionOID
+
+        value = self._extension(ExtensionOID.BASIC_CONSTRAINTS)
+        return bool(value is not None and value.ca)
+
+    @functools.cached_property
+    def requested_extensions(self) -> tuple[tuple[str, str, bool], ...]:
+        """Every requested extension as (dotted OID, name, critical)."""
+        try:
+            return tuple((e.oid.dotted_string, oid_name(e.oid), e.critical) for e in self.x509.extensions)
+        except ValueError as exc:
+            raise MalformedInputError(
+                f"CSR {self.subject.rfc4514!r}: malformed requested extensions: {exc}"
+            ) from exc
+
+    @functools.cached_property
+    def signature_hash(self) -> str | None:
+        """Name of the signature's hash (``"sha256"``), or ``None`` (Ed25519, unknown algorithms)."""
+        try:
+            algorithm = self.x509.signature_hash_algorithm
+        except Exception:
+            return None
+        return algorithm.name if algorithm is not None else None
+
+    def describe(self) -> CsrDescription:
+        """A structured view: subject, key, SANs, requested extensions and whether the signature verifies."""
+        from cryptography.x509.oid import AttributeOID
+
+        key = self.public_key
+        algorithm = _key_algorithm(key)
+        size = getattr(key, "key_size", None)
+        curve = getattr(getattr(key, "curve", None), "name", None)
+        try:
+            self.x509.attributes.get_attribute_for_oid(AttributeOID.CHALLENGE_PASSWORD)
+            challenge = True
+        except Exception:
+            challenge = False
+        return CsrDescription(
+            subject=self.subject,
+            key_algorithm=algorithm,
+            key_size=size,
+            key_curve=curve,
+            key_spec=str(self.key_spec) if self.key_spec is not None else None,
+            signature_algorithm=oid_name(self.x509.signature_algorithm_oid),
+            signature_valid=self.signature_valid,
+            subject_alt_names=self.subject_alt_names,
+            key_usage=self.key_usage,
+            extended_key_usage=self.extended_key_usage,
+            is_ca=self.is_ca,
+            requested_extensions=self.requested_extensions,
+            challenge_password=challenge,
+        )
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Csr):
             return NotImplemented
@@ -54,5 +271,392 @@ class Csr:
         return f"<Csr subject={self.subject.rfc4514!r}>"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready description (subject only until CSR description lands)."""
-        return {"subject": self.subject.to_dict()}
+        """JSON-ready description (see :meth:`describe`)."""
+        return self.describe().to_dict()
+
+
+@attrs.frozen
+class RenewalRequest:
+    """A renewal CSR and the private key that signed it (a new key when re-keyed).
+
+    The key is left out of ``repr`` so the value can be logged safely.
+    """
+
+    csr: Csr
+    key: PrivateKey = attrs.field(repr=False)
+    rekeyed: bool = False
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _ku_names(value: x509.KeyUsage) -> tuple[str, ...]:
+    names = [name for attr, name in _KU_ATTRS if getattr(value, attr)]
+    if value.key_agreement:
+        if value.encipher_only:
+            names.append("encipherOnly")
+        if value.decipher_only:
+            names.append("decipherOnly")
+    return tuple(names)
+
+
+def _san_view(value: x509.SubjectAlternativeName | None) -> SubjectAltNames:
+    from cryptography import x509 as cx509
+
+    from caiso_pki.certificate import SubjectAltNames
+
+    if value is None:
+        return SubjectAltNames()
+    groups: dict[str, list[str]] = {"dns": [], "ip": [], "uri": [], "email": [], "directory": [], "other": []}
+    for general in value:
+        if isinstance(general, cx509.DNSName):
+            groups["dns"].append(general.value)
+        elif isinstance(general, cx509.IPAddress):
+            groups["ip"].append(str(general.value))
+        elif isinstance(general, cx509.UniformResourceIdentifier):
+            groups["uri"].append(general.value)
+        elif isinstance(general, cx509.RFC822Name):
+            groups["email"].append(general.value)
+        elif isinstance(general, cx509.DirectoryName):
+            groups["directory"].append(general.value.rfc4514_string())
+        elif isinstance(general, cx509.OtherName):
+            groups["other"].append(f"otherName:{general.type_id.dotted_string}")
+        else:
+            groups["other"].append(str(general.value))
+    return SubjectAltNames(**{key: tuple(items) for key, items in groups.items()})
+
+
+def _key_usage_ext(names: Iterable[str]) -> x509.KeyUsage:
+    from cryptography import x509 as cx509
+
+    chosen = set(names)
+    return cx509.KeyUsage(
+        digital_signature="digitalSignature" in chosen,
+        content_commitment="nonRepudiation" in chosen,
+        key_encipherment="keyEncipherment" in chosen,
+        data_encipherment="dataEncipherment" in chosen,
+        key_agreement="keyAgreement" in chosen or bool(chosen & {"encipherOnly", "decipherOnly"}),
+        key_cert_sign="keyCertSign" in chosen,
+        crl_sign="cRLSign" in chosen,
+        encipher_only="encipherOnly" in chosen,
+        decipher_only="decipherOnly" in chosen,
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _eku_oids(values: tuple[str, ...]) -> tuple[x509.ObjectIdentifier, ...]:
+    return tuple(parse_oid(value) for value in values)
+
+
+def _hash_for(spec: KeySpec) -> Any:
+    from cryptography.hazmat.primitives import hashes
+
+    return hashes.SHA384() if spec.curve == "p384" else hashes.SHA256()
+
+
+def _as_subject(subject: Subject | str) -> Subject:
+    if isinstance(subject, Subject):
+        return subject
+    if isinstance(subject, str):
+        return Subject.parse(subject)
+    raise InvalidSubjectError(
+        f"subject must be a Subject or an RFC 4514 string, got {type(subject).__name__}"
+    )
+
+
+def _strings(values: Iterable[str] | str, what: str) -> tuple[str, ...]:
+    items = (values,) if isinstance(values, str) else tuple(values)
+    for item in items:
+        if not isinstance(item, str):
+            raise MalformedInputError(f"{what}: expected text, got {type(item).__name__}")
+    return items
+
+
+def _ips(values: Iterable[str | ipaddress.IPv4Address | ipaddress.IPv6Address] | str) -> tuple[Any, ...]:
+    items = (values,) if isinstance(values, str) else tuple(values)
+    result = []
+    for item in items:
+        try:
+            result.append(ipaddress.ip_address(item))
+        except ValueError as exc:
+            raise MalformedInputError(f"ip_addresses: {item!r} is not an IPv4 or IPv6 address") from exc
+    return tuple(result)
+
+
+def _validate_sans(dns: tuple[str, ...], uris: tuple[str, ...], emails: tuple[str, ...]) -> None:
+    from urllib.parse import urlsplit
+
+    from caiso_pki.profiles.request import dns_name_problem
+    from caiso_pki.subject import EMAIL, validate_attribute
+
+    for name in dns:
+        problem = dns_name_problem(name)
+        if problem is not None:
+            raise MalformedInputError(f"dns_names: {problem}")
+    for uri in uris:
+        if not uri.isascii() or not urlsplit(uri).scheme or any(c.isspace() for c in uri):
+            raise MalformedInputError(f"uris: {uri!r} is not an absolute ASCII URI like 'https://host/path'")
+    for email in emails:
+        problem = validate_attribute(EMAIL, email)
+        if problem is not None:
+            raise MalformedInputError(f"emails: {problem}")
+
+
+def _resolve_profile(profile: RequestProfile | str | os.PathLike[str] | None) -> RequestProfile | None:
+    if profile is None:
+        return None
+    from caiso_pki.profiles.request import load_request_profile
+
+    return load_request_profile(profile)
+
+
+def _raise_violations(profile: RequestProfile, findings: tuple[RequestFinding, ...]) -> None:
+    errors = [finding for finding in findings if finding.severity == "error"]
+    if errors:
+        summary = "; ".join(f"{finding.code}: {finding.message}" for finding in errors)
+        raise ProfileViolationError(
+            f"the request breaks profile {profile.name!r} ({len(errors)} problem(s)): {summary}",
+            findings=findings,
+        )
+
+
+def _sign(
+    key: PrivateKey,
+    spec: KeySpec,
+    name: x509.Name,
+    extensions: Iterable[tuple[x509.ExtensionType, bool]],
+    challenge_password: str | None,
+) -> Csr:
+    from cryptography import x509 as cx509
+    from cryptography.x509.oid import AttributeOID
+
+    builder = cx509.CertificateSigningRequestBuilder().subject_name(name)
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    if challenge_password is not None:
+        if not challenge_password or not challenge_password.isascii() or not challenge_password.isprintable():
+            raise MalformedInputError("challenge_password must be non-empty printable ASCII")
+        builder = builder.add_attribute(AttributeOID.CHALLENGE_PASSWORD, challenge_password.encode("ascii"))
+    try:
+        return Csr(builder.sign(key, _hash_for(spec)))
+    except (TypeError, ValueError) as exc:
+        raise MalformedInputError(f"cannot sign the request: {exc}") from exc
+
+
+# -- public API ------------------------------------------------------------------------------------
+
+
+def build_csr(
+    key: PrivateKey,
+    subject: Subject | str,
+    *,
+    dns_names: Iterable[str] | str = (),
+    ip_addresses: Iterable[str | ipaddress.IPv4Address | ipaddress.IPv6Address] | str = (),
+    uris: Iterable[str] | str = (),
+    emails: Iterable[str] | str = (),
+    key_usage: Iterable[str] | None = None,
+    extended_key_usage: Iterable[str] | None = None,
+    challenge_password: str | None = None,
+    profile: RequestProfile | str | os.PathLike[str] | None = None,
+) -> Csr:
+    """Build and sign a PKCS#10 request for ``key`` (SHA-256; SHA-384 for a P-384 key).
+
+    ``subject`` is a :class:`Subject` or an RFC 4514 string.  ``key_usage`` names RFC 5280 bits
+    (``"digitalSignature"``); ``extended_key_usage`` takes names (``"clientAuth"``) or dotted OIDs.  With
+    a ``profile`` (a :class:`RequestProfile`, a built-in name such as ``"rig"`` or a TOML path) the
+    usages default to the profile's, and a request that breaks the profile is not signed:
+    :class:`ProfileViolationError` carries every finding in ``.findings``.  Without a profile no
+    keyUsage/extendedKeyUsage extension is added unless asked for.
+    """
+    from cryptography import x509 as cx509
+
+    spec = KeySpec.of_key(key)
+    chosen = _as_subject(subject)
+    dns = _strings(dns_names, "dns_names")
+    ips = _ips(ip_addresses)
+    uri_list = _strings(uris, "uris")
+    email_list = _strings(emails, "emails")
+    resolved = _resolve_profile(profile)
+    if key_usage is None:
+        ku = resolved.key_usage_for(spec) if resolved is not None else ()
+    else:
+        ku = tuple(key_usage_name(name) for name in _strings(key_usage, "key_usage"))
+    if extended_key_usage is None:
+        eku_values = resolved.extended_key_usage if resolved is not None else ()
+    else:
+        eku_values = _strings(extended_key_usage, "extended_key_usage")
+    eku = _eku_oids(tuple(eku_values))
+
+    if resolved is not None:
+        from caiso_pki.profiles.request import RequestContent
+
+        content = RequestContent(
+            key_spec=spec,
+            key_label=str(spec),
+            subject=chosen.attributes,
+            dns=dns,
+            ip=tuple(str(ip) for ip in ips),
+            uri=uri_list,
+            email=email_list,
+            key_usage=ku or None,
+            extended_key_usage=tuple(oid.dotted_string for oid in eku) or None,
+            subject_checked=True,
+        )
+        _raise_violations(resolved, resolved.check(content))
+    _validate_sans(dns, uri_list, email_list)
+
+    extensions: list[tuple[cx509.ExtensionType, bool]] = []
+    general: list[cx509.GeneralName] = [cx509.DNSName(name) for name in dns]
+    general.extend(cx509.IPAddress(ip) for ip in ips)
+    general.extend(cx509.UniformResourceIdentifier(uri) for uri in uri_list)
+    general.extend(cx509.RFC822Name(email) for email in email_list)
+    if general:
+        extensions.append((cx509.SubjectAlternativeName(general), False))
+    if ku:
+        extensions.append((_key_usage_ext(ku), True))
+    if eku:
+        extensions.append((cx509.ExtendedKeyUsage(eku), False))
+    return _sign(key, spec, chosen.x509_name, extensions, challenge_password)
+
+
+def _as_csr(csr: Csr | x509.CertificateSigningRequest | Source) -> Csr:
+    if isinstance(csr, Csr):
+        return csr
+    from cryptography import x509 as cx509
+
+    if isinstance(csr, cx509.CertificateSigningRequest):
+        return Csr(csr)
+    from caiso_pki._io import load_csr
+
+    return load_csr(csr)
+
+
+def request_content(csr: Csr | x509.CertificateSigningRequest | Source) -> RequestContent:
+    """What a parsed CSR asks for, in the form the profile rules read."""
+    from caiso_pki.profiles.request import RequestContent
+
+    parsed = _as_csr(csr)
+    spec = parsed.key_spec
+    if spec is not None:
+        label = str(spec)
+    else:
+        key = parsed.public_key
+        size = getattr(key, "key_size", None)
+        curve = getattr(getattr(key, "curve", None), "name", None)
+        label = _key_algorithm(key) + (f"-{curve}" if curve else f"-{size}" if size else "")
+    subject = tuple(
+        (attr.oid.dotted_string, attr.value if isinstance(attr.value, str) else attr.value.hex())
+        for attr in parsed.x509.subject
+    )
+    sans = parsed.subject_alt_names
+    return RequestContent(
+        key_spec=spec,
+        key_label=label,
+        subject=subject,
+        dns=sans.dns,
+        ip=sans.ip,
+        uri=sans.uri,
+        email=sans.email,
+        other_sans=sans.directory + sans.other,
+        key_usage=parsed.key_usage,
+        extended_key_usage=parsed.extended_key_usage,
+        is_ca=parsed.is_ca,
+        signature_valid=parsed.signature_valid,
+        signature_hash=parsed.signature_hash,
+    )
+
+
+def check_csr(
+    csr: Csr | x509.CertificateSigningRequest | Source,
+    profile: RequestProfile | str | os.PathLike[str],
+) -> tuple[RequestFinding, ...]:
+    """Every finding for a CSR (made anywhere) against ``profile``; empty when it conforms.
+
+    Besides the profile rules this reports a self-signature that does not verify (``REQ-SIGNATURE``),
+    a SHA-1/MD5 signature and a request for cA=TRUE.
+    """
+    from caiso_pki.profiles.request import load_request_profile
+
+    resolved = load_request_profile(profile)
+    return resolved.check(request_content(csr))
+
+
+def verify_csr(csr: Csr | x509.CertificateSigningRequest | Source) -> bool:
+    """True when the CSR's self-signature verifies with the public key it carries, else False.
+
+    A bad signature is an answer, not an error, so this returns a bool; only input that cannot be read
+    as a CSR at all raises (:class:`MalformedInputError`).
+    """
+    return _as_csr(csr).signature_valid
+
+
+def describe_csr(csr: Csr | x509.CertificateSigningRequest | Source) -> CsrDescription:
+    """A structured, JSON-ready (``.to_dict()``) view of a CSR; see :meth:`Csr.describe`."""
+    return _as_csr(csr).describe()
+
+
+def _public_der(key: Any) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return bytes(
+        key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+
+
+def renewal_csr(
+    cert: Certificate | x509.Certificate | Source,
+    key: PrivateKey | None,
+    *,
+    new_key_spec: KeySpec | str | None = None,
+) -> RenewalRequest:
+    """A CSR to renew ``cert``: the same subject (byte for byte), SANs and EKU, and its key usages.
+
+    Without ``new_key_spec`` the request is signed with ``key``, which must be the certificate's key.
+    With ``new_key_spec`` (re-key) a fresh key is generated and returned in the result; ``key`` may be
+    ``None`` then, and when given it must still match the certificate.  Key usages that the new key
+    type cannot perform (keyEncipherment for EC) are dropped.
+    """
+    from cryptography import x509 as cx509
+    from cryptography.x509.oid import ExtensionOID
+
+    from caiso_pki.certificate import Certificate
+
+    if isinstance(cert, Certificate):
+        certificate = cert
+    elif isinstance(cert, cx509.Certificate):
+        certificate = Certificate.from_cryptography(cert)
+    else:
+        from caiso_pki._io import load_certificate
+
+        certificate = load_certificate(cert)
+    what = f"certificate {certificate.subject.rfc4514!r}"
+    if key is not None:
+        try:
+            matches = _public_der(key.public_key()) == _public_der(certificate.x509.public_key())
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise MalformedInputError(f"{what}: cannot compare the private key with the certificate") from exc
+        if not matches:
+            raise MalformedInputError(f"{what}: the private key given does not belong to this certificate")
+    if new_key_spec is None:
+        if key is None:
+            raise MalformedInputError(
+                f"{what}: renewal needs the certificate's key, or new_key_spec to re-key"
+            )
+        signing_key = key
+    else:
+        signing_key = generate_private_key(new_key_spec)
+    spec = KeySpec.of_key(signing_key)
+
+    extensions: list[tuple[cx509.ExtensionType, bool]] = []
+    try:
+        for extension in certificate.x509.extensions:
+            if extension.oid in (ExtensionOID.SUBJECT_ALTERNATIVE_NAME, ExtensionOID.EXTENDED_KEY_USAGE):
+                extensions.append((extension.value, extension.critical))
+            elif extension.oid == ExtensionOID.KEY_USAGE:
+                usages = [u for u in _ku_names(extension.value) if key_usage_fits(u, spec)]
+                if usages:
+                    extensions.append((_key_usage_ext(usages), extension.critical))
+    except ValueError as exc:
+        raise MalformedInputError(f"{what}: malformed extensions: {exc}") from exc
+    csr = _sign(signing_key, spec, certificate.x509.subject, extensions, None)
+    return RenewalRequest(csr=csr, key=signing_key, rekeyed=new_key_spec is not None)

@@ -1,0 +1,220 @@
+"""Private keys: the key specifications caiso-pki supports, key generation and safe key files.
+
+A :class:`KeySpec` names one of the five key shapes CAISO participants use (RSA 2048/3072/4096, EC
+P-256/P-384).  :func:`save_private_key` writes PKCS#8 PEM with mode 0600 through a temporary file,
+fsync and rename, so a crash never leaves a half-written key behind.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Literal
+
+import attrs
+
+from caiso_pki.errors import CaisoPkiError, PassphraseError, UnsupportedAlgorithmError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
+
+    PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+__all__ = [
+    "KEY_USAGE_NAMES",
+    "SUPPORTED_KEY_SPECS",
+    "KeySpec",
+    "generate_private_key",
+    "key_usage_fits",
+    "key_usage_name",
+    "private_key_pem",
+    "save_private_key",
+]
+
+_CURVE_BITS: Final = {"p256": 256, "p384": 384}
+_CURVE_NAMES: Final = {"secp256r1": "p256", "secp384r1": "p384"}
+_CURVE_ALIASES: Final = {
+    "p256": "p256",
+    "p-256": "p256",
+    "secp256r1": "p256",
+    "prime256v1": "p256",
+    "p384": "p384",
+    "p-384": "p384",
+    "secp384r1": "p384",
+}
+_RSA_SIZES: Final = (2048, 3072, 4096)
+
+
+@attrs.frozen(order=True)
+class KeySpec:
+    """A key type and size: ``rsa-2048``, ``rsa-3072``, ``rsa-4096``, ``ec-p256`` or ``ec-p384``.
+
+    Build one with :meth:`parse` (``KeySpec.parse("ec-p256")``) or :meth:`of_key` (from an existing key);
+    ``str(spec)`` gives the canonical string back.
+    """
+
+    algorithm: Literal["rsa", "ec"]
+    #: RSA modulus size in bits, or the curve size for EC
+    bits: int
+    #: ``"p256"``/``"p384"`` for EC, ``None`` for RSA
+    curve: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.algorithm == "rsa":
+            if self.bits not in _RSA_SIZES or self.curve is not None:
+                raise UnsupportedAlgorithmError(
+                    f"RSA key size {self.bits} is not supported; use 2048, 3072 or 4096"
+                )
+        elif self.algorithm == "ec":
+            if self.curve not in _CURVE_BITS or _CURVE_BITS[self.curve] != self.bits:
+                raise UnsupportedAlgorithmError(
+                    f"EC curve {self.curve!r} ({self.bits} bits) is not supported; use p256 or p384"
+                )
+        else:
+            raise UnsupportedAlgorithmError(
+                f"key algorithm {self.algorithm!r} is not supported; use rsa or ec"
+            )
+
+    def __str__(self) -> str:
+        return f"rsa-{self.bits}" if self.algorithm == "rsa" else f"ec-{self.curve}"
+
+    @classmethod
+    def parse(cls, value: str | KeySpec) -> KeySpec:
+        """Parse ``"rsa-2048"``, ``"RSA2048"``, ``"ec-p256"``, ``"ec-secp384r1"``, ``"p-256"`` and similar."""
+        if isinstance(value, KeySpec):
+            return value
+        if not isinstance(value, str):
+            raise UnsupportedAlgorithmError(
+                f"key spec must be a string like 'ec-p256', got {type(value).__name__}"
+            )
+        return _parse_spec(value.strip().lower())
+
+    @classmethod
+    def of_key(cls, key: PrivateKeyTypes | PublicKeyTypes) -> KeySpec:
+        """The spec of an existing private or public key; other shapes raise UnsupportedAlgorithmError."""
+        from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+        if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
+            return cls("rsa", key.key_size)
+        if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
+            curve = _CURVE_NAMES.get(key.curve.name)
+            if curve is None:
+                raise UnsupportedAlgorithmError(
+                    f"EC curve {key.curve.name} is not supported; use P-256 or P-384"
+                )
+            return cls("ec", _CURVE_BITS[curve], curve)
+        raise UnsupportedAlgorithmError(f"{type(key).__name__} keys are not supported; use RSA or EC")
+
+    @property
+    def hash_name(self) -> str:
+        """The signature hash caiso-pki uses with this key: ``"sha384"`` for P-384, else ``"sha256"``."""
+        return "sha384" if self.curve == "p384" else "sha256"
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_spec(text: str) -> KeySpec:
+    compact = text.replace("_", "-")
+    for prefix in ("rsa-", "rsa"):
+        if compact.startswith(prefix) and compact[len(prefix) :].isdigit():
+            return KeySpec("rsa", int(compact[len(prefix) :]))
+    for prefix in ("ec-", "ecdsa-", "ec", ""):
+        if compact.startswith(prefix):
+            curve = _CURVE_ALIASES.get(compact[len(prefix) :])
+            if curve is not None:
+                return KeySpec("ec", _CURVE_BITS[curve], curve)
+    raise UnsupportedAlgorithmError(f"unknown key spec {text!r}; use one of {', '.join(SUPPORTED_KEY_SPECS)}")
+
+
+#: Every key spec caiso-pki can generate, in the canonical string form.
+SUPPORTED_KEY_SPECS: Final = ("rsa-2048", "rsa-3072", "rsa-4096", "ec-p256", "ec-p384")
+
+
+def generate_private_key(spec: KeySpec | str) -> PrivateKey:
+    """Generate a new RSA (public exponent 65537) or EC private key for ``spec``."""
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    key_spec = KeySpec.parse(spec)
+    if key_spec.algorithm == "rsa":
+        return rsa.generate_private_key(public_exponent=65537, key_size=key_spec.bits)
+    curve: ec.EllipticCurve = ec.SECP256R1() if key_spec.curve == "p256" else ec.SECP384R1()
+    return ec.generate_private_key(curve)
+
+
+def private_key_pem(key: PrivateKeyTypes, passphrase: str | bytes | None = None) -> bytes:
+    """PKCS#8 PEM of ``key``, encrypted (PBES2, AES-256-CBC) when ``passphrase`` is given."""
+    from cryptography.hazmat.primitives import serialization
+
+    if passphrase is None:
+        encryption: serialization.KeySerializationEncryption = serialization.NoEncryption()
+    else:
+        secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else bytes(passphrase)
+        if not secret:
+            raise PassphraseError(
+                "an empty passphrase cannot protect a key; pass passphrase=None for no encryption"
+            )
+        encryption = serialization.BestAvailableEncryption(secret)
+    try:
+        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    except (TypeError, ValueError) as exc:
+        raise UnsupportedAlgorithmError(f"cannot serialise a {type(key).__name__} as PKCS#8") from exc
+
+
+def save_private_key(
+    key: PrivateKeyTypes,
+    path: str | os.PathLike[str],
+    passphrase: str | bytes | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write ``key`` as PKCS#8 PEM to ``path`` with mode 0600, atomically; return the path.
+
+    The key is encrypted when ``passphrase`` is given.  The file is written to a temporary file in the
+    same directory, flushed with fsync and renamed into place, so ``path`` holds either nothing (or its
+    old content) or the complete key, never a fragment.  An existing file is kept unless ``overwrite``.
+    """
+    from caiso_pki._atomic import atomic_write_bytes
+
+    data = private_key_pem(key, passphrase)
+    try:
+        return atomic_write_bytes(path, data, mode=0o600, overwrite=overwrite, error=CaisoPkiError)
+    except OSError as exc:
+        raise CaisoPkiError(
+            f"{os.fspath(path)}: cannot write the private key: {exc.strerror or exc}"
+        ) from exc
+
+
+#: RFC 5280 key usage bit names, in bit order; ``contentCommitment`` is accepted as ``nonRepudiation``.
+KEY_USAGE_NAMES: Final = (
+    "digitalSignature",
+    "nonRepudiation",
+    "keyEncipherment",
+    "dataEncipherment",
+    "keyAgreement",
+    "keyCertSign",
+    "cRLSign",
+    "encipherOnly",
+    "decipherOnly",
+)
+_KU_LOOKUP: Final = {name.lower(): name for name in KEY_USAGE_NAMES} | {
+    "contentcommitment": "nonRepudiation",
+    "crlsign": "cRLSign",
+}
+#: usages that only make sense for one key algorithm: RSA encrypts keys, EC agrees on them
+_KU_ONLY_FOR: Final = {"keyEncipherment": "rsa", "dataEncipherment": "rsa", "keyAgreement": "ec"}
+
+
+def key_usage_name(name: str) -> str:
+    """Canonical RFC 5280 name of a key usage bit; raises UnsupportedAlgorithmError for unknown names."""
+    canonical = _KU_LOOKUP.get(name.strip().lower().replace("_", "").replace("-", ""))
+    if canonical is None:
+        raise UnsupportedAlgorithmError(
+            f"unknown key usage {name!r}; use one of {', '.join(KEY_USAGE_NAMES)}"
+        )
+    return canonical
+
+
+def key_usage_fits(usage: str, spec: KeySpec) -> bool:
+    """False for a usage the key's algorithm cannot do (keyEncipherment with EC, keyAgreement with RSA)."""
+    only = _KU_ONLY_FOR.get(usage)
+    return only is None or only == spec.algorithm

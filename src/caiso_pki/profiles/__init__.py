@@ -1,0 +1,1 @@
+"""Request and CPS profiles: loaders, schemas and the built-in TOML data (``request_profiles.toml``)."""

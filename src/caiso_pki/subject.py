@@ -1,0 +1,414 @@
+"""Requested subject names: the :class:`Subject` value, built from keywords or an RFC 4514 string.
+
+A Subject is validated when it is made (country is two letters, every value within its RFC 5280
+upper bound, no control characters), so a CSR built from one never carries a name a CA would refuse
+for its form.  Anything wrong raises :class:`~caiso_pki.errors.InvalidSubjectError` naming the
+attribute.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from caiso_pki.errors import InvalidSubjectError, UnknownOidError
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+__all__ = ["Subject", "attribute_oid", "validate_attribute"]
+
+CN: Final = "2.5.4.3"
+O: Final = "2.5.4.10"  # noqa: E741 -- the attribute's name
+OU: Final = "2.5.4.11"
+L: Final = "2.5.4.7"
+ST: Final = "2.5.4.8"
+C: Final = "2.5.4.6"
+EMAIL: Final = "1.2.840.113549.1.9.1"
+SERIAL: Final = "2.5.4.5"
+DC: Final = "0.9.2342.19200300.100.1.25"
+
+#: short and long attribute names -> dotted OID (upper-cased keys)
+_NAMES: Final[dict[str, str]] = {
+    "CN": CN,
+    "COMMONNAME": CN,
+    "O": O,
+    "ORGANIZATIONNAME": O,
+    "OU": OU,
+    "ORGANIZATIONALUNITNAME": OU,
+    "L": L,
+    "LOCALITYNAME": L,
+    "ST": ST,
+    "S": ST,
+    "STATEORPROVINCENAME": ST,
+    "C": C,
+    "COUNTRYNAME": C,
+    "E": EMAIL,
+    "EMAIL": EMAIL,
+    "EMAILADDRESS": EMAIL,
+    "SERIALNUMBER": SERIAL,
+    "DC": DC,
+    "DOMAINCOMPONENT": DC,
+    "UID": "0.9.2342.19200300.100.1.1",
+    "USERID": "0.9.2342.19200300.100.1.1",
+    "TITLE": "2.5.4.12",
+    "GIVENNAME": "2.5.4.42",
+    "GN": "2.5.4.42",
+    "SN": "2.5.4.4",
+    "SURNAME": "2.5.4.4",
+}
+#: dotted OID -> the short label used in messages and RFC 4514 output
+_LABELS: Final[dict[str, str]] = {
+    CN: "CN",
+    O: "O",
+    OU: "OU",
+    L: "L",
+    ST: "ST",
+    C: "C",
+    EMAIL: "emailAddress",
+    SERIAL: "serialNumber",
+    DC: "DC",
+    "0.9.2342.19200300.100.1.1": "UID",
+    "2.5.4.12": "title",
+    "2.5.4.42": "givenName",
+    "2.5.4.4": "SN",
+}
+
+#: RFC 5280 Appendix A upper bounds (characters); attributes not listed are held to ub-name.
+_UPPER_BOUNDS: Final[dict[str, int]] = {
+    CN: 64,
+    O: 64,
+    OU: 64,
+    L: 128,
+    ST: 128,
+    C: 2,
+    EMAIL: 255,
+    SERIAL: 64,
+    "2.5.4.12": 64,  # title
+    "2.5.4.65": 128,  # pseudonym
+    DC: 63,  # one DNS label (RFC 4519 / RFC 1035)
+}
+_UB_NAME: Final = 32768
+_PRINTABLE: Final = re.compile(r"^[A-Za-z0-9 '()+,\-./:=?]*$")
+_EMAIL: Final = re.compile(r"^[!-?A-~]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+#: attributes that ASN.1 restricts to PrintableString / IA5String
+_PRINTABLE_ONLY: Final = frozenset({C, SERIAL, "2.5.4.46"})
+_IA5_ONLY: Final = frozenset({EMAIL, DC})
+_NAMED_FIELDS: Final = frozenset({CN, O, OU, L, ST, C, EMAIL, SERIAL})
+
+
+def attribute_oid(name: str) -> str:
+    """Dotted OID for an attribute name (``"CN"``, ``"organizationName"``) or a dotted OID / registry name."""
+    dotted = _NAMES.get(name.strip().upper().replace("_", ""))
+    if dotted is not None:
+        return dotted
+    from caiso_pki.oids import parse_oid
+
+    return parse_oid(name).dotted_string
+
+
+def _label(dotted: str) -> str:
+    return _LABELS.get(dotted, dotted)
+
+
+def validate_attribute(dotted: str, value: object) -> str | None:
+    """Return why ``value`` is not acceptable for attribute ``dotted``, or ``None`` when it is."""
+    if not isinstance(value, str):
+        return f"value must be text, got {type(value).__name__}"
+    if not value or not value.strip():
+        return "value is empty"
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp"):
+            return f"value contains the control character U+{ord(char):04X}"
+    if value != value.strip():
+        return "value has leading or trailing spaces"
+    bound = _UPPER_BOUNDS.get(dotted, _UB_NAME)
+    if len(value) > bound:
+        return f"value is {len(value)} characters, longer than the RFC 5280 upper bound of {bound}"
+    if dotted == C:
+        if len(value) != 2 or not value.isascii() or not value.isalpha() or not value.isupper():
+            return f"country must be a two-letter ISO 3166 code such as 'US', got {value!r}"
+    elif dotted in _PRINTABLE_ONLY and not _PRINTABLE.match(value):
+        return "value must use PrintableString characters only (letters, digits, space and '()+,-./:=?)"
+    elif dotted == EMAIL and not _EMAIL.match(value):
+        return f"{value!r} is not an ASCII e-mail address like 'ops@example.com'"
+    elif dotted in _IA5_ONLY and not value.isascii():
+        return "value must be ASCII (IA5String)"
+    return None
+
+
+def _check(dotted: str, value: object) -> None:
+    problem = validate_attribute(dotted, value)
+    if problem is not None:
+        raise InvalidSubjectError(f"subject attribute {_label(dotted)}: {problem}")
+
+
+def _to_units(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def _to_country(value: str | None) -> str | None:
+    return value.upper() if isinstance(value, str) and len(value) == 2 else value
+
+
+def _to_extra(value: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    pairs = value.items() if isinstance(value, Mapping) else value
+    result: list[tuple[str, str]] = []
+    for pair in pairs:
+        try:
+            name, text = pair
+        except (TypeError, ValueError) as exc:
+            raise InvalidSubjectError(
+                f"subject extra attribute {pair!r}: expected an (OID, value) pair"
+            ) from exc
+        try:
+            dotted = attribute_oid(str(name))
+        except UnknownOidError as exc:
+            raise InvalidSubjectError(
+                f"subject attribute {name!r}: unknown attribute name or bad OID"
+            ) from exc
+        result.append((dotted, text))
+    return tuple(result)
+
+
+@attrs.frozen(kw_only=True)
+class Subject:
+    """A requested subject distinguished name, validated against RFC 5280.
+
+    Build it with keywords (``Subject(common_name="rig-01.example.com", organization="Example Power",
+    country="US")``), with short names (``Subject.of(CN="rig-01.example.com", O="Example Power",
+    C="US")``) or from text (``Subject.parse("CN=rig-01.example.com,O=Example Power,C=US")``).
+    ``extra`` holds any other attribute as ``(OID or name, value)`` pairs.
+    """
+
+    common_name: str | None = None
+    organization: str | None = None
+    organizational_units: tuple[str, ...] = attrs.field(default=(), converter=_to_units)
+    locality: str | None = None
+    state: str | None = None
+    country: str | None = attrs.field(default=None, converter=_to_country)
+    email: str | None = None
+    serial_number: str | None = None
+    extra: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_to_extra)
+
+    def __attrs_post_init__(self) -> None:
+        for dotted, value in self.attributes:
+            _check(dotted, value)
+        for dotted, _ in self.extra:
+            if dotted in _NAMED_FIELDS:
+                raise InvalidSubjectError(
+                    f"subject attribute {_label(dotted)}: set it with its own keyword, not in extra"
+                )
+        if not self.attributes:
+            raise InvalidSubjectError("subject is empty: give at least one attribute (usually CN)")
+
+    @classmethod
+    def of(cls, **attributes: str | Iterable[str]) -> Subject:
+        """Build from short or long attribute names: ``Subject.of(CN="x", O="y", OU=["a", "b"], C="US")``.
+
+        Names that are not one of the keyword fields (``DC``, ``UID``, ``title``, a dotted OID written as
+        ``**{"2.5.4.12": "Engineer"}``) go to ``extra``.
+        """
+        fields: dict[str, Any] = {}
+        extra: list[tuple[str, str]] = []
+        for name, value in attributes.items():
+            try:
+                dotted = attribute_oid(name)
+            except UnknownOidError as exc:
+                raise InvalidSubjectError(
+                    f"subject attribute {name!r}: unknown attribute name or bad OID"
+                ) from exc
+            field = _FIELD_OF.get(dotted)
+            if field == "organizational_units":
+                fields[field] = value
+            elif field is not None:
+                if not isinstance(value, str):
+                    raise InvalidSubjectError(f"subject attribute {_label(dotted)}: expected one text value")
+                fields[field] = value
+            else:
+                extra.extend((dotted, item) for item in _to_units(value))
+        return cls(**fields, extra=tuple(extra))
+
+    @classmethod
+    def parse(cls, text: str) -> Subject:
+        """Parse an RFC 4514 string (most specific first: ``"CN=x,OU=a,O=y,C=US"``)."""
+        if not isinstance(text, str):
+            raise InvalidSubjectError(f"subject must be an RFC 4514 string, got {type(text).__name__}")
+        return _parse_cached(text)
+
+    @classmethod
+    def from_name(cls, name: x509.Name) -> Subject:
+        """Build from a ``cryptography`` Name; refuses multi-valued RDNs and repeated single attributes."""
+        fields: dict[str, Any] = {}
+        units: list[str] = []
+        extra: list[tuple[str, str]] = []
+        for rdn in name.rdns:
+            if len(rdn) != 1:
+                raise InvalidSubjectError(
+                    f"subject {name.rfc4514_string()!r}: multi-valued RDNs ('+') are not supported"
+                )
+            attr = next(iter(rdn))
+            dotted = attr.oid.dotted_string
+            value = attr.value
+            if not isinstance(value, str):
+                raise InvalidSubjectError(f"subject attribute {_label(dotted)}: value must be text")
+            field = _FIELD_OF.get(dotted)
+            if field == "organizational_units":
+                units.append(value)
+            elif field is not None:
+                if field in fields:
+                    raise InvalidSubjectError(f"subject attribute {_label(dotted)} appears more than once")
+                fields[field] = value
+            else:
+                extra.append((dotted, value))
+        return cls(**fields, organizational_units=tuple(units), extra=tuple(extra))
+
+    @property
+    def attributes(self) -> tuple[tuple[str, str], ...]:
+        """(dotted OID, value) pairs in encoding order: DC, C, ST, L, O, OU, CN, serialNumber, E, extra."""
+        return _attributes(self)
+
+    @property
+    def x509_name(self) -> x509.Name:
+        """The ``cryptography`` Name (cached; the same object every time)."""
+        return _x509_name(self)
+
+    @property
+    def rfc4514(self) -> str:
+        """RFC 4514 text, most specific attribute first."""
+        return self.x509_name.rfc4514_string(_rfc4514_names())
+
+    def get(self, attribute: str) -> tuple[str, ...]:
+        """Every value of ``attribute`` (a short/long name or dotted OID)."""
+        dotted = attribute_oid(attribute)
+        return tuple(value for oid, value in self.attributes if oid == dotted)
+
+    def __str__(self) -> str:
+        return self.rfc4514
+
+
+_FIELD_OF: Final[dict[str, str]] = {
+    CN: "common_name",
+    O: "organization",
+    OU: "organizational_units",
+    L: "locality",
+    ST: "state",
+    C: "country",
+    EMAIL: "email",
+    SERIAL: "serial_number",
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _attributes(subject: Subject) -> tuple[tuple[str, str], ...]:
+    pairs: list[tuple[str, str]] = [(oid, value) for oid, value in subject.extra if oid == DC]
+    for dotted, value in (
+        (C, subject.country),
+        (ST, subject.state),
+        (L, subject.locality),
+        (O, subject.organization),
+    ):
+        if value is not None:
+            pairs.append((dotted, value))
+    pairs.extend((OU, unit) for unit in subject.organizational_units)
+    for dotted, value in ((CN, subject.common_name), (SERIAL, subject.serial_number), (EMAIL, subject.email)):
+        if value is not None:
+            pairs.append((dotted, value))
+    pairs.extend((oid, value) for oid, value in subject.extra if oid != DC)
+    return tuple(pairs)
+
+
+@functools.lru_cache(maxsize=256)
+def _x509_name(subject: Subject) -> x509.Name:
+    from cryptography import x509
+
+    return x509.Name(
+        [x509.NameAttribute(x509.ObjectIdentifier(dotted), value) for dotted, value in subject.attributes]
+    )
+
+
+_RDN_PART: Final = re.compile(r"((?:[^,+\\]|\\.)*)([,+]|$)", re.DOTALL)
+
+
+_HEX_ESCAPE: Final = re.compile(r"(?:\\[0-9A-Fa-f]{2})+|\\(.)", re.DOTALL)
+
+
+def _unescape(value: str, text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return match.group(1)
+        raw = bytes.fromhex(match.group(0).replace("\\", ""))
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidSubjectError(f"subject {text!r}: hex escape is not valid UTF-8") from exc
+
+    return _HEX_ESCAPE.sub(replace, value)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_cached(text: str) -> Subject:
+    if not text.strip():
+        raise InvalidSubjectError("subject string is empty")
+    # Our own small RFC 4514 reader: attribute types match case-insensitively (openssl writes
+    # "emailAddress", users type "E"), and values are checked by Subject with messages naming the
+    # attribute rather than by cryptography's generic errors.
+    pairs: list[tuple[str, str]] = []
+    last = ""
+    for match in _RDN_PART.finditer(text):
+        part, separator = match.group(1), match.group(2)
+        if not part and not separator:
+            break
+        last = separator
+        if separator == "+":
+            raise InvalidSubjectError(f"subject {text!r}: multi-valued RDNs ('+') are not supported")
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip():
+            raise InvalidSubjectError(f"subject {text!r}: {part.strip()!r} is not an attribute=value pair")
+        try:
+            dotted = attribute_oid(key)
+        except UnknownOidError as exc:
+            raise InvalidSubjectError(f"subject {text!r}: unknown attribute {key.strip()!r}") from exc
+        value = value.strip()
+        if value.startswith("#"):
+            raise InvalidSubjectError(
+                f"subject {text!r}: attribute {_label(dotted)} uses a '#' BER value; write it as text"
+            )
+        if value.endswith("\\") and not value.endswith("\\\\"):
+            value += " "  # "\\ " escapes a trailing space that strip() removed
+        pairs.append((dotted, _unescape(value, text)))
+    if last == ",":
+        raise InvalidSubjectError(f"subject {text!r} ends with a ','")
+    fields: dict[str, Any] = {}
+    units: list[str] = []
+    extra: list[tuple[str, str]] = []
+    # RFC 4514 text lists the most specific attribute first; store encoding (ASN.1) order.
+    for dotted, value in reversed(pairs):
+        field = _FIELD_OF.get(dotted)
+        if field == "organizational_units":
+            units.append(value)
+        elif field is not None:
+            if field in fields:
+                raise InvalidSubjectError(f"subject attribute {_label(dotted)} appears more than once")
+            fields[field] = value
+        else:
+            extra.append((dotted, value))
+    return Subject(**fields, organizational_units=tuple(units), extra=tuple(extra))
+
+
+@functools.cache
+def _rfc4514_names() -> dict[x509.ObjectIdentifier, str]:
+    from cryptography.x509.oid import NameOID
+
+    return {NameOID.EMAIL_ADDRESS: "emailAddress", NameOID.SERIAL_NUMBER: "serialNumber"}
