@@ -30,7 +30,7 @@ from caiso_pki.subject import Subject
 if TYPE_CHECKING:
     from cryptography import x509
     from cryptography import x509 as cx509
-    from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
+    from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes, PrivateKeyTypes
 
     from caiso_pki._io import Source
     from caiso_pki.certificate import Certificate, DistinguishedName, SubjectAltNames
@@ -446,8 +446,17 @@ def _sign(
 # -- public API ------------------------------------------------------------------------------------
 
 
+def _signing_key(key: PrivateKeyTypes) -> tuple[PrivateKey, KeySpec]:
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    spec = KeySpec.of_key(key)
+    if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
+        raise UnsupportedAlgorithmError(f"a private key is needed to sign a CSR, got {type(key).__name__}")
+    return key, spec
+
+
 def build_csr(
-    key: PrivateKey,
+    key: PrivateKeyTypes,
     subject: Subject | str,
     *,
     dns_names: Iterable[str] | str = (),
@@ -470,7 +479,7 @@ def build_csr(
     """
     from cryptography import x509 as cx509
 
-    spec = KeySpec.of_key(key)
+    signing_key, spec = _signing_key(key)
     chosen = _as_subject(subject)
     dns = _strings(dns_names, "dns_names")
     ips = _ips(ip_addresses)
@@ -516,7 +525,7 @@ def build_csr(
         extensions.append((_key_usage_ext(ku), True))
     if eku:
         extensions.append((cx509.ExtendedKeyUsage(eku), False))
-    return _sign(key, spec, chosen.x509_name, extensions, challenge_password)
+    return _sign(signing_key, spec, chosen.x509_name, extensions, challenge_password)
 
 
 def _as_csr(csr: Csr | x509.CertificateSigningRequest | Source) -> Csr:
@@ -605,7 +614,7 @@ def _public_der(key: Any) -> bytes:
 
 def renewal_csr(
     cert: Certificate | x509.Certificate | Source,
-    key: PrivateKey | None,
+    key: PrivateKeyTypes | None,
     *,
     new_key_spec: KeySpec | str | None = None,
 ) -> RenewalRequest:
@@ -642,10 +651,10 @@ def renewal_csr(
             raise MalformedInputError(
                 f"{what}: renewal needs the certificate's key, or new_key_spec to re-key"
             )
-        signing_key = key
+        signing_key, spec = _signing_key(key)
     else:
         signing_key = generate_private_key(new_key_spec)
-    spec = KeySpec.of_key(signing_key)
+        spec = KeySpec.of_key(signing_key)
 
     extensions: list[tuple[cx509.ExtensionType, bool]] = []
     try:
