@@ -138,8 +138,9 @@ def parse_oid(value: str | x509.ObjectIdentifier) -> x509.ObjectIdentifier:
         raise UnknownOidError(
             f"OID {value!r} is neither a dotted OID (like '1.3.6.1.5.5.7.3.2') nor a known name"
         )
-    first, second = (int(part) for part in dotted.split(".")[:2])
-    if first < 2 and second > 39:
+    first, second = dotted.split(".")[:2]
+    # Compare the digit count first: int() of a huge arc raises ValueError (int max str digits).
+    if first in ("0", "1") and (len(second) > 2 or int(second) > 39):
         raise UnknownOidError(f"OID {value!r}: second arc must be below 40 under arc {first}")
     try:
         return x509.ObjectIdentifier(dotted)
