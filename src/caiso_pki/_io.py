@@ -287,19 +287,36 @@ def load_private_key(source: Source, password: Password = None) -> PrivateKeyTyp
         payload = data
     if encrypted and secret is None:
         raise PassphraseError(f"{name}: the private key is encrypted; a passphrase is required")
+
+    def attempt(password: bytes | None) -> PrivateKeyTypes:
+        try:
+            return loader(payload, password=password)
+        except UnsupportedAlgorithm as exc:
+            raise UnsupportedAlgorithmError(
+                f"{name}: unsupported private key algorithm or encryption"
+            ) from exc
+        except (ValueError, InternalError) as exc:
+            if password is not None:
+                raise PassphraseError(
+                    f"{name}: wrong passphrase for the private key (or damaged key)"
+                ) from exc
+            raise MalformedInputError(f"{name}: not a valid private key") from exc
+
     try:
-        return loader(payload, password=secret)
+        # An unencrypted key is read without the passphrase, so damage is reported as damage.
+        key = attempt(secret if encrypted else None)
     except TypeError as exc:
-        # cryptography signals a passphrase/encryption mismatch with TypeError.
+        # cryptography found encryption the structural check missed (unusual legacy PEM headers).
         if secret is None:
             raise PassphraseError(f"{name}: the private key is encrypted; a passphrase is required") from exc
-        raise PassphraseError(f"{name}: a passphrase was given but the private key is not encrypted") from exc
-    except UnsupportedAlgorithm as exc:
-        raise UnsupportedAlgorithmError(f"{name}: unsupported private key algorithm or encryption") from exc
-    except (ValueError, InternalError) as exc:
-        if encrypted:
-            raise PassphraseError(f"{name}: wrong passphrase for the private key (or damaged key)") from exc
-        raise MalformedInputError(f"{name}: not a valid private key") from exc
+        encrypted = True
+        try:
+            key = attempt(secret)
+        except TypeError as again:
+            raise MalformedInputError(f"{name}: not a valid private key") from again
+    if not encrypted and secret is not None:
+        raise PassphraseError(f"{name}: a passphrase was given but the private key is not encrypted")
+    return key
 
 
 def load_csr(source: Source) -> Csr:
@@ -381,9 +398,24 @@ class Pkcs12Bundle:
     friendly_name: str | None = None
 
 
+def _pfx_has_mac(data: bytes) -> bool | None:
+    """Whether a PFX carries a MAC; ``None`` when ``data`` is not a PFX (version 3, data/signed auth-safe)."""
+    from asn1crypto import pkcs12
+
+    try:
+        pfx = pkcs12.Pfx.load(data, strict=True)
+        if pfx["version"].native not in {3, "v3"}:
+            return None
+        if pfx["auth_safe"]["content_type"].native not in {"data", "signed_data"}:
+            return None
+        pfx["auth_safe"]["content"].contents  # noqa: B018
+        return bool(pfx["mac_data"].native is not None)
+    except ASN1_ERRORS:
+        return None
+
+
 def load_pkcs12(source: Source, password: Password) -> Pkcs12Bundle:
     """Load a PKCS#12 / PFX bundle; raise :class:`PassphraseError` for a wrong password."""
-    from asn1crypto import pkcs12 as asn1_pkcs12
     from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.serialization import pkcs12
 
@@ -391,12 +423,9 @@ def load_pkcs12(source: Source, password: Password) -> Pkcs12Bundle:
 
     data, name = read_source(source, what="PKCS#12")
     secret = _password_bytes(password, name)
-    try:
-        pfx = asn1_pkcs12.Pfx.load(data, strict=True)
-        pfx["auth_safe"]["content_type"].native  # noqa: B018
-        has_mac = pfx["mac_data"].native is not None
-    except ASN1_ERRORS as exc:
-        raise MalformedInputError(f"{name}: not a PKCS#12 (PFX) file") from exc
+    has_mac = _pfx_has_mac(data)
+    if has_mac is None:
+        raise MalformedInputError(f"{name}: not a PKCS#12 (PFX) file")
     try:
         loaded = pkcs12.load_pkcs12(data, secret)
     except UnsupportedAlgorithm as exc:
@@ -446,14 +475,7 @@ def detect_kind(source: Source) -> Kind:
         return "unknown"
     if _looks_like_pkcs7(data):
         return "pkcs7"
-    from asn1crypto import pkcs12
-
-    try:
-        pfx = pkcs12.Pfx.load(data, strict=True)
-        pfx["auth_safe"]["content_type"].native  # noqa: B018
-    except ASN1_ERRORS:
-        pass
-    else:
+    if _pfx_has_mac(data) is not None:
         return "pkcs12"
     try:
         _certificates_from(data, name)
