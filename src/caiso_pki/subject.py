@@ -130,6 +130,9 @@ def validate_attribute(dotted: str, value: object) -> str | None:
     bound = _UPPER_BOUNDS.get(dotted, _UB_NAME)
     if len(value) > bound:
         return f"value is {len(value)} characters, longer than the RFC 5280 upper bound of {bound}"
+    if dotted == CN and len(value.encode("utf-8")) > bound:
+        # cryptography (and many CAs) count the CN bound in UTF-8 bytes, not characters
+        return f"value is {len(value.encode('utf-8'))} bytes in UTF-8, longer than the CN limit of {bound} bytes"
     if dotted == C:
         if len(value) != 2 or not value.isascii() or not value.isalpha() or not value.isupper():
             return f"country must be a two-letter ISO 3166 code such as 'US', got {value!r}"
