@@ -1,0 +1,149 @@
+"""NIST PKITS through validate_chain: every case of pkits.json (and the user-notice cases) must agree.
+
+The data lives outside the repository (``../shared/conformance/pkits``, or ``$CAISO_PKI_PKITS_DIR``).
+Missing data is an error, not a skip: a conformance suite that silently does not run proves nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from caiso_pki.certificate import Certificate
+from caiso_pki.policy import PolicyRequirement
+from caiso_pki.validation import AlgorithmPolicy, validate_chain
+
+PKITS_DIR = Path(
+    os.environ.get(
+        "CAISO_PKI_PKITS_DIR",
+        str(Path(__file__).resolve().parents[2] / "shared" / "conformance" / "pkits"),
+    )
+)
+if not (PKITS_DIR / "pkits.json").is_file():  # fail loudly at collection: never a silent skip
+    raise RuntimeError(
+        f"NIST PKITS data not found at {PKITS_DIR}; "
+        "set CAISO_PKI_PKITS_DIR to the directory holding pkits.json"
+    )
+
+AT = dt.datetime(2022, 5, 1, tzinfo=dt.UTC)
+# PKITS signs with SHA-1 and uses 1024-bit DSA keys; MD2/MD5 stay weak (README of the data set).
+PKITS_ALGORITHMS = AlgorithmPolicy(
+    weak_hashes=frozenset({"md2", "md5"}), min_rsa_bits=1024, min_dsa_bits=1024
+)
+
+CASES: list[dict[str, Any]] = json.loads((PKITS_DIR / "pkits.json").read_text())
+NOTICE_CASES: list[dict[str, Any]] = json.loads((PKITS_DIR / "pkits-user-notice.json").read_text())
+
+# Cases that cannot give the expected outcome, with the reason (none today; keep the table for review).
+XFAIL: dict[str, str] = {}
+
+
+@functools.cache
+def cert(name: str) -> Certificate:
+    path = PKITS_DIR / "certs" / name
+    return Certificate.from_der(path.read_bytes(), source_name=str(path))
+
+
+@functools.cache
+def crl(name: str) -> bytes:
+    return (PKITS_DIR / "crls" / name).read_bytes()
+
+
+def _policy(params: dict[str, Any] | None) -> PolicyRequirement | None:
+    if not params:
+        return None
+    return PolicyRequirement(
+        acceptable=frozenset(params.get("user_initial_policy_set", ["any"])),
+        require_explicit=params.get("initial_explicit_policy", False),
+        inhibit_mapping=params.get("initial_policy_mapping_inhibit", False),
+        inhibit_any=params.get("initial_any_policy_inhibit", False),
+    )
+
+
+def _run(case: dict[str, Any]) -> Any:
+    intermediates = case.get("path_intermediates", case.get("other_certs", []))
+    return validate_chain(
+        cert(case["cert"]),
+        [cert(name) for name in intermediates],
+        trust=[cert("TrustAnchorRootCertificate.crt")],
+        at=AT,
+        policy=_policy(case.get("params")),
+        revocation="require" if case.get("revocation", True) else "hard-fail",
+        crls=[crl("TrustAnchorRootCRL.crl"), *(crl(name) for name in case.get("crls", []))],
+        algorithm_policy=PKITS_ALGORITHMS,
+    )
+
+
+def _param(case: dict[str, Any]) -> Any:
+    case_id = f"{case['id']}-{case['name']}"
+    marks = [pytest.mark.xfail(strict=True, reason=XFAIL[case["id"]])] if case["id"] in XFAIL else []
+    return pytest.param(case, id=case_id, marks=marks)
+
+
+def test_suite_is_complete() -> None:
+    assert len(CASES) == 247
+    assert len({case["cert"] for case in CASES}) > 200
+
+
+@pytest.mark.parametrize("case", [_param(case) for case in CASES])
+def test_pkits(case: dict[str, Any]) -> None:
+    result = _run(case)
+    if "error" in case:
+        assert not result.valid, f"expected failure ({case['error']['msg_regex']}), got a valid path"
+        assert result.failures
+        assert all(failure.code != "internal" for failure in result.failures), result.failures
+    else:
+        assert result.valid, [f"{f.code}: {f.message}" for f in result.failures]
+        assert len(result.path) == case["path_len"]
+        assert result.path[0] == cert("TrustAnchorRootCertificate.crt")
+        assert result.path[-1] == cert(case["cert"])
+        checked = [s for s in result.revocation[1:] if s.status == "good"]
+        if case.get("revocation", True):
+            assert len(checked) == len(result.path) - 1, result.revocation
+
+
+@pytest.mark.parametrize("case", NOTICE_CASES, ids=lambda case: f"{case['id']}-{case['name']}")
+def test_pkits_user_notice(case: dict[str, Any]) -> None:
+    # 4.8.15-4.8.19: valid paths whose end-entity certificates carry user-notice qualifiers.
+    result = _run(case)
+    assert result.valid, [f"{f.code}: {f.message}" for f in result.failures]
+    assert result.valid_policies
+
+
+# A sample of invalid cases with the failure code each must report (the codes are part of our API).
+EXPECTED_CODES = {
+    "invalid_ca_signature_test2": "bad-signature",
+    "invalid_ee_signature_test3": "bad-signature",
+    "invalid_ca_notbefore_date_test1": "not-yet-valid",
+    "invalid_ee_notbefore_date_test2": "not-yet-valid",
+    "invalid_ca_notafter_date_test5": "expired",
+    "invalid_name_chaining_ee_test1": "no-path",
+    "missing_crl_test1": "revocation-unavailable",
+    "invalid_revoked_ca_test2": "revoked",
+    "invalid_revoked_ee_test3": "revoked",
+    "invalid_missing_basicconstraints_test1": "not-a-ca",
+    "invalid_pathlenconstraint_test6": "path-length-exceeded",
+    "invalid_keyusage_critical_keycertsign_false_test1": "key-usage",
+    "overlapping_policies_test6_with_testpol2_explicit": "policy",
+    "invalid_dn_nameconstraints_test2": "name-constraints",
+    "invalid_unknown_critical_certificate_extension_test2": "critical-extension",
+}
+
+
+@pytest.mark.parametrize(("name", "code"), sorted(EXPECTED_CODES.items()))
+def test_pkits_failure_codes(name: str, code: str) -> None:
+    case = next(c for c in CASES if c["name"] == name)
+    result = _run(case)
+    assert code in result.codes, result.failures
+    failure = next(f for f in result.failures if f.code == code)
+    assert failure.index is not None
+    assert failure.subject == result.path[failure.index].subject.rfc4514
+    if code == "revoked":
+        assert "keyCompromise" in failure.message or "reason:" in failure.message
+        assert "2010-01-01" in failure.message
