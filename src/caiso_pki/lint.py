@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from caiso_pki.validation import ValidationResult
 
 __all__ = [
+    "CODE_DESCRIPTIONS",
     "ChainCheck",
     "Finding",
     "Severity",
@@ -102,6 +103,39 @@ class Finding:
             "certificate_index": self.certificate_index,
             "certificate_subject": self.certificate_subject,
         }
+
+
+#: One-line description of every finding code (SARIF rule descriptions, ``docs/cps-profiles.md``).
+CODE_DESCRIPTIONS: Final[dict[str, str]] = {
+    "CPS-POLICY-UNCONFIGURED": "Policy OIDs or CPS URL are still 'user-supplied' in the profile",
+    "CPS-POLICY-MISSING": "A policy OID the profile requires is not asserted in certificatePolicies",
+    "CPS-POLICY-UNACCEPTABLE": "certificatePolicies asserts a policy OID the profile does not accept",
+    "CPS-POLICY-QUALIFIER": "A policy lacks the CPS-pointer qualifier the profile requires",
+    "CPS-SIG-ALG": "The signature algorithm is not allowed",
+    "CPS-KEY-ALG": "The public key algorithm is not allowed",
+    "CPS-KEY-SIZE": "The RSA key is shorter than the minimum",
+    "CPS-KEY-CURVE": "The elliptic curve is not allowed",
+    "CPS-VALIDITY-UNCONFIGURED": "The profile's maximum validity is 'user-supplied' and not yet configured",
+    "CPS-VALIDITY-MAX": "The validity period is longer than the maximum",
+    "CPS-EXT-MISSING": "A required extension is absent",
+    "CPS-EXT-FORBIDDEN": "An extension not allowed in this kind of certificate is present",
+    "CPS-EXT-CRITICALITY": "An extension has the wrong criticality",
+    "CPS-KEY-USAGE": "keyUsage is absent, lacks a required bit or asserts a forbidden one",
+    "CPS-EKU": "extendedKeyUsage lacks a required purpose or has one not allowed",
+    "CPS-BASIC-CONSTRAINTS": "basicConstraints (cA flag, pathLenConstraint) does not fit the kind",
+    "CPS-SUBJECT": "The subject name lacks required attributes or breaks a naming rule",
+    "CPS-SAN": "subjectAltName is missing or has name types not allowed",
+    "CPS-CRLDP": "No usable CRL distribution point",
+    "CPS-AIA": "authorityInfoAccess lacks a required OCSP or caIssuers URL",
+    "CPS-SERIAL": "The serial number is not positive, too long or too short to be random",
+    "CPS-ISSUER-RETIRED": "Issued by a retired hierarchy (Cybertrust) and valid past its end of life",
+    "CPS-CHAIN-POLICY-SUBSET": "A certificate asserts a policy its issuer does not assert",
+    "CPS-CHAIN-VALIDITY-NESTING": "A certificate's validity does not nest inside its issuer's",
+    "CPS-CHAIN-NAME": "A certificate's issuer name is not the next certificate's subject",
+    "CPS-CSR-SIGNATURE": "The CSR's self-signature does not verify (no proof of possession)",
+    "CPS-UNPARSEABLE": "The certificate cannot be fully parsed, so it was not linted",
+    "CPS-MALFORMED": "A part of the certificate is malformed",
+}
 
 
 def worst_severity(findings: Iterable[Finding]) -> Severity | None:

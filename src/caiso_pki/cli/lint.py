@@ -1,0 +1,177 @@
+"""``caiso-pki lint`` and ``caiso-pki profile``: CPS lint of certificates, chains and CSRs; profiles.
+
+Exit status of ``lint``: 0 when no finding reaches ``--fail-on`` (default ``warning``, so notices
+and info pass), 1 when at least one does, 2 on bad input (unreadable file, malformed certificate or
+profile, a CSR without ``--kind``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from caiso_pki.cli._common import echo_json, handle_errors
+from caiso_pki.errors import MalformedInputError
+from caiso_pki.lint import Finding, Severity, lint_certificate, lint_chain, lint_csr, worst_severity
+from caiso_pki.oids import oid_name
+from caiso_pki.profiles.cps import BUILTIN_PROFILES, KINDS, SEVERITIES, CpsProfile, load_cps_profile
+
+__all__ = ["lint", "profile"]
+
+EXIT_FINDINGS = 1
+
+
+def _lint_file(path: Path, profile: CpsProfile, kind: str | None) -> tuple[Finding, ...]:
+    from caiso_pki._io import detect_kind, load_certificates, load_csr
+
+    what = detect_kind(path)
+    if what in ("certificate", "pkcs7"):
+        certs = load_certificates(path)
+        if len(certs) == 1:
+            return lint_certificate(certs[0], profile, kind)
+        return lint_chain(certs, profile, kind=kind)
+    if what == "csr":
+        if kind is None:
+            raise MalformedInputError(f"{path}: a CSR does not say what it is for; pass --kind")
+        return lint_csr(load_csr(path), profile, kind)
+    raise MalformedInputError(f"{path}: holds a {what}, not a certificate, chain or CSR")
+
+
+def _text(results: dict[str, tuple[Finding, ...]], profile: CpsProfile) -> None:
+    for name, findings in results.items():
+        if not findings:
+            click.echo(f"{name}: clean against {profile.name}")
+            continue
+        click.echo(f"{name}: {len(findings)} finding(s) against {profile.name}")
+        for finding in findings:
+            where = f"[{finding.certificate_index}] " if finding.certificate_index is not None else ""
+            click.echo(f"  {where}{finding.severity.value:<7} {finding.code}: {finding.message}")
+            if finding.citation is not None:
+                url = f" <{finding.citation.url}>" if finding.citation.url else ""
+                click.echo(f"          see {finding.citation}{url}")
+
+
+@click.command("lint")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--profile",
+    "-p",
+    "profile_name",
+    default="caiso-basic-assurance",
+    show_default=True,
+    help=f"Built-in profile ({', '.join(BUILTIN_PROFILES)}) or a profile TOML file.",
+)
+@click.option(
+    "--kind", "-k", type=click.Choice(KINDS), help="Certificate kind of the leaf (detected if omitted)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([*SEVERITIES, "never"]),
+    default="warning",
+    show_default=True,
+    help="Exit 1 when a finding is at least this severe.",
+)
+@handle_errors
+def lint(files: tuple[Path, ...], profile_name: str, kind: str | None, fmt: str, fail_on: str) -> None:
+    """Lint certificates, chains (several certificates in a file, leaf first) and CSRs against a CPS profile.
+
+    Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 on bad input.
+    """
+    profile_obj = load_cps_profile(profile_name)
+    results = {str(path): _lint_file(path, profile_obj, kind) for path in files}
+    if fmt == "json":
+        echo_json(
+            {
+                "profile": profile_obj.name,
+                "files": [
+                    {"file": name, "findings": [finding.to_dict() for finding in findings]}
+                    for name, findings in results.items()
+                ],
+            }
+        )
+    elif fmt == "sarif":
+        from caiso_pki import __version__
+        from caiso_pki.sarif import sarif_log
+
+        uris = {Path(name).as_posix(): findings for name, findings in results.items()}
+        click.echo(json.dumps(sarif_log(uris, tool_version=__version__), indent=2))
+    else:
+        _text(results, profile_obj)
+    if fail_on == "never":
+        return
+    threshold = Severity(fail_on).rank
+    worst = worst_severity(finding for findings in results.values() for finding in findings)
+    if worst is not None and worst.rank >= threshold:
+        sys.exit(EXIT_FINDINGS)
+
+
+@click.group("profile")
+def profile() -> None:
+    """Show and check CPS profiles."""
+
+
+def _describe(profile_obj: CpsProfile) -> None:
+    click.echo(f"{profile_obj.name}: {profile_obj.title}")
+    click.echo(f"  built from: {' -> '.join(profile_obj.lineage)}")
+    if profile_obj.description:
+        click.echo(f"  {profile_obj.description}")
+    for kind, kind_profile in profile_obj.kinds.items():
+        click.echo(f"\n[{kind}]")
+        for rule in kind_profile.rules.values():
+            params = ", ".join(f"{key}={_show(value)}" for key, value in rule.params.items())
+            click.echo(f"  {rule.name} ({rule.severity}): {params}")
+            click.echo(f"      cite: {rule.citation}")
+    if profile_obj.chain_rules:
+        click.echo("\n[chain]")
+        for rule in profile_obj.chain_rules.values():
+            click.echo(f"  {rule.name} ({rule.severity}): cite {rule.citation}")
+    if profile_obj.unconfigured:
+        click.echo(f"\nuser-supplied (not configured): {', '.join(profile_obj.unconfigured)}")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(oid_name(str(item)) for item in value) + "]"
+    if hasattr(value, "date"):
+        return str(value.date().isoformat())
+    return str(value)
+
+
+@profile.command("show")
+@click.argument("name_or_file")
+@click.option("--json", "as_json", is_flag=True, help="Print the merged profile as JSON.")
+@handle_errors
+def show(name_or_file: str, as_json: bool) -> None:
+    """Print the effective (merged) rules of a built-in profile or a profile file."""
+    loaded = load_cps_profile(name_or_file)
+    if as_json:
+        echo_json(loaded.to_dict())
+    else:
+        _describe(loaded)
+
+
+@profile.command("validate")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@handle_errors
+def validate(file: Path) -> None:
+    """Load a profile file and report whether it is well formed (exit 0) or not (exit 2)."""
+    loaded = load_cps_profile(file)
+    unconfigured = loaded.unconfigured
+    note = f"; {len(unconfigured)} value(s) still user-supplied" if unconfigured else ""
+    click.echo(f"{file}: ok ({loaded.name}, built from {' -> '.join(loaded.lineage)}{note})")
+
+
+@profile.command("list")
+def list_profiles() -> None:
+    """List the built-in profiles."""
+    for name in BUILTIN_PROFILES:
+        click.echo(name)
