@@ -345,7 +345,12 @@ def load_csr(source: Source) -> Csr:
         parsed.public_key()
     except UnsupportedAlgorithm as exc:
         raise UnsupportedAlgorithmError(f"{name}: the CSR's key algorithm is not supported") from exc
-    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
+    except (
+        ValueError,
+        x509.InvalidVersion,
+        x509.DuplicateExtension,
+        x509.UnsupportedGeneralNameType,
+    ) as exc:
         raise MalformedInputError(f"{name}: not a valid certificate signing request") from exc
     return Csr(parsed)
 
@@ -380,7 +385,12 @@ def load_crl(source: Source) -> x509.CertificateRevocationList:
                 entry.serial_number  # noqa: B018
                 entry.revocation_date_utc  # noqa: B018
                 entry.extensions  # noqa: B018
-    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
+    except (
+        ValueError,
+        x509.InvalidVersion,
+        x509.DuplicateExtension,
+        x509.UnsupportedGeneralNameType,
+    ) as exc:
         raise MalformedInputError(f"{name}: not a valid CRL") from exc
     return crl
 

@@ -326,7 +326,7 @@ def _parse_cryptography(der: bytes) -> cx509.Certificate | None:
             cert.not_valid_before_utc  # noqa: B018
             cert.not_valid_after_utc  # noqa: B018
             cert.signature_algorithm_oid  # noqa: B018
-    except _PARSE_ERRORS:
+    except (*_PARSE_ERRORS, cx509.InvalidVersion):  # InvalidVersion is not a ValueError
         return None
     return cert
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
-from caiso_pki.errors import UnknownOidError
+from caiso_pki._io import load_certificate, load_crl, load_csr
+from caiso_pki.errors import MalformedInputError, ProfileError, UnknownOidError
 from caiso_pki.oids import parse_oid
+from caiso_pki.profiles.request import load_request_profile
+
+from ._corpus import seeds
 
 
 @pytest.mark.parametrize(
@@ -24,3 +31,56 @@ def test_parse_oid_refuses_huge_second_arc(text: str) -> None:
 def test_parse_oid_accepts_large_arcs_under_2() -> None:
     assert parse_oid("2.999.2008.1.1").dotted_string == "2.999.2008.1.1"
     assert parse_oid("1.39").dotted_string == "1.39"
+
+
+def _deep_toml() -> str:
+    return "a = " + "[" * 100_000 + "]" * 100_000 + "\n"
+
+
+def test_request_profile_deeply_nested_toml(tmp_path: Path) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text(_deep_toml())
+    with pytest.raises(ProfileError, match="nest too deeply"):
+        load_request_profile(path)
+
+
+def test_request_profile_long_extends_chain(tmp_path: Path) -> None:
+    """3,000 chained ``extends`` once overflowed the recursion limit (RecursionError escaped)."""
+    n = 3000
+    tables = "".join(f'[profiles.p{i}]\nextends = "p{i + 1}"\n' for i in range(n))
+    path = tmp_path / "chain.toml"
+    path.write_text(tables + f'[profiles.p{n}]\nextends = "rig"\n')
+    with pytest.raises(ProfileError, match="extends chain is longer"):
+        load_request_profile(path, name="p0")
+
+
+def test_request_profile_short_extends_chain_still_loads(tmp_path: Path) -> None:
+    tables = "".join(f'[profiles.p{i}]\nextends = "p{i + 1}"\n' for i in range(5))
+    path = tmp_path / "chain.toml"
+    path.write_text(tables + '[profiles.p5]\nextends = "rig"\n')
+    assert load_request_profile(path, name="p0").name == "p0"
+
+
+@pytest.mark.parametrize(
+    ("kind", "old", "loader"),
+    [
+        ("csr", b"\x02\x01\x00", load_csr),
+        ("crl", b"\x02\x01\x01", load_crl),
+    ],
+)
+def test_unknown_version_is_malformed_input(kind: str, old: bytes, loader: Any) -> None:
+    """cryptography's InvalidVersion is not a ValueError; it once escaped load_csr and load_crl."""
+    data = bytearray(seeds()[kind][0])
+    data[data.index(old) + 2] = 7
+    with pytest.raises(MalformedInputError):
+        loader(bytes(data))
+
+
+def test_unknown_certificate_version_falls_back_to_asn1crypto() -> None:
+    """A v4 certificate once leaked InvalidVersion; now it loads via asn1crypto and .x509 refuses."""
+    data = bytearray(seeds()["certificate"][0])
+    data[data.index(b"\xa0\x03\x02\x01\x02") + 4] = 3
+    cert = load_certificate(bytes(data))
+    assert cert.subject.common_name == "rig-0001.example.com"
+    with pytest.raises(MalformedInputError):
+        cert.x509

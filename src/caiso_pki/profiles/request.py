@@ -413,6 +413,8 @@ def _check(profile: RequestProfile, content: RequestContent) -> list[RequestFind
 # -- loading ---------------------------------------------------------------------------------------
 
 _LIST: Final = "list of strings"
+#: longest ``extends`` chain accepted (a bound, so a hostile file cannot exhaust the recursion limit)
+_MAX_EXTENDS_DEPTH: Final = 16
 _SCHEMA: Final[dict[str, Any]] = {
     "name": str,
     "description": str,
@@ -571,6 +573,8 @@ def _parse_toml(text: str, source: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{source}: not valid TOML: {exc}") from exc
+    except RecursionError as exc:  # tomllib recurses once per nested array or inline table
+        raise ProfileError(f"{source}: TOML arrays or tables nest too deeply") from exc
 
 
 def _resolve_all(
@@ -588,6 +592,10 @@ def _resolve_all(
         raw = dict(tables[name])
         parent = raw.pop("extends", None)
         if parent is not None:
+            if len(chain) >= _MAX_EXTENDS_DEPTH:
+                raise ctx.error(
+                    f"{prefix(name)}extends", f"extends chain is longer than {_MAX_EXTENDS_DEPTH} profiles"
+                )
             if parent in chain or parent == name:
                 raise ctx.error(
                     f"{prefix(name)}extends", f"circular extends: {' -> '.join((*chain, name, parent))}"
