@@ -754,7 +754,7 @@ class Certificate:
             urls: list[str] = []
             for point in asn1_value or ():
                 name = point["distribution_point"]
-                if name.name == "full_name":
+                if getattr(name, "name", None) == "full_name":
                     urls.extend(_asn1_general_names(name.chosen).uri)
             return tuple(urls)
         from cryptography import x509 as cx509
