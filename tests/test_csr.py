@@ -40,7 +40,10 @@ def openssl_verify_text(tmp_path: Path, csr: Csr) -> str:
     path = tmp_path / "request.csr"
     path.write_text(csr.pem)
     proc = subprocess.run(
-        ["openssl", "req", "-in", str(path), "-noout", "-verify", "-text"], capture_output=True, text=True, check=False
+        ["openssl", "req", "-in", str(path), "-noout", "-verify", "-text"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     # openssl 3.0 exits 0 even when the signature fails: read its verdict
@@ -62,7 +65,10 @@ def test_build_csr_every_key_spec(tmp_path: Path, spec: str, signature: str) -> 
     key = generate_private_key(spec)
     csr = build_csr(key, SUBJECT, dns_names=["rig-01.example.com"], profile="rig")
     text = openssl_verify_text(tmp_path, csr)
-    assert "Subject: C = US, ST = CA, L = Folsom, O = Example Power, OU = Metering, CN = rig-01.example.com" in text
+    assert (
+        "Subject: C = US, ST = CA, L = Folsom, O = Example Power, OU = Metering, CN = rig-01.example.com"
+        in text
+    )
     assert f"Signature Algorithm: {signature}" in text
     assert "DNS:rig-01.example.com" in text
     assert "TLS Web Server Authentication, TLS Web Client Authentication" in text
@@ -119,7 +125,9 @@ def test_no_profile_means_no_usage_extensions(tmp_path: Path) -> None:
 
 
 def test_describe_is_json_ready() -> None:
-    csr = build_csr(generate_private_key("rsa-2048"), SUBJECT, dns_names=["rig-01.example.com"], profile="rig")
+    csr = build_csr(
+        generate_private_key("rsa-2048"), SUBJECT, dns_names=["rig-01.example.com"], profile="rig"
+    )
     data = json.loads(json.dumps(describe_csr(csr.pem).to_dict()))
     assert data["subject"]["rfc4514"] == SUBJECT
     assert data["key"] == {"algorithm": "RSA", "size": 2048, "curve": None, "spec": "rsa-2048"}
@@ -128,7 +136,11 @@ def test_describe_is_json_ready() -> None:
     assert data["subject_alt_names"]["dns"] == ["rig-01.example.com"]
     assert data["key_usage"] == ["digitalSignature", "keyEncipherment"]
     assert [e["name"] for e in data["extended_key_usage"]] == ["serverAuth", "clientAuth"]
-    assert [e["name"] for e in data["requested_extensions"]] == ["subjectAltName", "keyUsage", "extendedKeyUsage"]
+    assert [e["name"] for e in data["requested_extensions"]] == [
+        "subjectAltName",
+        "keyUsage",
+        "extendedKeyUsage",
+    ]
     assert csr.to_dict() == describe_csr(csr).to_dict()
 
 
@@ -143,7 +155,9 @@ def test_csr_value_semantics() -> None:
 
 
 def test_tampered_csr_fails_verification(tmp_path: Path) -> None:
-    csr = build_csr(generate_private_key("rsa-2048"), SUBJECT, dns_names=["rig-01.example.com"], profile="rig")
+    csr = build_csr(
+        generate_private_key("rsa-2048"), SUBJECT, dns_names=["rig-01.example.com"], profile="rig"
+    )
     der = bytearray(csr.der)
     # change one character of the CN inside the signed part: "rig-01" -> "rig-02"
     index = der.find(b"rig-01.example.com")
@@ -155,7 +169,9 @@ def test_tampered_csr_fails_verification(tmp_path: Path) -> None:
     path = tmp_path / "bad.csr"
     path.write_bytes(bytes(der))
     proc = subprocess.run(
-        ["openssl", "req", "-inform", "DER", "-in", str(path), "-noout", "-verify"], capture_output=True, check=False
+        ["openssl", "req", "-inform", "DER", "-in", str(path), "-noout", "-verify"],
+        capture_output=True,
+        check=False,
     )
     # openssl 3.0 exits 0 here; the verdict is in its message
     assert b"verify failure" in proc.stdout + proc.stderr
@@ -209,7 +225,9 @@ def test_openssl_made_csr_is_loaded_and_checked(tmp_path: Path) -> None:
 def test_profile_violation_lists_every_finding_and_signs_nothing() -> None:
     key = generate_private_key("ec-p256")
     with pytest.raises(ProfileViolationError) as info:
-        build_csr(key, "CN=x,C=CA", dns_names=["*.example.com"], extended_key_usage=["codeSigning"], profile="rig")
+        build_csr(
+            key, "CN=x,C=CA", dns_names=["*.example.com"], extended_key_usage=["codeSigning"], profile="rig"
+        )
     codes = [finding.code for finding in info.value.findings]
     assert codes == [
         "REQ-SUBJECT-MISSING",
@@ -266,9 +284,10 @@ def test_renewal_with_the_same_key(tmp_path: Path, rig_cert: testing.IssuedCerti
     assert result.rekeyed is False
     assert result.key is rig_cert.key
     assert result.csr.x509.subject.public_bytes() == cert.x509.subject.public_bytes()
-    assert _extension(result.csr, ExtensionOID.SUBJECT_ALTERNATIVE_NAME) == cert.x509.extensions.get_extension_for_oid(
-        ExtensionOID.SUBJECT_ALTERNATIVE_NAME
-    ).value
+    assert (
+        _extension(result.csr, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+        == cert.x509.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+    )
     assert result.csr.extended_key_usage == cert.extended_key_usage
     assert result.csr.key_usage == cert.key_usage
     assert result.csr.public_key == cert.x509.public_key()
@@ -277,7 +296,9 @@ def test_renewal_with_the_same_key(tmp_path: Path, rig_cert: testing.IssuedCerti
     assert check_csr(result.csr, "rig") == ()
 
 
-def test_renewal_rekey_to_ec_drops_rsa_only_usage(tmp_path: Path, rig_cert: testing.IssuedCertificate) -> None:
+def test_renewal_rekey_to_ec_drops_rsa_only_usage(
+    tmp_path: Path, rig_cert: testing.IssuedCertificate
+) -> None:
     result = renewal_csr(rig_cert.certificate.pem, None, new_key_spec="ec-p384")
     assert result.rekeyed is True
     assert isinstance(result.key, ec.EllipticCurvePrivateKey)

@@ -117,7 +117,9 @@ def test_save_encrypted_and_wrong_passphrase(tmp_path: Path) -> None:
     # openssl reads it with the right passphrase and refuses the wrong one
     run_openssl("pkey", "-in", path, "-passin", "pass:correct horse", "-noout")
     proc = subprocess.run(
-        ["openssl", "pkey", "-in", str(path), "-passin", "pass:wrong", "-noout"], capture_output=True, check=False
+        ["openssl", "pkey", "-in", str(path), "-passin", "pass:wrong", "-noout"],
+        capture_output=True,
+        check=False,
     )
     assert proc.returncode != 0
 

@@ -124,7 +124,10 @@ def test_from_name_refuses_multivalued_rdn() -> None:
     name = x509.Name(
         [
             x509.RelativeDistinguishedName(
-                [x509.NameAttribute(NameOID.COMMON_NAME, "a"), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "b")]
+                [
+                    x509.NameAttribute(NameOID.COMMON_NAME, "a"),
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "b"),
+                ]
             )
         ]
     )
@@ -137,7 +140,9 @@ _value = st.text(
 ).filter(lambda v: v == v.strip() and v.strip() != "")
 
 
-@given(cn=_value.filter(lambda v: len(v.encode("utf-8")) <= 64), org=_value, units=st.lists(_value, max_size=3))
+@given(
+    cn=_value.filter(lambda v: len(v.encode("utf-8")) <= 64), org=_value, units=st.lists(_value, max_size=3)
+)
 def test_rfc4514_round_trip(cn: str, org: str, units: list[str]) -> None:
     subject = Subject(common_name=cn, organization=org, organizational_units=units, country="US")
     assert Subject.parse(subject.rfc4514) == subject
