@@ -11,6 +11,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtensionOID
+from tests.conftest import run_openssl
 
 import caiso_pki
 from caiso_pki import (
@@ -30,7 +31,6 @@ from caiso_pki.errors import (
     ProfileViolationError,
     UnsupportedAlgorithmError,
 )
-from tests.conftest import run_openssl
 
 SUBJECT = "CN=rig-01.example.com,OU=Metering,O=Example Power,L=Folsom,ST=CA,C=US"
 

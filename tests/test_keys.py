@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from tests.conftest import run_openssl
 
 import caiso_pki
 from caiso_pki import KeySpec, generate_private_key, save_private_key
 from caiso_pki.errors import CaisoPkiError, PassphraseError, UnsupportedAlgorithmError
 from caiso_pki.keys import key_usage_fits, key_usage_name
-from tests.conftest import run_openssl
 
 
 @pytest.mark.parametrize(

@@ -12,13 +12,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from tests.conftest import run_openssl
 
 import caiso_pki
 from caiso_pki import RequestProfile, build_csr, check_csr, generate_private_key, load_request_profile
 from caiso_pki.errors import ProfileError, ProfileViolationError
 from caiso_pki.profiles import request as request_module
 from caiso_pki.profiles.request import RequestFinding, builtin_request_profiles
-from tests.conftest import run_openssl
 
 EC_KEY = ec.generate_private_key(ec.SECP256R1())
 RSA_KEY = rsa.generate_private_key(65537, 2048)
@@ -84,8 +84,13 @@ def test_conforming_foreign_csrs_have_no_findings() -> None:
         check_csr(foreign_csr(dns=(), eku=("clientAuth",), name="CN=svc-account,O=Example"), "api-client")
         == ()
     )
-    assert check_csr(foreign_csr(dns=(), emails=("jo@example.com",), eku=("clientAuth",), name="CN=Jo,O=X,C=US"),
-                     "ui-client") == ()  # fmt: skip
+    assert (
+        check_csr(
+            foreign_csr(dns=(), emails=("jo@example.com",), eku=("clientAuth",), name="CN=Jo,O=X,C=US"),
+            "ui-client",
+        )
+        == ()
+    )
 
 
 BREAKS: list[tuple[str, str, Callable[[], Any], str]] = [
@@ -93,42 +98,79 @@ BREAKS: list[tuple[str, str, Callable[[], Any], str]] = [
     ("rsa-1024", "rig", lambda: foreign_csr(key=rsa.generate_private_key(65537, 1024)), "REQ-KEY-SPEC"),
     ("ed25519", "rig", lambda: foreign_csr(key=ed25519.Ed25519PrivateKey.generate()), "REQ-KEY-SPEC"),
     ("no-O", "rig", lambda: foreign_csr(name="CN=rig-01.example.com,C=US"), "REQ-SUBJECT-MISSING"),
-    ("email-in-subject", "rig",
-     lambda: foreign_csr(name="CN=rig-01.example.com,O=X,C=US,1.2.840.113549.1.9.1=a@example.com"),
-     "REQ-SUBJECT-FORBIDDEN"),
+    (
+        "email-in-subject",
+        "rig",
+        lambda: foreign_csr(name="CN=rig-01.example.com,O=X,C=US,1.2.840.113549.1.9.1=a@example.com"),
+        "REQ-SUBJECT-FORBIDDEN",
+    ),
     ("country-CA", "rig", lambda: foreign_csr(name="CN=rig-01.example.com,O=X,C=CA"), "REQ-SUBJECT-VALUE"),
-    ("control-char", "rig",
-     lambda: foreign_csr(name=x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "rig\x07"),
-                                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "X"),
-                                         x509.NameAttribute(NameOID.COUNTRY_NAME, "US")]), dns=("rig",)),
-     "REQ-SUBJECT-INVALID"),
+    (
+        "control-char",
+        "rig",
+        lambda: foreign_csr(
+            name=x509.Name(
+                [
+                    x509.NameAttribute(NameOID.COMMON_NAME, "rig\x07"),
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "X"),
+                    x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
+                ]
+            ),
+            dns=("rig",),
+        ),
+        "REQ-SUBJECT-INVALID",
+    ),
     ("no-dns", "rig", lambda: foreign_csr(dns=(), ips=("192.0.2.1",)), "REQ-SAN-MISSING"),
     ("uri", "rig", lambda: foreign_csr(uris=("https://x.example.com/",)), "REQ-SAN-FORBIDDEN"),
     ("email-san", "rig", lambda: foreign_csr(emails=("a@example.com",)), "REQ-SAN-FORBIDDEN"),
-    ("dns-for-person", "ui-client",
-     lambda: foreign_csr(name="CN=Jo,O=X", eku=("clientAuth",)), "REQ-SAN-FORBIDDEN"),
-    ("ip-for-api", "api-client",
-     lambda: foreign_csr(name="CN=svc,O=X", dns=(), ips=("192.0.2.9",), eku=("clientAuth",)), "REQ-SAN-FORBIDDEN"),
+    (
+        "dns-for-person",
+        "ui-client",
+        lambda: foreign_csr(name="CN=Jo,O=X", eku=("clientAuth",)),
+        "REQ-SAN-FORBIDDEN",
+    ),
+    (
+        "ip-for-api",
+        "api-client",
+        lambda: foreign_csr(name="CN=svc,O=X", dns=(), ips=("192.0.2.9",), eku=("clientAuth",)),
+        "REQ-SAN-FORBIDDEN",
+    ),
     ("directory-name", "rig", lambda: foreign_csr(directory=("CN=other",)), "REQ-SAN-FORBIDDEN"),
     ("wildcard", "rig", lambda: foreign_csr(dns=("rig-01.example.com", "*.example.com")), "REQ-SAN-WILDCARD"),
-    ("bad-dns", "rig", lambda: foreign_csr(dns=("rig-01.example.com", "under_score.example.com")),
-     "REQ-SAN-SYNTAX"),
+    (
+        "bad-dns",
+        "rig",
+        lambda: foreign_csr(dns=("rig-01.example.com", "under_score.example.com")),
+        "REQ-SAN-SYNTAX",
+    ),
     ("cn-not-in-dns", "rig", lambda: foreign_csr(dns=("other.example.com",)), "REQ-SAN-CN-NOT-IN-DNS"),
-    ("too-many-sans", "rig",
-     lambda: foreign_csr(dns=("rig-01.example.com", *(f"n{i}.example.com" for i in range(10)))), "REQ-SAN-COUNT"),
+    (
+        "too-many-sans",
+        "rig",
+        lambda: foreign_csr(dns=("rig-01.example.com", *(f"n{i}.example.com" for i in range(10)))),
+        "REQ-SAN-COUNT",
+    ),
     ("no-sans-iccp", "iccp", lambda: foreign_csr(dns=()), "REQ-SAN-COUNT"),
     ("no-ku", "rig", lambda: foreign_csr(ku=None), "REQ-KU-ABSENT"),
     ("ku-missing", "rig", lambda: foreign_csr(ku=("keyAgreement",)), "REQ-KU-MISSING"),
     ("rsa-without-keyEncipherment", "rig", lambda: foreign_csr(key=RSA_KEY), "REQ-KU-MISSING"),
     ("ku-extra", "rig", lambda: foreign_csr(ku=("digitalSignature", "keyCertSign")), "REQ-KU-EXTRA"),
-    ("ec-keyEncipherment", "rig", lambda: foreign_csr(ku=("digitalSignature", "keyEncipherment")),
-     "REQ-KU-KEY-TYPE"),
+    (
+        "ec-keyEncipherment",
+        "rig",
+        lambda: foreign_csr(ku=("digitalSignature", "keyEncipherment")),
+        "REQ-KU-KEY-TYPE",
+    ),
     ("no-eku", "rig", lambda: foreign_csr(eku=None), "REQ-EKU-ABSENT"),
     ("eku-missing", "rig", lambda: foreign_csr(eku=("serverAuth",)), "REQ-EKU-MISSING"),
-    ("eku-extra", "api-client", lambda: foreign_csr(name="CN=svc,O=X", dns=(), eku=("clientAuth", "serverAuth")),
-     "REQ-EKU-EXTRA"),
+    (
+        "eku-extra",
+        "api-client",
+        lambda: foreign_csr(name="CN=svc,O=X", dns=(), eku=("clientAuth", "serverAuth")),
+        "REQ-EKU-EXTRA",
+    ),
     ("ca", "rig", lambda: foreign_csr(ca=True), "REQ-CA-REQUESTED"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("profile", "make", "code"), [b[1:] for b in BREAKS], ids=[b[0] for b in BREAKS])

@@ -7,11 +7,13 @@ from hypothesis import strategies as st
 
 from caiso_pki.oids import parse_oid
 from caiso_pki.policy import PolicyRequirement
+from caiso_pki.subject import Subject
 
-from ._corpus import OIDS
+from ._corpus import OIDS, SUBJECTS
 from ._harness import exercise, fuzz_settings, mutated_text
 
 _OID_CHARS = "0123456789.. -+x\u0660\u00b9"
+_DN_CHARS = '=,+;\\#"<> \x00\n\u00e9\u200bCNOUcn0123456789abcdefABCDEF'
 
 
 def _oid_round_trip(text: str) -> None:
@@ -50,3 +52,27 @@ def _policy(values: list[str] | str, flags: tuple[bool, bool, bool]) -> None:
 )
 def test_policy_requirement(values: list[str] | str, flags: tuple[bool, bool, bool]) -> None:
     exercise("PolicyRequirement", _policy, values, flags)
+
+
+def _subject_round_trip(text: str) -> None:
+    subject = Subject.parse(text)
+    again = Subject.parse(subject.rfc4514)
+    assert again == subject, (text, subject.rfc4514)
+    subject.x509_name  # noqa: B018
+
+
+SUBJECT_TEXT = st.one_of(
+    mutated_text(SUBJECTS, _DN_CHARS),
+    mutated_text(SUBJECTS),
+    st.text(max_size=80),
+    st.lists(
+        st.tuples(st.sampled_from(["CN", "O", "OU", "C", "L", "ST", "E", "DC", "UID", "2.5.4.12", "x"]), st.text()),
+        max_size=6,
+    ).map(lambda pairs: ",".join(f"{k}={v}" for k, v in pairs)),
+)
+
+
+@fuzz_settings(scale=2)
+@given(text=SUBJECT_TEXT)
+def test_subject_parse(text: str) -> None:
+    exercise("Subject.parse", _subject_round_trip, text)
