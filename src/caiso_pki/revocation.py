@@ -10,7 +10,8 @@ A :class:`RevocationCache` shared between validations keeps each CRL and OCSP re
 once.  Data without a ``nextUpdate`` is not cached (RFC 5019 section 6: newer information may be
 available at any time).
 
-Blocking fetches run in a worker thread (:func:`asyncio.to_thread`), bounded by the fetch timeout.
+Blocking fetches run in a daemon worker thread, and we stop waiting for it shortly after the fetch
+timeout even if a custom :class:`~caiso_pki.fetch.Fetcher` ignores its timeout.
 Failures surface to pyhanko-certvalidator as its own ``CRLFetchError``/``OCSPFetchError``/
 ``CertificateFetchError`` (the message carries our :class:`~caiso_pki.errors.FetchError` text and the
 FetchError is chained as the cause), which is what lets its soft-fail policy tolerate an unreachable
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -347,14 +349,15 @@ class _Shared:
         logger.debug("fetching %s %s", method, url)
         try:
             return await asyncio.wait_for(
-                asyncio.to_thread(
-                    settings.fetcher.fetch,
-                    url,
-                    method=method,
-                    body=body,
-                    content_type=content_type,
-                    timeout=settings.timeout,
-                    max_bytes=max_bytes,
+                _in_thread(
+                    lambda: settings.fetcher.fetch(
+                        url,
+                        method=method,
+                        body=body,
+                        content_type=content_type,
+                        timeout=settings.timeout,
+                        max_bytes=max_bytes,
+                    )
                 ),
                 settings.timeout + _THREAD_GRACE,
             )
@@ -366,6 +369,38 @@ class _Shared:
             raise
         except Exception as exc:  # a custom Fetcher broke its contract; do not let it escape raw
             raise FetchError(f"{url}: fetcher failed: {type(exc).__name__}: {str(exc)[:200]}") from exc
+
+
+def _in_thread(call: Callable[[], T]) -> asyncio.Future[T]:
+    """Run a blocking ``call`` in a daemon thread and return a future for its outcome.
+
+    Not :func:`asyncio.to_thread`: ``asyncio.run`` waits for the default executor's threads at exit,
+    so a custom fetcher that ignores its timeout would still hold the caller; a daemon thread of our
+    own is simply abandoned when we stop waiting for it.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def runner() -> None:
+        try:
+            result = call()
+        except BaseException as exc:  # handed over to the awaiting coroutine
+            outcome: tuple[T | None, BaseException | None] = (None, exc)
+        else:
+            outcome = (result, None)
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting any more
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=runner, name="caiso-pki-fetch", daemon=True).start()
+    return future
 
 
 def _http_urls(urls: Iterable[str]) -> list[str]:
