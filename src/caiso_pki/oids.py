@@ -14,6 +14,7 @@ from cryptography import x509
 from cryptography.x509.oid import (
     AuthorityInformationAccessOID,
     CertificatePoliciesOID,
+    CRLEntryExtensionOID,
     ExtendedKeyUsageOID,
     ExtensionOID,
     NameOID,
@@ -53,6 +54,11 @@ OID_NAMES: Final[dict[str, str]] = {
     NameOID.TITLE.dotted_string: "title",
     NameOID.GIVEN_NAME.dotted_string: "givenName",
     NameOID.SURNAME.dotted_string: "surname",
+    NameOID.STREET_ADDRESS.dotted_string: "streetAddress",
+    NameOID.POSTAL_CODE.dotted_string: "postalCode",
+    NameOID.BUSINESS_CATEGORY.dotted_string: "businessCategory",
+    NameOID.JURISDICTION_COUNTRY_NAME.dotted_string: "jurisdictionCountryName",
+    NameOID.ORGANIZATION_IDENTIFIER.dotted_string: "organizationIdentifier",
     # extensions
     ExtensionOID.BASIC_CONSTRAINTS.dotted_string: "basicConstraints",
     ExtensionOID.KEY_USAGE.dotted_string: "keyUsage",
@@ -75,6 +81,13 @@ OID_NAMES: Final[dict[str, str]] = {
     ExtensionOID.DELTA_CRL_INDICATOR.dotted_string: "deltaCRLIndicator",
     ExtensionOID.ISSUING_DISTRIBUTION_POINT.dotted_string: "issuingDistributionPoint",
     ExtensionOID.PRECERT_SIGNED_CERTIFICATE_TIMESTAMPS.dotted_string: "signedCertificateTimestampList",
+    ExtensionOID.PRECERT_POISON.dotted_string: "ctPrecertificatePoison",
+    ExtensionOID.TLS_FEATURE.dotted_string: "tlsFeature",
+    ExtensionOID.SUBJECT_DIRECTORY_ATTRIBUTES.dotted_string: "subjectDirectoryAttributes",
+    "2.5.29.16": "privateKeyUsagePeriod",
+    CRLEntryExtensionOID.CRL_REASON.dotted_string: "cRLReason",
+    CRLEntryExtensionOID.INVALIDITY_DATE.dotted_string: "invalidityDate",
+    CRLEntryExtensionOID.CERTIFICATE_ISSUER.dotted_string: "certificateIssuer",
     # extended key usages
     ExtendedKeyUsageOID.SERVER_AUTH.dotted_string: "serverAuth",
     ExtendedKeyUsageOID.CLIENT_AUTH.dotted_string: "clientAuth",
@@ -98,13 +111,17 @@ OID_NAMES: Final[dict[str, str]] = {
     SignatureAlgorithmOID.RSA_WITH_SHA384.dotted_string: "sha384WithRSAEncryption",
     SignatureAlgorithmOID.RSA_WITH_SHA512.dotted_string: "sha512WithRSAEncryption",
     SignatureAlgorithmOID.RSASSA_PSS.dotted_string: "rsassaPss",
+    SignatureAlgorithmOID.ECDSA_WITH_SHA1.dotted_string: "ecdsa-with-SHA1",
+    SignatureAlgorithmOID.ECDSA_WITH_SHA224.dotted_string: "ecdsa-with-SHA224",
     SignatureAlgorithmOID.ECDSA_WITH_SHA256.dotted_string: "ecdsa-with-SHA256",
     SignatureAlgorithmOID.ECDSA_WITH_SHA384.dotted_string: "ecdsa-with-SHA384",
     SignatureAlgorithmOID.ECDSA_WITH_SHA512.dotted_string: "ecdsa-with-SHA512",
     SignatureAlgorithmOID.ED25519.dotted_string: "Ed25519",
     SignatureAlgorithmOID.ED448.dotted_string: "Ed448",
     SignatureAlgorithmOID.DSA_WITH_SHA1.dotted_string: "dsa-with-sha1",
+    SignatureAlgorithmOID.DSA_WITH_SHA224.dotted_string: "dsa-with-sha224",
     SignatureAlgorithmOID.DSA_WITH_SHA256.dotted_string: "dsa-with-sha256",
+    SignatureAlgorithmOID.RSA_WITH_SHA224.dotted_string: "sha224WithRSAEncryption",
     "1.2.840.113549.1.1.4": "md5WithRSAEncryption",
     "1.2.840.113549.1.1.2": "md2WithRSAEncryption",
     # key algorithms
@@ -115,6 +132,12 @@ OID_NAMES: Final[dict[str, str]] = {
 
 _BY_NAME: Final[dict[str, str]] = {name.lower(): dotted for dotted, name in OID_NAMES.items()}
 _BY_NAME.update({"any": ANY_POLICY, "ocspsigning": ExtendedKeyUsageOID.OCSP_SIGNING.dotted_string})
+
+
+def _shown(value: object) -> str:
+    """``repr`` of ``value`` for messages, cut short so a hostile input cannot flood a log."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}...({len(text)} characters)"
 
 
 def oid_name(oid: x509.ObjectIdentifier | str) -> str:
@@ -130,19 +153,20 @@ def parse_oid(value: str | x509.ObjectIdentifier) -> x509.ObjectIdentifier:
     """
     if isinstance(value, x509.ObjectIdentifier):
         return value
+    shown = _shown(value)
     if not isinstance(value, str):
-        raise UnknownOidError(f"OID {value!r}: expected a dotted string such as '2.5.29.32.0'")
+        raise UnknownOidError(f"OID {shown}: expected a dotted string such as '2.5.29.32.0'")
     text = value.strip()
     dotted = _BY_NAME.get(text.lower(), text)
     if not _DOTTED.match(dotted):
         raise UnknownOidError(
-            f"OID {value!r} is neither a dotted OID (like '1.3.6.1.5.5.7.3.2') nor a known name"
+            f"OID {shown} is neither a dotted OID (like '1.3.6.1.5.5.7.3.2') nor a known name"
         )
     first, second = dotted.split(".")[:2]
     # Compare the digit count first: int() of a huge arc raises ValueError (int max str digits).
     if first in ("0", "1") and (len(second) > 2 or int(second) > 39):
-        raise UnknownOidError(f"OID {value!r}: second arc must be below 40 under arc {first}")
+        raise UnknownOidError(f"OID {shown}: second arc must be below 40 under arc {first}")
     try:
         return x509.ObjectIdentifier(dotted)
     except ValueError as exc:
-        raise UnknownOidError(f"OID {value!r} is not a valid object identifier: {exc}") from exc
+        raise UnknownOidError(f"OID {shown} is not a valid object identifier") from exc
