@@ -31,10 +31,25 @@ def openssl_verifies(path: Path) -> str:
 def test_new_with_passphrase_env(tmp_path: Path) -> None:
     key, csr = tmp_path / "rig.key", tmp_path / "rig.csr"
     code, out = invoke(
-        "new", "--profile", "rig", "--subject", SUBJECT, "--dns", "rig-01.example.com", "--ip", "192.0.2.1",
-        "--key-spec", "ec-p256", "--key-out", key, "--csr-out", csr, "--passphrase-env", "RIG_PASS",
+        "new",
+        "--profile",
+        "rig",
+        "--subject",
+        SUBJECT,
+        "--dns",
+        "rig-01.example.com",
+        "--ip",
+        "192.0.2.1",
+        "--key-spec",
+        "ec-p256",
+        "--key-out",
+        key,
+        "--csr-out",
+        csr,
+        "--passphrase-env",
+        "RIG_PASS",
         env={"RIG_PASS": "env-secret"},
-    )  # fmt: skip
+    )
     assert code == 0, out
     assert "profile: rig (conforms)" in out
     assert "env-secret" not in out
@@ -53,33 +68,68 @@ def test_new_with_passphrase_file_and_prompt(tmp_path: Path) -> None:
     secret = tmp_path / "pass.txt"
     secret.write_text("file-secret\n")
     code, out = invoke(
-        "new", "--profile", "api-client", "--subject", "CN=svc-billing,O=Example", "--key-out", tmp_path / "a.key",
-        "--csr-out", tmp_path / "a.csr", "--passphrase-file", secret,
-    )  # fmt: skip
+        "new",
+        "--profile",
+        "api-client",
+        "--subject",
+        "CN=svc-billing,O=Example",
+        "--key-out",
+        tmp_path / "a.key",
+        "--csr-out",
+        tmp_path / "a.csr",
+        "--passphrase-file",
+        secret,
+    )
     assert code == 0, out
     assert caiso_pki.load_private_key(tmp_path / "a.key", "file-secret")
     assert "(rsa-2048, encrypted" in out  # the profile's default key spec
     code, out = invoke(
-        "new", "--subject", "CN=jo,O=Example", "--key-spec", "ec-p384", "--key-out", tmp_path / "b.key",
-        "--csr-out", tmp_path / "b.csr", "--prompt-passphrase", input="typed-secret\ntyped-secret\n",
-    )  # fmt: skip
+        "new",
+        "--subject",
+        "CN=jo,O=Example",
+        "--key-spec",
+        "ec-p384",
+        "--key-out",
+        tmp_path / "b.key",
+        "--csr-out",
+        tmp_path / "b.csr",
+        "--prompt-passphrase",
+        input="typed-secret\ntyped-secret\n",
+    )
     assert code == 0, out
     assert caiso_pki.load_private_key(tmp_path / "b.key", "typed-secret")
     openssl_verifies(tmp_path / "b.csr")
 
 
 def test_new_requires_a_passphrase_decision(tmp_path: Path) -> None:
-    code, out = invoke(
-        "new", "--subject", "CN=x", "--key-out", tmp_path / "k", "--csr-out", tmp_path / "c"
-    )  # fmt: skip
+    code, out = invoke("new", "--subject", "CN=x", "--key-out", tmp_path / "k", "--csr-out", tmp_path / "c")
     assert code == 2
     assert "--no-passphrase" in out
     assert list(tmp_path.iterdir()) == []
-    code, _ = invoke("new", "--subject", "CN=x", "--key-out", tmp_path / "k", "--csr-out", tmp_path / "c",
-                     "--passphrase", "plain")  # fmt: skip
+    code, _ = invoke(
+        "new",
+        "--subject",
+        "CN=x",
+        "--key-out",
+        tmp_path / "k",
+        "--csr-out",
+        tmp_path / "c",
+        "--passphrase",
+        "plain",
+    )
     assert code == 2  # no such option: passphrases are never plain arguments
-    code, out = invoke("new", "--subject", "CN=x", "--key-spec", "ec-p256", "--key-out", tmp_path / "k",
-                       "--csr-out", tmp_path / "c", "--no-passphrase")  # fmt: skip
+    code, out = invoke(
+        "new",
+        "--subject",
+        "CN=x",
+        "--key-spec",
+        "ec-p256",
+        "--key-out",
+        tmp_path / "k",
+        "--csr-out",
+        tmp_path / "c",
+        "--no-passphrase",
+    )
     assert code == 0, out
     assert "UNENCRYPTED" in out
     assert caiso_pki.load_private_key(tmp_path / "k")
@@ -87,9 +137,17 @@ def test_new_requires_a_passphrase_decision(tmp_path: Path) -> None:
 
 def test_new_profile_violation_writes_nothing(tmp_path: Path) -> None:
     code, out = invoke(
-        "new", "--profile", "rig", "--subject", "CN=x,C=CA", "--key-out", tmp_path / "k", "--csr-out",
-        tmp_path / "c", "--no-passphrase",
-    )  # fmt: skip
+        "new",
+        "--profile",
+        "rig",
+        "--subject",
+        "CN=x,C=CA",
+        "--key-out",
+        tmp_path / "k",
+        "--csr-out",
+        tmp_path / "c",
+        "--no-passphrase",
+    )
     assert code == 1
     assert "REQ-SUBJECT-VALUE" in out
     assert "REQ-SAN-MISSING" in out
@@ -117,10 +175,19 @@ def test_new_with_existing_key_and_no_overwrite(tmp_path: Path) -> None:
 def test_check(tmp_path: Path) -> None:
     run_openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", tmp_path / "k.pem")
     run_openssl(
-        "req", "-new", "-key", tmp_path / "k.pem", "-out", tmp_path / "dev.csr",
-        "-subj", "/C=US/O=Example/CN=rig-09.example.com", "-addext", "subjectAltName=DNS:rig-09.example.com",
-        "-addext", "extendedKeyUsage=serverAuth,clientAuth",
-    )  # fmt: skip
+        "req",
+        "-new",
+        "-key",
+        tmp_path / "k.pem",
+        "-out",
+        tmp_path / "dev.csr",
+        "-subj",
+        "/C=US/O=Example/CN=rig-09.example.com",
+        "-addext",
+        "subjectAltName=DNS:rig-09.example.com",
+        "-addext",
+        "extendedKeyUsage=serverAuth,clientAuth",
+    )
     code, out = invoke("check", tmp_path / "dev.csr", "--profile", "rig")
     assert code == 0, out
     assert "conforms to profile rig (0 error(s), 1 warning(s))" in out
@@ -140,8 +207,9 @@ def test_check(tmp_path: Path) -> None:
 
 
 def test_show(tmp_path: Path) -> None:
-    csr = caiso_pki.build_csr(caiso_pki.generate_private_key("ec-p256"), SUBJECT, dns_names=["rig-01.example.com"],
-                              profile="rig")  # fmt: skip
+    csr = caiso_pki.build_csr(
+        caiso_pki.generate_private_key("ec-p256"), SUBJECT, dns_names=["rig-01.example.com"], profile="rig"
+    )
     (tmp_path / "c.csr").write_text(csr.pem)
     code, out = invoke("show", tmp_path / "c.csr")
     assert code == 0, out
@@ -158,9 +226,17 @@ def test_renew_same_key_and_rekey(tmp_path: Path) -> None:
     assert issued.key is not None
     caiso_pki.save_private_key(issued.key, tmp_path / "key.pem", passphrase="old-pw")
     code, out = invoke(
-        "renew", "--cert", tmp_path / "cert.pem", "--key", tmp_path / "key.pem", "--csr-out", tmp_path / "r.csr",
-        "--passphrase-env", "PW", env={"PW": "old-pw"},
-    )  # fmt: skip
+        "renew",
+        "--cert",
+        tmp_path / "cert.pem",
+        "--key",
+        tmp_path / "key.pem",
+        "--csr-out",
+        tmp_path / "r.csr",
+        "--passphrase-env",
+        "PW",
+        env={"PW": "old-pw"},
+    )
     assert code == 0, out
     renewed = caiso_pki.load_csr(tmp_path / "r.csr")
     assert renewed.public_key == issued.key.public_key()
@@ -168,9 +244,17 @@ def test_renew_same_key_and_rekey(tmp_path: Path) -> None:
     assert "DNS:rig-0100.example.com" in openssl_verifies(tmp_path / "r.csr")
 
     code, out = invoke(
-        "renew", "--cert", tmp_path / "cert.pem", "--rekey", "rsa-3072", "--csr-out", tmp_path / "n.csr",
-        "--key-out", tmp_path / "n.key", "--no-passphrase",
-    )  # fmt: skip
+        "renew",
+        "--cert",
+        tmp_path / "cert.pem",
+        "--rekey",
+        "rsa-3072",
+        "--csr-out",
+        tmp_path / "n.csr",
+        "--key-out",
+        tmp_path / "n.key",
+        "--no-passphrase",
+    )
     assert code == 0, out
     new_key = caiso_pki.load_private_key(tmp_path / "n.key")
     assert stat.S_IMODE((tmp_path / "n.key").stat().st_mode) == 0o600
@@ -184,8 +268,16 @@ def test_renew_same_key_and_rekey(tmp_path: Path) -> None:
     assert "--key" in out
     other = caiso_pki.generate_private_key("ec-p256")
     caiso_pki.save_private_key(other, tmp_path / "other.pem")
-    code, out = invoke("renew", "--cert", tmp_path / "cert.pem", "--key", tmp_path / "other.pem", "--csr-out",
-                       tmp_path / "x.csr", "--no-passphrase")  # fmt: skip
+    code, out = invoke(
+        "renew",
+        "--cert",
+        tmp_path / "cert.pem",
+        "--key",
+        tmp_path / "other.pem",
+        "--csr-out",
+        tmp_path / "x.csr",
+        "--no-passphrase",
+    )
     assert code == 2
     assert "does not belong" in out
     assert not (tmp_path / "x.csr").exists()
