@@ -186,7 +186,8 @@ def _certificate_view(cert: Certificate) -> _View:
     return _View(
         subject=cert.subject,
         key_algorithm=cert.key_algorithm,
-        key_size=cert.key_size,
+        # asn1crypto cannot size Ed25519/Ed448 keys (certificate.key_size then fails), and they need none
+        key_size=cert.key_size if cert.key_algorithm in ("RSA", "EC", "DSA") else None,
         key_curve=cert.key_curve,
         signature_oid=cert.signature_algorithm_oid,
         extensions=dict(cert.extension_oids),
