@@ -344,38 +344,40 @@ class _Anchor:
 
 
 def _trust_inputs(trust: Any) -> tuple[list[_Anchor], list[Certificate]]:
-    """Anchors and extra intermediates from a TrustStore-like object or an iterable of certificates."""
+    """Anchors and extra intermediates from a TrustStore, trust entries, or certificates.
+
+    Duck-typed: anything with ``.certificate`` is an entry; its ``role`` (``"anchor"`` by default,
+    ``"intermediate"`` offers it to path building only) and ``distrust_after`` are honoured.
+    """
     if trust is None:
         raise MalformedInputError("trust: pass a TrustStore or certificates; the OS trust list is never used")
-    anchors_method = getattr(trust, "anchors", None)
-    if callable(anchors_method):
-        anchors = [
-            _Anchor(
-                certificate=entry.certificate,
-                distrust_after=(
-                    ensure_aware(entry.distrust_after, what="distrust_after")
-                    if getattr(entry, "distrust_after", None) is not None
-                    else None
-                ),
-                label=getattr(entry, "label", None),
-            )
-            for entry in anchors_method()
-        ]
-        extra: list[Certificate] = []
-        intermediates_method = getattr(trust, "intermediates", None)
-        if callable(intermediates_method):
-            extra = [entry.certificate for entry in intermediates_method()]
-        return anchors, extra
     if isinstance(trust, (bytes, bytearray, memoryview, str, os.PathLike, Certificate)):
         return [_Anchor(cert) for cert in _certificates(trust, "trust anchor")], []
-    anchors = []
-    for item in trust:
-        distrust = getattr(item, "distrust_after", None)
-        for cert in _certificates(item, "trust anchor"):
+    entries = getattr(trust, "entries", None)
+    items = entries if isinstance(entries, tuple | list) else trust
+    anchors: list[_Anchor] = []
+    extra: list[Certificate] = []
+    try:
+        iterator = iter(items)
+    except TypeError:
+        return [_Anchor(cert) for cert in _certificates(trust, "trust anchor")], []
+    for item in iterator:
+        inner = getattr(item, "certificate", None)
+        if isinstance(inner, Certificate):
+            if getattr(item, "role", "anchor") == "intermediate":
+                extra.append(inner)
+                continue
+            distrust = getattr(item, "distrust_after", None)
             anchors.append(
-                _Anchor(cert, ensure_aware(distrust, what="distrust_after") if distrust is not None else None)
+                _Anchor(
+                    inner,
+                    ensure_aware(distrust, what="distrust_after") if distrust is not None else None,
+                    ",".join(sorted(getattr(item, "labels", ()) or ())) or None,
+                )
             )
-    return anchors, []
+            continue
+        anchors.extend(_Anchor(cert) for cert in _certificates(item, "trust anchor"))
+    return anchors, extra
 
 
 def _crl_ders(crls: Any) -> list[bytes]:
@@ -509,6 +511,7 @@ def validate_chain(
     fetch: bool = False,
     timeout: float = 10.0,
     algorithm_policy: AlgorithmPolicy | None = None,
+    revocation_cache: Any = None,
 ) -> ValidationResult:
     """Validate ``leaf`` up to one of the anchors in ``trust`` and report everything found.
 
@@ -519,7 +522,11 @@ def validate_chain(
     (default: now).  ``key_usage`` names RFC 5280 bits (``"digitalSignature"``); ``extended_key_usage``
     takes OIDs or names (``"clientAuth"``).  ``max_path_length`` caps the number of intermediates.
     ``crls`` and ``ocsp_responses`` give revocation information offline; ``fetch=True`` also downloads
-    CRLs and OCSP answers named in the certificates, each request bounded by ``timeout`` seconds.
+    CRLs and OCSP answers named in the certificates, each request bounded by ``timeout`` seconds, through
+    :func:`caiso_pki.revocation.fetcher_backend` (http/https only, size caps); pass a
+    :class:`~caiso_pki.revocation.RevocationCache` as ``revocation_cache`` to reuse downloads across
+    calls until their nextUpdate.  ``algorithm_policy`` relaxes the default refusal of MD5/SHA-1
+    signatures and small keys (see :class:`AlgorithmPolicy`).
 
     Raises only for bad input (:class:`~caiso_pki.errors.MalformedInputError`,
     :class:`~caiso_pki.errors.InvalidTimeError`); an invalid chain is a result with ``valid=False``.
@@ -542,6 +549,7 @@ def validate_chain(
         fetch=fetch,
         timeout=timeout,
         algorithm_policy=algorithm_policy,
+        revocation_cache=revocation_cache,
     )
     try:
         asyncio.get_running_loop()
@@ -569,6 +577,7 @@ async def validate_chain_async(
     fetch: bool = False,
     timeout: float = 10.0,
     algorithm_policy: AlgorithmPolicy | None = None,
+    revocation_cache: Any = None,
 ) -> ValidationResult:
     """Asynchronous :func:`validate_chain` (same parameters and result); fetches run on the event loop."""
     when = ensure_aware(at, what="at")
@@ -608,7 +617,7 @@ async def validate_chain_async(
         )
     backend = None
     if request.fetch:
-        backend = _fetcher_backend(request.timeout)
+        backend = _fetcher_backend(request.timeout, revocation_cache)
     try:
         return await _run(request, backend)
     finally:
@@ -618,12 +627,12 @@ async def validate_chain_async(
                 await backend.close()
 
 
-def _fetcher_backend(timeout: float) -> Any:
+def _fetcher_backend(timeout: float, cache: Any) -> Any:
     try:
         from caiso_pki import revocation as revocation_module
     except ImportError as exc:
         raise RevocationError("fetch=True needs caiso_pki.revocation, which is not available") from exc
-    return revocation_module.fetcher_backend(timeout=timeout)
+    return revocation_module.fetcher_backend(timeout=timeout, cache=cache)
 
 
 @attrs.define
@@ -643,6 +652,33 @@ class _Request:
     fetch: bool
     timeout: float
     algorithms: AlgorithmPolicy
+
+
+_SIGNATURE_VALIDATOR: Any = None
+
+
+def _signature_validator() -> Any:
+    """pyhanko's signature validator, but a key that does not fit the algorithm is a bad signature.
+
+    pyhanko-certvalidator 0.33 trips an ``assert`` when, say, an ECDSA signature meets an RSA issuer key
+    (a certificate signed by the wrong CA); that must read ``bad-signature`` on the right certificate.
+    """
+    global _SIGNATURE_VALIDATOR  # noqa: PLW0603 -- one stateless instance, built on first use
+    if _SIGNATURE_VALIDATOR is None:
+        from cryptography.exceptions import InvalidSignature
+        from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
+
+        class _Validator(DefaultSignatureValidator):
+            def validate_signature(self, *args: Any, **kwargs: Any) -> None:
+                try:
+                    super().validate_signature(*args, **kwargs)
+                except InvalidSignature:
+                    raise
+                except (AssertionError, TypeError, ValueError) as exc:
+                    raise InvalidSignature(f"signature algorithm does not fit the key: {exc}") from exc
+
+        _SIGNATURE_VALIDATOR = _Validator()
+    return _SIGNATURE_VALIDATOR
 
 
 async def _run(request: _Request, backend: Any) -> ValidationResult:
@@ -670,6 +706,7 @@ async def _run(request: _Request, backend: Any) -> ValidationResult:
             allow_fetching=request.fetch,
             fetcher_backend=backend,
             algorithm_usage_policy=request.algorithms._to_pyhanko(),
+            signature_validator=_signature_validator(),
         )
         validator = CertificateValidator(
             request.leaf.asn1, validation_context=context, pkix_params=request.params
