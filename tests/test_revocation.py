@@ -22,6 +22,7 @@ from caiso_pki import testing
 from caiso_pki.errors import FetchError, MalformedInputError
 from caiso_pki.fetch import HttpFetcher
 from caiso_pki.revocation import RevocationCache, fetcher_backend, load_ocsp_response
+from caiso_pki.validation import ValidationResult, validate_chain
 
 AIA_OID = "1.3.6.1.5.5.7.1.1"
 CRL_DP_OID = "2.5.29.31"
@@ -458,3 +459,83 @@ def test_load_ocsp_response_unsuccessful_still_loads() -> None:
     stranger = testing.DemoPki.create().issuing_ca.issue("rig")
     response = load_ocsp_response(pki.issuing_ca.ocsp_response(cert=stranger.certificate))
     assert response.response_status == cx_ocsp.OCSPResponseStatus.UNAUTHORIZED
+
+
+# -- end to end: validate_chain(fetch=True) against the RevocationServer -------------------------------
+
+
+def validate(
+    pki: testing.DemoPki, leaf: testing.IssuedCertificate, mode: str, **kwargs: object
+) -> ValidationResult:
+    return validate_chain(
+        leaf.certificate,
+        [pki.issuing_ca.certificate],
+        trust=[pki.root.certificate],
+        fetch=True,
+        revocation=mode,  # type: ignore[arg-type]
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize("mode", ["soft-fail", "hard-fail", "require"])
+def test_validate_chain_revoked_via_ocsp(served: tuple, mode: str) -> None:
+    _server, pki, leaf = served
+    result = validate(pki, leaf, mode)
+    assert not result.valid
+    assert result.codes == ("revoked",)
+    status = result.revocation[-1]
+    assert (status.status, status.source, status.reason) == ("revoked", "ocsp", "keyCompromise")
+    assert status.revocation_time == (pki.now - dt.timedelta(hours=1)).replace(microsecond=0)
+    assert status.url == pki.issuing_ca.ocsp_url
+    message = result.failures[0].message
+    assert "keyCompromise" in message
+    assert status.revocation_time.isoformat().replace("+00:00", "Z") in message
+
+
+def test_validate_chain_revoked_via_crl(served: tuple) -> None:
+    server, pki, _ = served
+    leaf = pki.issuing_ca.issue("rig", "rig-crl-only.example.com", omit_extensions=[AIA_OID])
+    revoked_at = pki.now - dt.timedelta(days=2)
+    pki.issuing_ca.revoke(leaf, reason="superseded", at=revoked_at)
+    result = validate(pki, leaf, "hard-fail")
+    assert result.codes == ("revoked",)
+    status = result.revocation[-1]
+    assert (status.status, status.source, status.reason) == ("revoked", "crl", "superseded")
+    assert status.revocation_time == revoked_at.replace(microsecond=0)
+    assert status.url == pki.issuing_ca.crl_url
+    assert "/crl/caiso-issuing.crl" in server.requests
+    message = result.failures[0].message
+    assert "superseded" in message
+    assert revoked_at.replace(microsecond=0).isoformat().replace("+00:00", "Z") in message
+
+
+def test_validate_chain_good_leaf_fetches_and_passes(served: tuple) -> None:
+    _server, pki, _ = served
+    good = pki.issuing_ca.issue("dpg", "dpg-9.example.com")
+    result = validate(pki, good, "require")
+    assert result.valid, result.failures
+    assert [s.status for s in result.revocation] == ["not-checked", "good", "good"]
+
+
+def test_validate_chain_server_down_soft_fail_warns_hard_fail_fails(served: tuple) -> None:
+    server, pki, _ = served
+    good = pki.issuing_ca.issue("dpg", "dpg-4.example.com")
+    server.stop()
+    soft = validate(pki, good, "soft-fail", timeout=2)
+    assert soft.valid, soft.failures
+    assert any("connection refused" in warning for warning in soft.warnings), soft.warnings
+    for mode in ("hard-fail", "require"):
+        hard = validate(pki, good, mode, timeout=2)
+        assert not hard.valid
+        assert hard.codes == ("revocation-unavailable",), hard.failures
+
+
+def test_validate_chain_shares_the_cache(served: tuple) -> None:
+    server, pki, _ = served
+    good = pki.issuing_ca.issue("dpg", "dpg-5.example.com")
+    cache = RevocationCache()
+    assert validate(pki, good, "hard-fail", revocation_cache=cache).valid
+    asked = len(server.requests)
+    assert asked >= 1
+    assert validate(pki, good, "hard-fail", revocation_cache=cache).valid
+    assert len(server.requests) == asked
