@@ -539,3 +539,19 @@ def test_validate_chain_shares_the_cache(served: tuple) -> None:
     assert asked >= 1
     assert validate(pki, good, "hard-fail", revocation_cache=cache).valid
     assert len(server.requests) == asked
+
+
+def test_validate_chain_ocsp_error_status_fails_even_in_soft_fail(served: tuple) -> None:
+    # docs/security.md: an answer that is an error is a failed check, not an unreachable responder
+    server, _pki, _ = served
+    other = testing.DemoPki.create(base_url=server.base_url)  # same URLs, unknown to the responder
+    stranger = other.issuing_ca.issue("rig", omit_extensions=[CRL_DP_OID])
+    result = validate_chain(
+        stranger.certificate,
+        [other.issuing_ca.certificate],
+        trust=[other.root.certificate],
+        fetch=True,
+        revocation="soft-fail",
+    )
+    assert result.codes == ("revocation-unavailable",)
+    assert "unauthorized" in result.failures[0].message
