@@ -1,0 +1,191 @@
+"""``caiso-pki verify``: validate a certificate chain and draw it, anchor to leaf, with each status.
+
+Exit status: 0 when the chain is valid, 1 when it is not, 2 on bad input (unreadable files, bad options).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from caiso_pki.cli._common import echo_json, handle_errors
+from caiso_pki.errors import InvalidTimeError
+
+if TYPE_CHECKING:
+    from caiso_pki.validation import ValidationResult
+
+__all__ = ["verify"]
+
+EXIT_INVALID = 1
+
+_USAGES: dict[str, dict[str, set[str]]] = {
+    "client": {"extended_key_usage": {"clientAuth"}, "key_usage": {"digitalSignature"}},
+    "server": {"extended_key_usage": {"serverAuth"}, "key_usage": {"digitalSignature"}},
+}
+
+
+def _parse_at(value: str | None) -> dt.datetime | None:
+    """ISO 8601 (``2025-06-01``, ``2025-06-01T12:00:00Z``); a time without an offset is taken as UTC."""
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidTimeError(
+            f"--at {value!r}: use an ISO 8601 date or time, e.g. 2025-06-01T12:00:00Z"
+        ) from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+def _label(result: ValidationResult, index: int) -> str:
+    cert = result.path[index]
+    name = cert.subject.common_name or cert.subject.rfc4514
+    return f"{name}  (serial {cert.serial_hex[:16]}, expires {cert.not_after.date().isoformat()})"
+
+
+def _status(result: ValidationResult, index: int, anchored: bool) -> str:
+    codes = [f.code for f in result.failures if f.index == index]
+    parts = [", ".join(codes) if codes else "ok"]
+    if index == 0:
+        parts.append("trust anchor" if anchored else "NOT a trust anchor")
+    for status in result.revocation:
+        if status.index == index and status.status != "not-checked":
+            detail = f"revocation {status.status}"
+            if status.source:
+                detail += f" via {status.source.upper()}"
+            parts.append(detail)
+    return "; ".join(parts)
+
+
+def render_text(result: ValidationResult) -> str:
+    """The chain as an indented tree (anchor first), then failures, warnings and policies."""
+    anchored = result.valid or all(f.code not in ("no-path", "untrusted-root") for f in result.failures)
+    lines = [f"{'VALID' if result.valid else 'NOT VALID'} at {result.at.isoformat().replace('+00:00', 'Z')}"]
+    for index in range(len(result.path)):
+        mark = "[ok]" if not any(f.index == index for f in result.failures) else "[!!]"
+        prefix = "" if index == 0 else "    " * (index - 1) + "└── "
+        lines.append(f"{prefix}{mark} {_label(result, index)}")
+        lines.append(f"{'    ' * index}     {_status(result, index, anchored)}")
+    if result.failures:
+        lines.append("failures:")
+        for failure in result.failures:
+            where = f" [{failure.index}]" if failure.index is not None else ""
+            lines.append(f"  - {failure.code}{where}: {failure.message}")
+    if result.warnings:
+        lines.append("warnings:")
+        lines.extend(f"  - {warning}" for warning in result.warnings)
+    if result.valid_policies:
+        lines.append(f"valid policies: {', '.join(sorted(result.valid_policies))}")
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("leaf", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--chain",
+    "chain",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Intermediate certificates (PEM/DER/PKCS#7); repeatable, any order.",
+)
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Trust store directory (honours roles and distrust dates).",
+)
+@click.option(
+    "--trust",
+    "trust_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File of trusted root certificates.",
+)
+@click.option("--usage", type=click.Choice(sorted(_USAGES)), help="Require TLS client or server usage.")
+@click.option("--server-name", help="DNS name or IP address the leaf must match.")
+@click.option("--policy", "policies", multiple=True, help="Acceptable certificate policy OID; repeatable.")
+@click.option("--explicit-policy", is_flag=True, help="Require a valid policy (initial-explicit-policy).")
+@click.option("--at", "at_text", help="Validation time, ISO 8601 (default: now).")
+@click.option(
+    "--revocation",
+    type=click.Choice(["off", "soft-fail", "hard-fail", "require"]),
+    default="soft-fail",
+    show_default=True,
+    help="Revocation checking mode.",
+)
+@click.option(
+    "--crl",
+    "crl_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CRL file (PEM/DER); repeatable.",
+)
+@click.option(
+    "--ocsp",
+    "ocsp_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="DER OCSP response file; repeatable.",
+)
+@click.option("--fetch", is_flag=True, help="Download CRLs and OCSP answers named in the certificates.")
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per fetch.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@handle_errors
+def verify(  # noqa: PLR0917 -- click passes every option positionally
+    leaf: Path,
+    chain: tuple[Path, ...],
+    store_dir: Path | None,
+    trust_file: Path | None,
+    usage: str | None,
+    server_name: str | None,
+    policies: tuple[str, ...],
+    explicit_policy: bool,
+    at_text: str | None,
+    revocation: str,
+    crl_files: tuple[Path, ...],
+    ocsp_files: tuple[Path, ...],
+    fetch: bool,
+    timeout: float,
+    as_json: bool,
+) -> None:
+    """Validate LEAF up to a trusted root and show the chain with each certificate's status."""
+    from caiso_pki.policy import PolicyRequirement
+    from caiso_pki.validation import validate_chain
+
+    if (store_dir is None) == (trust_file is None):
+        raise click.UsageError("give exactly one of --store DIR or --trust FILE")
+    trust: Any
+    if store_dir is not None:
+        from caiso_pki.truststore import TrustStore
+
+        trust = TrustStore.open(store_dir)
+    else:
+        trust = trust_file
+    policy = None
+    if policies or explicit_policy:
+        policy = PolicyRequirement(acceptable=policies or ("any",), require_explicit=explicit_policy)
+    result = validate_chain(
+        leaf,
+        list(chain),
+        trust=trust,
+        at=_parse_at(at_text),
+        server_name=server_name,
+        policy=policy,
+        revocation=revocation,  # type: ignore[arg-type]
+        crls=list(crl_files),
+        ocsp_responses=list(ocsp_files),
+        fetch=fetch,
+        timeout=timeout,
+        key_usage=_USAGES[usage]["key_usage"] if usage else None,
+        extended_key_usage=_USAGES[usage]["extended_key_usage"] if usage else None,
+    )
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        click.echo(render_text(result))
+    sys.exit(0 if result.valid else EXIT_INVALID)
