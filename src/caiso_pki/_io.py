@@ -107,8 +107,12 @@ def read_source(source: Source, *, what: str = "input") -> tuple[bytes, str]:
     if len(data) > MAX_INPUT_BYTES:
         raise MalformedInputError(f"{name}: input is larger than the {MAX_INPUT_BYTES}-byte limit")
     if not data.strip():
-        raise MalformedInputError(f"{name} is empty (expected a {what})")
+        raise MalformedInputError(f"{name} is empty (expected {_a(what)})")
     return data, name
+
+
+def _a(what: str) -> str:
+    return ("an " if what[:1].lower() in "aeiou" else "a ") + what
 
 
 def _read_file(source: str | os.PathLike[str], what: str) -> tuple[bytes, str]:
@@ -121,9 +125,9 @@ def _read_file(source: str | os.PathLike[str], what: str) -> tuple[bytes, str]:
         with path.open("rb") as handle:
             data = handle.read(MAX_INPUT_BYTES + 1)
     except IsADirectoryError as exc:
-        raise MalformedInputError(f"{name} is a directory, expected a {what} file") from exc
+        raise MalformedInputError(f"{name} is a directory, expected {_a(what)} file") from exc
     except FileNotFoundError as exc:
-        raise MalformedInputError(f"{name}: no such file (expected a {what})") from exc
+        raise MalformedInputError(f"{name}: no such file (expected {_a(what)})") from exc
     except OSError as exc:
         raise MalformedInputError(f"{name}: cannot read file: {exc.strerror or exc}") from exc
     except ValueError as exc:  # embedded NUL byte in the path

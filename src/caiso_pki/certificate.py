@@ -41,6 +41,7 @@ __all__ = [
     "UnsupportedCertificateError",
     "UserNotice",
     "ensure_aware",
+    "serial_to_hex",
 ]
 
 _T = TypeVar("_T")
@@ -70,6 +71,17 @@ def ensure_aware(at: dt.datetime | None, *, what: str = "time") -> dt.datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise InvalidTimeError(f"{what} {at.isoformat()} is naive; pass a timezone-aware datetime (UTC)")
     return at.astimezone(dt.UTC)
+
+
+def serial_to_hex(serial: int) -> str:
+    """A serial number in upper-case hex with an even number of digits, as ``openssl -serial`` prints it.
+
+    Negative serials (invalid, but found in the wild and in PKITS) keep their sign: ``-01``.
+    """
+    text = format(abs(serial), "X")
+    if len(text) % 2:
+        text = "0" + text
+    return ("-" if serial < 0 else "") + text
 
 
 @attrs.frozen
@@ -469,11 +481,7 @@ class Certificate:
     @property
     def serial_hex(self) -> str:
         """The serial number in upper-case hex, as ``openssl x509 -serial`` prints it."""
-        serial = self.serial_number
-        text = format(abs(serial), "X")
-        if len(text) % 2:
-            text = "0" + text
-        return ("-" if serial < 0 else "") + text
+        return serial_to_hex(self.serial_number)
 
     @functools.cached_property
     def not_before(self) -> dt.datetime:

@@ -1,0 +1,366 @@
+"""``caiso-pki inspect FILE``: describe a certificate (one or many), CSR, CRL, PKCS#7, PKCS#12 or key file.
+
+The format is detected from the content.  Text output is a readable table per object (rich when it is
+installed, plain lines otherwise); ``--json`` prints one JSON document built from
+:meth:`Certificate.to_dict`, :meth:`Csr.to_dict` and :func:`describe_crl`.  Passwords for PKCS#12 files
+and encrypted keys come from ``--password-file``, ``--password-env VAR`` or a hidden prompt, never from a
+plain argument.  Unreadable or unrecognised input exits with status 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import click
+
+from caiso_pki.cli._common import echo_json, handle_errors, read_passphrase
+from caiso_pki.errors import MalformedInputError, PassphraseError
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+    from caiso_pki.certificate import Certificate
+    from caiso_pki.csr import Csr
+
+__all__ = ["describe_crl", "describe_private_key", "inspect_cmd"]
+
+Rows = list[tuple[str, str]]
+
+_UNKNOWN_KIND: Final = "not a certificate, CSR, CRL, PKCS#7, PKCS#12 or private key file"
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def describe_crl(crl: x509.CertificateRevocationList) -> dict[str, Any]:
+    """JSON-ready description of a CRL: issuer, this/next update, number and every revoked entry.
+
+    ``crl`` should come from :func:`caiso_pki.load_crl`, which has already read every entry, so this
+    cannot fail on a damaged entry.
+    """
+    from cryptography import x509 as cx509
+
+    from caiso_pki.certificate import DistinguishedName, serial_to_hex
+    from caiso_pki.oids import oid_name
+
+    def extension(kind: type[cx509.ExtensionType], extensions: cx509.Extensions) -> Any:
+        try:
+            return extensions.get_extension_for_class(kind).value
+        except cx509.ExtensionNotFound:
+            return None
+
+    number = extension(cx509.CRLNumber, crl.extensions)
+    delta = extension(cx509.DeltaCRLIndicator, crl.extensions)
+    aki = extension(cx509.AuthorityKeyIdentifier, crl.extensions)
+    revoked = []
+    for entry in crl:
+        reason = extension(cx509.CRLReason, entry.extensions)
+        invalidity = extension(cx509.InvalidityDate, entry.extensions)
+        revoked.append(
+            {
+                "serial": serial_to_hex(entry.serial_number),
+                "date": _iso(entry.revocation_date_utc),
+                "reason": reason.reason.value if reason is not None else None,
+                "invalidity_date": _iso(invalidity.invalidity_date_utc) if invalidity is not None else None,
+            }
+        )
+    return {
+        "issuer": DistinguishedName.from_cryptography(crl.issuer).to_dict(),
+        "this_update": _iso(crl.last_update_utc),
+        "next_update": _iso(crl.next_update_utc),
+        "number": number.crl_number if number is not None else None,
+        "delta_crl_base": delta.crl_number if delta is not None else None,
+        "authority_key_identifier": (
+            aki.key_identifier.hex() if aki is not None and aki.key_identifier is not None else None
+        ),
+        "signature_algorithm": oid_name(crl.signature_algorithm_oid),
+        "revoked_count": len(revoked),
+        "revoked": revoked,
+    }
+
+
+def describe_private_key(key: PrivateKeyTypes) -> dict[str, Any]:
+    """Algorithm and size of a private key: nothing secret."""
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
+    if isinstance(key, rsa.RSAPrivateKey):
+        return {"algorithm": "RSA", "size": key.key_size, "curve": None}
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return {"algorithm": "EC", "size": key.key_size, "curve": key.curve.name}
+    if isinstance(key, dsa.DSAPrivateKey):
+        return {"algorithm": "DSA", "size": key.key_size, "curve": None}
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return {"algorithm": "Ed25519", "size": 256, "curve": None}
+    if isinstance(key, ed448.Ed448PrivateKey):
+        return {"algorithm": "Ed448", "size": 456, "curve": None}
+    return {"algorithm": type(key).__name__, "size": None, "curve": None}
+
+
+# -- text rendering -------------------------------------------------------------------------------
+
+
+def _days_left(cert: Certificate) -> str:
+    days = cert.days_remaining()
+    if days < 0:
+        return f"expired {-days} days ago"
+    if not cert.is_valid_at():
+        return "not yet valid"
+    return f"{days} days left"
+
+
+def _certificate_rows(cert: Certificate) -> Rows:
+    from caiso_pki.oids import oid_name
+
+    rows: Rows = [
+        ("Subject", cert.subject.rfc4514),
+        ("Issuer", cert.issuer.rfc4514 + ("  (self-issued)" if cert.is_self_issued else "")),
+        ("Serial", cert.serial_hex),
+        ("Valid from", _iso(cert.not_before) or ""),
+        ("Valid until", f"{_iso(cert.not_after)}  ({_days_left(cert)})"),
+    ]
+    key = cert.key_algorithm
+    if cert.key_curve:
+        key += f" {cert.key_curve}"
+    elif cert.key_size:
+        key += f" {cert.key_size}"
+    rows.append(("Key", key))
+    rows.append(("Signature", cert.signature_algorithm))
+    rows.append(("SHA-256", cert.fingerprint_sha256))
+    rows.append(("SHA-1", cert.fingerprint_sha1))
+    if cert.is_ca:
+        path = "" if cert.path_length is None else f", path length {cert.path_length}"
+        rows.append(("CA", f"yes{path}"))
+    else:
+        rows.append(("CA", "no"))
+    if cert.key_usage:
+        rows.append(("Key usage", ", ".join(cert.key_usage)))
+    if cert.extended_key_usage:
+        rows.append(
+            ("Extended key usage", ", ".join(_named(oid, oid_name(oid)) for oid in cert.extended_key_usage))
+        )
+    sans = cert.subject_alt_names
+    for label, values in (
+        ("DNS", sans.dns),
+        ("IP", sans.ip),
+        ("email", sans.email),
+        ("URI", sans.uri),
+        ("DirName", sans.directory),
+        ("other", sans.other),
+    ):
+        for value in values:
+            rows.append(("Subject alt name", f"{label}:{value}"))
+    for policy in cert.policies:
+        rows.append(("Policy", _named(policy.oid, policy.name)))
+        rows.extend(("  CPS", uri) for uri in policy.cps_uris)
+        for notice in policy.user_notices:
+            parts = [notice.explicit_text or ""]
+            if notice.organization:
+                numbers = ", ".join(str(n) for n in notice.notice_numbers)
+                parts.append(f"({notice.organization} {numbers})")
+            rows.append(("  User notice", " ".join(part for part in parts if part)))
+    if cert.subject_key_identifier:
+        rows.append(("Subject key id", cert.subject_key_identifier))
+    if cert.authority_key_identifier:
+        rows.append(("Authority key id", cert.authority_key_identifier))
+    rows.extend(("CRL distribution", url) for url in cert.crl_distribution_points)
+    rows.extend(("OCSP", url) for url in cert.ocsp_urls)
+    rows.extend(("CA issuers", url) for url in cert.ca_issuers_urls)
+    if not cert.parsed_by_cryptography:
+        rows.append(
+            ("Note", "read with the asn1crypto fallback (cryptography cannot parse this certificate)")
+        )
+    return rows
+
+
+def _named(oid: str, name: str) -> str:
+    return oid if name == oid else f"{name} ({oid})"
+
+
+def _crl_rows(data: dict[str, Any]) -> Rows:
+    rows: Rows = [
+        ("Issuer", data["issuer"]["rfc4514"]),
+        ("This update", data["this_update"]),
+        ("Next update", data["next_update"] or "(none)"),
+        ("CRL number", "(none)" if data["number"] is None else str(data["number"])),
+    ]
+    if data["delta_crl_base"] is not None:
+        rows.append(("Delta CRL of", str(data["delta_crl_base"])))
+    if data["authority_key_identifier"]:
+        rows.append(("Authority key id", data["authority_key_identifier"]))
+    rows.append(("Signature", data["signature_algorithm"]))
+    rows.append(("Revoked", str(data["revoked_count"])))
+    for entry in data["revoked"]:
+        reason = f"  {entry['reason']}" if entry["reason"] else ""
+        rows.append(("  " + entry["serial"], f"{entry['date']}{reason}"))
+    return rows
+
+
+def _flatten(data: Any, prefix: str = "") -> Rows:
+    """Rows from nested JSON-ready data (used for CSRs, whose dict comes from Csr.to_dict)."""
+    rows: Rows = []
+    if isinstance(data, dict):
+        if set(data) >= {"rfc4514", "attributes"}:
+            return [(prefix, str(data["rfc4514"]))]
+        if set(data) == {"oid", "name"}:
+            return [(prefix, _named(str(data["oid"]), str(data["name"])))]
+        for key, value in data.items():
+            label = key.replace("_", " ")
+            rows.extend(_flatten(value, f"{prefix} {label}".strip()))
+    elif isinstance(data, list):
+        for item in data:
+            rows.extend(_flatten(item, prefix))
+    elif data is not None and data != "":
+        rows.append((prefix, str(data)))
+    return rows
+
+
+def _key_rows(data: dict[str, Any]) -> Rows:
+    text = str(data["algorithm"])
+    if data.get("curve"):
+        text += f" {data['curve']}"
+    elif data.get("size"):
+        text += f" {data['size']}"
+    return [("Key", text)]
+
+
+class _Renderer:
+    """Prints titled sections of rows with rich when it is installed, plain text otherwise."""
+
+    def __init__(self) -> None:
+        self._console: Any = None
+        try:
+            from rich.console import Console
+        except ImportError:  # the [cli] extra normally brings rich; plain text still works
+            return
+        stream = sys.stdout  # looked up now, so click's test runner capture works
+        width = None if stream.isatty() else 200
+        self._console = Console(file=stream, width=width, highlight=False, soft_wrap=False)
+
+    def section(self, title: str, rows: Rows) -> None:
+        if self._console is None:
+            click.echo(title)
+            width = max((len(label) for label, _ in rows), default=0)
+            for label, value in rows:
+                click.echo(f"  {label.ljust(width)}  {value}")
+            click.echo()
+            return
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title=Text(title, style="bold"), title_justify="left", show_header=False, box=None)
+        table.add_column(style="cyan", no_wrap=True)
+        table.add_column(overflow="fold")
+        for label, value in rows:
+            table.add_row(Text(label), Text(value))
+        self._console.print(table)
+        self._console.print()
+
+
+# -- the command ----------------------------------------------------------------------------------
+
+
+def _password(password_file: Path | None, password_env: str | None, prompt: str) -> str | None:
+    return read_passphrase(passphrase_file=password_file, env_var=password_env, prompt=prompt)
+
+
+@click.command("inspect")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@click.option(
+    "--password-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Read the PKCS#12 or private-key password from this file (first line).",
+)
+@click.option(
+    "--password-env",
+    metavar="VAR",
+    default=None,
+    help="Read the PKCS#12 or private-key password from environment variable VAR.",
+)
+@handle_errors
+def inspect_cmd(file: Path, as_json: bool, password_file: Path | None, password_env: str | None) -> None:
+    """Describe FILE: certificate(s), CSR, CRL, PKCS#7 (.p7b/.p7c), PKCS#12 (.p12/.pfx) or private key.
+
+    PEM or DER is detected from the content.  For a PKCS#12 file or an encrypted key without
+    --password-file/--password-env, the password is asked for with a hidden prompt.
+    """
+    from caiso_pki._io import (
+        detect_kind,
+        load_certificates,
+        load_crl,
+        load_csr,
+        load_pkcs12,
+        load_private_key,
+    )
+
+    kind = detect_kind(file)
+    document: dict[str, Any] = {"file": str(file), "kind": kind}
+    sections: list[tuple[str, Rows]] = []
+
+    def add_certificates(certs: Sequence[Certificate]) -> None:
+        document["certificates"] = [cert.to_dict() for cert in certs]
+        for index, cert in enumerate(certs, start=1):
+            title = f"Certificate {index} of {len(certs)}" if len(certs) > 1 else "Certificate"
+            sections.append((title, _certificate_rows(cert)))
+
+    if kind in ("certificate", "pkcs7"):
+        add_certificates(load_certificates(file))
+    elif kind == "csr":
+        csr: Csr = load_csr(file)
+        document["csr"] = csr.to_dict()
+        sections.append(("Certificate signing request", _flatten(document["csr"])))
+    elif kind == "crl":
+        document["crl"] = describe_crl(load_crl(file))
+        sections.append(("Certificate revocation list", _crl_rows(document["crl"])))
+    elif kind == "pkcs12":
+        password = _password(password_file, password_env, "PKCS#12 password")
+        bundle = load_pkcs12(file, password)
+        key_data = describe_private_key(bundle.key) if bundle.key is not None else None
+        document["friendly_name"] = bundle.friendly_name
+        document["private_key"] = key_data
+        certs = [bundle.certificate] if bundle.certificate is not None else []
+        certs.extend(bundle.additional_certificates)
+        summary: Rows = [("Friendly name", bundle.friendly_name or "(none)")]
+        summary.extend(_key_rows(key_data) if key_data else [("Key", "(none)")])
+        summary.append(("Certificates", str(len(certs))))
+        sections.append(("PKCS#12 bundle", summary))
+        add_certificates(certs)
+    elif kind == "private-key":
+        document["private_key"] = _load_key_description(file, password_file, password_env, load_private_key)
+        encrypted = "yes" if document["private_key"]["encrypted"] else "no"
+        sections.append(("Private key", [*_key_rows(document["private_key"]), ("Encrypted", encrypted)]))
+    else:
+        raise MalformedInputError(f"{file}: {_UNKNOWN_KIND}")
+
+    if as_json:
+        echo_json(document)
+        return
+    renderer = _Renderer()
+    for title, rows in sections:
+        renderer.section(title, rows)
+
+
+def _load_key_description(
+    file: Path,
+    password_file: Path | None,
+    password_env: str | None,
+    load_private_key: Callable[..., PrivateKeyTypes],
+) -> dict[str, Any]:
+    given = password_file is not None or password_env is not None
+    encrypted = given
+    if given:
+        key = load_private_key(file, password=_password(password_file, password_env, "Key passphrase"))
+    else:
+        try:
+            key = load_private_key(file)
+        except PassphraseError:
+            encrypted = True
+            key = load_private_key(file, password=_password(None, None, "Key passphrase"))
+    return {**describe_private_key(key), "encrypted": encrypted}
