@@ -64,3 +64,7 @@ def test_console_script_help() -> None:
         [sys.executable, "-m", "caiso_pki", "--help"], capture_output=True, text=True, check=True
     )
     assert "demo" in out.stdout
+
+
+def test_all_matches_the_export_table() -> None:
+    assert set(caiso_pki.__all__) == {"__version__", *caiso_pki._EXPORTS}

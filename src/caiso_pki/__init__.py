@@ -73,6 +73,16 @@ _EXPORTS: Final[dict[str, str]] = {
     "ValidationResult": "caiso_pki.validation",
     "ValidationFailure": "caiso_pki.validation",
     "RevocationStatus": "caiso_pki.validation",
+    "RevocationCache": "caiso_pki.revocation",
+    "fetcher_backend": "caiso_pki.revocation",
+    "load_ocsp_response": "caiso_pki.revocation",
+    "HttpFetcher": "caiso_pki.fetch",
+    "Fetcher": "caiso_pki.fetch",
+    "findings_to_sarif": "caiso_pki.sarif",
+    "detect_kind": "caiso_pki.lint",
+    "worst_severity": "caiso_pki.lint",
+    "AlgorithmPolicy": "caiso_pki.validation",
+    "FAILURE_CODES": "caiso_pki.validation",
     "validate_many": "caiso_pki.fleet",
     "validate_many_async": "caiso_pki.fleet",
     # CPS profiles and linting
@@ -87,7 +97,84 @@ _EXPORTS: Final[dict[str, str]] = {
     "ChainCheck": "caiso_pki.lint",
 }
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+__all__ = [
+    "__version__",
+    "AlgorithmPolicy",
+    "CaisoPkiError",
+    "Certificate",
+    "ChainCheck",
+    "CpsProfile",
+    "Csr",
+    "DistinguishedName",
+    "FAILURE_CODES",
+    "FetchError",
+    "Fetcher",
+    "Finding",
+    "HttpFetcher",
+    "InvalidSubjectError",
+    "InvalidTimeError",
+    "KeySpec",
+    "MalformedInputError",
+    "PassphraseError",
+    "Pkcs12Bundle",
+    "PolicyInformation",
+    "PolicyRequirement",
+    "ProfileError",
+    "ProfileViolationError",
+    "RequestProfile",
+    "RevocationCache",
+    "RevocationError",
+    "RevocationStatus",
+    "Severity",
+    "StoreDiff",
+    "Subject",
+    "SubjectAltNames",
+    "TrustEntry",
+    "TrustStore",
+    "TrustStoreCorruptError",
+    "TrustStoreError",
+    "UnknownOidError",
+    "UnsupportedAlgorithmError",
+    "UnsupportedCertificateError",
+    "UserNotice",
+    "ValidationError",
+    "ValidationFailure",
+    "ValidationResult",
+    "build_csr",
+    "check_chain",
+    "check_csr",
+    "client_ssl_context",
+    "describe_csr",
+    "detect_kind",
+    "export_pkcs12",
+    "fetcher_backend",
+    "findings_to_sarif",
+    "generate_private_key",
+    "import_pkcs12",
+    "lint_certificate",
+    "lint_chain",
+    "lint_csr",
+    "load_certificate",
+    "load_certificates",
+    "load_cps_profile",
+    "load_crl",
+    "load_csr",
+    "load_ocsp_response",
+    "load_pkcs12",
+    "load_private_key",
+    "load_request_profile",
+    "oid_name",
+    "parse_oid",
+    "renewal_csr",
+    "save_private_key",
+    "server_ssl_context",
+    "validate_chain",
+    "validate_chain_async",
+    "validate_many",
+    "validate_many_async",
+    "verify_csr",
+    "worst_severity",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -121,7 +208,14 @@ if TYPE_CHECKING:
         UnsupportedCertificateError,
         UserNotice,
     )
-    from caiso_pki.csr import Csr
+    from caiso_pki.csr import (
+        Csr,
+        build_csr,
+        check_csr,
+        describe_csr,
+        renewal_csr,
+        verify_csr,
+    )
     from caiso_pki.errors import (
         CaisoPkiError,
         FetchError,
@@ -138,5 +232,53 @@ if TYPE_CHECKING:
         UnsupportedAlgorithmError,
         ValidationError,
     )
+    from caiso_pki.fetch import Fetcher, HttpFetcher
+    from caiso_pki.keys import (
+        KeySpec,
+        generate_private_key,
+        save_private_key,
+    )
+    from caiso_pki.lint import (
+        ChainCheck,
+        Finding,
+        Severity,
+        check_chain,
+        detect_kind,
+        lint_certificate,
+        lint_chain,
+        lint_csr,
+        worst_severity,
+    )
     from caiso_pki.oids import oid_name, parse_oid
+    from caiso_pki.pkcs12 import export_pkcs12, import_pkcs12
     from caiso_pki.policy import PolicyRequirement
+    from caiso_pki.profiles.cps import CpsProfile, load_cps_profile
+    from caiso_pki.profiles.request import (
+        RequestProfile,
+        load_request_profile,
+    )
+    from caiso_pki.revocation import (
+        RevocationCache,
+        fetcher_backend,
+        load_ocsp_response,
+    )
+    from caiso_pki.sarif import findings_to_sarif
+    from caiso_pki.subject import Subject
+    from caiso_pki.tls import (
+        client_ssl_context,
+        server_ssl_context,
+    )
+    from caiso_pki.truststore import (
+        StoreDiff,
+        TrustEntry,
+        TrustStore,
+    )
+    from caiso_pki.validation import (
+        FAILURE_CODES,
+        AlgorithmPolicy,
+        RevocationStatus,
+        ValidationFailure,
+        ValidationResult,
+        validate_chain,
+        validate_chain_async,
+    )

@@ -694,8 +694,7 @@ class DemoPki:
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
             paths[f"{slug}.key"] = atomic_write_bytes(out / f"{slug}.key", key_pem, mode=0o600)
-            if ca.parent is not None:
-                paths[f"{slug}.crl"] = atomic_write_bytes(out / f"{slug}.crl", ca.crl())
+            paths[f"{slug}.crl"] = atomic_write_bytes(out / f"{slug}.crl", ca.crl())
         paths["caiso-chain.pem"] = atomic_write_bytes(
             out / "caiso-chain.pem", "".join(c.pem for c in self.issuing_ca.chain).encode()
         )

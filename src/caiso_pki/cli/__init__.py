@@ -7,6 +7,7 @@ and each command start quickly.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from typing import Any, Final
 

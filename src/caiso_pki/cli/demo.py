@@ -52,7 +52,9 @@ def demo(directory: Path | None, as_json: bool) -> None:
 
     pki = DemoPki.create()
     pki.write(out / "pki")
-    steps.append(("Created demo PKI", f"{pki.root.name} -> {pki.issuing_ca.name}; Entrust-shaped and retired roots"))
+    steps.append(
+        ("Created demo PKI", f"{pki.root.name} -> {pki.issuing_ca.name}; Entrust-shaped and retired roots")
+    )
 
     key = generate_private_key("ec-p256")
     save_private_key(key, out / "rig.key", overwrite=True)
@@ -65,7 +67,9 @@ def demo(directory: Path | None, as_json: bool) -> None:
     issued = pki.issuing_ca.issue_from_csr(csr, kind="rig")
     leaf = issued.certificate
     atomic_write_bytes(out / "rig.pem", leaf.pem.encode())
-    steps.append(("Issued RIG certificate", f"serial {leaf.serial_hex}, valid until {leaf.not_after:%Y-%m-%d}"))
+    steps.append(
+        ("Issued RIG certificate", f"serial {leaf.serial_hex}, valid until {leaf.not_after:%Y-%m-%d}")
+    )
 
     store = (
         TrustStore()
@@ -88,7 +92,7 @@ def demo(directory: Path | None, as_json: bool) -> None:
         extended_key_usage={"clientAuth"},
         policy=policy,
         revocation="require",
-        crls=[pki.issuing_ca.crl()],
+        crls=[pki.root.crl(), pki.issuing_ca.crl()],
     )
     findings = lint_chain(result.path, "caiso-demo") if result.valid else ()
     steps.append(("Validated chain", "VALID" if result.valid else "INVALID"))
@@ -101,7 +105,9 @@ def demo(directory: Path | None, as_json: bool) -> None:
     steps.append(
         (
             "Checked a certificate under the retired root",
-            "refused: " + ", ".join(f.code for f in retired.failures) if not retired.valid else "ACCEPTED (unexpected)",
+            "refused: " + ", ".join(f.code for f in retired.failures)
+            if not retired.valid
+            else "ACCEPTED (unexpected)",
         )
     )
 
@@ -130,9 +136,19 @@ def _render(out: Path, steps: list[tuple[str, str]], result: object, findings: o
     for number, (step, detail) in enumerate(steps, start=1):
         click.echo(f"  {number}. {step}: {detail}")
     click.echo("\nChain (anchor -> leaf):")
+    statuses = {status.index: status for status in result.revocation}
     for index, cert in enumerate(result.path):
         role = "root" if index == 0 else ("leaf" if index == len(result.path) - 1 else "issuing CA")
-        click.echo(f"  {'   ' * index}└─ [{role}] {cert.subject.rfc4514}")
+        status = statuses.get(index)
+        if index == 0:
+            note = "trust anchor"
+        elif status is not None and status.status != "not-checked":
+            note = f"revocation {status.status} ({status.source or 'n/a'})"
+        else:
+            note = "revocation not checked"
+        click.echo(
+            f"  {'   ' * index}└─ [{role}] {cert.subject.rfc4514}  (until {cert.not_after:%Y-%m-%d}; {note})"
+        )
     click.echo("")
     if result.valid:
         policies = ", ".join(sorted(result.valid_policies)) or "none"
