@@ -471,8 +471,8 @@ def test_write_killed_midway_leaves_a_readable_store(tmp_path: Path, pki: testin
         )
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "ready"
-        # random delay inside the save loop (each save rewrites 20-30 PEMs and the manifest)
-        time.sleep(rng.uniform(0.0, 0.05))
+        # random delay inside the save loop (each save rewrites up to 30 PEMs, then the manifest)
+        time.sleep(rng.uniform(0.0, 0.2))
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=10)
         child.stdout.close()
