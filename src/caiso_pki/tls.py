@@ -20,8 +20,11 @@ loaded.
 
 ``distrust_after``: the ``ssl`` module cannot enforce "certificates issued after this date are not
 trusted".  Entries whose ``distrust_after`` has passed (at ``at``, default now) are therefore left out
-of the context entirely; ``include_retired=True`` keeps them, without the date check.  For a
-date-exact decision validate the peer chain with :func:`caiso_pki.validate_chain` instead.
+of the context entirely; ``include_retired=True`` keeps them, without the date check.  This is
+effective for retired *anchors* (a chain cannot end anywhere else); for a retired *intermediate* it
+only stops the store from supplying it: a peer that sends that intermediate itself still chains to a
+trusted root.  Distrust the root, or validate the peer chain with :func:`caiso_pki.validate_chain`
+(which checks ``distrust_after`` against each certificate's issue date) for a date-exact decision.
 
 Trust anchors that are not self-signed (pinning an issuing CA rather than its root) switch on OpenSSL's
 partial-chain mode; then only the anchors are loaded, so intermediates in the store do not silently
