@@ -47,6 +47,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import datetime as dt
+import functools
 import ipaddress
 import os
 import re
@@ -168,6 +169,7 @@ class AlgorithmPolicy:
     min_rsa_bits: int = 2048
     min_dsa_bits: int = 2048
 
+    @functools.lru_cache(maxsize=16)  # noqa: B019 -- a few frozen, hashable policies; kept alive on purpose
     def _to_pyhanko(self) -> Any:
         from pyhanko_certvalidator.policy_decl import DisallowWeakAlgorithmsPolicy
 
@@ -455,10 +457,15 @@ def _load_ocsps(responses: Any) -> list[asn1_ocsp.OCSPResponse]:
 def _policy_params(policy: PolicyRequirement | None) -> Any:
     if policy is None:
         return None
-    from pyhanko_certvalidator.policy_decl import PKIXValidationParams
-
     if not isinstance(policy, PolicyRequirement):
         raise MalformedInputError(f"policy: expected a PolicyRequirement, got {type(policy).__name__}")
+    return _pkix_params(policy)
+
+
+@functools.lru_cache(maxsize=64)
+def _pkix_params(policy: PolicyRequirement) -> Any:
+    from pyhanko_certvalidator.policy_decl import PKIXValidationParams
+
     initial = frozenset(_ASN1_ANY_POLICY if oid == ANY_POLICY else oid for oid in policy.acceptable)
     return PKIXValidationParams(
         user_initial_policy_set=initial,
@@ -551,13 +558,22 @@ def validate_chain(
         algorithm_policy=algorithm_policy,
         revocation_cache=revocation_cache,
     )
+    box: list[ValidationResult] = []
+
+    async def main() -> None:
+        # The task's result stays None: Python 3.11's asyncio.run formats the main task's repr (result
+        # included) when it restores the SIGINT handler, which would cost a full result repr per call.
+        box.append(await coroutine)
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coroutine)
-    # Called from async code (a notebook, a service handler): asyncio.run cannot nest, so use a thread.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+        asyncio.run(main())
+    else:
+        # Called from async code (a notebook, a service handler): asyncio.run cannot nest; use a thread.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, main()).result()
+    return box[0]
 
 
 async def validate_chain_async(
@@ -685,9 +701,7 @@ async def _run(request: _Request, backend: Any) -> ValidationResult:
     from pyhanko_certvalidator import CertificateValidator, ValidationContext
     from pyhanko_certvalidator.registry import SimpleTrustManager
 
-    by_der: dict[bytes, Certificate] = {}
-    for cert in (request.leaf, *request.pool, *(anchor.certificate for anchor in request.anchors)):
-        by_der.setdefault(cert.der, cert)
+    known = _Known((request.leaf, *request.pool, *(anchor.certificate for anchor in request.anchors)))
     failures: list[ValidationFailure] = []
     warnings: list[str] = []
     path: tuple[Certificate, ...] = (request.leaf,)
@@ -712,14 +726,14 @@ async def _run(request: _Request, backend: Any) -> ValidationResult:
             request.leaf.asn1, validation_context=context, pkix_params=request.params
         )
         pyhanko_path = await validator.async_validate_path()
-        path = _path_certificates(pyhanko_path, by_der, request.leaf)
+        path = _path_certificates(pyhanko_path, known, request.leaf)
         valid_policies = _policies(pyhanko_path)
     except Exception as exc:  # every dependency exception becomes a failure code, never a traceback
-        failure, failed_path = _map_exception(exc, request, by_der)
+        failure, failed_path = _map_exception(exc, request, known)
         failures.append(failure)
         if failed_path is not None:
             pyhanko_path = failed_path
-            path = _path_certificates(failed_path, by_der, request.leaf)
+            path = _path_certificates(failed_path, known, request.leaf)
         else:
             path = _partial_chain(request)
         if failure.code == "revoked":
@@ -752,16 +766,32 @@ def _is_anchor(cert: Certificate, request: _Request) -> bool:
     return any(anchor.certificate.der == cert.der for anchor in request.anchors)
 
 
-def _path_certificates(
-    pyhanko_path: Any, by_der: dict[bytes, Certificate], leaf: Certificate
-) -> tuple[Certificate, ...]:
-    result: list[Certificate] = []
-    for asn1 in pyhanko_path.iter_certs(include_root=True):
+class _Known:
+    """Our Certificate for each asn1crypto certificate pyhanko hands back, without re-encoding it.
+
+    pyhanko returns the very asn1crypto objects we gave it (``Certificate.asn1`` is cached), so identity
+    finds them; comparing DER would make asn1crypto walk every certificate to check for mutations.
+    """
+
+    def __init__(self, certificates: Iterable[Certificate]) -> None:
+        self._by_id = {id(cert.asn1): cert for cert in certificates}
+        self._by_der: dict[bytes, Certificate] | None = None
+
+    def get(self, asn1: Any) -> Certificate:
+        found = self._by_id.get(id(asn1))
+        if found is not None:
+            return found
+        if self._by_der is None:
+            self._by_der = {cert.der: cert for cert in self._by_id.values()}
         der = asn1.dump()
-        cert = by_der.get(der)
+        cert = self._by_der.get(der)
         if cert is None:  # fetched through AIA caIssuers
-            cert = by_der[der] = Certificate.from_der(der, source_name="<fetched>")
-        result.append(cert)
+            cert = self._by_der[der] = Certificate.from_der(der, source_name="<fetched>")
+        return cert
+
+
+def _path_certificates(pyhanko_path: Any, known: _Known, leaf: Certificate) -> tuple[Certificate, ...]:
+    result = [known.get(asn1) for asn1 in pyhanko_path.iter_certs(include_root=True)]
     if not result or result[-1].der != leaf.der:
         result.append(leaf)
     return tuple(result)
@@ -801,15 +831,13 @@ def _partial_chain(request: _Request) -> tuple[Certificate, ...]:
 # -- mapping pyhanko's exceptions to codes -------------------------------------------------------
 
 
-def _map_exception(
-    exc: BaseException, request: _Request, by_der: dict[bytes, Certificate]
-) -> tuple[ValidationFailure, Any]:
+def _map_exception(exc: BaseException, request: _Request, known: _Known) -> tuple[ValidationFailure, Any]:
     from pyhanko_certvalidator import errors as pv_errors
 
     message = str(exc) or exc.__class__.__name__
     if isinstance(exc, pv_errors.PathValidationError):
         failed_path = exc.original_path
-        path = _path_certificates(failed_path, by_der, request.leaf)
+        path = _path_certificates(failed_path, known, request.leaf)
         index = _failure_index(exc, message, path)
         subject = path[index].subject.rfc4514 if index is not None and index < len(path) else None
         code = _path_validation_code(exc, message)
