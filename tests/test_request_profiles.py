@@ -322,3 +322,30 @@ def test_unknown_names_and_missing_files(tmp_path: Path) -> None:
         load_request_profile(tmp_path / "absent.toml")
     with pytest.raises(ProfileError, match="unknown request profile"):
         check_csr(foreign_csr(), "nonexistent")
+
+
+CONFORMING = [
+    ("rig", foreign_csr),
+    ("rig", lambda: foreign_csr(eku=None, ku=None)),
+    ("dpg", lambda: foreign_csr(key=RSA_KEY, ku=("digitalSignature", "keyEncipherment"))),
+    ("iccp", lambda: foreign_csr(dns=(), ips=("192.0.2.1",))),
+    (
+        "ui-client",
+        lambda: foreign_csr(name="CN=Jo,O=X,C=US", dns=(), emails=("jo@example.com",), eku=("clientAuth",)),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("profile", "make"),
+    [b[1:3] for b in BREAKS] + CONFORMING,
+    ids=[b[0] for b in BREAKS] + [f"ok-{i}" for i in range(len(CONFORMING))],
+)
+def test_fast_accept_path_agrees_with_full_check(profile: str, make: Callable[[], Any]) -> None:
+    # build_csr's fast path (RequestProfile.conforms) must never accept what check() reports as an error
+    from caiso_pki.csr import request_content
+
+    content = request_content(make())
+    resolved = load_request_profile(profile)
+    errors = [finding for finding in resolved.check(content) if finding.severity == "error"]
+    assert resolved.conforms(content) is (not errors)

@@ -14,6 +14,7 @@ import ipaddress
 import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -23,9 +24,10 @@ from caiso_pki.errors import (
     ProfileViolationError,
     UnsupportedAlgorithmError,
 )
-from caiso_pki.keys import KeySpec, generate_private_key, key_usage_fits, key_usage_name
+from caiso_pki.keys import KeySpec, generate_private_key, is_signing_key, key_usage_fits, key_usage_name
 from caiso_pki.oids import oid_name, parse_oid
-from caiso_pki.subject import Subject
+from caiso_pki.profiles.request import RequestContent, RequestProfile, dns_name_problem, load_request_profile
+from caiso_pki.subject import EMAIL, Subject, validate_attribute
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
     from caiso_pki._io import Source
     from caiso_pki.certificate import Certificate, DistinguishedName, SubjectAltNames
     from caiso_pki.keys import PrivateKey
-    from caiso_pki.profiles.request import RequestContent, RequestFinding, RequestProfile
+    from caiso_pki.profiles.request import RequestFinding
 
 __all__ = [
     "Csr",
@@ -355,9 +357,13 @@ def _san_view(value: x509.SubjectAlternativeName | None) -> SubjectAltNames:
 
 
 def _key_usage_ext(names: Iterable[str]) -> x509.KeyUsage:
+    return _key_usage_cached(frozenset(names))
+
+
+@functools.lru_cache(maxsize=64)
+def _key_usage_cached(chosen: frozenset[str]) -> x509.KeyUsage:
     from cryptography import x509 as cx509
 
-    chosen = set(names)
     return cx509.KeyUsage(
         digital_signature="digitalSignature" in chosen,
         content_commitment="nonRepudiation" in chosen,
@@ -372,14 +378,28 @@ def _key_usage_ext(names: Iterable[str]) -> x509.KeyUsage:
 
 
 @functools.lru_cache(maxsize=64)
-def _eku_oids(values: tuple[str, ...]) -> tuple[x509.ObjectIdentifier, ...]:
-    return tuple(parse_oid(value) for value in values)
+def _eku_extension(values: tuple[str, ...]) -> tuple[x509.ExtendedKeyUsage | None, tuple[str, ...]]:
+    """The extension object (``None`` for no purposes) and the dotted OIDs, cached by the names given."""
+    from cryptography import x509 as cx509
+
+    oids = [parse_oid(value) for value in values]
+    return (cx509.ExtendedKeyUsage(oids) if oids else None), tuple(oid.dotted_string for oid in oids)
+
+
+@functools.lru_cache(maxsize=64)
+def _usage_names(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(key_usage_name(name) for name in values)
+
+
+@functools.lru_cache(maxsize=4)
+def _hash_cached(name: str) -> Any:
+    from cryptography.hazmat.primitives import hashes
+
+    return hashes.SHA384() if name == "sha384" else hashes.SHA256()
 
 
 def _hash_for(spec: KeySpec) -> Any:
-    from cryptography.hazmat.primitives import hashes
-
-    return hashes.SHA384() if spec.curve == "p384" else hashes.SHA256()
+    return _hash_cached(spec.hash_name)
 
 
 def _as_subject(subject: Subject | str) -> Subject:
@@ -393,6 +413,8 @@ def _as_subject(subject: Subject | str) -> Subject:
 
 
 def _strings(values: Iterable[str] | str, what: str) -> tuple[str, ...]:
+    if not values:
+        return ()
     items = (values,) if isinstance(values, str) else tuple(values)
     for item in items:
         if not isinstance(item, str):
@@ -411,16 +433,14 @@ def _ips(values: Iterable[str | ipaddress.IPv4Address | ipaddress.IPv6Address] |
     return tuple(result)
 
 
-def _validate_sans(dns: tuple[str, ...], uris: tuple[str, ...], emails: tuple[str, ...]) -> None:
-    from urllib.parse import urlsplit
-
-    from caiso_pki.profiles.request import dns_name_problem
-    from caiso_pki.subject import EMAIL, validate_attribute
-
-    for name in dns:
-        problem = dns_name_problem(name)
-        if problem is not None:
-            raise MalformedInputError(f"dns_names: {problem}")
+def _validate_sans(
+    dns: tuple[str, ...], uris: tuple[str, ...], emails: tuple[str, ...], *, dns_checked: bool
+) -> None:
+    if dns and not dns_checked:
+        for name in dns:
+            problem = dns_name_problem(name)
+            if problem is not None:
+                raise MalformedInputError(f"dns_names: {problem}")
     for uri in uris:
         if not uri.isascii() or not urlsplit(uri).scheme or any(c.isspace() for c in uri):
             raise MalformedInputError(f"uris: {uri!r} is not an absolute ASCII URI like 'https://host/path'")
@@ -433,8 +453,8 @@ def _validate_sans(dns: tuple[str, ...], uris: tuple[str, ...], emails: tuple[st
 def _resolve_profile(profile: RequestProfile | str | os.PathLike[str] | None) -> RequestProfile | None:
     if profile is None:
         return None
-    from caiso_pki.profiles.request import load_request_profile
-
+    if isinstance(profile, RequestProfile):
+        return profile
     return load_request_profile(profile)
 
 
@@ -456,12 +476,13 @@ def _sign(
     challenge_password: str | None,
 ) -> Csr:
     from cryptography import x509 as cx509
-    from cryptography.x509.oid import AttributeOID
 
     builder = cx509.CertificateSigningRequestBuilder().subject_name(name)
     for extension, critical in extensions:
         builder = builder.add_extension(extension, critical=critical)
     if challenge_password is not None:
+        from cryptography.x509.oid import AttributeOID
+
         if not challenge_password or not challenge_password.isascii() or not challenge_password.isprintable():
             raise MalformedInputError("challenge_password must be non-empty printable ASCII")
         builder = builder.add_attribute(AttributeOID.CHALLENGE_PASSWORD, challenge_password.encode("ascii"))
@@ -475,12 +496,10 @@ def _sign(
 
 
 def _signing_key(key: PrivateKeyTypes) -> tuple[PrivateKey, KeySpec]:
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
     spec = KeySpec.of_key(key)
-    if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
+    if not is_signing_key(key):
         raise UnsupportedAlgorithmError(f"a private key is needed to sign a CSR, got {type(key).__name__}")
-    return key, spec
+    return key, spec  # type: ignore[return-value]
 
 
 def build_csr(
@@ -517,30 +536,33 @@ def build_csr(
     if key_usage is None:
         ku = resolved.key_usage_for(spec) if resolved is not None else ()
     else:
-        ku = tuple(key_usage_name(name) for name in _strings(key_usage, "key_usage"))
+        ku = _usage_names(_strings(key_usage, "key_usage"))
     if extended_key_usage is None:
         eku_values = resolved.extended_key_usage if resolved is not None else ()
     else:
         eku_values = _strings(extended_key_usage, "extended_key_usage")
-    eku = _eku_oids(tuple(eku_values))
+    eku, eku_dotted = _eku_extension(tuple(eku_values))
 
     if resolved is not None:
-        from caiso_pki.profiles.request import RequestContent
-
-        content = RequestContent(
-            key_spec=spec,
-            key_label=str(spec),
-            subject=chosen.attributes,
-            dns=dns,
-            ip=tuple(str(ip) for ip in ips),
-            uri=uri_list,
-            email=email_list,
-            key_usage=ku or None,
-            extended_key_usage=tuple(oid.dotted_string for oid in eku) or None,
-            subject_checked=True,
-        )
-        _raise_violations(resolved, resolved.check(content))
-    _validate_sans(dns, uri_list, email_list)
+        eku_requested = eku_dotted or None
+        if not resolved._accepts(
+            spec, chosen.attributes, (dns, ips, uri_list, email_list), ku or None, eku_requested
+        ):
+            content = RequestContent(
+                key_spec=spec,
+                key_label=str(spec),
+                subject=chosen.attributes,
+                dns=dns,
+                ip=tuple(map(str, ips)),
+                uri=uri_list,
+                email=email_list,
+                key_usage=ku or None,
+                extended_key_usage=eku_requested,
+                subject_checked=True,
+            )
+            _raise_violations(resolved, resolved.check(content))
+    # with a profile, DNS syntax was already checked (REQ-SAN-SYNTAX is an error)
+    _validate_sans(dns, uri_list, email_list, dns_checked=resolved is not None)
 
     extensions: list[tuple[cx509.ExtensionType, bool]] = []
     general: list[cx509.GeneralName] = [cx509.DNSName(name) for name in dns]
@@ -551,8 +573,8 @@ def build_csr(
         extensions.append((cx509.SubjectAlternativeName(general), False))
     if ku:
         extensions.append((_key_usage_ext(ku), True))
-    if eku:
-        extensions.append((cx509.ExtendedKeyUsage(eku), False))
+    if eku is not None:
+        extensions.append((eku, False))
     return _sign(signing_key, spec, chosen.x509_name, extensions, challenge_password)
 
 
@@ -570,8 +592,6 @@ def _as_csr(csr: Csr | x509.CertificateSigningRequest | Source) -> Csr:
 
 def request_content(csr: Csr | x509.CertificateSigningRequest | Source) -> RequestContent:
     """What a parsed CSR asks for, in the form the profile rules read."""
-    from caiso_pki.profiles.request import RequestContent
-
     parsed = _as_csr(csr)
     spec = parsed.key_spec
     if spec is not None:
@@ -612,8 +632,6 @@ def check_csr(
     Besides the profile rules this reports a self-signature that does not verify (``REQ-SIGNATURE``),
     a SHA-1/MD5 signature and a request for cA=TRUE.
     """
-    from caiso_pki.profiles.request import load_request_profile
-
     resolved = load_request_profile(profile)
     return resolved.check(request_content(csr))
 

@@ -27,6 +27,7 @@ __all__ = [
     "SUPPORTED_KEY_SPECS",
     "KeySpec",
     "generate_private_key",
+    "is_signing_key",
     "key_usage_fits",
     "key_usage_name",
     "private_key_pem",
@@ -34,7 +35,6 @@ __all__ = [
 ]
 
 _CURVE_BITS: Final = {"p256": 256, "p384": 384}
-_CURVE_NAMES: Final = {"secp256r1": "p256", "secp384r1": "p384"}
 _CURVE_ALIASES: Final = {
     "p256": "p256",
     "p-256": "p256",
@@ -47,7 +47,7 @@ _CURVE_ALIASES: Final = {
 _RSA_SIZES: Final = (2048, 3072, 4096)
 
 
-@attrs.frozen(order=True)
+@attrs.frozen(order=True, cache_hash=True)
 class KeySpec:
     """A key type and size: ``rsa-2048``, ``rsa-3072``, ``rsa-4096``, ``ec-p256`` or ``ec-p384``.
 
@@ -94,23 +94,55 @@ class KeySpec:
     @classmethod
     def of_key(cls, key: PrivateKeyTypes | PublicKeyTypes) -> KeySpec:
         """The spec of an existing private or public key; other shapes raise UnsupportedAlgorithmError."""
-        from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
-        if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
-            return cls("rsa", key.key_size)
-        if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
-            curve = _CURVE_NAMES.get(key.curve.name)
-            if curve is None:
-                raise UnsupportedAlgorithmError(
-                    f"EC curve {key.curve.name} is not supported; use P-256 or P-384"
-                )
-            return cls("ec", _CURVE_BITS[curve], curve)
+        kind = _key_kind(type(key))
+        if kind in {"rsa-private", "rsa-public"}:
+            return _rsa_spec(key.key_size)  # type: ignore[union-attr]
+        if kind in {"ec-private", "ec-public"}:
+            name = key.curve.name  # type: ignore[union-attr]
+            spec = _EC_SPECS.get(name)
+            if spec is None:
+                raise UnsupportedAlgorithmError(f"EC curve {name} is not supported; use P-256 or P-384")
+            return spec
         raise UnsupportedAlgorithmError(f"{type(key).__name__} keys are not supported; use RSA or EC")
 
     @property
     def hash_name(self) -> str:
         """The signature hash caiso-pki uses with this key: ``"sha384"`` for P-384, else ``"sha256"``."""
         return "sha384" if self.curve == "p384" else "sha256"
+
+
+_KINDS: Final[dict[type, str]] = {}
+
+
+def _key_kind(key_type: type) -> str:
+    """``"rsa-private"``, ``"ec-public"`` ... for a key class (cached by type: ABC checks are slow)."""
+    kind = _KINDS.get(key_type)
+    if kind is not None:
+        return kind
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    kind = "other"
+    for base, name in (
+        (rsa.RSAPrivateKey, "rsa-private"),
+        (rsa.RSAPublicKey, "rsa-public"),
+        (ec.EllipticCurvePrivateKey, "ec-private"),
+        (ec.EllipticCurvePublicKey, "ec-public"),
+    ):
+        if issubclass(key_type, base):
+            kind = name
+            break
+    _KINDS[key_type] = kind
+    return kind
+
+
+@functools.lru_cache(maxsize=16)
+def _rsa_spec(bits: int) -> KeySpec:
+    return KeySpec("rsa", bits)
+
+
+def is_signing_key(key: object) -> bool:
+    """True for an RSA or EC private key (the keys caiso-pki signs CSRs with)."""
+    return _key_kind(type(key)) in ("rsa-private", "ec-private")
 
 
 @functools.lru_cache(maxsize=64)
@@ -126,6 +158,11 @@ def _parse_spec(text: str) -> KeySpec:
                 return KeySpec("ec", _CURVE_BITS[curve], curve)
     raise UnsupportedAlgorithmError(f"unknown key spec {text!r}; use one of {', '.join(SUPPORTED_KEY_SPECS)}")
 
+
+_EC_SPECS: Final = {
+    "secp256r1": KeySpec("ec", 256, "p256"),
+    "secp384r1": KeySpec("ec", 384, "p384"),
+}
 
 #: Every key spec caiso-pki can generate, in the canonical string form.
 SUPPORTED_KEY_SPECS: Final = ("rsa-2048", "rsa-3072", "rsa-4096", "ec-p256", "ec-p384")

@@ -132,7 +132,8 @@ def validate_attribute(dotted: str, value: object) -> str | None:
         return f"value is {len(value)} characters, longer than the RFC 5280 upper bound of {bound}"
     if dotted == CN and len(value.encode("utf-8")) > bound:
         # cryptography (and many CAs) count the CN bound in UTF-8 bytes, not characters
-        return f"value is {len(value.encode('utf-8'))} bytes in UTF-8, longer than the CN limit of {bound} bytes"
+        size = len(value.encode("utf-8"))
+        return f"value is {size} bytes in UTF-8, longer than the CN limit of {bound} bytes"
     if dotted == C:
         if len(value) != 2 or not value.isascii() or not value.isalpha() or not value.isupper():
             return f"country must be a two-letter ISO 3166 code such as 'US', got {value!r}"
@@ -185,7 +186,7 @@ def _to_extra(value: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> tu
     return tuple(result)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Subject:
     """A requested subject distinguished name, validated against RFC 5280.
 
@@ -206,14 +207,15 @@ class Subject:
     extra: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_to_extra)
 
     def __attrs_post_init__(self) -> None:
-        for dotted, value in self.attributes:
+        # not self.attributes: that cache hashes self, and the cached hash is not set up yet here
+        for dotted, value in _attributes.__wrapped__(self):
             _check(dotted, value)
         for dotted, _ in self.extra:
             if dotted in _NAMED_FIELDS:
                 raise InvalidSubjectError(
                     f"subject attribute {_label(dotted)}: set it with its own keyword, not in extra"
                 )
-        if not self.attributes:
+        if not _attributes.__wrapped__(self):
             raise InvalidSubjectError("subject is empty: give at least one attribute (usually CN)")
 
     @classmethod

@@ -17,7 +17,7 @@ import functools
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sized
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -107,7 +107,7 @@ class RequestContent:
     subject_checked: bool = False
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class SanRules:
     """Subject-alternative-name rules of a profile."""
 
@@ -122,6 +122,20 @@ class SanRules:
 
 
 @attrs.frozen
+class _FastRules:
+    """A profile's rules as sets and indexes, for the fast accept path."""
+
+    required: frozenset[str]
+    forbidden: frozenset[str]
+    values: dict[str, frozenset[str]]
+    san_required: tuple[int, ...]
+    san_forbidden: tuple[int, ...]
+    ku_required: dict[str, frozenset[str]]
+    ku_allowed: dict[str, frozenset[str]]
+    eku_required: frozenset[str]
+
+
+@attrs.frozen(cache_hash=True)
 class RequestProfile:
     """A request profile: allowed keys, subject rules, SAN rules and the key usages to request.
 
@@ -143,6 +157,106 @@ class RequestProfile:
     extended_key_usage: tuple[str, ...] = ()
     extended_key_usage_optional: tuple[str, ...] = ()
     source: str = "built-in"
+    # derived once, so that checking a request costs set lookups only
+    _specs: frozenset[KeySpec] = attrs.field(init=False, eq=False, repr=False)
+    _ku_allowed: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+    _eku_allowed: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+    _ku_by_algorithm: dict[str, tuple[str, ...]] = attrs.field(init=False, eq=False, repr=False)
+    _fast: _FastRules = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "_specs", frozenset(self.key_specs))
+        setattr_(self, "_ku_allowed", frozenset(self.key_usage) | frozenset(self.key_usage_optional))
+        setattr_(
+            self,
+            "_eku_allowed",
+            frozenset(self.extended_key_usage) | frozenset(self.extended_key_usage_optional),
+        )
+        algorithms = (KeySpec.parse("rsa-2048"), KeySpec.parse("ec-p256"))
+        by_algorithm = {
+            spec.algorithm: tuple(u for u in self.key_usage if key_usage_fits(u, spec)) for spec in algorithms
+        }
+        setattr_(self, "_ku_by_algorithm", by_algorithm)
+        san = self.san
+        kinds = (san.dns, san.ip, san.uri, san.email)
+        setattr_(
+            self,
+            "_fast",
+            _FastRules(
+                required=frozenset(self.required_subject),
+                forbidden=frozenset(self.forbidden_subject),
+                values={dotted: frozenset(allowed) for dotted, allowed in self.subject_values},
+                san_required=tuple(i for i, presence in enumerate(kinds) if presence == "required"),
+                san_forbidden=tuple(i for i, presence in enumerate(kinds) if presence == "forbidden"),
+                ku_required={a: frozenset(usages) for a, usages in by_algorithm.items()},
+                ku_allowed={
+                    spec.algorithm: frozenset(u for u in self._ku_allowed if key_usage_fits(u, spec))
+                    for spec in algorithms
+                },
+                eku_required=frozenset(self.extended_key_usage),
+            ),
+        )
+
+    def conforms(self, content: RequestContent) -> bool:
+        """True when ``content`` has no error finding (warnings allowed); much cheaper than :meth:`check`."""
+        return self._accepts(
+            content.key_spec,
+            content.subject,
+            (content.dns, content.ip, content.uri, content.email),
+            content.key_usage,
+            content.extended_key_usage,
+        ) and not (
+            content.other_sans
+            or content.is_ca
+            or content.signature_valid is False
+            or (content.signature_hash in _WEAK_HASHES)
+            or not (
+                content.subject_checked or all(validate_attribute(o, v) is None for o, v in content.subject)
+            )
+        )
+
+    def _accepts(
+        self,
+        spec: KeySpec | None,
+        subject: tuple[tuple[str, str], ...],
+        sans: tuple[tuple[str, ...], Sized, Sized, Sized],
+        key_usage: tuple[str, ...] | None,
+        extended_key_usage: tuple[str, ...] | None,
+    ) -> bool:
+        # The fast accept path of build_csr: a conservative yes/no over precomputed sets.  It must say
+        # True only when _check would report no error; tests compare the two on every rule.
+        fast = self._fast
+        if spec is None or spec not in self._specs:
+            return False
+        present = {dotted for dotted, _ in subject}
+        if not fast.required <= present or not fast.forbidden.isdisjoint(present):
+            return False
+        values = fast.values
+        for dotted, value in subject:
+            allowed = values.get(dotted)
+            if allowed is not None and value not in allowed:
+                return False
+        for index in fast.san_required:
+            if not sans[index]:
+                return False
+        for index in fast.san_forbidden:
+            if sans[index]:
+                return False
+        rules = self.san
+        dns = sans[0]
+        for name in dns:
+            if dns_name_problem(name) is not None or (not rules.wildcards and name.startswith("*.")):
+                return False
+        if rules.cn_in_dns:
+            lowered = {name.lower().rstrip(".") for name in dns}
+            for dotted, value in subject:
+                if dotted == CN and value.lower().rstrip(".") not in lowered:
+                    return False
+        total = len(dns) + len(sans[1]) + len(sans[2]) + len(sans[3])
+        if total < rules.min or total > rules.max:
+            return False
+        return _usage_accepted(self, spec.algorithm, key_usage, extended_key_usage)
 
     @property
     def default_key_spec(self) -> KeySpec:
@@ -151,7 +265,7 @@ class RequestProfile:
 
     def key_usage_for(self, spec: KeySpec) -> tuple[str, ...]:
         """Key usages to request for a key of ``spec`` (RSA-only or EC-only bits dropped as needed)."""
-        return _usage_for(self, spec)
+        return self._ku_by_algorithm[spec.algorithm]
 
     def check(self, content: RequestContent) -> tuple[RequestFinding, ...]:
         """Every finding for ``content`` against this profile (empty when the request conforms)."""
@@ -182,20 +296,26 @@ class RequestProfile:
 # -- rules -----------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=128)
-def _usage_for(profile: RequestProfile, spec: KeySpec) -> tuple[str, ...]:
-    return tuple(usage for usage in profile.key_usage if key_usage_fits(usage, spec))
+@functools.lru_cache(maxsize=256)
+def _usage_accepted(
+    profile: RequestProfile,
+    algorithm: str,
+    key_usage: tuple[str, ...] | None,
+    extended_key_usage: tuple[str, ...] | None,
+) -> bool:
+    fast = profile._fast
+    if key_usage is not None:
+        requested = frozenset(key_usage)
+        if not fast.ku_required[algorithm] <= requested or not requested <= fast.ku_allowed[algorithm]:
+            return False
+    if extended_key_usage is not None:
+        requested = frozenset(extended_key_usage)
+        if not fast.eku_required <= requested or not requested <= profile._eku_allowed:
+            return False
+    return True
 
 
-@functools.lru_cache(maxsize=128)
-def _allowed(profile: RequestProfile) -> tuple[frozenset[KeySpec], frozenset[str], frozenset[str]]:
-    return (
-        frozenset(profile.key_specs),
-        frozenset(profile.key_usage) | frozenset(profile.key_usage_optional),
-        frozenset(profile.extended_key_usage) | frozenset(profile.extended_key_usage_optional),
-    )
-
-
+@functools.lru_cache(maxsize=1024)
 def dns_name_problem(name: str) -> str | None:
     """Why ``name`` is not a valid DNS SAN (ASCII LDH labels, optional leading ``*.``), or ``None``."""
     if not name.isascii():
@@ -216,7 +336,7 @@ def _check(profile: RequestProfile, content: RequestContent) -> list[RequestFind
     def add(code: str, message: str, field: str, rule: str, severity: Severity = "error") -> None:
         findings.append(RequestFinding(code, severity, message, field, f"{name}: {rule}"))
 
-    specs, ku_allowed, eku_allowed = _allowed(profile)
+    specs, ku_allowed, eku_allowed = profile._specs, profile._ku_allowed, profile._eku_allowed
     spec = content.key_spec
     if spec is None or spec not in specs:
         add(
