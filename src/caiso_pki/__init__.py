@@ -66,6 +66,8 @@ _EXPORTS: Final[dict[str, str]] = {
     "export_pkcs12": "caiso_pki.pkcs12",
     "import_pkcs12": "caiso_pki.pkcs12",
     "client_ssl_context": "caiso_pki.tls",
+    "requests_adapter": "caiso_pki.tls",
+    "httpx_client": "caiso_pki.tls",
     "server_ssl_context": "caiso_pki.tls",
     # validation
     "validate_chain": "caiso_pki.validation",
@@ -144,6 +146,8 @@ __all__ = [
     "check_chain",
     "check_csr",
     "client_ssl_context",
+    "requests_adapter",
+    "httpx_client",
     "describe_csr",
     "detect_kind",
     "export_pkcs12",
@@ -233,6 +237,7 @@ if TYPE_CHECKING:
         ValidationError,
     )
     from caiso_pki.fetch import Fetcher, HttpFetcher
+    from caiso_pki.fleet import validate_many, validate_many_async
     from caiso_pki.keys import (
         KeySpec,
         generate_private_key,
@@ -264,10 +269,7 @@ if TYPE_CHECKING:
     )
     from caiso_pki.sarif import findings_to_sarif
     from caiso_pki.subject import Subject
-    from caiso_pki.tls import (
-        client_ssl_context,
-        server_ssl_context,
-    )
+    from caiso_pki.tls import client_ssl_context, httpx_client, requests_adapter, server_ssl_context
     from caiso_pki.truststore import (
         StoreDiff,
         TrustEntry,
