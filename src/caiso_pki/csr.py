@@ -26,7 +26,13 @@ from caiso_pki.errors import (
 )
 from caiso_pki.keys import KeySpec, generate_private_key, is_signing_key, key_usage_fits, key_usage_name
 from caiso_pki.oids import oid_name, parse_oid
-from caiso_pki.profiles.request import RequestContent, RequestProfile, dns_name_problem, load_request_profile
+from caiso_pki.profiles.request import (
+    RequestContent,
+    RequestProfile,
+    builtin_request_profiles,
+    dns_name_problem,
+    load_request_profile,
+)
 from caiso_pki.subject import EMAIL, Subject, validate_attribute
 
 if TYPE_CHECKING:
@@ -361,6 +367,11 @@ def _key_usage_ext(names: Iterable[str]) -> x509.KeyUsage:
 
 
 @functools.lru_cache(maxsize=64)
+def _key_usage_by_names(names: tuple[str, ...]) -> x509.KeyUsage:
+    return _key_usage_cached(frozenset(names))
+
+
+@functools.lru_cache(maxsize=64)
 def _key_usage_cached(chosen: frozenset[str]) -> x509.KeyUsage:
     from cryptography import x509 as cx509
 
@@ -450,12 +461,18 @@ def _validate_sans(
             raise MalformedInputError(f"emails: {problem}")
 
 
+@functools.cache
+def _builtin_profiles() -> dict[str, RequestProfile]:
+    return builtin_request_profiles()
+
+
 def _resolve_profile(profile: RequestProfile | str | os.PathLike[str] | None) -> RequestProfile | None:
     if profile is None:
         return None
     if isinstance(profile, RequestProfile):
         return profile
-    return load_request_profile(profile)
+    builtin = _builtin_profiles().get(profile) if isinstance(profile, str) else None
+    return builtin if builtin is not None else load_request_profile(profile)
 
 
 def _raise_violations(profile: RequestProfile, findings: tuple[RequestFinding, ...]) -> None:
@@ -562,7 +579,8 @@ def build_csr(
             )
             _raise_violations(resolved, resolved.check(content))
     # with a profile, DNS syntax was already checked (REQ-SAN-SYNTAX is an error)
-    _validate_sans(dns, uri_list, email_list, dns_checked=resolved is not None)
+    if uri_list or email_list or (dns and resolved is None):
+        _validate_sans(dns, uri_list, email_list, dns_checked=resolved is not None)
 
     extensions: list[tuple[cx509.ExtensionType, bool]] = []
     general: list[cx509.GeneralName] = [cx509.DNSName(name) for name in dns]
@@ -572,7 +590,7 @@ def build_csr(
     if general:
         extensions.append((cx509.SubjectAlternativeName(general), False))
     if ku:
-        extensions.append((_key_usage_ext(ku), True))
+        extensions.append((_key_usage_by_names(ku), True))
     if eku is not None:
         extensions.append((eku, False))
     return _sign(signing_key, spec, chosen.x509_name, extensions, challenge_password)
