@@ -34,6 +34,7 @@ from caiso_pki.profiles.cps import KINDS, Citation, CpsProfile, Rule, load_cps_p
 
 if TYPE_CHECKING:
     from cryptography import x509
+    from rich.console import RenderableType
 
     from caiso_pki.validation import ValidationResult
 
@@ -103,6 +104,16 @@ class Finding:
             "certificate_index": self.certificate_index,
             "certificate_subject": self.certificate_subject,
         }
+
+    def _repr_html_(self) -> str:
+        from caiso_pki.display import findings_html
+
+        return findings_html([self])
+
+    def __rich__(self) -> RenderableType:
+        from caiso_pki.display import findings_rich
+
+        return findings_rich([self])
 
 
 #: One-line description of every finding code (SARIF rule descriptions, ``docs/cps-profiles.md``).
@@ -876,6 +887,16 @@ class ChainCheck:
             "validation": self.validation.to_dict(),
             "findings": [finding.to_dict() for finding in self.findings],
         }
+
+    def _repr_html_(self) -> str:
+        from caiso_pki.display import chain_check_html
+
+        return chain_check_html(self)
+
+    def __rich__(self) -> RenderableType:
+        from caiso_pki.display import chain_check_rich
+
+        return chain_check_rich(self)
 
 
 def check_chain(

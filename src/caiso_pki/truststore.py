@@ -42,6 +42,9 @@ from caiso_pki.certificate import Certificate, ensure_aware
 from caiso_pki.errors import CaisoPkiError, InvalidTimeError, TrustStoreCorruptError, TrustStoreError
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure  # type: ignore[import-not-found,unused-ignore]
+    from rich.console import RenderableType
+
     from caiso_pki._io import Source
 
 __all__ = [
@@ -310,6 +313,22 @@ class TrustStore:
     def __repr__(self) -> str:
         where = f" directory={str(self.directory)!r}" if self.directory else ""
         return f"<TrustStore {len(self.entries)} entries{where}>"
+
+    def _repr_html_(self) -> str:
+        from caiso_pki.display import truststore_html
+
+        return truststore_html(self)
+
+    def __rich__(self) -> RenderableType:
+        from caiso_pki.display import truststore_rich
+
+        return truststore_rich(self)
+
+    def plot_expiry(self, *, at: dt.datetime | None = None) -> Figure:
+        """An expiry timeline of the entries (matplotlib Figure); needs ``pip install 'caiso-pki[plot]'``."""
+        from caiso_pki.display import plot_expiry
+
+        return plot_expiry(self, at=at)
 
     # -- views ---------------------------------------------------------------------------------------
 
