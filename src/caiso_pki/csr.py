@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from cryptography import x509
     from cryptography import x509 as cx509
     from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes, PrivateKeyTypes
+    from rich.console import RenderableType
 
     from caiso_pki._io import Source
     from caiso_pki.certificate import Certificate, DistinguishedName, SubjectAltNames
@@ -274,6 +275,16 @@ class Csr:
 
     def __repr__(self) -> str:
         return f"<Csr subject={self.subject.rfc4514!r}>"
+
+    def _repr_html_(self) -> str:
+        from caiso_pki.display import csr_html
+
+        return csr_html(self)
+
+    def __rich__(self) -> RenderableType:
+        from caiso_pki.display import csr_rich
+
+        return csr_rich(self)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description (see :meth:`describe`)."""

@@ -70,6 +70,7 @@ from caiso_pki.policy import PolicyRequirement
 if TYPE_CHECKING:
     from asn1crypto import crl as asn1_crl
     from asn1crypto import ocsp as asn1_ocsp
+    from rich.console import RenderableType
 
 __all__ = [
     "FAILURE_CODES",
@@ -254,6 +255,21 @@ class ValidationResult:
 
     def __bool__(self) -> bool:
         return self.valid
+
+    def __repr__(self) -> str:
+        leaf = repr(self.path[-1].subject.rfc4514) if self.path else None
+        codes = list(self.codes)
+        return f"<ValidationResult valid={self.valid} leaf={leaf} path={len(self.path)} codes={codes}>"
+
+    def _repr_html_(self) -> str:
+        from caiso_pki.display import validation_html
+
+        return validation_html(self)
+
+    def __rich__(self) -> RenderableType:
+        from caiso_pki.display import validation_rich
+
+        return validation_rich(self)
 
     @property
     def leaf(self) -> Certificate | None:
