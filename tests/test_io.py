@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -178,6 +179,7 @@ LOADERS: dict[str, Loader] = {
     "p12-wrong": lambda source: load_pkcs12(source, "not-the-password"),
     "p12-none": lambda source: load_pkcs12(source, None),
     "p12-int-pw": lambda source: load_pkcs12(source, 1234),  # type: ignore[arg-type]
+    "p12-nul-pw": lambda source: load_pkcs12(source, "open\x00sesame"),
     "detect": detect_kind,
 }
 
@@ -266,6 +268,20 @@ def _der_key_garbage(m: OpensslMaterial) -> bytes:
     data = bytearray(m.rsa_pkcs8_der.read_bytes())
     data[40:80] = bytes(40)
     return bytes(data)
+
+
+def _bitstring_name(der: bytes) -> bytes:
+    """Re-tag the countryName value "US" as a BIT STRING (cryptography raises TypeError on such names)."""
+    assert der.count(b"\x13\x02US") == 1
+    return der.replace(b"\x13\x02US", b"\x03\x02US")
+
+
+def _short_iv(m: OpensslMaterial) -> bytes:
+    return re.sub(
+        rb"DEK-Info: AES-256-CBC,[0-9A-F]+",
+        b"DEK-Info: AES-256-CBC," + b"AB" * 15,
+        m.rsa_pkcs1_enc_pem.read_bytes(),
+    )
 
 
 def _whitespace(m: OpensslMaterial) -> bytes:
@@ -365,6 +381,25 @@ MALFORMED: list[tuple[str, str, CaseSource, type[CaisoPkiError], str | None]] = 
     ("crl-truncated", "crl", lambda m: m.crl_der.read_bytes()[:-10], MalformedInputError, "<CRL bytes>"),
     ("cert-for-crl", "crl", lambda m: m.leaf_der, MalformedInputError, None),
     ("detect-damaged-pem", "detect", _label_mismatch, MalformedInputError, "<input bytes>"),
+    # Regressions from fuzzing: a BIT STRING name attribute made cryptography raise TypeError ...
+    (
+        "csr-bitstring-name",
+        "csr",
+        lambda m: _bitstring_name(load_csr(m.leaf_csr).der),
+        MalformedInputError,
+        "<CSR bytes>",
+    ),
+    (
+        "crl-bitstring-name",
+        "crl",
+        lambda m: _bitstring_name(m.crl_der.read_bytes()),
+        MalformedInputError,
+        "<CRL bytes>",
+    ),
+    # ... and a NUL in a PKCS#12 password made its Rust code panic (pyo3 PanicException, a BaseException).
+    ("p12-password-with-nul", "p12-nul-pw", lambda m: m.leaf_p12, PassphraseError, None),
+    # ... and so did a legacy encrypted PEM key whose DEK-Info IV is too short.
+    ("pem-key-short-iv", "key+right-pw", _short_iv, MalformedInputError, "<private key bytes>"),
     ("detect-empty", "detect", lambda m: b"  ", MalformedInputError, "<input bytes>"),
 ]
 
@@ -429,6 +464,15 @@ def test_read_source_names(openssl_material: OpensslMaterial) -> None:
     assert read_source(memoryview(b"x"))[1] == "<input bytes>"
     data, name = read_source(openssl_material.leaf_pem)
     assert name == str(openssl_material.leaf_pem) and data == openssl_material.leaf_pem.read_bytes()
+
+
+def test_certificate_with_bitstring_name_loads_or_raises_our_error(openssl_material: OpensslMaterial) -> None:
+    # The subject's C=US stays; the issuer's becomes a BIT STRING (cryptography: TypeError).
+    der = openssl_material.leaf_der.read_bytes()
+    damaged = _bitstring_name(der.replace(b"\x13\x02US", b"\x13\x02XX", 1))
+    with contextlib.suppress(MalformedInputError):
+        for cert in load_certificates(damaged):
+            assert cert.to_dict()["serial"] == "A1B2C3D4E5F60718"
 
 
 def test_duplicate_extension_is_our_error(openssl_material: OpensslMaterial) -> None:

@@ -38,6 +38,7 @@ __all__ = [
     "Source",
     "detect_kind",
     "is_pem",
+    "is_rust_panic",
     "load_certificate",
     "load_certificates",
     "load_crl",
@@ -133,6 +134,12 @@ def _read_file(source: str | os.PathLike[str], what: str) -> tuple[bytes, str]:
     except ValueError as exc:  # embedded NUL byte in the path
         raise MalformedInputError(f"{name!r}: not a valid path ({exc})") from exc
     return data, name
+
+
+def is_rust_panic(exc: BaseException) -> bool:
+    """True for pyo3's ``PanicException`` (a Rust panic inside cryptography), which is a BaseException."""
+    kind = type(exc)
+    return kind.__name__ == "PanicException" and kind.__module__ == "pyo3_runtime"
 
 
 def is_pem(data: bytes) -> bool:
@@ -305,6 +312,10 @@ def load_private_key(source: Source, password: Password = None) -> PrivateKeyTyp
                     f"{name}: wrong passphrase for the private key (or damaged key)"
                 ) from exc
             raise MalformedInputError(f"{name}: not a valid private key") from exc
+        except BaseException as exc:
+            if is_rust_panic(exc):
+                raise MalformedInputError(f"{name}: not a valid private key") from exc
+            raise
 
     try:
         # An unencrypted key is read without the passphrase, so damage is reported as damage.
@@ -351,11 +362,16 @@ def load_csr(source: Source) -> Csr:
         raise UnsupportedAlgorithmError(f"{name}: the CSR's key algorithm is not supported") from exc
     except (
         ValueError,
+        TypeError,  # cryptography refuses some name attribute types (BIT STRING outside x500UniqueIdentifier)
         x509.InvalidVersion,
         x509.DuplicateExtension,
         x509.UnsupportedGeneralNameType,
     ) as exc:
         raise MalformedInputError(f"{name}: not a valid certificate signing request") from exc
+    except BaseException as exc:
+        if is_rust_panic(exc):
+            raise MalformedInputError(f"{name}: not a valid certificate signing request") from exc
+        raise
     return Csr(parsed)
 
 
@@ -391,11 +407,16 @@ def load_crl(source: Source) -> x509.CertificateRevocationList:
                 entry.extensions  # noqa: B018
     except (
         ValueError,
+        TypeError,
         x509.InvalidVersion,
         x509.DuplicateExtension,
         x509.UnsupportedGeneralNameType,
     ) as exc:
         raise MalformedInputError(f"{name}: not a valid CRL") from exc
+    except BaseException as exc:
+        if is_rust_panic(exc):
+            raise MalformedInputError(f"{name}: not a valid CRL") from exc
+        raise
     return crl
 
 
@@ -437,6 +458,9 @@ def load_pkcs12(source: Source, password: Password) -> Pkcs12Bundle:
 
     data, name = read_source(source, what="PKCS#12")
     secret = _password_bytes(password, name)
+    if secret is not None and b"\x00" in secret:
+        # OpenSSL takes the password as a C string; cryptography panics on an embedded NUL.
+        raise PassphraseError(f"{name}: a PKCS#12 password cannot contain a NUL character")
     has_mac = _pfx_has_mac(data)
     if has_mac is None:
         raise MalformedInputError(f"{name}: not a PKCS#12 (PFX) file")
@@ -448,8 +472,12 @@ def load_pkcs12(source: Source, password: Password) -> Pkcs12Bundle:
         if has_mac:
             raise PassphraseError(f"{name}: wrong PKCS#12 password (or damaged PFX)") from exc
         raise MalformedInputError(f"{name}: cannot read PKCS#12 contents") from exc
-    except Exception as exc:  # cryptography raises assorted types for damaged bags
-        raise MalformedInputError(f"{name}: cannot read PKCS#12 contents ({exc.__class__.__name__})") from exc
+    except BaseException as exc:
+        # cryptography raises assorted types for damaged bags, and its Rust code can panic (a friendly
+        # name with a NUL byte), which surfaces as pyo3's PanicException, a BaseException.
+        if isinstance(exc, Exception) or is_rust_panic(exc):
+            raise MalformedInputError(f"{name}: cannot read PKCS#12 contents ({type(exc).__name__})") from exc
+        raise
     cert = loaded.cert
     friendly = cert.friendly_name.decode("utf-8", "replace") if cert and cert.friendly_name else None
     return Pkcs12Bundle(

@@ -216,6 +216,12 @@ def _reading(label: str, what: str) -> Iterator[None]:
         raise
     except (*_PARSE_ERRORS, cx509.DuplicateExtension, cx509.UnsupportedGeneralNameType) as exc:
         raise MalformedInputError(f"{label}: cannot read {what}: {exc}") from exc
+    except BaseException as exc:
+        from caiso_pki._io import is_rust_panic
+
+        if is_rust_panic(exc):
+            raise MalformedInputError(f"{label}: cannot read {what}") from exc
+        raise
 
 
 def _view(what: str) -> Callable[[Callable[[Certificate], _T]], Callable[[Certificate], _T]]:
@@ -340,6 +346,12 @@ def _parse_cryptography(der: bytes) -> cx509.Certificate | None:
             cert.signature_algorithm_oid  # noqa: B018
     except (*_PARSE_ERRORS, cx509.InvalidVersion):  # InvalidVersion is not a ValueError
         return None
+    except BaseException as exc:
+        from caiso_pki._io import is_rust_panic
+
+        if is_rust_panic(exc):
+            return None
+        raise
     return cert
 
 
