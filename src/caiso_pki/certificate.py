@@ -32,6 +32,7 @@ from caiso_pki.oids import oid_name
 if TYPE_CHECKING:
     from asn1crypto import x509 as asn1_x509
     from cryptography import x509 as cx509
+    from rich.console import RenderableType
 
 __all__ = [
     "Certificate",
@@ -423,6 +424,16 @@ class Certificate:
             f"<Certificate subject={self.subject.rfc4514!r} serial={self.serial_hex} "
             f"not_after={self.not_after.date().isoformat()}>"
         )
+
+    def _repr_html_(self) -> str:
+        from caiso_pki.display import certificate_html
+
+        return certificate_html(self)
+
+    def __rich__(self) -> RenderableType:
+        from caiso_pki.display import certificate_rich
+
+        return certificate_rich(self)
 
     @property
     def _label(self) -> str:
