@@ -788,6 +788,8 @@ def _read(directory: Path) -> TrustStore:
         raise _corrupt(directory, "not UTF-8 text") from exc
     except json.JSONDecodeError as exc:
         raise _corrupt(directory, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    except RecursionError as exc:  # json recurses once per nested array/object
+        raise _corrupt(directory, "JSON arrays or objects nest too deeply") from exc
     if not isinstance(document, dict):
         raise _corrupt(directory, "expected a JSON object at the top level")
     unknown = sorted(set(document) - _TOP_KEYS)

@@ -84,3 +84,14 @@ def test_unknown_certificate_version_falls_back_to_asn1crypto() -> None:
     assert cert.subject.common_name == "rig-0001.example.com"
     with pytest.raises(MalformedInputError):
         cert.x509
+
+
+def test_truststore_manifest_deeply_nested_json(tmp_path: Path) -> None:
+    """json.loads of 2,000 nested arrays once leaked RecursionError from TrustStore.open."""
+    from caiso_pki.errors import TrustStoreCorruptError
+    from caiso_pki.truststore import MANIFEST_NAME, TrustStore
+
+    TrustStore.init(tmp_path)
+    (tmp_path / MANIFEST_NAME).write_text("[" * 100_000)
+    with pytest.raises(TrustStoreCorruptError, match="nest too deeply"):
+        TrustStore.open(tmp_path)

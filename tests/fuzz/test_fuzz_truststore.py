@@ -1,0 +1,121 @@
+"""Property-based fuzzing of trust-store manifests: TrustStore.open loads or raises a CaisoPkiError.
+
+A real store (three certificates) is written once; each example writes a damaged ``manifest.json``
+into a copy of it.  Inputs: byte-level damage of the real manifest, JSON-level damage (a random node
+replaced by a random JSON value of another type) and deeply nested JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from caiso_pki import testing
+from caiso_pki.truststore import MANIFEST_NAME, TrustStore
+
+from ._harness import exercise, fuzz_settings, mutated
+
+
+def _make_store() -> tuple[Path, bytes]:
+    pki = testing.DemoPki.create(now=dt.datetime(2025, 6, 1, tzinfo=dt.UTC))
+    directory = Path(tempfile.mkdtemp(prefix="caiso-fuzz-store-")) / "store"
+    store = TrustStore.init(directory)
+    store = store.add(pki.root.certificate, labels={"caiso"}, source="demo")
+    store = store.add(
+        pki.entrust_root.certificate,
+        labels={"rig", "entrust"},
+        distrust_after=dt.datetime(2030, 1, 1, tzinfo=dt.UTC),
+        notes="private RIG root",
+    )
+    store = store.add(pki.issuing_ca.certificate, role="intermediate")
+    store.save(directory)
+    return directory, (directory / MANIFEST_NAME).read_bytes()
+
+
+STORE_DIR, MANIFEST = _make_store()
+SCRATCH = STORE_DIR.parent / "scratch"
+shutil.copytree(STORE_DIR, SCRATCH)
+
+
+def _open_with(manifest: bytes) -> TrustStore:
+    (SCRATCH / MANIFEST_NAME).write_bytes(manifest)
+    store = TrustStore.open(SCRATCH)
+    for entry in store:
+        entry.to_dict()
+    return store
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+    max_leaves=6,
+)
+REPLACEMENTS = st.one_of(
+    JSON,
+    st.sampled_from(
+        [
+            "2025-13-45T00:00:00+00:00",
+            "2025-06-01T00:00:00",
+            "9999-12-31T23:59:59Z",
+            "0001-01-01T00:00:00+00:00",
+            "anchor",
+            "intermediate",
+            "../../etc/passwd",
+            "0" * 64,
+            "A" * 64,
+            -1,
+            2**64,
+            True,
+        ]
+    ),
+)
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.extend(_paths(value, (*prefix, key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.extend(_paths(value, (*prefix, index)))
+    return found
+
+
+@st.composite
+def json_mutations(draw: st.DrawFn) -> bytes:
+    document = json.loads(MANIFEST)
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(_paths(document)))
+        replacement = draw(REPLACEMENTS)
+        if not path:
+            document = replacement
+            continue
+        parent = document
+        for key in path[:-1]:
+            parent = parent[key]
+        if draw(st.booleans()) and isinstance(parent, dict):
+            parent.pop(path[-1], None)
+        else:
+            parent[path[-1]] = replacement
+    return json.dumps(document).encode()
+
+
+DEEP = st.builds(
+    lambda depth, opener: (opener * depth).encode(),
+    st.integers(1_000, 200_000),
+    st.sampled_from(["[", '{"a":']),
+)
+
+
+@fuzz_settings(scale=1.5)
+@given(manifest=st.one_of(mutated([MANIFEST]), json_mutations(), json_mutations(), DEEP))
+def test_truststore_open(manifest: bytes) -> None:
+    exercise("TrustStore.open", _open_with, manifest)
