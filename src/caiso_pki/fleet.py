@@ -136,6 +136,7 @@ class _Template:
     valid_policies: frozenset[str]
     leaf_revocation: Literal["not-checked", "unknown", "crl"]
     crl: _CrlIndex | None
+    revoked: frozenset[int]  # serials on any CRL of the issuer: such a leaf takes the full path
     warnings: tuple[str | None, ...]  # None marks the leaf's own soft-fail note
     distrust_after: dt.datetime | None
 
@@ -501,10 +502,12 @@ def _fast(leaf: Certificate, shape: _Shape, template: _Template, options: _Optio
     subject = leaf.subject.rfc4514
     if template.leaf_revocation == "crl":
         crl = template.crl
-        if crl is None or cert.serial_number in crl.serials:
+        if crl is None or (template.revoked and leaf.serial_number in template.revoked):
             return None  # revoked: validate_chain words the failure
         status = RevocationStatus(index, subject, "good", "crl", None, crl.this_update, crl.next_update)
     else:
+        if template.revoked and leaf.serial_number in template.revoked:
+            return None
         status = RevocationStatus(index, subject, template.leaf_revocation)
     warnings = tuple(_SOFT_FAIL_NOTE.format(subject) if w is None else w for w in template.warnings)
     return ValidationResult(
@@ -555,6 +558,7 @@ def _make_template(
     leaf_status = statuses[-1]
     subject = leaf.subject.rfc4514
     crl: _CrlIndex | None = None
+    revoked: frozenset[int] = frozenset()
     kind: Literal["not-checked", "unknown", "crl"]
     if options.revocation == "off":
         if leaf_status.status != "not-checked":
@@ -569,6 +573,7 @@ def _make_template(
             return None  # delta, scoped or indirect CRLs (or unreadable ones): pyhanko decides every leaf
         issuer_name = leaf.asn1.issuer.hashable
         same_issuer = [index for index in simple if index.issuer == issuer_name]
+        revoked = frozenset().union(*(index.serials for index in same_issuer))
         if leaf_status.status == "good" and leaf_status.source == "crl" and leaf_status.url is None:
             if len(same_issuer) != 1:
                 return None
@@ -578,7 +583,7 @@ def _make_template(
             if pool.candidates(leaf.asn1.issuer) != 1:
                 return None
             kind = "crl"
-        elif leaf_status.status == "unknown" and leaf_status.source is None and not same_issuer:
+        elif leaf_status.status == "unknown" and leaf_status.source is None:
             kind = "unknown"
         else:
             return None
@@ -597,6 +602,7 @@ def _make_template(
         valid_policies=result.valid_policies,
         leaf_revocation=kind,
         crl=crl,
+        revoked=revoked,
         warnings=tuple(warnings),
         distrust_after=anchor.distrust_after,
     )
