@@ -1,4 +1,4 @@
-"""Property-based fuzzing of request-profile TOML files: load or raise ProfileError (a CaisoPkiError).
+"""Property-based fuzzing of request and CPS profile TOML: load or raise ProfileError (a CaisoPkiError).
 
 Two kinds of input: the shipped profile file and a small one with character-level damage, and
 structurally valid TOML whose keys come from the schema but whose values have random types and content
@@ -16,6 +16,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from caiso_pki.profiles.cps import load_cps_profile
 from caiso_pki.profiles.request import load_request_profile
 
 from ._harness import exercise, fuzz_settings, mutated_text
@@ -127,3 +128,43 @@ def test_request_profile_random_bytes(data: bytes) -> None:
         return load_request_profile(path)
 
     exercise("request_profile[bytes]", load)
+
+
+# -- CPS profiles ----------------------------------------------------------------------------------
+
+_CPS_DIR = resources.files("caiso_pki.profiles")
+CPS_SEEDS = tuple(
+    _CPS_DIR.joinpath(name).read_text("utf-8") for name in ("caiso-basic-assurance.toml", "caiso-demo.toml")
+)
+
+
+def _load_cps(text: str) -> object:
+    profile = load_cps_profile(text)
+    profile.to_dict()
+    return profile
+
+
+def _load_cps_file(text: str) -> object:
+    path = _SCRATCH / "cps.toml"
+    path.write_text(text, encoding="utf-8", errors="surrogateescape")
+    profile = load_cps_profile(path)
+    profile.to_dict()
+    return profile
+
+
+@fuzz_settings(scale=1)
+@given(text=mutated_text(CPS_SEEDS, _TOML_CHARS))
+def test_cps_profile_text_mutated(text: str) -> None:
+    exercise("cps_profile[text]", _load_cps, text)
+
+
+@fuzz_settings(scale=0.5)
+@given(text=mutated_text(CPS_SEEDS, _TOML_CHARS))
+def test_cps_profile_file_mutated(text: str) -> None:
+    exercise("cps_profile[file]", _load_cps_file, text)
+
+
+@fuzz_settings(scale=0.5)
+@given(text=st.text(max_size=200))
+def test_cps_profile_random_text(text: str) -> None:
+    exercise("cps_profile[random]", _load_cps, text)

@@ -95,3 +95,21 @@ def test_truststore_manifest_deeply_nested_json(tmp_path: Path) -> None:
     (tmp_path / MANIFEST_NAME).write_text("[" * 100_000)
     with pytest.raises(TrustStoreCorruptError, match="nest too deeply"):
         TrustStore.open(tmp_path)
+
+
+@pytest.mark.parametrize("path", ["/\x00", "dir/\x00.toml"])
+def test_profile_paths_with_nul_byte(path: str) -> None:
+    """Path.read_text raises ValueError for an embedded NUL; it once escaped both profile loaders."""
+    from caiso_pki.profiles.cps import load_cps_profile
+
+    with pytest.raises(ProfileError):
+        load_request_profile(path)
+    with pytest.raises(ProfileError):
+        load_cps_profile(path)
+
+
+def test_cps_profile_deeply_nested_toml() -> None:
+    from caiso_pki.profiles.cps import load_cps_profile
+
+    with pytest.raises(ProfileError, match="nest too deeply"):
+        load_cps_profile(_deep_toml())

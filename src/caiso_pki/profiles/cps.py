@@ -590,6 +590,8 @@ def _parse(text: str, name: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{name}: TOML syntax error: {exc}") from exc
+    except RecursionError as exc:  # tomllib recurses once per nested array or inline table
+        raise ProfileError(f"{name}: TOML arrays or tables nest too deeply") from exc
 
 
 def _read(path: Path) -> str:
@@ -597,7 +599,7 @@ def _read(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ProfileError(f"{path}: no such CPS profile file") from exc
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: undecodable text or a NUL byte in the path
         raise ProfileError(f"{path}: cannot read CPS profile: {exc}") from exc
 
 

@@ -792,8 +792,8 @@ def load_request_profile(
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ProfileError(f"{source}: no such profile file") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"{source}: cannot read profile file: {exc}") from exc
+    except (OSError, ValueError) as exc:  # ValueError: undecodable text or a NUL byte in the path
+        raise ProfileError(f"{source!r}: cannot read profile file: {exc}") from exc
     ctx = _Ctx(source, text)
     data = _parse_toml(text, source)
     if "profiles" in data:
