@@ -219,3 +219,18 @@ def openssl_material(tmp_path_factory: pytest.TempPathFactory, openssl_bin: str)
     openssl("ca -config ca.cnf -gencrl -crlexts crl_ext -out crl.pem")
     openssl("crl -in crl.pem -outform DER -out crl.der")
     return OpensslMaterial(d)
+
+
+@pytest.fixture(scope="session")
+def console_script() -> str:
+    """The installed ``caiso-pki`` console script of the running interpreter's environment.
+
+    Tests run it by path: CI calls ``.venv/bin/python -m pytest`` without activating the venv, so the
+    script is not on ``PATH``.
+    """
+    import sys
+
+    script = Path(sys.executable).with_name("caiso-pki")
+    if not script.is_file():
+        pytest.fail(f"console script {script} is missing; install the package with pip install -e '.[test]'")
+    return str(script)

@@ -80,12 +80,14 @@ def _openssl_date(text: str) -> str:
 
 
 @pytest.mark.parametrize("attribute", ["selfsigned_pem", "leaf_pem", "leaf_der", "ca_pem", "ec_pem"])
-def test_inspect_json_agrees_with_openssl(openssl_material: OpensslMaterial, attribute: str) -> None:
+def test_inspect_json_agrees_with_openssl(
+    openssl_material: OpensslMaterial, attribute: str, console_script: str
+) -> None:
     path: Path = getattr(openssl_material, attribute)
     pem = openssl_material.leaf_pem if attribute == "leaf_der" else path
     # The real console script, as a user runs it.
     proc = subprocess.run(
-        ["caiso-pki", "inspect", "--json", str(path)], capture_output=True, text=True, check=False
+        [console_script, "inspect", "--json", str(path)], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0, proc.stderr
     (cert,) = json.loads(proc.stdout)["certificates"]

@@ -182,9 +182,9 @@ def test_store_directory_is_required(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert (tmp_path / "env-store" / "manifest.json").is_file()
 
 
-def test_console_script_runs(populated: Path) -> None:
+def test_console_script_runs(populated: Path, console_script: str) -> None:
     completed = subprocess.run(
-        ["caiso-pki", "store", "--store", str(populated), "list", "--json"],
+        [console_script, "store", "--store", str(populated), "list", "--json"],
         capture_output=True,
         text=True,
         check=False,
