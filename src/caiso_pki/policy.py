@@ -16,7 +16,9 @@ def _to_oid_set(value: Iterable[str] | str) -> frozenset[str]:
     result = set()
     for item in items:
         text = str(item)
-        result.add(ANY_POLICY if text.strip().lower() in {"any", "anypolicy"} else parse_oid(text).dotted_string)
+        result.add(
+            ANY_POLICY if text.strip().lower() in {"any", "anypolicy"} else parse_oid(text).dotted_string
+        )
     return frozenset(result)
 
 

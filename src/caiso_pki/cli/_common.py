@@ -51,13 +51,17 @@ def read_passphrase(
         try:
             return passphrase_file.read_text(encoding="utf-8").rstrip("\r\n")
         except OSError as exc:
-            raise click.BadParameter(f"cannot read passphrase file {passphrase_file}: {exc.strerror}") from exc
+            raise click.BadParameter(
+                f"cannot read passphrase file {passphrase_file}: {exc.strerror}"
+            ) from exc
     if env_var:
         value = os.environ.get(env_var)
         if value is None:
             raise click.BadParameter(f"environment variable {env_var} is not set")
         return value
     if prompt is not None:
-        value = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, default="", show_default=False)
+        value = click.prompt(
+            prompt, hide_input=True, confirmation_prompt=confirm, default="", show_default=False
+        )
         return str(value) or None
     return None
