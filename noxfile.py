@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import nox
@@ -42,6 +43,10 @@ def docs(session: nox.Session) -> None:
     session.install("-e", ".[docs,test]")
     session.run("python", "-m", "pytest", "--doctest-modules", "src/caiso_pki", "tests/test_docs.py", "-q")
     session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+    if shutil.which("chromium") or shutil.which("chromium-browser") or os.environ.get("CHROMIUM"):
+        session.run("python", "docs/screenshots.py", "--site", "site")
+    else:
+        session.log("chromium not found: skipping docs/screenshots.py (apt-get install chromium)")
 
 
 @nox.session
