@@ -14,7 +14,7 @@ import click
 
 from caiso_pki.errors import CaisoPkiError
 
-__all__ = ["EXIT_BAD_INPUT", "echo_json", "handle_errors", "read_passphrase"]
+__all__ = ["EXIT_BAD_INPUT", "echo_json", "echo_rich", "handle_errors", "read_passphrase"]
 
 EXIT_BAD_INPUT: Final = 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,3 +65,21 @@ def read_passphrase(
         )
         return str(value) or None
     return None
+
+
+def echo_rich(value: Any, plain: str) -> None:
+    """Print ``value``'s rich rendering on a colour terminal, else the ``plain`` text.
+
+    Pipes, files, ``NO_COLOR`` and ``TERM=dumb`` get the plain text, so scripts that parse the
+    output see the same lines whatever rich can do.
+    """
+    fancy = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    if fancy:
+        try:
+            from rich.console import Console
+        except ImportError:
+            fancy = False
+        else:
+            Console().print(value)
+            return
+    click.echo(plain)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from caiso_pki.cli._common import echo_json, handle_errors
+from caiso_pki.cli._common import echo_json, echo_rich, handle_errors
 from caiso_pki.errors import InvalidTimeError
 
 if TYPE_CHECKING:
@@ -187,5 +187,5 @@ def verify(  # noqa: PLR0917 -- click passes every option positionally
     if as_json:
         echo_json(result.to_dict())
     else:
-        click.echo(render_text(result))
+        echo_rich(result, render_text(result))
     sys.exit(0 if result.valid else EXIT_INVALID)
