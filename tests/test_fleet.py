@@ -384,11 +384,12 @@ def test_cache_reused_across_calls_only_for_the_same_inputs(fleet: Fleet) -> Non
     leaves = [item for item in fleet.items if not isinstance(item, tuple)][:40]
     cache = FleetCache()
     first = validate_many(leaves, cache=cache, **options)
-    templates, full = cache.stats.templates, cache.stats.full
+    templates, fast, full = cache.stats.templates, cache.stats.fast, cache.stats.full
     again = validate_many(leaves, cache=cache, **options)
     assert again == first
     assert cache.stats.templates == templates  # nothing new to learn
-    assert cache.stats.full - full == sum(not r.valid for r in first)  # only the failures go the long way
+    assert cache.stats.fast - fast >= sum(r.valid for r in first)  # every valid leaf is answered fast
+    assert cache.stats.full - full <= sum(not r.valid for r in first)  # only failures may go the long way
     # Another validation time, another policy input, another anchor set: the templates are not used.
     for changed in (
         {"at": fleet.at + dt.timedelta(seconds=1)},
@@ -469,3 +470,25 @@ def test_bad_input_raises_before_validating(fleet: Fleet) -> None:
     with pytest.raises(MalformedInputError, match="CRL"):
         validate_many([good], trust=fleet.store, crls=[b"garbage"])
     assert validate_many([], trust=fleet.store) == []
+
+
+def test_revoked_leaves_answered_fast_once_learnt() -> None:
+    pki = testing.DemoPki.create()
+    ca = pki.issuing_ca
+    issued = [ca.issue("rig", f"rev-{i:02d}.example.com", reuse_key=True) for i in range(30)]
+    for item in issued[1::3]:
+        ca.revoke(item, reason="superseded")
+    options: dict[str, Any] = {
+        "trust": [pki.root.certificate],
+        "at": pki.now + dt.timedelta(minutes=1),
+        "revocation": "require",
+        "crls": [pki.root.crl(), ca.crl()],
+    }
+    leaves = [(item.certificate, [ca.certificate]) for item in issued]
+    cache = FleetCache()
+    many = validate_many(leaves, cache=cache, **options)
+    _same(many, [validate_chain(leaf, pool, **options) for leaf, pool in leaves])
+    assert [r.codes for r in many] == [("revoked",) if i % 3 == 1 else () for i in range(30)]
+    assert "superseded" in many[1].failures[0].message
+    # The first leaf makes the template, the first revoked one teaches how it is worded; no others.
+    assert (cache.stats.full, cache.stats.fast, cache.stats.templates) == (2, 28, 1)

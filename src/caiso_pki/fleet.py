@@ -50,11 +50,13 @@ from caiso_pki.validation import (
     AlgorithmPolicy,
     RevocationMode,
     RevocationStatus,
+    ValidationFailure,
     ValidationResult,
     _certificate_list,
     _certificates,
     _crl_ders,
     _eku_oids,
+    _iso,
     _key_usage_names,
     _load_crls,
     _load_ocsps,
@@ -93,6 +95,7 @@ _CONTENT_SENSITIVE: Final = frozenset(
 )
 _NAME_CONSTRAINTS: Final = "2.5.29.30"
 _RSASSA_PSS: Final = "1.2.840.113549.1.1.10"
+_AIA: Final = bytes.fromhex("2b06010505070101")
 # Requested key usages the fast path reads from cryptography (asn1crypto name -> attribute).
 _KU_ATTRIBUTES: Final[dict[str, str]] = {
     "digital_signature": "digital_signature",
@@ -124,7 +127,7 @@ class _CrlIndex:
     issuer: Any  # asn1crypto's normalised (hashable) form of the issuer name
     this_update: dt.datetime
     next_update: dt.datetime | None
-    serials: frozenset[int]
+    entries: dict[int, tuple[dt.datetime, str | None]]  # serial -> (revocation date, reason name)
     simple: bool  # full CRL, no IDP/delta/indirect entries, no critical extensions we would need
 
 
@@ -136,9 +139,11 @@ class _Template:
     valid_policies: frozenset[str]
     leaf_revocation: Literal["not-checked", "unknown", "crl"]
     crl: _CrlIndex | None
-    revoked: frozenset[int]  # serials on any CRL of the issuer: such a leaf takes the full path
+    revoked: frozenset[int]  # serials on any CRL of the issuer (all of them on ``crl`` for kind "crl")
     warnings: tuple[str | None, ...]  # None marks the leaf's own soft-fail note
     distrust_after: dt.datetime | None
+    # reason -> warnings of a revoked leaf, once validate_chain's answer for one matched ours
+    revoked_warnings: dict[str | None, tuple[str, ...]] = attrs.field(factory=dict, eq=False)
 
 
 class FleetCache:
@@ -207,16 +212,20 @@ def _index_crl(der: bytes) -> _CrlIndex:
             or ext.critical
         ):
             simple = False  # IDP scopes, deltas, freshest-CRL pointers: let pyhanko decide
-    serials = set()
+    entries: dict[int, tuple[dt.datetime, str | None]] = {}
     for entry in crl:
-        if any(ext.critical or ext.oid.dotted_string == "2.5.29.29" for ext in entry.extensions):
-            simple = False  # certificateIssuer: an indirect CRL
-        serials.add(entry.serial_number)
+        reason: str | None = None
+        for ext in entry.extensions:
+            if ext.critical or ext.oid.dotted_string == "2.5.29.29":
+                simple = False  # certificateIssuer: an indirect CRL
+            if isinstance(ext.value, x509.CRLReason):
+                reason = ext.value.reason.value
+        entries[entry.serial_number] = (entry.revocation_date_utc, reason)
     return _CrlIndex(
         issuer=asn1_x509.Name.load(crl.issuer.public_bytes()).hashable,
         this_update=crl.last_update_utc,
         next_update=crl.next_update_utc,
-        serials=frozenset(serials),
+        entries=entries,
         simple=simple,
     )
 
@@ -397,128 +406,213 @@ class _Pool:
 # -- the fast path -----------------------------------------------------------------------------------
 
 
+# The leaf extensions whose value path validation reads (the others count by OID and criticality only):
+# authorityKeyIdentifier, basicConstraints, keyUsage, extendedKeyUsage, certificatePolicies, CRL
+# distribution points, freshestCRL, nameConstraints, policyConstraints, policyMappings,
+# inhibitAnyPolicy (DER of 2.5.29.x) and authorityInfoAccess.
+_VALUE_READ: Final = frozenset(
+    {bytes([0x55, 0x1D, arc]) for arc in (35, 19, 15, 37, 32, 31, 46, 30, 36, 33, 54)}
+    | {bytes.fromhex("2b06010505070101")}
+)
+
+
 @attrs.frozen
 class _Shape:
-    """What path validation reads from a leaf, besides its signature, validity, serial and names."""
+    """What path validation reads from a leaf, besides its signature, validity, serial and names.
+
+    Raw DER pieces of the to-be-signed certificate: two leaves with equal shapes under the same
+    prefix get the same answer from every step of path validation except those :func:`_fast` redoes.
+    """
 
     issuer: bytes
-    extensions: tuple[tuple[str, bool], ...]
-    aki: bytes | None
-    policies: tuple[str, ...] | None
-    signature_algorithm: str
-    crl_dps: bytes | None
-    aia: bytes | None
-    is_ca: bool
-    self_issued: bool
+    signature_algorithm: bytes
+    extensions: tuple[tuple[bytes, bool, bytes], ...]
 
 
-def _shape(leaf: Certificate) -> _Shape | None:
+def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
+    """(tag, start of value, end of value) of the DER element at ``pos``."""
+    tag = data[pos]
+    length = data[pos + 1]
+    if length < 0x80:
+        return tag, pos + 2, pos + 2 + length
+    count = length & 0x7F
+    if count == 0 or count > 4:
+        raise ValueError("indefinite or oversized length")
+    size = int.from_bytes(data[pos + 2 : pos + 2 + count], "big")
+    return tag, pos + 2 + count, pos + 2 + count + size
+
+
+def _shape(cert: Any) -> tuple[_Shape, bytes] | None:
+    """The leaf's shape and the raw subject name, or ``None`` for anything unusual."""
+    try:
+        tbs = cert.tbs_certificate_bytes
+        tag, pos, end = _tlv(tbs, 0)
+        tag, start, stop = _tlv(tbs, pos)
+        if tag == 0xA0:  # version
+            tag, start, stop = _tlv(tbs, stop)
+        if tag != 0x02:  # serial
+            return None
+        _, start, stop = _tlv(tbs, stop)
+        signature_algorithm = tbs[start:stop]
+        head = stop
+        _, start, stop = _tlv(tbs, head)
+        issuer = tbs[head:stop]
+        _, start, stop = _tlv(tbs, stop)  # validity
+        head = stop
+        _, start, stop = _tlv(tbs, head)
+        subject = tbs[head:stop]
+        _, start, stop = _tlv(tbs, stop)  # subjectPublicKeyInfo
+        extensions: list[tuple[bytes, bool, bytes]] = []
+        if stop < end:
+            tag, start, stop = _tlv(tbs, stop)
+            if tag != 0xA3 or stop != end:
+                return None  # unique identifiers or trailing data: unusual, take the full path
+            _, pos, limit = _tlv(tbs, start)
+            while pos < limit:
+                _, inner, after = _tlv(tbs, pos)
+                _, oid_start, oid_end = _tlv(tbs, inner)
+                oid = tbs[oid_start:oid_end]
+                critical = False
+                tag, value_start, value_end = _tlv(tbs, oid_end)
+                if tag == 0x01:
+                    critical = tbs[value_start:value_end] != b"\x00"
+                    tag, value_start, value_end = _tlv(tbs, value_end)
+                value = tbs[value_start:value_end] if oid in _VALUE_READ else b""
+                extensions.append((oid, critical, value))
+                pos = after
+        return _Shape(issuer, signature_algorithm, tuple(extensions)), subject
+    except (IndexError, ValueError):
+        return None
+
+
+def _eligible(leaf: Certificate) -> bool:
+    """Whether later leaves of this leaf's shape could be answered from its result (decoded properly)."""
     from cryptography import x509
 
     try:
         cert = leaf.x509
-        extensions = []
-        aki = policies = crl_dps = aia = None
-        is_ca = False
+        if cert.signature_algorithm_oid.dotted_string == _RSASSA_PSS:
+            return False
+        if cert.issuer.public_bytes() == cert.subject.public_bytes():
+            return False
         for ext in cert.extensions:
-            oid = ext.oid.dotted_string
-            extensions.append((oid, ext.critical))
-            value = ext.value
-            if isinstance(value, x509.AuthorityKeyIdentifier):
-                aki = value.public_bytes()
-            elif isinstance(value, x509.CertificatePolicies):
-                policies = tuple(sorted(info.policy_identifier.dotted_string for info in value))
-            elif isinstance(value, x509.CRLDistributionPoints):
-                crl_dps = value.public_bytes()
-            elif isinstance(value, x509.AuthorityInformationAccess):
-                aia = value.public_bytes()
-            elif isinstance(value, x509.BasicConstraints):
-                is_ca = value.ca
-        issuer = cert.issuer.public_bytes()
-        return _Shape(
-            issuer=issuer,
-            extensions=tuple(sorted(extensions)),
-            aki=aki,
-            policies=policies,
-            signature_algorithm=cert.signature_algorithm_oid.dotted_string,
-            crl_dps=crl_dps,
-            aia=aia,
-            is_ca=is_ca,
-            self_issued=issuer == cert.subject.public_bytes(),
-        )
-    except Exception:  # anything cryptography cannot read goes down the full path
-        return None
-
-
-def _fast_eligible(shape: _Shape) -> bool:
-    return not (
-        shape.is_ca
-        or shape.self_issued
-        or shape.signature_algorithm == _RSASSA_PSS
-        or any(oid in _CONTENT_SENSITIVE for oid, _ in shape.extensions)
-    )
-
-
-def _leaf_checks_pass(leaf: Certificate, template: _Template, options: _Options) -> bool:
-    """The application checks of validate_chain, answered from cryptography (True: all pass)."""
-    from cryptography import x509
-
-    cert = leaf.x509
-    if options.ku_names or options.eku_oids:
-        extensions = cert.extensions
-        if options.ku_names:
-            try:
-                usage = extensions.get_extension_for_class(x509.KeyUsage).value
-            except x509.ExtensionNotFound:
-                usage = None
-            if usage is not None:
-                for name in options.ku_names:
-                    attribute = _KU_ATTRIBUTES.get(name)
-                    if attribute is None or not getattr(usage, attribute):
-                        return False  # encipher/decipherOnly and misses: let validate_chain word it
-        if options.eku_oids:
-            try:
-                purposes = extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-            except x509.ExtensionNotFound:
-                purposes = None
-            if purposes is not None and not options.eku_oids <= {oid.dotted_string for oid in purposes}:
+            if ext.oid.dotted_string in _CONTENT_SENSITIVE:
                 return False
-    if options.server_name is not None and not _name_matches(leaf, options.server_name):
+            if isinstance(ext.value, x509.BasicConstraints) and ext.value.ca:
+                return False
+    except Exception:  # anything cryptography cannot read goes down the full path
         return False
-    return template.distrust_after is None or leaf.not_before <= template.distrust_after
+    return True
 
 
-def _fast(leaf: Certificate, shape: _Shape, template: _Template, options: _Options, cache: FleetCache) -> Any:
-    """The result for ``leaf`` from ``template``, or ``None`` when the full path must decide."""
+def _fast(
+    leaf: Certificate,
+    shape: _Shape,
+    subject_der: bytes,
+    *,
+    template: _Template,
+    options: _Options,
+    cache: FleetCache,
+) -> ValidationResult | None:
+    """The result for ``leaf`` from ``template``, or ``None`` when the full path must decide.
+
+    Key usage and extended key usage need no check here: their DER is part of the shape, so they are
+    the template leaf's, which passed.
+    """
     at = options.at
     cert = leaf.x509
-    if not (cert.not_valid_before_utc + _TOLERANCE < at < cert.not_valid_after_utc - _TOLERANCE):
+    not_before = cert.not_valid_before_utc
+    if not (not_before + _TOLERANCE < at < cert.not_valid_after_utc - _TOLERANCE):
+        return None
+    if subject_der == shape.issuer:
+        return None  # a leaf named like its issuer: let pyhanko judge it
+    if template.distrust_after is not None and not_before > template.distrust_after:
+        return None
+    if options.server_name is not None and not _name_matches(leaf, options.server_name):
         return None
     if not cache._signature_ok(leaf, template.issuer):
         return None
-    if not _leaf_checks_pass(leaf, template, options):
-        return None
     index = len(template.prefix)
-    subject = leaf.subject.rfc4514
-    if template.leaf_revocation == "crl":
-        crl = template.crl
-        if crl is None or (template.revoked and leaf.serial_number in template.revoked):
-            return None  # revoked: validate_chain words the failure
+    subject = cert.subject.rfc4514_string()
+    crl = template.crl
+    if template.revoked and leaf.serial_number in template.revoked:
+        if crl is None:
+            return None
+        date, reason = crl.entries[leaf.serial_number]
+        warnings = template.revoked_warnings.get(reason)
+        if warnings is None:
+            return None  # the first revoked leaf of each reason goes the full way (see _learn_revoked)
+        return _revoked_result(
+            leaf, template, subject=subject, date=date, reason=reason, warnings=warnings, at=at
+        )
+    if template.leaf_revocation == "crl" and crl is not None:
         status = RevocationStatus(index, subject, "good", "crl", None, crl.this_update, crl.next_update)
     else:
-        if template.revoked and leaf.serial_number in template.revoked:
-            return None
-        status = RevocationStatus(index, subject, template.leaf_revocation)
-    warnings = tuple(_SOFT_FAIL_NOTE.format(subject) if w is None else w for w in template.warnings)
+        state: Literal["unknown", "not-checked"] = (
+            "not-checked" if template.leaf_revocation == "not-checked" else "unknown"
+        )
+        status = RevocationStatus(index, subject, state)
     return ValidationResult(
         valid=True,
         path=(*template.prefix, leaf),
         failures=(),
         valid_policies=template.valid_policies,
         revocation=(*template.prefix_statuses, status),
+        warnings=tuple(_SOFT_FAIL_NOTE.format(subject) if w is None else w for w in template.warnings),
+        at=at,
+    )
+
+
+def _revoked_result(
+    leaf: Certificate,
+    template: _Template,
+    *,
+    subject: str,
+    date: dt.datetime,
+    reason: str | None,
+    warnings: tuple[str, ...],
+    at: dt.datetime,
+) -> ValidationResult:
+    """What validate_chain reports for a leaf on its issuer's CRL (checked against it once per reason)."""
+    crl = template.crl
+    index = len(template.prefix)
+    message = f"{subject} was revoked at {_iso(date)} (reason: {reason or 'unspecified'}), according to CRL"
+    status = RevocationStatus(
+        index,
+        subject,
+        "revoked",
+        "crl",
+        None,
+        crl.this_update if crl is not None else None,
+        crl.next_update if crl is not None else None,
+        reason,
+        date,
+    )
+    return ValidationResult(
+        valid=False,
+        path=(*template.prefix, leaf),
+        failures=(ValidationFailure("revoked", message, index, subject),),
+        valid_policies=frozenset(),
+        revocation=(*template.prefix_statuses, status),
         warnings=warnings,
         at=at,
     )
+
+
+def _learn_revoked(leaf: Certificate, result: ValidationResult, template: _Template) -> None:
+    """Remember how validate_chain words a revoked leaf of ``template``, if our rendering matches it."""
+    crl = template.crl
+    if crl is None or template.leaf_revocation != "crl" or leaf.serial_number not in crl.entries:
+        return
+    date, reason = crl.entries[leaf.serial_number]
+    subject = leaf.x509.subject.rfc4514_string()
+    if any(subject in warning for warning in result.warnings):
+        return
+    predicted = _revoked_result(
+        leaf, template, subject=subject, date=date, reason=reason, warnings=result.warnings, at=result.at
+    )
+    if predicted == result and predicted.to_dict() == result.to_dict():
+        template.revoked_warnings[reason] = result.warnings
 
 
 def _make_template(
@@ -565,7 +659,7 @@ def _make_template(
             return None
         kind = "not-checked"
     else:
-        if options.ocsp_responses and shape.aia is not None:
+        if options.ocsp_responses and any(oid == _AIA for oid, _, _ in shape.extensions):
             return None  # an OCSP answer could speak for another leaf
         indexed = [cache._crl_index(der) for der in options.crls]
         simple = [index for index in indexed if index is not None and index.simple]
@@ -573,7 +667,7 @@ def _make_template(
             return None  # delta, scoped or indirect CRLs (or unreadable ones): pyhanko decides every leaf
         issuer_name = leaf.asn1.issuer.hashable
         same_issuer = [index for index in simple if index.issuer == issuer_name]
-        revoked = frozenset().union(*(index.serials for index in same_issuer))
+        revoked = frozenset().union(*(index.entries for index in same_issuer))
         if leaf_status.status == "good" and leaf_status.source == "crl" and leaf_status.url is None:
             if len(same_issuer) != 1:
                 return None
@@ -752,21 +846,33 @@ def _iterate(leaves: Iterable[LeafInput]) -> list[LeafInput]:
 async def _validate_one(
     leaf: Certificate, offered: list[Certificate], pool: _Pool, options: _Options, cache: FleetCache
 ) -> ValidationResult:
-    shape = _shape(leaf) if leaf.der not in pool.ders else None
+    found = None
+    if leaf.der not in pool.ders:
+        try:
+            found = _shape(leaf.x509)
+        except CaisoPkiError:  # a certificate only asn1crypto reads: the full path
+            found = None
     key: tuple[Any, ...] | None = None
-    if shape is not None and _fast_eligible(shape):
+    template: _Template | None = None
+    if found is not None:
+        shape, subject_der = found
         key = (options.key, pool.key, shape)
         template = cache._templates.get(key)
         if template is not None:
-            fast = _fast(leaf, shape, template, options, cache)
+            fast = _fast(leaf, shape, subject_der, template=template, options=options, cache=cache)
             if fast is not None:
                 cache.stats.fast += 1
-                return fast  # type: ignore[no-any-return]
+                return fast
     result = await validate_chain_async(leaf, offered, **options.slow_kwargs())
     cache.stats.full += 1
-    if key is not None and shape is not None and cache._templates.get(key) is None and result.valid:
-        made = _make_template(leaf, shape, result, pool=pool, options=options, cache=cache)
+    if found is None or key is None:
+        return result
+    if template is not None:
+        if result.codes == ("revoked",):
+            _learn_revoked(leaf, result, template)
+    elif key not in cache._templates and result.valid and _eligible(leaf):
+        made = _make_template(leaf, found[0], result, pool=pool, options=options, cache=cache)
+        cache._templates[key] = made
         if made is not None:
-            cache._templates[key] = made
             cache.stats.templates += 1
     return result
