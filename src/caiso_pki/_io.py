@@ -268,6 +268,39 @@ def _is_encrypted_der_key(der: bytes) -> bool:
     return True
 
 
+#: Key-derivation iteration counts above this are refused before any work is done: a hostile encrypted
+#: key or PFX could otherwise make a load spin for minutes (PBKDF2 at 2**31 rounds).  Real files use
+#: 2,048 (OpenSSL) to 600,000 (OWASP 2023); 10 million takes about a second.
+MAX_KDF_ITERATIONS: Final = 10_000_000
+
+
+def _kdf_iterations(algorithm: object) -> int:
+    """The iteration count of a PBES1/PBES2/PKCS#12-PBE AlgorithmIdentifier (asn1crypto), or 0."""
+    from asn1crypto import algos
+
+    if not isinstance(algorithm, algos.EncryptionAlgorithm):
+        return 0
+    try:
+        return int(algorithm.kdf_iterations)
+    except ASN1_ERRORS:  # not a password-based scheme, or damaged parameters (the loader will say so)
+        return 0
+
+
+def _check_kdf_cost(der: bytes, name: str) -> None:
+    from asn1crypto import keys
+
+    try:
+        info = keys.EncryptedPrivateKeyInfo.load(der, strict=True)
+        iterations = _kdf_iterations(info["encryption_algorithm"])
+    except ASN1_ERRORS:
+        return
+    if iterations > MAX_KDF_ITERATIONS:
+        raise UnsupportedAlgorithmError(
+            f"{name}: the key's passphrase derivation asks for {iterations} iterations "
+            f"(more than {MAX_KDF_ITERATIONS}); refusing a file that would take minutes to open"
+        )
+
+
 def load_private_key(source: Source, password: Password = None) -> PrivateKeyTypes:
     """Load a private key: PKCS#1, PKCS#8 or SEC1, PEM or DER, encrypted or not.
 
@@ -298,6 +331,8 @@ def load_private_key(source: Source, password: Password = None) -> PrivateKeyTyp
         payload = data
     if encrypted and secret is None:
         raise PassphraseError(f"{name}: the private key is encrypted; a passphrase is required")
+    if encrypted:
+        _check_kdf_cost(block.der if payload is not data else data, name)
 
     def attempt(password: bytes | None) -> PrivateKeyTypes:
         try:
@@ -449,6 +484,30 @@ def _pfx_has_mac(data: bytes) -> bool | None:
         return None
 
 
+def _pfx_kdf_iterations(data: bytes) -> int:
+    """The largest iteration count a PFX asks for before its password is known (MAC, encrypted
+    contents, shrouded key bags in plain contents); 0 when the structure cannot be read."""
+    from asn1crypto import pkcs12
+
+    counts = [0]
+    try:
+        pfx = pkcs12.Pfx.load(data, strict=True)
+        mac = pfx["mac_data"]
+        if mac.native is not None:
+            counts.append(int(mac["iterations"].native))
+        for info in pfx.authenticated_safe:
+            if info["content_type"].native == "encrypted_data":
+                algorithm = info["content"]["encrypted_content_info"]["content_encryption_algorithm"]
+                counts.append(_kdf_iterations(algorithm))
+            elif info["content_type"].native == "data":
+                for bag in pkcs12.SafeContents.load(info["content"].native):
+                    if bag["bag_id"].native == "pkcs8_shrouded_key_bag":
+                        counts.append(_kdf_iterations(bag["bag_value"]["encryption_algorithm"]))
+    except ASN1_ERRORS:
+        pass
+    return max(counts)
+
+
 def load_pkcs12(source: Source, password: Password) -> Pkcs12Bundle:
     """Load a PKCS#12 / PFX bundle; raise :class:`PassphraseError` for a wrong password."""
     from cryptography.exceptions import UnsupportedAlgorithm
@@ -464,6 +523,12 @@ def load_pkcs12(source: Source, password: Password) -> Pkcs12Bundle:
     has_mac = _pfx_has_mac(data)
     if has_mac is None:
         raise MalformedInputError(f"{name}: not a PKCS#12 (PFX) file")
+    iterations = _pfx_kdf_iterations(data)
+    if iterations > MAX_KDF_ITERATIONS:
+        raise UnsupportedAlgorithmError(
+            f"{name}: the PKCS#12 password derivation asks for {iterations} iterations "
+            f"(more than {MAX_KDF_ITERATIONS}); refusing a file that would take minutes to open"
+        )
     try:
         loaded = pkcs12.load_pkcs12(data, secret)
     except UnsupportedAlgorithm as exc:

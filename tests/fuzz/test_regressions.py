@@ -113,3 +113,37 @@ def test_cps_profile_deeply_nested_toml() -> None:
 
     with pytest.raises(ProfileError, match="nest too deeply"):
         load_cps_profile(_deep_toml())
+
+
+def test_encrypted_key_with_huge_kdf_iteration_count_is_refused_fast() -> None:
+    """PBKDF2 at 2**31-1 rounds once made load_private_key spin for minutes (about 4 at 1.2 s/10M)."""
+    from asn1crypto import keys
+
+    from caiso_pki._io import load_private_key
+    from caiso_pki.errors import UnsupportedAlgorithmError
+
+    from ._corpus import PASSWORD
+    from ._harness import time_bound
+
+    info = keys.EncryptedPrivateKeyInfo.load(seeds()["encrypted-key"][1])
+    params = info["encryption_algorithm"]["parameters"]["key_derivation_func"]["parameters"]
+    params["iteration_count"] = 2**31 - 1
+    with time_bound(20), pytest.raises(UnsupportedAlgorithmError, match="iterations"):
+        load_private_key(info.dump(force=True), PASSWORD)
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_pkcs12_with_huge_mac_iteration_count_is_refused_fast(index: int) -> None:
+    from asn1crypto import pkcs12
+
+    from caiso_pki._io import load_pkcs12
+    from caiso_pki.errors import UnsupportedAlgorithmError
+
+    from ._corpus import PASSWORD
+    from ._harness import time_bound
+
+    pfx = pkcs12.Pfx.load(seeds()["pkcs12"][index])
+    pfx["mac_data"]["iterations"] = 2**31 - 1
+    with time_bound(20), pytest.raises(UnsupportedAlgorithmError, match="iterations"):
+        load_pkcs12(pfx.dump(force=True), PASSWORD)
+    assert load_pkcs12(seeds()["pkcs12"][index], PASSWORD) is not None
