@@ -492,3 +492,39 @@ def test_revoked_leaves_answered_fast_once_learnt() -> None:
     assert "superseded" in many[1].failures[0].message
     # The first leaf makes the template, the first revoked one teaches how it is worded; no others.
     assert (cache.stats.full, cache.stats.fast, cache.stats.templates) == (2, 28, 1)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "CN=rig-0001.example.com,O=Demo Participant,C=US",
+        "CN=Jos\u00e9 Ni\u00f1o,OU=Ops,L=Folsom,ST=California,O=Demo,C=US",
+        "CN=a\\,b,O=Demo",
+        "CN=\\#hash,O=Demo",
+        "CN=trailing\\ ,O=Demo",
+        "CN=x+UID=y,O=Demo",
+        "CN=plus\\+sign",
+        "1.2.840.113549.1.9.1=ops@example.com,CN=ops",
+        "DC=example,DC=com,CN=host",
+        "",
+    ],
+)
+def test_own_rfc4514_rendering_matches_cryptography(subject: str) -> None:
+    from cryptography import x509
+
+    from caiso_pki.fleet import _rfc4514
+
+    name = x509.Name.from_rfc4514_string(subject)
+    utf8 = x509.Name(
+        [
+            x509.RelativeDistinguishedName(
+                [x509.NameAttribute(a.oid, str(a.value), x509.name._ASN1Type.UTF8String) for a in rdn]
+            )
+            for rdn in name.rdns
+        ]
+    )
+    for text in (name, utf8):
+        rendered = _rfc4514(text.public_bytes())
+        assert rendered is None or rendered == text.rfc4514_string()
+    if subject.startswith("CN=rig"):  # the plain case is rendered here, not handed back
+        assert _rfc4514(name.public_bytes()) == name.rfc4514_string()

@@ -35,6 +35,7 @@ import asyncio
 import concurrent.futures
 import datetime as dt
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, Literal, TypeAlias
@@ -442,8 +443,8 @@ def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
     return tag, pos + 2 + count, pos + 2 + count + size
 
 
-def _shape(cert: Any) -> tuple[_Shape, bytes] | None:
-    """The leaf's shape and the raw subject name, or ``None`` for anything unusual."""
+def _shape(cert: Any) -> tuple[_Shape, bytes, int] | None:
+    """The leaf's shape, raw subject name and serial number, or ``None`` for anything unusual."""
     try:
         tbs = cert.tbs_certificate_bytes
         tag, pos, end = _tlv(tbs, 0)
@@ -452,6 +453,7 @@ def _shape(cert: Any) -> tuple[_Shape, bytes] | None:
             tag, start, stop = _tlv(tbs, stop)
         if tag != 0x02:  # serial
             return None
+        serial = int.from_bytes(tbs[start:stop], "big", signed=True)
         _, start, stop = _tlv(tbs, stop)
         signature_algorithm = tbs[start:stop]
         head = stop
@@ -480,9 +482,50 @@ def _shape(cert: Any) -> tuple[_Shape, bytes] | None:
                 value = tbs[value_start:value_end] if oid in _VALUE_READ else b""
                 extensions.append((oid, critical, value))
                 pos = after
-        return _Shape(issuer, signature_algorithm, tuple(extensions)), subject
+        return _Shape(issuer, signature_algorithm, tuple(extensions)), subject, serial
     except (IndexError, ValueError):
         return None
+
+
+# RFC 4514 short names cryptography uses, for the attributes _rfc4514 renders itself.
+_SHORT_NAMES: Final[dict[bytes, str]] = {
+    bytes([0x55, 0x04, 3]): "CN",
+    bytes([0x55, 0x04, 6]): "C",
+    bytes([0x55, 0x04, 7]): "L",
+    bytes([0x55, 0x04, 8]): "ST",
+    bytes([0x55, 0x04, 10]): "O",
+    bytes([0x55, 0x04, 11]): "OU",
+}
+_PLAIN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .\-_@:/()'&*!?]*")
+
+
+def _rfc4514(name: bytes) -> str | None:
+    """cryptography's ``rfc4514_string()`` of a DER name, for plain names only (``None`` otherwise).
+
+    Covers single-valued RDNs of CN, C, L, ST, O and OU holding PrintableString or UTF8String text
+    that needs no escaping; building cryptography's Name objects costs more than the signature check.
+    """
+    try:
+        _, pos, end = _tlv(name, 0)
+        parts = []
+        while pos < end:
+            _, set_start, set_end = _tlv(name, pos)
+            _, inner, attribute_end = _tlv(name, set_start)
+            if attribute_end != set_end:
+                return None  # multi-valued RDN
+            _, oid_start, oid_end = _tlv(name, inner)
+            short = _SHORT_NAMES.get(name[oid_start:oid_end])
+            tag, value_start, value_end = _tlv(name, oid_end)
+            if short is None or tag not in (0x0C, 0x13) or value_end != attribute_end:
+                return None
+            value = name[value_start:value_end].decode("utf-8" if tag == 0x0C else "ascii")
+            if not _PLAIN.fullmatch(value) or value.endswith(" "):
+                return None
+            parts.append(f"{short}={value}")
+            pos = set_end
+    except (IndexError, ValueError):  # UnicodeDecodeError is a ValueError
+        return None
+    return ",".join(reversed(parts))
 
 
 def _eligible(leaf: Certificate) -> bool:
@@ -509,6 +552,7 @@ def _fast(
     leaf: Certificate,
     shape: _Shape,
     subject_der: bytes,
+    serial: int,
     *,
     template: _Template,
     options: _Options,
@@ -533,12 +577,12 @@ def _fast(
     if not cache._signature_ok(leaf, template.issuer):
         return None
     index = len(template.prefix)
-    subject = cert.subject.rfc4514_string()
+    subject = _rfc4514(subject_der) or cert.subject.rfc4514_string()
     crl = template.crl
-    if template.revoked and leaf.serial_number in template.revoked:
+    if template.revoked and serial in template.revoked:
         if crl is None:
             return None
-        date, reason = crl.entries[leaf.serial_number]
+        date, reason = crl.entries[serial]
         warnings = template.revoked_warnings.get(reason)
         if warnings is None:
             return None  # the first revoked leaf of each reason goes the full way (see _learn_revoked)
@@ -855,11 +899,11 @@ async def _validate_one(
     key: tuple[Any, ...] | None = None
     template: _Template | None = None
     if found is not None:
-        shape, subject_der = found
+        shape, subject_der, serial = found
         key = (options.key, pool.key, shape)
         template = cache._templates.get(key)
         if template is not None:
-            fast = _fast(leaf, shape, subject_der, template=template, options=options, cache=cache)
+            fast = _fast(leaf, shape, subject_der, serial, template=template, options=options, cache=cache)
             if fast is not None:
                 cache.stats.fast += 1
                 return fast
