@@ -64,4 +64,4 @@ def fuzz(session: nox.Session) -> None:
         "python", "-m", "pytest", "tests/fuzz", "-q", "--hypothesis-profile=long", *session.posargs,
         env={"CAISO_PKI_FUZZ": "long"},
     )
-    session.run("python", "benchmarks/../tests/fuzz/atheris_der.py", "-atheris_runs=200000")
+    session.run("python", "tests/fuzz/atheris_der.py", "-atheris_runs=200000")

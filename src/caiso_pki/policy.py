@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from caiso_pki.errors import MalformedInputError
 from caiso_pki.oids import ANY_POLICY, parse_oid
 
 __all__ = ["PolicyRequirement"]
@@ -18,6 +19,10 @@ def _to_oid_set(value: Iterable[str] | str) -> frozenset[str]:
         text = str(item)
         result.add(
             ANY_POLICY if text.strip().lower() in {"any", "anypolicy"} else parse_oid(text).dotted_string
+        )
+    if not result:
+        raise MalformedInputError(
+            "PolicyRequirement: the acceptable policy set is empty; pass OIDs, or {'any'} for anyPolicy"
         )
     return frozenset(result)
 
