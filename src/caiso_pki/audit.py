@@ -1,0 +1,530 @@
+"""Fleet audits: find every certificate under some paths, validate and lint each, and report totals.
+
+:func:`audit_paths` walks files and folders, loads every certificate it finds (PEM, DER, PKCS#7;
+files holding no certificate are skipped with a note), validates all of them at once with
+:func:`caiso_pki.fleet.validate_many` (CA certificates found along the way are offered as
+intermediates), lints each against a CPS profile when one is given, and returns an
+:class:`AuditReport`: totals by outcome and by failure code, lint findings by code, and what expires
+within 30, 60 and 90 days.  The ``caiso-pki audit`` command is a thin layer over it; the renderers
+(:func:`render_audit_text`, :func:`render_audit_csv`, :func:`render_audit_json`,
+:func:`render_audit_html`) turn a report into text a person or a program reads.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import io
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import attrs
+
+from caiso_pki.certificate import Certificate, ensure_aware
+from caiso_pki.errors import CaisoPkiError, MalformedInputError, ProfileError
+
+if TYPE_CHECKING:
+    from caiso_pki.fleet import FleetCache
+    from caiso_pki.lint import Finding
+    from caiso_pki.policy import PolicyRequirement
+    from caiso_pki.profiles.cps import CpsProfile
+    from caiso_pki.validation import AlgorithmPolicy, RevocationMode, ValidationResult
+
+__all__ = [
+    "EXPIRY_WINDOWS",
+    "AuditEntry",
+    "AuditReport",
+    "SkippedFile",
+    "audit_paths",
+    "render_audit_csv",
+    "render_audit_html",
+    "render_audit_json",
+    "render_audit_text",
+]
+
+#: The "expires within N days" windows every report counts.
+EXPIRY_WINDOWS: Final = (30, 60, 90)
+_CHUNK: Final = 250  # leaves per validate_many call, so progress moves
+
+Outcome = Literal["valid", "invalid"]
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+@attrs.frozen
+class SkippedFile:
+    """A file the audit could not read a certificate from, and why."""
+
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON-ready form."""
+        return {"path": self.path, "reason": self.reason}
+
+
+@attrs.frozen
+class AuditEntry:
+    """One certificate found: where, its validation result and its lint findings.
+
+    ``position`` is the certificate's place in its file (0 for the first); ``lint_error`` says why the
+    certificate could not be linted (for example a kind the profile does not cover), if it could not.
+    """
+
+    path: str
+    position: int
+    certificate: Certificate
+    result: ValidationResult
+    findings: tuple[Finding, ...] = ()
+    lint_error: str | None = None
+
+    @property
+    def outcome(self) -> Outcome:
+        """``"valid"`` or ``"invalid"`` (validation only; lint findings are counted separately)."""
+        return "valid" if self.result.valid else "invalid"
+
+    def days_remaining(self, at: dt.datetime) -> int:
+        """Whole days from ``at`` until the certificate's notAfter (negative once expired)."""
+        return (self.certificate.not_after - at) // dt.timedelta(days=1)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        cert = self.certificate
+        return {
+            "path": self.path,
+            "position": self.position,
+            "subject": cert.subject.rfc4514,
+            "issuer": cert.issuer.rfc4514,
+            "serial": cert.serial_hex,
+            "not_before": _iso(cert.not_before),
+            "not_after": _iso(cert.not_after),
+            "fingerprint_sha256": cert.fingerprint_sha256,
+            "outcome": self.outcome,
+            "codes": list(self.result.codes),
+            "failures": [failure.to_dict() for failure in self.result.failures],
+            "warnings": list(self.result.warnings),
+            "findings": [finding.to_dict() for finding in self.findings],
+            "lint_error": self.lint_error,
+        }
+
+
+@attrs.frozen
+class AuditReport:
+    """The outcome of :func:`audit_paths` (build one with it, render it with the ``render_audit_*``)."""
+
+    at: dt.datetime
+    paths: tuple[str, ...]
+    entries: tuple[AuditEntry, ...]
+    skipped: tuple[SkippedFile, ...] = ()
+    profile: str | None = None
+    files: int = 0
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """Certificates by outcome: ``{"total": n, "valid": n, "invalid": n}``."""
+        valid = sum(1 for entry in self.entries if entry.result.valid)
+        return {"total": len(self.entries), "valid": valid, "invalid": len(self.entries) - valid}
+
+    @property
+    def by_code(self) -> dict[str, int]:
+        """How many certificates fail with each failure code (a certificate counts once per code)."""
+        counts: Counter[str] = Counter()
+        for entry in self.entries:
+            counts.update(set(entry.result.codes))
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    @property
+    def lint_by_code(self) -> dict[str, int]:
+        """How many certificates have each lint finding code."""
+        counts: Counter[str] = Counter()
+        for entry in self.entries:
+            counts.update({finding.code for finding in entry.findings})
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    @property
+    def lint_by_severity(self) -> dict[str, int]:
+        """How many findings of each severity (error, warning, notice, info)."""
+        counts: Counter[str] = Counter(
+            finding.severity.value for entry in self.entries for finding in entry.findings
+        )
+        return {name: counts[name] for name in ("error", "warning", "notice", "info") if counts[name]}
+
+    def expiring(self, days: int) -> tuple[AuditEntry, ...]:
+        """Entries not yet expired at :attr:`at` whose notAfter falls within ``days`` days, soonest first."""
+        limit = self.at + dt.timedelta(days=days)
+        found = [entry for entry in self.entries if self.at < entry.certificate.not_after <= limit]
+        return tuple(sorted(found, key=lambda entry: (entry.certificate.not_after, entry.path)))
+
+    @property
+    def expiry_windows(self) -> dict[int, int]:
+        """``{30: n, 60: n, 90: n}``: certificates expiring within each window (cumulative)."""
+        return {days: len(self.expiring(days)) for days in EXPIRY_WINDOWS}
+
+    @property
+    def expired(self) -> tuple[AuditEntry, ...]:
+        """Entries whose notAfter has passed at :attr:`at`."""
+        return tuple(entry for entry in self.entries if entry.certificate.not_after <= self.at)
+
+    @property
+    def clean(self) -> bool:
+        """True when every certificate validates and no lint finding is an error."""
+        return self.totals["invalid"] == 0 and not self.lint_by_severity.get("error")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: totals first, then every entry and skipped file."""
+        return {
+            "at": _iso(self.at),
+            "paths": list(self.paths),
+            "profile": self.profile,
+            "files": self.files,
+            "totals": self.totals,
+            "by_code": self.by_code,
+            "lint_by_code": self.lint_by_code,
+            "lint_by_severity": self.lint_by_severity,
+            "expiring": {str(days): count for days, count in self.expiry_windows.items()},
+            "expired": len(self.expired),
+            "entries": [entry.to_dict() for entry in self.entries],
+            "skipped": [skip.to_dict() for skip in self.skipped],
+        }
+
+
+# -- building a report ---------------------------------------------------------------------------
+
+
+def _files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[SkippedFile]]:
+    files: list[Path] = []
+    missing: list[SkippedFile] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            files.extend(
+                sorted(
+                    candidate
+                    for candidate in path.rglob("*")
+                    if candidate.is_file() and not any(part.startswith(".") for part in candidate.parts[-1:])
+                )
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append(SkippedFile(str(path), "no such file or directory"))
+    return files, missing
+
+
+def _load(files: Sequence[Path]) -> tuple[list[tuple[str, int, Certificate]], list[SkippedFile]]:
+    from caiso_pki._io import load_certificates
+
+    found: list[tuple[str, int, Certificate]] = []
+    skipped: list[SkippedFile] = []
+    for path in files:
+        try:
+            certificates = load_certificates(path)
+        except CaisoPkiError as exc:
+            skipped.append(SkippedFile(str(path), f"no certificate read: {exc}"))
+            continue
+        if not certificates:
+            skipped.append(SkippedFile(str(path), "no certificate in the file"))
+            continue
+        found.extend((str(path), position, cert) for position, cert in enumerate(certificates))
+    return found, skipped
+
+
+def _lint(cert: Certificate, profile: CpsProfile | None) -> tuple[tuple[Finding, ...], str | None]:
+    if profile is None:
+        return (), None
+    from caiso_pki.lint import lint_certificate
+
+    try:
+        return lint_certificate(cert, profile), None
+    except ProfileError as exc:  # e.g. a kind this profile has no rules for
+        return (), str(exc)
+
+
+def audit_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    trust: Any,
+    profile: CpsProfile | str | os.PathLike[str] | None = None,
+    at: dt.datetime | None = None,
+    intermediates: Iterable[Any] = (),
+    key_usage: Iterable[str] | None = None,
+    extended_key_usage: Iterable[str] | str | None = None,
+    policy: PolicyRequirement | None = None,
+    revocation: RevocationMode = "soft-fail",
+    crls: Iterable[Any] = (),
+    algorithm_policy: AlgorithmPolicy | None = None,
+    cache: FleetCache | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> AuditReport:
+    """Validate (and lint, with ``profile``) every certificate found under ``paths``.
+
+    Folders are walked recursively (hidden files skipped); every certificate of every file is audited,
+    and the CA certificates found are also offered as intermediates, with ``intermediates`` and those
+    of ``trust`` (a :class:`~caiso_pki.truststore.TrustStore` or certificates).  The validation options
+    mean what they mean for :func:`~caiso_pki.validation.validate_chain`; ``at`` defaults to now, once
+    for the whole audit.  ``profile`` is a CPS profile (built-in name, path or
+    :class:`~caiso_pki.profiles.cps.CpsProfile`); each certificate is linted as the kind it looks like.
+    ``progress(done, total)`` is called as certificates are validated.
+
+    Raises :class:`~caiso_pki.errors.ProfileError` for a bad profile and
+    :class:`~caiso_pki.errors.MalformedInputError` for bad options; unreadable files are reported in
+    :attr:`AuditReport.skipped`, never raised.
+    """
+    from caiso_pki.fleet import FleetCache, validate_many
+    from caiso_pki.profiles.cps import load_cps_profile
+    from caiso_pki.validation import _certificate_list
+
+    when = ensure_aware(at, what="at")
+    loaded_profile = load_cps_profile(profile) if profile is not None else None
+    given = [str(path) for path in paths]
+    if not given:
+        raise MalformedInputError("audit: give at least one file or folder")
+    files, skipped = _files(given)
+    found, unreadable = _load(files)
+    skipped.extend(unreadable)
+    cas = {cert.der: cert for _, _, cert in found if _is_ca(cert)}
+    pool = [*cas.values(), *_certificate_list(intermediates, "intermediate")]
+    crl_list = list(crls)
+    shared = cache if cache is not None else FleetCache()
+    results: list[ValidationResult] = []
+    total = len(found)
+    for start in range(0, total, _CHUNK):
+        chunk = [cert for _, _, cert in found[start : start + _CHUNK]]
+        results.extend(
+            validate_many(
+                chunk,
+                pool,
+                trust=trust,
+                at=when,
+                key_usage=key_usage,
+                extended_key_usage=extended_key_usage,
+                policy=policy,
+                revocation=revocation,
+                crls=crl_list,
+                algorithm_policy=algorithm_policy,
+                cache=shared,
+            )
+        )
+        if progress is not None:
+            progress(len(results), total)
+    entries = []
+    for (path, position, cert), result in zip(found, results, strict=True):
+        findings, lint_error = _lint(cert, loaded_profile)
+        entries.append(AuditEntry(path, position, cert, result, findings, lint_error))
+    return AuditReport(
+        at=when,
+        paths=tuple(given),
+        entries=tuple(entries),
+        skipped=tuple(skipped),
+        profile=loaded_profile.name if loaded_profile is not None else None,
+        files=len(files),
+    )
+
+
+def _is_ca(cert: Certificate) -> bool:
+    try:
+        return cert.is_ca
+    except CaisoPkiError:  # a certificate only asn1crypto reads: not offered as an intermediate
+        return False
+
+
+# -- rendering -----------------------------------------------------------------------------------
+
+
+def render_audit_json(report: AuditReport) -> str:
+    """The report as indented JSON (:meth:`AuditReport.to_dict`)."""
+    return json.dumps(report.to_dict(), indent=2) + "\n"
+
+
+_CSV_FIELDS: Final = (
+    "path",
+    "position",
+    "subject",
+    "issuer",
+    "serial",
+    "not_after",
+    "days_remaining",
+    "outcome",
+    "codes",
+    "lint_codes",
+)
+
+
+def render_audit_csv(report: AuditReport) -> str:
+    """One row per certificate (codes and lint codes ``;``-separated), with a header row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(_CSV_FIELDS)
+    for entry in report.entries:
+        cert = entry.certificate
+        writer.writerow(
+            [
+                entry.path,
+                entry.position,
+                cert.subject.rfc4514,
+                cert.issuer.rfc4514,
+                cert.serial_hex,
+                _iso(cert.not_after),
+                entry.days_remaining(report.at),
+                entry.outcome,
+                ";".join(entry.result.codes),
+                ";".join(sorted({finding.code for finding in entry.findings})),
+            ]
+        )
+    return out.getvalue()
+
+
+def _name(entry: AuditEntry) -> str:
+    subject = entry.certificate.subject
+    return subject.common_name or subject.rfc4514
+
+
+def render_audit_text(report: AuditReport, *, limit: int = 50) -> str:
+    """A summary for a terminal: totals, failure codes, lint codes, expiry windows, then details.
+
+    ``limit`` caps each detail list (invalid certificates, soonest expiries, skipped files).
+    """
+    totals = report.totals
+    lines = [
+        f"audit at {_iso(report.at)}: {totals['total']} certificates from {report.files} files"
+        + (f" ({len(report.skipped)} skipped)" if report.skipped else ""),
+        f"  valid    {totals['valid']}",
+        f"  invalid  {totals['invalid']}",
+    ]
+    if report.by_code:
+        lines.append("failures by code:")
+        lines.extend(f"  {code:24s} {count}" for code, count in report.by_code.items())
+    if report.profile is not None:
+        severities = ", ".join(f"{count} {name}" for name, count in report.lint_by_severity.items())
+        lines.append(f"lint ({report.profile}): {severities or 'no findings'}")
+        lines.extend(f"  {code:24s} {count}" for code, count in report.lint_by_code.items())
+    windows = ", ".join(f"{days} days: {count}" for days, count in report.expiry_windows.items())
+    lines.append(f"expiring within {windows}; already expired: {len(report.expired)}")
+    invalid = [entry for entry in report.entries if not entry.result.valid]
+    if invalid:
+        lines.append("invalid:")
+        for entry in invalid[:limit]:
+            lines.append(f"  {entry.path}: {_name(entry)}: {', '.join(entry.result.codes)}")
+        if len(invalid) > limit:
+            lines.append(f"  ... and {len(invalid) - limit} more")
+    soon = report.expiring(EXPIRY_WINDOWS[-1])
+    if soon:
+        lines.append(f"expiring within {EXPIRY_WINDOWS[-1]} days:")
+        for entry in soon[:limit]:
+            lines.append(
+                f"  {entry.certificate.not_after.date().isoformat()} "
+                f"({entry.days_remaining(report.at)} days) {entry.path}: {_name(entry)}"
+            )
+        if len(soon) > limit:
+            lines.append(f"  ... and {len(soon) - limit} more")
+    if report.skipped:
+        lines.append("skipped:")
+        for skip in report.skipped[:limit]:
+            lines.append(f"  {skip.path}: {skip.reason}")
+        if len(report.skipped) > limit:
+            lines.append(f"  ... and {len(report.skipped) - limit} more")
+    return "\n".join(lines) + "\n"
+
+
+_STYLE: Final = """
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f2f2f2; }
+.valid { color: #1a7f37; } .invalid { color: #b42318; font-weight: bold; }
+.num { text-align: right; } code { font-size: 0.9em; }
+"""
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], *, css: Sequence[str] = ()) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = []
+    for row in rows:
+        cells = []
+        for index, value in enumerate(row):
+            klass = css[index] if index < len(css) and css[index] else ""
+            if klass == "outcome":
+                klass = str(value)
+            attr = f' class="{klass}"' if klass else ""
+            cells.append(f"<td{attr}>{html.escape(str(value))}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def render_audit_html(report: AuditReport) -> str:
+    """A self-contained HTML page (inline CSS, no scripts, nothing fetched) for the report.
+
+    Sections: totals, failures by code, lint findings by code, expiry windows, every certificate
+    (invalid ones first) and skipped files.  Every value is HTML-escaped.
+    """
+    totals = report.totals
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>caiso-pki audit {html.escape(_iso(report.at))}</title>",
+        f"<style>{_STYLE}</style></head><body>",
+        "<h1>Certificate audit</h1>",
+        f"<p>At {html.escape(_iso(report.at))}: {totals['total']} certificates from {report.files} files"
+        f" under {html.escape(', '.join(report.paths))}"
+        + (f"; CPS profile <code>{html.escape(report.profile)}</code>" if report.profile else "")
+        + ".</p>",
+        "<h2>Totals</h2>",
+        _table(
+            ("outcome", "certificates"),
+            [("valid", totals["valid"]), ("invalid", totals["invalid"]), ("total", totals["total"])],
+            css=("outcome", "num"),
+        ),
+        "<h2>Failures by code</h2>",
+        _table(("code", "certificates"), report.by_code.items(), css=("", "num"))
+        if report.by_code
+        else "<p>None.</p>",
+    ]
+    if report.profile is not None:
+        parts += [
+            "<h2>Lint findings by code</h2>",
+            _table(("code", "certificates"), report.lint_by_code.items(), css=("", "num"))
+            if report.lint_by_code
+            else "<p>None.</p>",
+        ]
+    parts += [
+        "<h2>Expiry</h2>",
+        _table(
+            ("window", "certificates"),
+            [
+                *((f"within {days} days", count) for days, count in report.expiry_windows.items()),
+                ("already expired", len(report.expired)),
+            ],
+            css=("", "num"),
+        ),
+        "<h2>Certificates</h2>",
+        _table(
+            ("outcome", "subject", "file", "not after", "days left", "codes", "lint"),
+            (
+                (
+                    entry.outcome,
+                    entry.certificate.subject.rfc4514,
+                    entry.path if entry.position == 0 else f"{entry.path} #{entry.position}",
+                    entry.certificate.not_after.date().isoformat(),
+                    entry.days_remaining(report.at),
+                    ", ".join(entry.result.codes),
+                    ", ".join(sorted({finding.code for finding in entry.findings})),
+                )
+                for entry in sorted(report.entries, key=lambda e: (e.result.valid, e.path, e.position))
+            ),
+            css=("outcome", "", "", "", "num"),
+        ),
+    ]
+    if report.skipped:
+        parts += [
+            "<h2>Skipped files</h2>",
+            _table(("file", "reason"), ((skip.path, skip.reason) for skip in report.skipped)),
+        ]
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,124 @@
+"""``caiso-pki audit``: validate and lint every certificate under some files and folders, report totals.
+
+Exit status: 0 when every certificate validates and no lint finding is an error, 1 otherwise, 2 on bad
+input (no trust store, a bad profile or option).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from caiso_pki.cli._common import handle_errors
+from caiso_pki.cli.verify import _parse_at
+
+if TYPE_CHECKING:
+    from caiso_pki.audit import AuditReport
+
+__all__ = ["audit"]
+
+EXIT_FINDINGS = 1
+
+
+def _render(report: AuditReport, fmt: str) -> str:
+    from caiso_pki.audit import render_audit_csv, render_audit_html, render_audit_json, render_audit_text
+
+    renderers = {
+        "text": render_audit_text,
+        "json": render_audit_json,
+        "csv": render_audit_csv,
+        "html": render_audit_html,
+    }
+    return renderers[fmt](report)
+
+
+@click.command("audit")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--store",
+    "store_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Trust store directory (its anchors and intermediates are used; never the OS list).",
+)
+@click.option("--profile", help="CPS profile to lint with: a built-in name or a TOML file.")
+@click.option("--at", "at_text", help="Validation time (ISO 8601; default now).")
+@click.option(
+    "--revocation",
+    type=click.Choice(["off", "soft-fail", "hard-fail", "require"]),
+    default="soft-fail",
+    show_default=True,
+)
+@click.option(
+    "--crl",
+    "crl_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CRL file given offline (repeatable).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv", "html"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
+)
+@click.option(
+    "--no-progress", is_flag=True, help="No progress bar (it is never shown when stderr is not a TTY)."
+)
+@handle_errors
+def audit(  # noqa: PLR0917 -- click passes every option positionally
+    paths: tuple[Path, ...],
+    store_dir: Path,
+    profile: str | None,
+    at_text: str | None,
+    revocation: str,
+    crl_files: tuple[Path, ...],
+    fmt: str,
+    out_file: Path | None,
+    no_progress: bool,
+) -> None:
+    """Validate (and lint) every certificate found in PATHS: totals, failure codes, upcoming expiries."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from caiso_pki._atomic import atomic_write_bytes
+    from caiso_pki.audit import audit_paths
+    from caiso_pki.truststore import TrustStore
+
+    store = TrustStore.open(store_dir)
+    console = Console(stderr=True)
+    show = not no_progress and sys.stderr.isatty()
+    with Progress(
+        TextColumn("validating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not show,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("audit", total=None)
+        report = audit_paths(
+            paths,
+            trust=store,
+            profile=profile,
+            at=_parse_at(at_text),
+            revocation=revocation,  # type: ignore[arg-type]
+            crls=[path.read_bytes() for path in crl_files],
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    text = _render(report, fmt)
+    if out_file is not None:
+        atomic_write_bytes(out_file, text.encode("utf-8"), mode=0o644)
+        click.echo(f"{report.totals['total']} certificates audited; report written to {out_file}", err=True)
+    else:
+        click.echo(text, nl=False)
+    if not report.clean:
+        sys.exit(EXIT_FINDINGS)
