@@ -147,3 +147,11 @@ def test_pkits_failure_codes(name: str, code: str) -> None:
     if code == "revoked":
         assert "keyCompromise" in failure.message or "reason:" in failure.message
         assert "2010-01-01" in failure.message
+
+
+def test_validating_the_same_objects_twice_gives_the_same_answer() -> None:
+    """Regression: asn1crypto re-encoded non-canonical DER (UIDCACert) on first dump, so the second
+    validation of the same Certificate objects failed with bad-signature."""
+    first = {case["id"]: _run(case).to_dict() for case in CASES}
+    second = {case["id"]: _run(case).to_dict() for case in CASES}
+    assert first == second

@@ -330,6 +330,30 @@ _KEY_ALGORITHMS: Final = {
 }
 
 
+_FAITHFUL_CLASS: Any = None
+
+
+def _faithful_asn1(der: bytes) -> asn1_x509.Certificate:
+    """An asn1crypto certificate that dumps as exactly ``der`` (see :attr:`Certificate.asn1`)."""
+    global _FAITHFUL_CLASS  # noqa: PLW0603 -- built once, on first use, to keep asn1crypto lazy
+    if _FAITHFUL_CLASS is None:
+        from asn1crypto import x509 as asn1_x509
+
+        class FaithfulCertificate(asn1_x509.Certificate):  # type: ignore[misc]
+            _caiso_der: bytes | None = None
+
+            def dump(self, force: bool = False) -> bytes:
+                if not force and self._caiso_der is not None:
+                    return self._caiso_der
+                result: bytes = super().dump(force)
+                return result
+
+        _FAITHFUL_CLASS = FaithfulCertificate
+    parsed: asn1_x509.Certificate = _FAITHFUL_CLASS.load(der)
+    parsed._caiso_der = der
+    return parsed
+
+
 def _parse_cryptography(der: bytes) -> cx509.Certificate | None:
     from cryptography import x509 as cx509
     from cryptography.utils import CryptographyDeprecationWarning
@@ -458,10 +482,14 @@ class Certificate:
 
     @functools.cached_property
     def asn1(self) -> asn1_x509.Certificate:
-        """The ``asn1crypto`` certificate, as used by pyhanko-certvalidator."""
-        from asn1crypto import x509 as asn1_x509
+        """The ``asn1crypto`` certificate, as used by pyhanko-certvalidator.
 
-        return asn1_x509.Certificate.load(self.der)
+        Its ``dump()`` returns the original DER.  asn1crypto re-encodes a certificate whose encoding is
+        not canonical (PKITS's subject unique IDs) the first time it is dumped, and that rewrites the
+        to-be-signed bytes too: the same certificate would then fail its signature check on the
+        second validation.
+        """
+        return _faithful_asn1(self.der)
 
     @functools.cached_property
     def pem(self) -> str:
