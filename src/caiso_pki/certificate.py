@@ -380,16 +380,21 @@ def _parse_cryptography(der: bytes) -> cx509.Certificate | None:
     return cert
 
 
-def _check_asn1(der: bytes) -> None:
-    """Parse the basic view with asn1crypto (what path validation uses); raise on damage."""
+def _check_asn1(der: bytes, *, full: bool) -> None:
+    """Parse with asn1crypto what path validation and the key views use; raise on damage.
+
+    ``full=False`` when cryptography has already read the names, serial and validity: re-reading the
+    names with asn1crypto costs most of a load, so only the framing and algorithms are checked then.
+    """
     from asn1crypto import x509 as asn1_x509
 
     cert = asn1_x509.Certificate.load(der, strict=True)
     tbs = cert["tbs_certificate"]
-    tbs["serial_number"].native  # noqa: B018
-    tbs["subject"].native  # noqa: B018
-    tbs["issuer"].native  # noqa: B018
-    tbs["validity"].native  # noqa: B018
+    if full:
+        tbs["serial_number"].native  # noqa: B018
+        tbs["subject"].native  # noqa: B018
+        tbs["issuer"].native  # noqa: B018
+        tbs["validity"].native  # noqa: B018
     tbs["subject_public_key_info"]["algorithm"]["algorithm"].native  # noqa: B018
     cert["signature_algorithm"]["algorithm"].dotted  # noqa: B018
 
@@ -421,7 +426,7 @@ class Certificate:
         der = bytes(der)
         parsed = _parse_cryptography(der)
         try:
-            _check_asn1(der)
+            _check_asn1(der, full=parsed is None)
         except _PARSE_ERRORS as exc:
             raise MalformedInputError(f"{name}: not a valid X.509 certificate") from exc
         return cls(der, x509_obj=parsed, source_name=source_name)
