@@ -237,3 +237,10 @@ def test_bad_input(planted: Planted, tmp_path: Path) -> None:
     missing = audit_paths([tmp_path / "nowhere"], trust=store)
     assert missing.totals["total"] == 0
     assert [skip.reason for skip in missing.skipped] == ["no such file or directory"]
+
+
+def test_html_includes_the_expiry_timeline_when_matplotlib_is_installed(report: AuditReport) -> None:
+    pytest.importorskip("matplotlib", reason="the timeline needs the plot extra (matplotlib)")
+    page = render_audit_html(report)
+    assert 'class="timeline"' in page
+    assert "data:image/svg+xml;base64," in page

@@ -458,6 +458,22 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], *, css: Seq
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+_TIMELINE_ROWS: Final = 40
+
+
+def _timeline(report: AuditReport) -> str:
+    """The expiry timeline picture (``caiso-pki[plot]``), or nothing when matplotlib is missing."""
+    from caiso_pki.display import expiry_timeline_html
+
+    certificates = sorted({entry.certificate for entry in report.entries}, key=lambda cert: cert.not_after)
+    shown = certificates[:_TIMELINE_ROWS]
+    title = "Expiry timeline" + (
+        f" ({len(shown)} soonest of {len(certificates)})" if len(shown) < len(certificates) else ""
+    )
+    picture = expiry_timeline_html(shown, at=report.at, title=title)
+    return f'<div class="timeline">{picture}</div>' if picture else ""
+
+
 def render_audit_html(report: AuditReport) -> str:
     """A self-contained HTML page (inline CSS, no scripts, nothing fetched) for the report.
 
@@ -503,6 +519,7 @@ def render_audit_html(report: AuditReport) -> str:
             ],
             css=("", "num"),
         ),
+        _timeline(report),
         "<h2>Certificates</h2>",
         _table(
             ("outcome", "subject", "file", "not after", "days left", "codes", "lint"),
