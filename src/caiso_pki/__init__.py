@@ -85,6 +85,14 @@ _EXPORTS: Final[dict[str, str]] = {
     "worst_severity": "caiso_pki.lint",
     "AlgorithmPolicy": "caiso_pki.validation",
     "FAILURE_CODES": "caiso_pki.validation",
+    "PlotUnavailableError": "caiso_pki.errors",
+    "FleetCache": "caiso_pki.fleet",
+    "audit_paths": "caiso_pki.audit",
+    "AuditReport": "caiso_pki.audit",
+    "RenewalRequest": "caiso_pki.csr",
+    "CsrDescription": "caiso_pki.csr",
+    "RequestFinding": "caiso_pki.profiles.request",
+    "FindingList": "caiso_pki.display",
     "validate_many": "caiso_pki.fleet",
     "validate_many_async": "caiso_pki.fleet",
     # CPS profiles and linting
@@ -102,16 +110,20 @@ _EXPORTS: Final[dict[str, str]] = {
 __all__ = [
     "__version__",
     "AlgorithmPolicy",
+    "AuditReport",
     "CaisoPkiError",
     "Certificate",
     "ChainCheck",
     "CpsProfile",
     "Csr",
+    "CsrDescription",
     "DistinguishedName",
     "FAILURE_CODES",
     "FetchError",
     "Fetcher",
     "Finding",
+    "FindingList",
+    "FleetCache",
     "HttpFetcher",
     "InvalidSubjectError",
     "InvalidTimeError",
@@ -119,10 +131,13 @@ __all__ = [
     "MalformedInputError",
     "PassphraseError",
     "Pkcs12Bundle",
+    "PlotUnavailableError",
     "PolicyInformation",
     "PolicyRequirement",
     "ProfileError",
     "ProfileViolationError",
+    "RenewalRequest",
+    "RequestFinding",
     "RequestProfile",
     "RevocationCache",
     "RevocationError",
@@ -142,18 +157,18 @@ __all__ = [
     "ValidationError",
     "ValidationFailure",
     "ValidationResult",
+    "audit_paths",
     "build_csr",
     "check_chain",
     "check_csr",
     "client_ssl_context",
-    "requests_adapter",
-    "httpx_client",
     "describe_csr",
     "detect_kind",
     "export_pkcs12",
     "fetcher_backend",
     "findings_to_sarif",
     "generate_private_key",
+    "httpx_client",
     "import_pkcs12",
     "lint_certificate",
     "lint_chain",
@@ -170,6 +185,7 @@ __all__ = [
     "oid_name",
     "parse_oid",
     "renewal_csr",
+    "requests_adapter",
     "save_private_key",
     "server_ssl_context",
     "validate_chain",
@@ -204,6 +220,7 @@ if TYPE_CHECKING:
         load_pkcs12,
         load_private_key,
     )
+    from caiso_pki.audit import AuditReport, audit_paths
     from caiso_pki.certificate import (
         Certificate,
         DistinguishedName,
@@ -214,12 +231,15 @@ if TYPE_CHECKING:
     )
     from caiso_pki.csr import (
         Csr,
+        CsrDescription,
+        RenewalRequest,
         build_csr,
         check_csr,
         describe_csr,
         renewal_csr,
         verify_csr,
     )
+    from caiso_pki.display import FindingList
     from caiso_pki.errors import (
         CaisoPkiError,
         FetchError,
@@ -227,6 +247,7 @@ if TYPE_CHECKING:
         InvalidTimeError,
         MalformedInputError,
         PassphraseError,
+        PlotUnavailableError,
         ProfileError,
         ProfileViolationError,
         RevocationError,
@@ -237,7 +258,7 @@ if TYPE_CHECKING:
         ValidationError,
     )
     from caiso_pki.fetch import Fetcher, HttpFetcher
-    from caiso_pki.fleet import validate_many, validate_many_async
+    from caiso_pki.fleet import FleetCache, validate_many, validate_many_async
     from caiso_pki.keys import (
         KeySpec,
         generate_private_key,
@@ -259,6 +280,7 @@ if TYPE_CHECKING:
     from caiso_pki.policy import PolicyRequirement
     from caiso_pki.profiles.cps import CpsProfile, load_cps_profile
     from caiso_pki.profiles.request import (
+        RequestFinding,
         RequestProfile,
         load_request_profile,
     )

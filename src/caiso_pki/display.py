@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Final, SupportsIndex, overload
 
 from caiso_pki.certificate import Certificate, ensure_aware
-from caiso_pki.errors import CaisoPkiError, MalformedInputError
+from caiso_pki.errors import MalformedInputError, PlotUnavailableError
 from caiso_pki.oids import oid_name
 
 if TYPE_CHECKING:
@@ -61,10 +61,6 @@ __all__ = [
 
 #: Certificates that expire within this many days are shown as "expiring".
 EXPIRING_DAYS: Final = 90
-
-
-class PlotUnavailableError(CaisoPkiError):
-    """matplotlib is not installed; ``pip install 'caiso-pki[plot]'`` provides it."""
 
 
 # -- shared pieces -----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ __all__ = [
     "InvalidTimeError",
     "MalformedInputError",
     "PassphraseError",
+    "PlotUnavailableError",
     "ProfileError",
     "ProfileViolationError",
     "RevocationError",
@@ -93,3 +94,7 @@ class RevocationError(CaisoPkiError):
 
 class FetchError(RevocationError):
     """An HTTP fetch (CRL, OCSP, caIssuers) was refused, failed, timed out or was too large."""
+
+
+class PlotUnavailableError(CaisoPkiError):
+    """matplotlib is not installed; ``pip install 'caiso-pki[plot]'`` provides it."""
