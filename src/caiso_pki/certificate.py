@@ -250,6 +250,35 @@ class SubjectAltNames:
     directory: tuple[str, ...] = ()
     other: tuple[str, ...] = ()
 
+    @classmethod
+    def from_cryptography(cls, value: cx509.SubjectAlternativeName | None) -> SubjectAltNames:
+        """Group a ``cryptography`` SubjectAlternativeName (or ``None``) by name type."""
+        from cryptography import x509 as cx509
+
+        if value is None:
+            return cls()
+        groups: dict[str, list[str]] = {
+            key: [] for key in ("dns", "ip", "uri", "email", "directory", "other")
+        }
+        for general in value:
+            if isinstance(general, cx509.DNSName):
+                groups["dns"].append(general.value)
+            elif isinstance(general, cx509.IPAddress):
+                groups["ip"].append(str(general.value))
+            elif isinstance(general, cx509.UniformResourceIdentifier):
+                groups["uri"].append(general.value)
+            elif isinstance(general, cx509.RFC822Name):
+                groups["email"].append(general.value)
+            elif isinstance(general, cx509.DirectoryName):
+                groups["directory"].append(general.value.rfc4514_string())
+            elif isinstance(general, cx509.OtherName):
+                groups["other"].append(f"{general.type_id.dotted_string}:{general.value.hex()}")
+            elif isinstance(general, cx509.RegisteredID):
+                groups["other"].append(general.value.dotted_string)
+            else:
+                groups["other"].append(str(general.value))
+        return cls(**{key: tuple(items) for key, items in groups.items()})
+
     def __bool__(self) -> bool:
         return any((self.dns, self.ip, self.uri, self.email, self.directory, self.other))
 
@@ -714,33 +743,9 @@ class Certificate:
         """Subject alternative names by type (empty when absent)."""
         if self._x509 is None:
             return _asn1_general_names(self._asn1_extension("subject_alt_name"))
-        from cryptography import x509 as cx509
         from cryptography.x509.oid import ExtensionOID
 
-        value = self._extension(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
-        if value is None:
-            return SubjectAltNames()
-        groups: dict[str, list[str]] = {
-            key: [] for key in ("dns", "ip", "uri", "email", "directory", "other")
-        }
-        for general in value:
-            if isinstance(general, cx509.DNSName):
-                groups["dns"].append(general.value)
-            elif isinstance(general, cx509.IPAddress):
-                groups["ip"].append(str(general.value))
-            elif isinstance(general, cx509.UniformResourceIdentifier):
-                groups["uri"].append(general.value)
-            elif isinstance(general, cx509.RFC822Name):
-                groups["email"].append(general.value)
-            elif isinstance(general, cx509.DirectoryName):
-                groups["directory"].append(general.value.rfc4514_string())
-            elif isinstance(general, cx509.OtherName):
-                groups["other"].append(f"{general.type_id.dotted_string}:{general.value.hex()}")
-            elif isinstance(general, cx509.RegisteredID):
-                groups["other"].append(general.value.dotted_string)
-            else:
-                groups["other"].append(str(general.value))
-        return SubjectAltNames(**{key: tuple(items) for key, items in groups.items()})
+        return SubjectAltNames.from_cryptography(self._extension(ExtensionOID.SUBJECT_ALTERNATIVE_NAME))
 
     @functools.cached_property
     @_view("certificate policies")

@@ -191,7 +191,9 @@ class Csr:
         """Requested subject alternative names by type."""
         from cryptography.x509.oid import ExtensionOID
 
-        return _san_view(self._extension(ExtensionOID.SUBJECT_ALTERNATIVE_NAME))
+        from caiso_pki.certificate import SubjectAltNames
+
+        return SubjectAltNames.from_cryptography(self._extension(ExtensionOID.SUBJECT_ALTERNATIVE_NAME))
 
     @functools.cached_property
     def key_usage(self) -> tuple[str, ...] | None:
@@ -345,32 +347,6 @@ def _ku_names(value: x509.KeyUsage) -> tuple[str, ...]:
         if value.decipher_only:
             names.append("decipherOnly")
     return tuple(names)
-
-
-def _san_view(value: x509.SubjectAlternativeName | None) -> SubjectAltNames:
-    from cryptography import x509 as cx509
-
-    from caiso_pki.certificate import SubjectAltNames
-
-    if value is None:
-        return SubjectAltNames()
-    groups: dict[str, list[str]] = {"dns": [], "ip": [], "uri": [], "email": [], "directory": [], "other": []}
-    for general in value:
-        if isinstance(general, cx509.DNSName):
-            groups["dns"].append(general.value)
-        elif isinstance(general, cx509.IPAddress):
-            groups["ip"].append(str(general.value))
-        elif isinstance(general, cx509.UniformResourceIdentifier):
-            groups["uri"].append(general.value)
-        elif isinstance(general, cx509.RFC822Name):
-            groups["email"].append(general.value)
-        elif isinstance(general, cx509.DirectoryName):
-            groups["directory"].append(general.value.rfc4514_string())
-        elif isinstance(general, cx509.OtherName):
-            groups["other"].append(f"otherName:{general.type_id.dotted_string}")
-        else:
-            groups["other"].append(str(general.value))
-    return SubjectAltNames(**{key: tuple(items) for key, items in groups.items()})
 
 
 def _key_usage_ext(names: Iterable[str]) -> x509.KeyUsage:
