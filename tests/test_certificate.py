@@ -343,3 +343,33 @@ def test_pkits_certificates_as_one_bundle(pkits: Path, tmp_path: Path) -> None:
     bundle = tmp_path / "bundle.pem"
     bundle.write_text("".join(load_certificate(path).pem for path in paths))
     assert [cert.der for cert in load_certificates(bundle)] == [path.read_bytes() for path in paths]
+
+
+@pytest.mark.parametrize(("make_key", "bits"), [("ed25519", 256), ("ed448", 456)])
+def test_edwards_key_sizes(make_key: str, bits: int) -> None:
+    """Regression: asn1crypto raised UnboundLocalError computing the size of Edwards keys."""
+    import datetime as _dt
+
+    from cryptography import x509 as _x509
+    from cryptography.hazmat.primitives.asymmetric import ed448 as _ed448
+    from cryptography.hazmat.primitives.asymmetric import ed25519 as _ed25519
+    from cryptography.x509.oid import NameOID as _NameOID
+
+    key = (
+        _ed25519.Ed25519PrivateKey.generate() if make_key == "ed25519" else _ed448.Ed448PrivateKey.generate()
+    )
+    name = _x509.Name([_x509.NameAttribute(_NameOID.COMMON_NAME, "edwards")])
+    now = _dt.datetime.now(_dt.UTC)
+    built = (
+        _x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + _dt.timedelta(days=1))
+        .sign(key, None)
+    )
+    cert = Certificate.from_cryptography(built)
+    assert cert.key_size == bits
+    assert cert.to_dict()["key_size"] == bits

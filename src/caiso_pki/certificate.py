@@ -628,9 +628,24 @@ class Certificate:
     @functools.cached_property
     def key_size(self) -> int | None:
         """Key size in bits (the curve size for EC); ``None`` when unknown (inherited DSA parameters)."""
+        if self._x509 is not None:
+            from cryptography.exceptions import UnsupportedAlgorithm
+            from cryptography.hazmat.primitives.asymmetric import ed448, ed25519
+
+            try:
+                key = self._x509.public_key()
+            except (ValueError, UnsupportedAlgorithm):
+                key = None
+            if isinstance(key, ed25519.Ed25519PublicKey):
+                return 256
+            if isinstance(key, ed448.Ed448PublicKey):
+                return 456
+            size = getattr(key, "key_size", None)
+            if isinstance(size, int):
+                return size
         try:
             return int(self.asn1.public_key.bit_size)
-        except _PARSE_ERRORS:
+        except (*_PARSE_ERRORS, UnboundLocalError):  # asn1crypto trips on curves it does not know
             return None
 
     @functools.cached_property
