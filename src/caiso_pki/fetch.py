@@ -337,6 +337,7 @@ class HttpFetcher:
             raise FetchError(f"{shown}: timed out after {timeout:g} s (total deadline)")
         watchdog = _Watchdog(remaining)
         conn: http.client.HTTPConnection | None = None
+        sock: socket.socket | None = None
         try:
             sock = socket.create_connection((host, port), timeout=min(self.connect_timeout, remaining))
             watchdog.attach(sock)
@@ -402,6 +403,8 @@ class HttpFetcher:
             watchdog.cancel()
             if conn is not None:
                 conn.close()
+            elif sock is not None:
+                sock.close()
 
     def _check_content_type(self, shown: str, header: str | None) -> None:
         if header is None:
