@@ -529,3 +529,32 @@ def test_pem_key_is_not_needed(rig: testing.IssuedCertificate) -> None:
     assert rig.key is not None
     assert rig.key_pem().startswith(b"-----BEGIN PRIVATE KEY-----")
     assert serialization.Encoding.PEM
+
+
+def test_concurrent_threads_each_get_a_correct_answer(
+    pki: testing.DemoPki, rig: testing.IssuedCertificate
+) -> None:
+    """validate_chain keeps one event loop per thread; threads must not share or disturb each other."""
+    import concurrent.futures
+
+    expired = pki.issuing_ca.issue(
+        "rig",
+        "old-thread.example.com",
+        not_before=pki.now - dt.timedelta(days=400),
+        validity=dt.timedelta(days=1),
+    )
+
+    def check(index: int) -> tuple[bool, tuple[str, ...]]:
+        result = _validate(pki, expired if index % 2 else rig)
+        return result.valid, result.codes
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(check, range(40)))
+    for index, (valid, codes) in enumerate(outcomes):
+        if index % 2:
+            assert not valid
+            assert "expired" in codes
+        else:
+            assert valid, codes
+    for _ in range(3):  # the calling thread's own loop is reused across calls
+        assert _validate(pki, rig).valid
