@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
+from caiso_pki._io import ASN1_ERRORS
 from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputError
 from caiso_pki.oids import oid_name
 
@@ -48,15 +49,7 @@ __all__ = [
 _T = TypeVar("_T")
 
 #: What asn1crypto and cryptography raise on damaged input (neither has one base exception for it).
-_PARSE_ERRORS: Final = (
-    ValueError,
-    TypeError,
-    KeyError,
-    AttributeError,
-    IndexError,
-    OverflowError,
-    RecursionError,
-)
+_PARSE_ERRORS: Final = ASN1_ERRORS
 
 
 class UnsupportedCertificateError(MalformedInputError):

@@ -28,6 +28,7 @@ from typing import Any, Final
 import attrs
 
 from caiso_pki.errors import ProfileError, UnknownOidError
+from caiso_pki.keys import KEY_USAGE_NAMES
 from caiso_pki.oids import ANY_POLICY, oid_name, parse_oid
 from caiso_pki.policy import PolicyRequirement
 
@@ -96,19 +97,7 @@ CHAIN_RULE_CODES: Final[dict[str, str]] = {
     "name_chaining": "CPS-CHAIN-NAME",
 }
 
-_KEY_USAGE_NAMES: Final = frozenset(
-    {
-        "digitalSignature",
-        "nonRepudiation",
-        "keyEncipherment",
-        "dataEncipherment",
-        "keyAgreement",
-        "keyCertSign",
-        "cRLSign",
-        "encipherOnly",
-        "decipherOnly",
-    }
-)
+_KEY_USAGE_NAMES: Final = frozenset(KEY_USAGE_NAMES)
 _KEY_ALGORITHMS: Final = frozenset({"RSA", "EC", "DSA", "Ed25519", "Ed448"})
 _SUBJECT_ATTRIBUTES: Final = frozenset({"CN", "O", "OU", "C", "L", "ST", "E", "DC", "UID", "SERIALNUMBER"})
 _SAN_TYPES: Final = frozenset({"dns", "ip", "uri", "email"})
