@@ -232,9 +232,11 @@ class Csr:
     @functools.cached_property
     def signature_hash(self) -> str | None:
         """Name of the signature's hash (``"sha256"``), or ``None`` (Ed25519, unknown algorithms)."""
+        from cryptography.exceptions import UnsupportedAlgorithm
+
         try:
             algorithm = self.x509.signature_hash_algorithm
-        except Exception:
+        except (UnsupportedAlgorithm, ValueError):
             return None
         return algorithm.name if algorithm is not None else None
 
@@ -246,10 +248,12 @@ class Csr:
         algorithm = _key_algorithm(key)
         size = getattr(key, "key_size", None)
         curve = getattr(getattr(key, "curve", None), "name", None)
+        from cryptography import x509 as cx509
+
         try:
             self.x509.attributes.get_attribute_for_oid(AttributeOID.CHALLENGE_PASSWORD)
             challenge = True
-        except Exception:
+        except (cx509.AttributeNotFound, ValueError):
             challenge = False
         return CsrDescription(
             subject=self.subject,

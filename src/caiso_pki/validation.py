@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 import attrs
 
+from caiso_pki._io import ASN1_ERRORS
 from caiso_pki.certificate import Certificate, ensure_aware
 from caiso_pki.errors import (
     CaisoPkiError,
@@ -870,7 +871,7 @@ def _partial_chain(request: _Request) -> tuple[Certificate, ...]:
                 break
             chain.append(found)
             current = found
-    except Exception:  # noqa: S110 -- a name that asn1crypto cannot compare just ends the walk
+    except ASN1_ERRORS:
         pass
     return tuple(reversed(chain))
 
