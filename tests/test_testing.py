@@ -193,3 +193,19 @@ def test_broken_variants_and_bad_input(demo_pki: testing.DemoPki) -> None:
         demo_pki.issuing_ca.issue("rig", "x.example.com", key_spec="rsa-512")
     with pytest.raises(CaisoPkiError):
         demo_pki.issuing_ca.issue("rig", "x.example.com", not_before=dt.datetime(2030, 1, 1))
+
+
+def test_trust_store_holds_every_hierarchy(demo_pki: testing.DemoPki) -> None:
+    store = demo_pki.trust_store()
+    assert len(store) == 6
+    assert set(store.anchors()) == {
+        demo_pki.root.certificate,
+        demo_pki.entrust_root.certificate,
+        demo_pki.retired_root.certificate,
+    }
+    retired = store.get(demo_pki.retired_root.certificate.fingerprint_sha256)
+    assert retired.distrust_after == testing.CYBERTRUST_END_OF_LIFE
+    assert {entry.certificate for entry in store.filter(labels={"rig"})} == {
+        demo_pki.entrust_root.certificate,
+        demo_pki.entrust_intermediate.certificate,
+    }

@@ -35,15 +35,7 @@ def pki() -> testing.DemoPki:
 
 @pytest.fixture(scope="module")
 def store(pki: testing.DemoPki) -> TrustStore:
-    return (
-        TrustStore()
-        .add(pki.root.certificate, labels={"caiso"})
-        .add(pki.issuing_ca.certificate, labels={"caiso"})
-        .add(pki.entrust_root.certificate, labels={"rig"})
-        .add(pki.entrust_intermediate.certificate, labels={"rig"})
-        .add(pki.retired_root.certificate, labels={"caiso"}, distrust_after=testing.CYBERTRUST_END_OF_LIFE)
-        .add(pki.retired_issuing_ca.certificate, labels={"caiso"})
-    )
+    return pki.trust_store()
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,7 @@ import urllib.parse
 from collections.abc import Iterable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 from cryptography import x509
@@ -46,6 +46,9 @@ from caiso_pki._atomic import atomic_write_bytes
 from caiso_pki.certificate import Certificate, ensure_aware
 from caiso_pki.errors import MalformedInputError, UnsupportedAlgorithmError
 from caiso_pki.oids import ANY_POLICY, DEMO_BASIC_ASSURANCE_POLICY, parse_oid
+
+if TYPE_CHECKING:
+    from caiso_pki.truststore import TrustStore
 
 __all__ = [
     "CYBERTRUST_END_OF_LIFE",
@@ -682,6 +685,25 @@ class DemoPki:
     def trust_anchors(self) -> tuple[Certificate, ...]:
         """The roots a CAISO participant trusts today: CAISO and Entrust (not the retired one)."""
         return (self.root.certificate, self.entrust_root.certificate)
+
+    def trust_store(self) -> TrustStore:
+        """A trust store holding every demo hierarchy, as a participant's would.
+
+        CAISO root and issuing CA labelled ``caiso``; the Entrust-shaped root and intermediate labelled
+        ``rig``; the retired Cybertrust-shaped root labelled ``caiso`` (it once was) with
+        ``distrust_after`` set to :data:`CYBERTRUST_END_OF_LIFE`, and its issuing CA.
+        """
+        from caiso_pki.truststore import TrustStore
+
+        return (
+            TrustStore()
+            .add(self.root.certificate, labels={"caiso"})
+            .add(self.issuing_ca.certificate, labels={"caiso"})
+            .add(self.entrust_root.certificate, labels={"rig"})
+            .add(self.entrust_intermediate.certificate, labels={"rig"})
+            .add(self.retired_root.certificate, labels={"caiso"}, distrust_after=CYBERTRUST_END_OF_LIFE)
+            .add(self.retired_issuing_ca.certificate, labels={"caiso"})
+        )
 
     def write(self, directory: str | Path) -> dict[str, Path]:
         """Write the demo certificates (PEM), CA keys (PKCS#8, 0600) and CRLs into ``directory``."""
