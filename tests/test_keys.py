@@ -212,6 +212,9 @@ def test_sigkill_mid_write_never_exposes_partial_key(tmp_path: Path, existing: b
         child.send_signal(signal.SIGKILL)
     finally:
         child.wait(timeout=30)
+        for stream in (child.stdout, child.stderr):
+            if stream is not None:
+                stream.close()
     assert child.returncode == -signal.SIGKILL
     if existing:
         assert target.read_text() == "previous key"

@@ -360,37 +360,46 @@ class HttpFetcher:
                 headers["Content-Type"] = content_type or "application/octet-stream"
             conn.request(method, target, body=body, headers=headers)
             response = conn.getresponse()
-            status = response.status
-            if status in _REDIRECT_STATUSES:
-                location = response.getheader("Location")
-                if not location:
-                    raise FetchError(f"{shown}: HTTP {status} redirect without a Location header")
-                return status, location.strip(), b""
-            if status != 200:
-                reason = (response.reason or "").strip()[:100]
-                raise FetchError(f"{shown}: HTTP {status} {reason}".rstrip() + " (expected 200)")
-            self._check_content_type(shown, response.getheader("Content-Type"))
-            length = response.getheader("Content-Length")
-            if length is not None and length.strip().isdigit() and int(length) > max_bytes:
-                raise FetchError(
-                    f"{shown}: response of {int(length)} bytes (Content-Length) exceeds the "
-                    f"{max_bytes}-byte limit"
-                )
-            chunks: list[bytes] = []
-            total = 0
-            while True:
-                chunk = response.read(min(_CHUNK, max_bytes + 1 - total))
-                if not chunk:
-                    break
-                total += len(chunk)
-                if total > max_bytes:
-                    raise FetchError(f"{shown}: response body exceeds the {max_bytes}-byte limit; aborted")
-                chunks.append(chunk)
-                if time.monotonic() >= deadline:
-                    raise FetchError(f"{shown}: timed out after {timeout:g} s (total deadline) reading body")
-            if watchdog.fired:
-                raise FetchError(f"{shown}: timed out after {timeout:g} s (total deadline)")
-            return status, None, b"".join(chunks)
+            # With Connection: close, http.client hands the socket to the response; closing the
+            # connection alone leaves the descriptor open until the response is closed too.
+            try:
+                status = response.status
+                if status in _REDIRECT_STATUSES:
+                    location = response.getheader("Location")
+                    if not location:
+                        raise FetchError(f"{shown}: HTTP {status} redirect without a Location header")
+                    return status, location.strip(), b""
+                if status != 200:
+                    reason = (response.reason or "").strip()[:100]
+                    raise FetchError(f"{shown}: HTTP {status} {reason}".rstrip() + " (expected 200)")
+                self._check_content_type(shown, response.getheader("Content-Type"))
+                length = response.getheader("Content-Length")
+                if length is not None and length.strip().isdigit() and int(length) > max_bytes:
+                    raise FetchError(
+                        f"{shown}: response of {int(length)} bytes (Content-Length) exceeds the "
+                        f"{max_bytes}-byte limit"
+                    )
+                chunks: list[bytes] = []
+                total = 0
+                while True:
+                    chunk = response.read(min(_CHUNK, max_bytes + 1 - total))
+                    if not chunk:
+                        break
+                    total += len(chunk)
+                    if total > max_bytes:
+                        raise FetchError(
+                            f"{shown}: response body exceeds the {max_bytes}-byte limit; aborted"
+                        )
+                    chunks.append(chunk)
+                    if time.monotonic() >= deadline:
+                        raise FetchError(
+                            f"{shown}: timed out after {timeout:g} s (total deadline) reading body"
+                        )
+                if watchdog.fired:
+                    raise FetchError(f"{shown}: timed out after {timeout:g} s (total deadline)")
+                return status, None, b"".join(chunks)
+            finally:
+                response.close()
         except FetchError:
             raise
         except ssl.SSLCertVerificationError as exc:
