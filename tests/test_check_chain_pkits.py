@@ -5,47 +5,19 @@ policy outcome as validate_chain with those RFC 5280 inputs, and the outcome PKI
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from caiso_pki.certificate import Certificate
+from _pkits import AT, PKITS_ALGORITHMS, cert, crl
+from _pkits import CASES as ALL_CASES
 from caiso_pki.lint import check_chain
 from caiso_pki.policy import PolicyRequirement
 from caiso_pki.profiles.cps import CpsProfile, load_cps_profile
-from caiso_pki.validation import AlgorithmPolicy, validate_chain
+from caiso_pki.validation import validate_chain
 
-PKITS_DIR = Path(
-    os.environ.get(
-        "CAISO_PKI_PKITS_DIR", str(Path(__file__).resolve().parents[2] / "shared" / "conformance" / "pkits")
-    )
-)
-if not (PKITS_DIR / "pkits.json").is_file():  # fail loudly at collection, never skip silently
-    raise RuntimeError(f"NIST PKITS data not found at {PKITS_DIR}; set CAISO_PKI_PKITS_DIR")
-
-AT = dt.datetime(2022, 5, 1, tzinfo=dt.UTC)
-PKITS_ALGORITHMS = AlgorithmPolicy(
-    weak_hashes=frozenset({"md2", "md5"}), min_rsa_bits=1024, min_dsa_bits=1024
-)
-CASES: list[dict[str, Any]] = [
-    case for case in json.loads((PKITS_DIR / "pkits.json").read_text()) if "40800" <= case["id"] < "41300"
-]
-
-
-@functools.cache
-def cert(name: str) -> Certificate:
-    path = PKITS_DIR / "certs" / name
-    return Certificate.from_der(path.read_bytes(), source_name=str(path))
-
-
-@functools.cache
-def crl(name: str) -> bytes:
-    return (PKITS_DIR / "crls" / name).read_bytes()
+CASES: list[dict[str, Any]] = [case for case in ALL_CASES if "40800" <= case["id"] < "41300"]
 
 
 def _toml_list(values: list[str]) -> str:

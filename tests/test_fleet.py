@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 import json
 import random
 from collections import defaultdict
@@ -17,8 +16,8 @@ from typing import Any
 
 import attrs
 import pytest
-from tests.conftest import pkits_dir
 
+from _pkits import AT, CASES, NOTICE_CASES, PKITS_ALGORITHMS, crl, der, policy_requirement
 from caiso_pki import testing
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import InvalidTimeError, MalformedInputError
@@ -26,7 +25,7 @@ from caiso_pki.fleet import FleetCache, summarize, validate_many, validate_many_
 from caiso_pki.oids import ANY_POLICY, DEMO_BASIC_ASSURANCE_POLICY
 from caiso_pki.policy import PolicyRequirement
 from caiso_pki.truststore import TrustStore
-from caiso_pki.validation import AlgorithmPolicy, ValidationResult, validate_chain
+from caiso_pki.validation import ValidationResult, validate_chain
 
 
 def _same(many: list[ValidationResult], one: list[ValidationResult]) -> None:
@@ -38,47 +37,14 @@ def _same(many: list[ValidationResult], one: list[ValidationResult]) -> None:
 
 # -- NIST PKITS (the inputs tests/test_pkits.py uses) ------------------------------------------------
 
-PKITS_DIR = pkits_dir()
-if not (PKITS_DIR / "pkits.json").is_file():  # fail loudly at collection: never a silent skip
-    raise RuntimeError(f"NIST PKITS data not found at {PKITS_DIR}; set CAISO_PKI_PKITS_DIR")
-AT = dt.datetime(2022, 5, 1, tzinfo=dt.UTC)
-PKITS_ALGORITHMS = AlgorithmPolicy(
-    weak_hashes=frozenset({"md2", "md5"}), min_rsa_bits=1024, min_dsa_bits=1024
-)
-CASES: list[dict[str, Any]] = json.loads((PKITS_DIR / "pkits.json").read_text())
-NOTICE_CASES: list[dict[str, Any]] = json.loads((PKITS_DIR / "pkits-user-notice.json").read_text())
-
-
-@functools.cache
-def _der(name: str) -> bytes:
-    return (PKITS_DIR / "certs" / name).read_bytes()
-
 
 def cert(name: str) -> Certificate:
-    """A new Certificate each time.
+    """A new Certificate each time, so each comparison starts from freshly parsed objects.
 
-    validate_chain is not idempotent on a reused Certificate object for PKITS ``UIDCACert.crt``:
-    pyhanko asks asn1crypto for the certificate's SHA-256, asn1crypto re-encodes it on the way
-    (normalising the subjectUniqueID bit string), and every later signature check of that object
-    fails.  Fresh objects keep this comparison about validate_many, not about that defect.
+    (Reusing objects once exposed an asn1crypto re-encoding defect, now fixed in ``Certificate.asn1``
+    and covered by tests/test_pkits.py; fresh objects keep this comparison about validate_many.)
     """
-    return Certificate.from_der(_der(name), source_name=name)
-
-
-@functools.cache
-def crl(name: str) -> bytes:
-    return (PKITS_DIR / "crls" / name).read_bytes()
-
-
-def _policy(params: dict[str, Any] | None) -> PolicyRequirement | None:
-    if not params:
-        return None
-    return PolicyRequirement(
-        acceptable=frozenset(params.get("user_initial_policy_set", ["any"])),
-        require_explicit=params.get("initial_explicit_policy", False),
-        inhibit_mapping=params.get("initial_policy_mapping_inhibit", False),
-        inhibit_any=params.get("initial_any_policy_inhibit", False),
-    )
+    return Certificate.from_der(der(name), source_name=name)
 
 
 def _pkits_groups() -> dict[tuple[Any, ...], list[dict[str, Any]]]:
@@ -98,7 +64,7 @@ def _pkits_options(case: dict[str, Any]) -> dict[str, Any]:
     return {
         "trust": [cert("TrustAnchorRootCertificate.crt")],
         "at": AT,
-        "policy": _policy(case.get("params")),
+        "policy": policy_requirement(case.get("params")),
         "revocation": "require" if case.get("revocation", True) else "hard-fail",
         "crls": [crl("TrustAnchorRootCRL.crl"), *(crl(name) for name in case.get("crls", []))],
         "algorithm_policy": PKITS_ALGORITHMS,

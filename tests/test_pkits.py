@@ -6,64 +6,15 @@ Missing data is an error, not a skip: a conformance suite that silently does not
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
-import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from caiso_pki.certificate import Certificate
-from caiso_pki.policy import PolicyRequirement
-from caiso_pki.validation import AlgorithmPolicy, validate_chain
-
-PKITS_DIR = Path(
-    os.environ.get(
-        "CAISO_PKI_PKITS_DIR",
-        str(Path(__file__).resolve().parents[2] / "shared" / "conformance" / "pkits"),
-    )
-)
-if not (PKITS_DIR / "pkits.json").is_file():  # fail loudly at collection: never a silent skip
-    raise RuntimeError(
-        f"NIST PKITS data not found at {PKITS_DIR}; "
-        "set CAISO_PKI_PKITS_DIR to the directory holding pkits.json"
-    )
-
-AT = dt.datetime(2022, 5, 1, tzinfo=dt.UTC)
-# PKITS signs with SHA-1 and uses 1024-bit DSA keys; MD2/MD5 stay weak (README of the data set).
-PKITS_ALGORITHMS = AlgorithmPolicy(
-    weak_hashes=frozenset({"md2", "md5"}), min_rsa_bits=1024, min_dsa_bits=1024
-)
-
-CASES: list[dict[str, Any]] = json.loads((PKITS_DIR / "pkits.json").read_text())
-NOTICE_CASES: list[dict[str, Any]] = json.loads((PKITS_DIR / "pkits-user-notice.json").read_text())
+from _pkits import AT, CASES, NOTICE_CASES, PKITS_ALGORITHMS, cert, crl, policy_requirement
+from caiso_pki.validation import validate_chain
 
 # Cases that cannot give the expected outcome, with the reason (none today; keep the table for review).
 XFAIL: dict[str, str] = {}
-
-
-@functools.cache
-def cert(name: str) -> Certificate:
-    path = PKITS_DIR / "certs" / name
-    return Certificate.from_der(path.read_bytes(), source_name=str(path))
-
-
-@functools.cache
-def crl(name: str) -> bytes:
-    return (PKITS_DIR / "crls" / name).read_bytes()
-
-
-def _policy(params: dict[str, Any] | None) -> PolicyRequirement | None:
-    if not params:
-        return None
-    return PolicyRequirement(
-        acceptable=frozenset(params.get("user_initial_policy_set", ["any"])),
-        require_explicit=params.get("initial_explicit_policy", False),
-        inhibit_mapping=params.get("initial_policy_mapping_inhibit", False),
-        inhibit_any=params.get("initial_any_policy_inhibit", False),
-    )
 
 
 def _run(case: dict[str, Any]) -> Any:
@@ -73,7 +24,7 @@ def _run(case: dict[str, Any]) -> Any:
         [cert(name) for name in intermediates],
         trust=[cert("TrustAnchorRootCertificate.crt")],
         at=AT,
-        policy=_policy(case.get("params")),
+        policy=policy_requirement(case.get("params")),
         revocation="require" if case.get("revocation", True) else "hard-fail",
         crls=[crl("TrustAnchorRootCRL.crl"), *(crl(name) for name in case.get("crls", []))],
         algorithm_policy=PKITS_ALGORITHMS,
