@@ -24,7 +24,6 @@ from caiso_pki.validation import (
     FAILURE_CODES,
     AlgorithmPolicy,
     ValidationResult,
-    _map_exception,
     validate_chain,
     validate_chain_async,
 )
@@ -333,9 +332,9 @@ def test_distrust_after(pki: testing.DemoPki) -> None:
 
 
 def test_unknown_exceptions_map_to_internal(pki: testing.DemoPki, rig: testing.IssuedCertificate) -> None:
-    from caiso_pki.validation import _Request
+    from caiso_pki.validation.engine import Request, _map_exception
 
-    request = _Request(
+    request = Request(
         leaf=rig.certificate,
         pool=[],
         anchors=[],

@@ -70,8 +70,10 @@ _EXPORTS: Final[dict[str, str]] = {
     "httpx_client": "caiso_pki.tls",
     "server_ssl_context": "caiso_pki.tls",
     # validation
+    "Validator": "caiso_pki.validation",
     "validate_chain": "caiso_pki.validation",
     "validate_chain_async": "caiso_pki.validation",
+    "PathBudget": "caiso_pki.validation",
     "ValidationResult": "caiso_pki.validation",
     "ValidationFailure": "caiso_pki.validation",
     "RevocationStatus": "caiso_pki.validation",
@@ -107,6 +109,8 @@ _EXPORTS: Final[dict[str, str]] = {
     "ChainCheck": "caiso_pki.lint",
 }
 
+# The same names once more, as a literal for linters and star-imports (tests/test_package.py proves
+# that _EXPORTS, __all__ and the TYPE_CHECKING imports below are one set).
 __all__ = [
     "__version__",
     "AlgorithmPolicy",
@@ -130,6 +134,7 @@ __all__ = [
     "KeySpec",
     "MalformedInputError",
     "PassphraseError",
+    "PathBudget",
     "Pkcs12Bundle",
     "PlotUnavailableError",
     "PolicyInformation",
@@ -154,6 +159,7 @@ __all__ = [
     "UnsupportedAlgorithmError",
     "UnsupportedCertificateError",
     "UserNotice",
+    "Validator",
     "ValidationError",
     "ValidationFailure",
     "ValidationResult",
@@ -210,6 +216,7 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
 
 
+# Static view of the same table for type checkers (tests/test_package.py proves the two agree).
 if TYPE_CHECKING:
     from caiso_pki._io import (
         Pkcs12Bundle,
@@ -300,9 +307,11 @@ if TYPE_CHECKING:
     from caiso_pki.validation import (
         FAILURE_CODES,
         AlgorithmPolicy,
+        PathBudget,
         RevocationStatus,
         ValidationFailure,
         ValidationResult,
+        Validator,
         validate_chain,
         validate_chain_async,
     )

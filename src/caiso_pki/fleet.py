@@ -1,77 +1,79 @@
 """Fleet-scale validation: many leaves against one set of anchors, with what can be shared shared.
 
-:func:`validate_many` gives, for every leaf, exactly the :class:`~caiso_pki.validation.ValidationResult`
-that :func:`~caiso_pki.validation.validate_chain` would give with the same inputs, but checks hundreds
-or thousands of leaves at a time much faster, because most of a fleet looks alike: every RIG certificate
-of a participant hangs under the same issuing CA, asserts the same policies and points at the same CRL.
+:meth:`Validator.validate_many <caiso_pki.validation.Validator.validate_many>` (and the
+:func:`validate_many` wrapper) gives, for every leaf, exactly the
+:class:`~caiso_pki.validation.ValidationResult` that a fresh full validation would give with the same
+inputs, but checks hundreds or thousands of leaves at a time much faster, because most of a fleet looks
+alike: every RIG certificate of a participant hangs under the same issuing CA, asserts the same policies
+and points at the same CRL.  :meth:`Validator.validate <caiso_pki.validation.Validator.validate>` uses
+the same machinery one leaf at a time, so a service validating peer after peer gets the fast path too.
 
-How it stays exact.  The first leaf of each *shape* goes through :func:`validate_chain` (pyhanko's full
-RFC 5280 path validation).  When that leaf is valid, its result becomes a template for the shape: the
-validated anchor-to-issuer prefix with its revocation statuses, the policies that survived RFC 5280
-policy processing, and the warnings.  A shape is everything validation reads from a leaf besides its
-own signature, validity period, serial number and names: the issuer name and authority key identifier,
-the set of extensions and their criticality, the asserted policy OIDs, the signature algorithm, the
-CRL distribution points and OCSP URLs.  Each later leaf of that shape needs only the last step of RFC
-5280 path validation, done here with ``cryptography``: its signature by the issuer's key, its validity
-at ``at``, the key usage, extended key usage, server name and ``distrust_after`` checks, and a lookup of
-its serial number in the (already validated) CRL of the issuer.  Any doubt sends the leaf down the full
-path: a shape whose answer could depend on the leaf (name constraints in the prefix, policy constraints
-or mappings in the leaf, a CA or self-issued leaf, OCSP answers, fetching, several candidate issuers
-or CRLs), and every leaf that fails a fast check, so failure codes, indices and messages always come
-from :func:`validate_chain` itself.  ``tests/test_fleet.py`` runs NIST PKITS and a mixed demo fleet
-through both functions and compares every field.
+How it stays exact.  The first leaf of each *shape* goes through full validation (pyhanko's RFC 5280
+path validation).  When that leaf is valid, its result becomes a template for the shape: the validated
+anchor-to-issuer prefix with its revocation statuses, the policies that survived RFC 5280 policy
+processing, and the warnings.  A shape is everything validation reads from a leaf besides its own
+signature, validity period, serial number and names: the issuer name and authority key identifier, the
+set of extensions and their criticality, the asserted policy OIDs, the signature algorithm, the CRL
+distribution points and OCSP URLs.  Each later leaf of that shape needs only the last step of RFC 5280
+path validation, done here with ``cryptography``: its signature by the issuer's key, its validity at
+``at``, the server name and ``distrust_after`` checks, and a lookup of its serial number in the
+(already validated) CRL of the issuer.  Any doubt sends the leaf down the full path: a shape whose
+answer could depend on the leaf (name constraints in the prefix, policy constraints or mappings in the
+leaf, a CA or self-issued leaf, OCSP answers, fetching, several candidate issuers or CRLs), and every
+leaf that fails a fast check, so failure codes, indices and messages always come from full validation.
+``tests/test_fleet.py`` runs NIST PKITS and a mixed demo fleet through both and compares every field.
 
-What is cached, and for how long: parsed CRLs (their revoked serial numbers) and signature checks
-are kept for any validation time; templates are keyed by every input that can change an answer (the
-anchors with their ``distrust_after``, the intermediates offered, the policy inputs, key usages, server
-name, path length cap, revocation mode, the CRLs and OCSP responses given, the algorithm policy) and by
-the validation time itself, so a template made at one ``at`` is never used at another.  Pass one
-:class:`FleetCache` to several calls to share this across them.
+What is cached, and for how long: parsed CRLs (their revoked serial numbers) and signature checks are
+kept for any validation time; templates are keyed by every option that can change an answer (the
+anchors with their ``distrust_after``, the intermediates offered, the policy inputs, key usages, path
+length cap, revocation mode, the CRLs and OCSP responses given, the algorithm policy, the profile) and
+carry the time window in which every certificate and revocation answer of their prefix is current, so
+a template is used only for a validation time inside that window.  Every cache is bounded and
+thread-safe (:class:`FleetCache`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
+import collections
 import datetime as dt
+import hashlib
 import os
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Final, Literal, TypeAlias
 
 import attrs
 
-from caiso_pki.certificate import Certificate, ensure_aware
+from caiso_pki.certificate import Certificate
 from caiso_pki.errors import CaisoPkiError, MalformedInputError
 from caiso_pki.policy import PolicyRequirement
-from caiso_pki.validation import (
-    _MODES,
-    _TOLERANCE,
+from caiso_pki.types import CertificateInput, CertificatesInput, CrlsInput, JsonDict, OcspsInput, TrustInput
+from caiso_pki.validation.engine import TOLERANCE as _TOLERANCE
+from caiso_pki.validation.engine import name_matches as _name_matches
+from caiso_pki.validation.options import (
     AlgorithmPolicy,
+    Profile,
     RevocationMode,
-    RevocationStatus,
-    ValidationFailure,
-    ValidationResult,
-    _certificate_list,
-    _certificates,
-    _crl_ders,
-    _eku_oids,
-    _iso,
-    _key_usage_names,
-    _load_crls,
-    _load_ocsps,
-    _name_matches,
-    _policy_params,
-    _trust_inputs,
-    validate_chain_async,
+    certificate_list,
+    certificates,
 )
+from caiso_pki.validation.results import RevocationStatus, ValidationFailure, ValidationResult
+from caiso_pki.validation.results import iso as _iso
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+    from caiso_pki.revocation import RevocationCache
+    from caiso_pki.validation.validator import Validator
 
 __all__ = [
     "FleetCache",
     "FleetStats",
     "FleetSummary",
     "LeafInput",
+    "ProgressCallback",
     "summarize",
     "validate_many",
     "validate_many_async",
@@ -79,8 +81,9 @@ __all__ = [
 
 #: A leaf: anything :func:`~caiso_pki.validation.validate_chain` takes as its leaf, or a pair
 #: ``(leaf, intermediates)`` whose intermediates are offered for that leaf only.
-LeafInput: TypeAlias = Any
+LeafInput: TypeAlias = CertificateInput | tuple[CertificateInput, CertificatesInput]
 
+#: ``progress(done, total)``, called after each leaf.
 ProgressCallback: TypeAlias = Callable[[int, int], None]
 
 # Extensions whose content, not just presence, can change path validation of the last certificate.
@@ -97,25 +100,20 @@ _CONTENT_SENSITIVE: Final = frozenset(
 _NAME_CONSTRAINTS: Final = "2.5.29.30"
 _RSASSA_PSS: Final = "1.2.840.113549.1.1.10"
 _AIA: Final = bytes.fromhex("2b06010505070101")
-# Requested key usages the fast path reads from cryptography (asn1crypto name -> attribute).
-_KU_ATTRIBUTES: Final[dict[str, str]] = {
-    "digital_signature": "digital_signature",
-    "non_repudiation": "content_commitment",
-    "key_encipherment": "key_encipherment",
-    "data_encipherment": "data_encipherment",
-    "key_agreement": "key_agreement",
-    "key_cert_sign": "key_cert_sign",
-    "crl_sign": "crl_sign",
-}
 _SOFT_FAIL_NOTE: Final = "no revocation information for {} (soft-fail: accepted without it)"
+
+#: Default bounds of a :class:`FleetCache`.
+DEFAULT_MAX_TEMPLATES: Final = 1024
+DEFAULT_MAX_CRLS: Final = 256
+DEFAULT_MAX_SIGNATURES: Final = 65_536
 
 
 @attrs.define
 class FleetStats:
     """How the leaves of a :class:`FleetCache` were decided (for tuning and for tests).
 
-    ``fast``: decided by the cached prefix and the leaf's own last step; ``full``: went through
-    :func:`~caiso_pki.validation.validate_chain`; ``templates``: validated prefixes cached.
+    ``fast``: decided by the cached prefix and the leaf's own last step; ``full``: went through full
+    validation; ``templates``: validated prefixes cached.
     """
 
     fast: int = 0
@@ -125,7 +123,7 @@ class FleetStats:
 
 @attrs.define(eq=False)
 class _CrlIndex:
-    issuer: Any  # asn1crypto's normalised (hashable) form of the issuer name
+    issuer: object  # asn1crypto's normalised (hashable) form of the issuer name
     this_update: dt.datetime
     next_update: dt.datetime | None
     entries: dict[int, tuple[dt.datetime, str | None]]  # serial -> (revocation date, reason name)
@@ -143,38 +141,91 @@ class _Template:
     revoked: frozenset[int]  # serials on any CRL of the issuer (all of them on ``crl`` for kind "crl")
     warnings: tuple[str | None, ...]  # None marks the leaf's own soft-fail note
     distrust_after: dt.datetime | None
-    # reason -> warnings of a revoked leaf, once validate_chain's answer for one matched ours
+    # when every prefix certificate and revocation answer is current (exclusive bounds)
+    window: tuple[dt.datetime, dt.datetime]
+    # reason -> warnings of a revoked leaf, once full validation's answer for one matched ours
     revoked_warnings: dict[str | None, tuple[str, ...]] = attrs.field(factory=dict, eq=False)
 
 
 class FleetCache:
-    """What :func:`validate_many` learns, reusable across calls (keyed so it is reused only when right).
+    """What fast validation learns, reusable across calls (keyed so it is reused only when right).
 
-    Holds validated prefixes (templates) keyed by every validation input including the time, indexed
-    CRLs and signature checks.  Not thread-safe: give each thread its own.  ``max_signatures`` bounds
-    the memory used by remembered signature checks (the oldest half is dropped when full).
+    Holds validated prefixes (templates), indexed CRLs and signature checks.  Thread-safe; each kind
+    is bounded (least recently used templates and CRL indexes go first; the oldest half of the
+    signature checks is dropped when full).  A :class:`~caiso_pki.validation.Validator` owns one; pass
+    one to several :func:`validate_many` calls to share it across them.  At the default bounds it holds
+    at most about 20 MB plus the templates' certificates (measured in ``benchmarks/bench_memory.py``).
     """
 
-    def __init__(self, *, max_signatures: int = 100_000) -> None:
+    def __init__(
+        self,
+        *,
+        max_templates: int = DEFAULT_MAX_TEMPLATES,
+        max_crls: int = DEFAULT_MAX_CRLS,
+        max_signatures: int = DEFAULT_MAX_SIGNATURES,
+    ) -> None:
+        for name, value in (
+            ("max_templates", max_templates),
+            ("max_crls", max_crls),
+            ("max_signatures", max_signatures),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise MalformedInputError(f"FleetCache {name}: expected a positive integer, got {value!r}")
         self.stats = FleetStats()
-        self._templates: dict[tuple[Any, ...], _Template | None] = {}
-        self._crls: dict[bytes, _CrlIndex | None] = {}
-        self._signatures: dict[tuple[bytes, bytes], bool] = {}
+        self._lock = threading.RLock()
+        self._templates: collections.OrderedDict[tuple[object, ...], _Template | None] = (
+            collections.OrderedDict()
+        )
+        self._crls: collections.OrderedDict[bytes, _CrlIndex | None] = collections.OrderedDict()
+        self._signatures: dict[bytes, bool] = {}
+        self._max_templates = max_templates
+        self._max_crls = max_crls
         self._max_signatures = max_signatures
 
     def __repr__(self) -> str:
         return f"<FleetCache templates={len(self._templates)} stats={self.stats}>"
 
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._templates) + len(self._crls) + len(self._signatures)
+
     def clear(self) -> None:
         """Forget everything (the statistics too)."""
-        self.stats = FleetStats()
-        self._templates.clear()
-        self._crls.clear()
-        self._signatures.clear()
+        with self._lock:
+            self.stats = FleetStats()
+            self._templates.clear()
+            self._crls.clear()
+            self._signatures.clear()
+
+    def _template(self, key: tuple[object, ...]) -> tuple[bool, _Template | None]:
+        """(known, template): ``known`` is False when nothing was learnt for ``key`` yet."""
+        with self._lock:
+            if key not in self._templates:
+                return False, None
+            self._templates.move_to_end(key)
+            return True, self._templates[key]
+
+    def _remember(self, key: tuple[object, ...], template: _Template | None) -> None:
+        with self._lock:
+            if key in self._templates:
+                return
+            self._templates[key] = template
+            if template is not None:
+                self.stats.templates += 1
+            while len(self._templates) > self._max_templates:
+                self._templates.popitem(last=False)
+
+    def _count(self, *, fast: bool) -> None:
+        with self._lock:
+            if fast:
+                self.stats.fast += 1
+            else:
+                self.stats.full += 1
 
     def _signature_ok(self, leaf: Certificate, issuer: Certificate) -> bool:
-        key = (issuer.der, leaf.der)
-        known = self._signatures.get(key)
+        key = hashlib.blake2b(issuer.der + b"\x00" + leaf.der, digest_size=16).digest()
+        with self._lock:
+            known = self._signatures.get(key)
         if known is not None:
             return known
         try:
@@ -182,21 +233,27 @@ class FleetCache:
             ok = True
         except Exception:  # InvalidSignature, ValueError, TypeError ...: the full path will say which
             ok = False
-        if len(self._signatures) >= self._max_signatures:
-            for stale in list(self._signatures)[: self._max_signatures // 2]:
-                del self._signatures[stale]
-        self._signatures[key] = ok
+        with self._lock:
+            if len(self._signatures) >= self._max_signatures:
+                for stale in list(self._signatures)[: max(1, self._max_signatures // 2)]:
+                    del self._signatures[stale]
+            self._signatures[key] = ok
         return ok
 
     def _crl_index(self, der: bytes) -> _CrlIndex | None:
-        if der in self._crls:
-            return self._crls[der]
+        with self._lock:
+            if der in self._crls:
+                self._crls.move_to_end(der)
+                return self._crls[der]
         index: _CrlIndex | None
         try:
             index = _index_crl(der)
         except Exception:  # cryptography cannot read it: leaves that need it take the full path
             index = None
-        self._crls[der] = index
+        with self._lock:
+            self._crls[der] = index
+            while len(self._crls) > self._max_crls:
+                self._crls.popitem(last=False)
         return index
 
 
@@ -240,13 +297,13 @@ class FleetSummary:
     invalid: int
     by_code: Mapping[str, int]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonDict:
         """JSON-ready form."""
         return {
             "total": self.total,
             "valid": self.valid,
             "invalid": self.invalid,
-            "by_code": dict(self.by_code),
+            "by_code": {code: count for code, count in self.by_code.items()},
         }
 
 
@@ -260,148 +317,6 @@ def summarize(results: Iterable[ValidationResult]) -> FleetSummary:
             valid += 1
         codes.update(dict.fromkeys(result.codes, 1))
     return FleetSummary(total, valid, total - valid, dict(sorted(codes.items())))
-
-
-# -- inputs ------------------------------------------------------------------------------------------
-
-
-def _split_item(item: LeafInput, position: int) -> tuple[Certificate, list[Certificate]]:
-    """``(leaf, intermediates)`` for one input: a certificate-like value or a pair."""
-    try:
-        if isinstance(item, tuple) and len(item) == 2:
-            leaf_part, extra = item
-            found = _certificates(leaf_part, "certificate")
-            pool = _certificate_list(extra, "intermediate")
-        else:
-            found = _certificates(item, "certificate")
-            pool = []
-    except CaisoPkiError as exc:
-        raise MalformedInputError(f"leaves[{position}]: {exc}") from exc
-    if not found:
-        raise MalformedInputError(f"leaves[{position}]: no certificate given")
-    return found[0], [*found[1:], *pool]
-
-
-@attrs.frozen
-class _Options:
-    """Everything but the leaf that validate_chain takes, checked once, plus the template key."""
-
-    trust: Any
-    at: dt.datetime
-    key_usage: Any
-    extended_key_usage: Any
-    server_name: str | None
-    policy: PolicyRequirement | None
-    max_path_length: int | None
-    revocation: RevocationMode
-    crls: tuple[bytes, ...]
-    ocsp_responses: tuple[bytes, ...]
-    fetch: bool
-    timeout: float
-    algorithm_policy: AlgorithmPolicy | None
-    revocation_cache: Any
-    ku_names: frozenset[str]
-    eku_oids: frozenset[str]
-    anchors: tuple[Any, ...]
-    anchor_ders: frozenset[bytes]
-    store_intermediates: tuple[Certificate, ...]
-    key: tuple[Any, ...]
-
-    def slow_kwargs(self) -> dict[str, Any]:
-        return {
-            "trust": self.trust,
-            "at": self.at,
-            "key_usage": self.key_usage,
-            "extended_key_usage": self.extended_key_usage,
-            "server_name": self.server_name,
-            "policy": self.policy,
-            "max_path_length": self.max_path_length,
-            "revocation": self.revocation,
-            "crls": self.crls,
-            "ocsp_responses": self.ocsp_responses,
-            "fetch": self.fetch,
-            "timeout": self.timeout,
-            "algorithm_policy": self.algorithm_policy,
-            "revocation_cache": self.revocation_cache,
-        }
-
-
-def _options(**given: Any) -> _Options:
-    at = ensure_aware(given["at"], what="at")
-    revocation = given["revocation"]
-    if revocation not in _MODES:
-        raise MalformedInputError(f"revocation mode {revocation!r}: use one of {', '.join(_MODES)}")
-    max_path_length = given["max_path_length"]
-    if max_path_length is not None and max_path_length < 0:
-        raise MalformedInputError(f"max_path_length {max_path_length} must be zero or more")
-    ku_names = _key_usage_names(given["key_usage"])
-    eku_oids = _eku_oids(given["extended_key_usage"])
-    _policy_params(given["policy"])  # type check now, not once per leaf
-    anchors, store_intermediates = _trust_inputs(given["trust"])
-    crls = tuple(_crl_ders(given["crls"]))
-    ocsps: tuple[bytes, ...] = ()
-    if revocation != "off":
-        _load_crls(crls)  # raise on a bad CRL up front, as validate_chain would for every leaf
-        ocsps = tuple(item.dump() for item in _load_ocsps(given["ocsp_responses"]))
-    algorithm_policy = given["algorithm_policy"]
-    key = (
-        tuple((a.certificate.der, a.distrust_after, a.label) for a in anchors),
-        tuple(cert.der for cert in store_intermediates),
-        at,
-        ku_names,
-        eku_oids,
-        given["server_name"],
-        given["policy"],
-        max_path_length,
-        revocation,
-        frozenset(crls) if revocation != "off" else frozenset(),
-        frozenset(ocsps),
-        bool(given["fetch"]) and revocation != "off",
-        algorithm_policy or AlgorithmPolicy(),
-    )
-    return _Options(
-        trust=given["trust"],
-        at=at,
-        key_usage=given["key_usage"],
-        extended_key_usage=given["extended_key_usage"],
-        server_name=given["server_name"],
-        policy=given["policy"],
-        max_path_length=max_path_length,
-        revocation=revocation,
-        crls=crls,
-        ocsp_responses=ocsps,
-        fetch=bool(given["fetch"]),
-        timeout=float(given["timeout"]),
-        algorithm_policy=algorithm_policy,
-        revocation_cache=given["revocation_cache"],
-        ku_names=ku_names,
-        eku_oids=eku_oids,
-        anchors=tuple(anchors),
-        anchor_ders=frozenset(a.certificate.der for a in anchors),
-        store_intermediates=tuple(store_intermediates),
-        key=key,
-    )
-
-
-class _Pool:
-    """The intermediates and anchors a leaf can chain through, with a name index built once."""
-
-    def __init__(self, certificates: Sequence[Certificate], options: _Options) -> None:
-        self.certificates = tuple(certificates)
-        self.key = tuple(sorted({cert.der for cert in certificates}))
-        self.ders = frozenset(self.key) | options.anchor_ders
-        self._groups: Counter[Any] | None = None
-        unique = {cert.der: cert for cert in (*certificates, *(a.certificate for a in options.anchors))}
-        self._all = list(unique.values())
-
-    def candidates(self, name: Any) -> int:
-        """How many certificates of the pool or anchors have the (normalised) subject ``name``."""
-        if self._groups is None:
-            groups: Counter[Any] = Counter()
-            for cert in self._all:
-                groups[cert.asn1.subject.hashable] += 1
-            self._groups = groups
-        return self._groups[name.hashable]
 
 
 # -- the fast path -----------------------------------------------------------------------------------
@@ -443,7 +358,7 @@ def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
     return tag, pos + 2 + count, pos + 2 + count + size
 
 
-def _shape(cert: Any) -> tuple[_Shape, bytes, int] | None:
+def _shape(cert: x509.Certificate) -> tuple[_Shape, bytes, int] | None:
     """The leaf's shape, raw subject name and serial number, or ``None`` for anything unusual."""
     try:
         tbs = cert.tbs_certificate_bytes
@@ -555,7 +470,8 @@ def _fast(
     serial: int,
     *,
     template: _Template,
-    options: _Options,
+    at: dt.datetime,
+    server_name: str | None,
     cache: FleetCache,
 ) -> ValidationResult | None:
     """The result for ``leaf`` from ``template``, or ``None`` when the full path must decide.
@@ -563,7 +479,9 @@ def _fast(
     Key usage and extended key usage need no check here: their DER is part of the shape, so they are
     the template leaf's, which passed.
     """
-    at = options.at
+    lo, hi = template.window
+    if not lo + _TOLERANCE < at < hi - _TOLERANCE:
+        return None  # a prefix certificate or revocation answer is not current at ``at``
     cert = leaf.x509
     not_before = cert.not_valid_before_utc
     if not (not_before + _TOLERANCE < at < cert.not_valid_after_utc - _TOLERANCE):
@@ -572,7 +490,7 @@ def _fast(
         return None  # a leaf named like its issuer: let pyhanko judge it
     if template.distrust_after is not None and not_before > template.distrust_after:
         return None
-    if options.server_name is not None and not _name_matches(leaf, options.server_name):
+    if server_name is not None and not _name_matches(leaf, server_name):
         return None
     if not cache._signature_ok(leaf, template.issuer):
         return None
@@ -583,7 +501,8 @@ def _fast(
         if crl is None:
             return None
         date, reason = crl.entries[serial]
-        warnings = template.revoked_warnings.get(reason)
+        with cache._lock:
+            warnings = template.revoked_warnings.get(reason)
         if warnings is None:
             return None  # the first revoked leaf of each reason goes the full way (see _learn_revoked)
         return _revoked_result(
@@ -643,7 +562,9 @@ def _revoked_result(
     )
 
 
-def _learn_revoked(leaf: Certificate, result: ValidationResult, template: _Template) -> None:
+def _learn_revoked(
+    leaf: Certificate, result: ValidationResult, template: _Template, cache: FleetCache
+) -> None:
     """Remember how validate_chain words a revoked leaf of ``template``, if our rendering matches it."""
     crl = template.crl
     if crl is None or template.leaf_revocation != "crl" or leaf.serial_number not in crl.entries:
@@ -656,7 +577,8 @@ def _learn_revoked(leaf: Certificate, result: ValidationResult, template: _Templ
         leaf, template, subject=subject, date=date, reason=reason, warnings=result.warnings, at=result.at
     )
     if predicted == result and predicted.to_dict() == result.to_dict():
-        template.revoked_warnings[reason] = result.warnings
+        with cache._lock:
+            template.revoked_warnings[reason] = result.warnings
 
 
 def _make_template(
@@ -665,14 +587,15 @@ def _make_template(
     result: ValidationResult,
     *,
     pool: _Pool,
-    options: _Options,
+    validator: Validator,
     cache: FleetCache,
 ) -> _Template | None:
     """A template from a valid full result, or ``None`` when later leaves could be answered differently."""
     path = result.path
-    if not result.valid or len(path) < 2 or path[-1] != leaf or path[0].der not in options.anchor_ders:
+    trust = validator.trust
+    if not result.valid or len(path) < 2 or path[-1] != leaf or path[0].der not in trust.anchor_ders:
         return None
-    if options.fetch:
+    if validator.fetch and validator.revocation != "off":
         return None
     issuer = path[-2]
     try:
@@ -687,9 +610,9 @@ def _make_template(
                 return None
     except Exception:  # a prefix certificate cryptography cannot read: no template
         return None
-    if sum(1 for a in options.anchors if a.certificate.der == path[0].der) != 1:
+    if sum(1 for a in trust.anchors if a.certificate.der == path[0].der) != 1:
         return None
-    anchor = next(a for a in options.anchors if a.certificate.der == path[0].der)
+    anchor = next(a for a in trust.anchors if a.certificate.der == path[0].der)
     statuses = result.revocation
     if len(statuses) != len(path):
         return None
@@ -698,14 +621,14 @@ def _make_template(
     crl: _CrlIndex | None = None
     revoked: frozenset[int] = frozenset()
     kind: Literal["not-checked", "unknown", "crl"]
-    if options.revocation == "off":
+    if validator.revocation == "off":
         if leaf_status.status != "not-checked":
             return None
         kind = "not-checked"
     else:
-        if options.ocsp_responses and any(oid == _AIA for oid, _, _ in shape.extensions):
+        if validator.ocsp_responses and any(oid == _AIA for oid, _, _ in shape.extensions):
             return None  # an OCSP answer could speak for another leaf
-        indexed = [cache._crl_index(der) for der in options.crls]
+        indexed = [cache._crl_index(der) for der in validator.crls]
         simple = [index for index in indexed if index is not None and index.simple]
         if len(simple) != len(indexed):
             return None  # delta, scoped or indirect CRLs (or unreadable ones): pyhanko decides every leaf
@@ -733,7 +656,11 @@ def _make_template(
             return None
         else:
             warnings.append(warning)
+    window = _window(path[:-1], statuses[:-1], crl)
+    if window is None:
+        return None
     return _Template(
+        window=window,
         issuer=issuer,
         prefix=path[:-1],
         prefix_statuses=statuses[:-1],
@@ -746,121 +673,140 @@ def _make_template(
     )
 
 
+def _window(
+    prefix: Sequence[Certificate], statuses: Sequence[RevocationStatus], crl: _CrlIndex | None
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """When every prefix certificate, prefix revocation answer and the leaf's CRL are all current."""
+    lows: list[dt.datetime] = []
+    highs: list[dt.datetime] = []
+    for cert in prefix:
+        lows.append(cert.not_before)
+        highs.append(cert.not_after)
+    for status in statuses:
+        if status.source is None:
+            continue
+        if status.this_update is None or status.next_update is None:
+            return None  # an answer without nextUpdate is never reused
+        lows.append(status.this_update)
+        highs.append(status.next_update)
+    if crl is not None:
+        if crl.next_update is None:
+            return None
+        lows.append(crl.this_update)
+        highs.append(crl.next_update)
+    lo, hi = max(lows), min(highs)
+    return (lo, hi) if lo < hi else None
+
+
+# -- inputs ------------------------------------------------------------------------------------------
+
+
+def _split_item(item: LeafInput, position: int) -> tuple[Certificate, list[Certificate]]:
+    """``(leaf, intermediates)`` for one input: a certificate-like value or a pair."""
+    try:
+        if isinstance(item, tuple) and len(item) == 2:
+            leaf_part, extra = item
+            found = certificates(leaf_part, "certificate")
+            pool = certificate_list(extra, "intermediate")
+        else:
+            found = certificates(item, "certificate")
+            pool = []
+    except CaisoPkiError as exc:
+        raise MalformedInputError(f"leaves[{position}]: {exc}") from exc
+    if not found:
+        raise MalformedInputError(f"leaves[{position}]: no certificate given")
+    return found[0], [*found[1:], *pool]
+
+
+class _Pool:
+    """The intermediates and anchors a leaf can chain through, with a name index built once."""
+
+    def __init__(self, certs: Sequence[Certificate], validator: Validator) -> None:
+        self.certificates = tuple(certs)
+        self.key = tuple(sorted({cert.der for cert in certs}))
+        self.ders = frozenset(self.key) | validator.trust.anchor_ders
+        self._groups: Counter[object] | None = None
+        anchors = (a.certificate for a in validator.trust.anchors)
+        self._all = list({cert.der: cert for cert in (*certs, *anchors)}.values())
+
+    def candidates(self, name: object) -> int:
+        """How many certificates of the pool or anchors have the (normalised) subject ``name``."""
+        if self._groups is None:
+            groups: Counter[object] = Counter()
+            for cert in self._all:
+                groups[cert.asn1.subject.hashable] += 1
+            self._groups = groups
+        return self._groups[name.hashable]  # type: ignore[attr-defined]
+
+
 # -- the engine --------------------------------------------------------------------------------------
 
 
-def validate_many(
-    leaves: Iterable[LeafInput],
-    intermediates: Iterable[Any] = (),
+async def validate_leaf(
+    validator: Validator,
+    leaf: Certificate,
+    offered: Sequence[Certificate],
     *,
-    trust: Any,
-    at: dt.datetime | None = None,
-    key_usage: Iterable[str] | None = None,
-    extended_key_usage: Iterable[str] | str | None = None,
-    server_name: str | None = None,
-    policy: PolicyRequirement | None = None,
-    max_path_length: int | None = None,
-    revocation: RevocationMode = "soft-fail",
-    crls: Iterable[Any] = (),
-    ocsp_responses: Iterable[Any] = (),
-    fetch: bool = False,
-    timeout: float = 10.0,
-    algorithm_policy: AlgorithmPolicy | None = None,
-    revocation_cache: Any = None,
-    cache: FleetCache | None = None,
-    progress: ProgressCallback | None = None,
-) -> list[ValidationResult]:
-    """Validate every leaf as :func:`~caiso_pki.validation.validate_chain` would, much faster in bulk.
-
-    ``leaves`` holds certificates (anything ``validate_chain`` takes as its leaf: :class:`Certificate`,
-    cryptography certificates, DER/PEM bytes, PEM text, paths; a file with several certificates gives
-    the leaf first and intermediates after) or ``(leaf, intermediates)`` pairs whose intermediates are
-    offered for that leaf only.  ``intermediates`` are offered for every leaf.  Every keyword option
-    means what it means for ``validate_chain``; ``at`` defaults to one "now" for the whole call.
-    ``cache`` (a :class:`FleetCache`) carries what was learnt into later calls; ``progress`` is called
-    as ``progress(done, total)`` after each leaf.
-
-    Returns one :class:`~caiso_pki.validation.ValidationResult` per leaf, in input order, equal to what
-    ``validate_chain(leaf, [*pair_intermediates, *intermediates], ...)`` returns.  Raises
-    :class:`~caiso_pki.errors.MalformedInputError` for bad input (naming ``leaves[i]``) before any
-    validation.  Safe to call inside a running event loop (it then runs on a worker thread).
-    """
-    coroutine = validate_many_async(
-        leaves,
-        intermediates,
-        trust=trust,
-        at=at,
-        key_usage=key_usage,
-        extended_key_usage=extended_key_usage,
-        server_name=server_name,
-        policy=policy,
-        max_path_length=max_path_length,
-        revocation=revocation,
-        crls=crls,
-        ocsp_responses=ocsp_responses,
-        fetch=fetch,
-        timeout=timeout,
-        algorithm_policy=algorithm_policy,
-        revocation_cache=revocation_cache,
-        cache=cache,
-        progress=progress,
-    )
-    box: list[list[ValidationResult]] = []
-
-    async def main() -> None:
-        box.append(await coroutine)
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        asyncio.run(main())
-    else:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(asyncio.run, main()).result()
-    return box[0]
+    at: dt.datetime,
+    server_name: str | None,
+    pool: _Pool | None = None,
+) -> ValidationResult:
+    """One leaf through ``validator``: from a cached template when exact, else full validation."""
+    cache = validator.cache
+    if pool is None:
+        pool = _Pool([*offered, *validator.trust.intermediates], validator)
+    found = None
+    if leaf.der not in pool.ders:
+        try:
+            found = _shape(leaf.x509)
+        except CaisoPkiError:  # a certificate only asn1crypto reads: the full path
+            found = None
+    key: tuple[object, ...] | None = None
+    template: _Template | None = None
+    known = False
+    if found is not None:
+        shape, subject_der, serial = found
+        key = (validator._state.options_key, pool.key, shape)
+        known, template = cache._template(key)
+        if template is not None:
+            fast = _fast(
+                leaf,
+                shape,
+                subject_der,
+                serial,
+                template=template,
+                at=at,
+                server_name=server_name,
+                cache=cache,
+            )
+            if fast is not None:
+                cache._count(fast=True)
+                return fast
+    result = await validator._full(leaf, offered, at=at, server_name=server_name)
+    cache._count(fast=False)
+    if found is None or key is None:
+        return result
+    if template is not None:
+        if result.codes == ("revoked",):
+            _learn_revoked(leaf, result, template, cache)
+    elif not known and result.valid and _eligible(leaf):
+        cache._remember(
+            key, _make_template(leaf, found[0], result, pool=pool, validator=validator, cache=cache)
+        )
+    return result
 
 
-async def validate_many_async(
+async def validate_leaves(
+    validator: Validator,
     leaves: Iterable[LeafInput],
-    intermediates: Iterable[Any] = (),
+    intermediates: CertificatesInput,
     *,
-    trust: Any,
-    at: dt.datetime | None = None,
-    key_usage: Iterable[str] | None = None,
-    extended_key_usage: Iterable[str] | str | None = None,
-    server_name: str | None = None,
-    policy: PolicyRequirement | None = None,
-    max_path_length: int | None = None,
-    revocation: RevocationMode = "soft-fail",
-    crls: Iterable[Any] = (),
-    ocsp_responses: Iterable[Any] = (),
-    fetch: bool = False,
-    timeout: float = 10.0,
-    algorithm_policy: AlgorithmPolicy | None = None,
-    revocation_cache: Any = None,
-    cache: FleetCache | None = None,
-    progress: ProgressCallback | None = None,
+    at: dt.datetime,
+    progress: ProgressCallback | None,
 ) -> list[ValidationResult]:
-    """Asynchronous :func:`validate_many` (same parameters and results); fetches run on the event loop."""
-    options = _options(
-        trust=trust,
-        at=at,
-        key_usage=key_usage,
-        extended_key_usage=extended_key_usage,
-        server_name=server_name,
-        policy=policy,
-        max_path_length=max_path_length,
-        revocation=revocation,
-        crls=crls,
-        ocsp_responses=ocsp_responses,
-        fetch=fetch,
-        timeout=timeout,
-        algorithm_policy=algorithm_policy,
-        revocation_cache=revocation_cache,
-    )
-    shared = _certificate_list(intermediates, "intermediate")
+    """Every leaf through ``validator`` (see :meth:`Validator.validate_many`)."""
+    shared = certificate_list(intermediates, "intermediate")
     items = [_split_item(item, position) for position, item in enumerate(_iterate(leaves))]
-    cache = cache if cache is not None else FleetCache()
     pools: dict[tuple[bytes, ...], _Pool] = {}
     shared_pool: _Pool | None = None
     results: list[ValidationResult] = []
@@ -868,14 +814,13 @@ async def validate_many_async(
     for leaf, own in items:
         offered = [*own, *shared]
         if own:
-            candidate = _Pool([*offered, *options.store_intermediates], options)
+            candidate = _Pool([*offered, *validator.trust.intermediates], validator)
             pool = pools.setdefault(candidate.key, candidate)
         else:
             if shared_pool is None:
-                shared_pool = _Pool([*shared, *options.store_intermediates], options)
+                shared_pool = _Pool([*shared, *validator.trust.intermediates], validator)
             pool = shared_pool
-        result = await _validate_one(leaf, offered, pool, options, cache)
-        results.append(result)
+        results.append(await validate_leaf(validator, leaf, offered, at=at, server_name=None, pool=pool))
         if progress is not None:
             progress(len(results), total)
     return results
@@ -887,36 +832,121 @@ def _iterate(leaves: Iterable[LeafInput]) -> list[LeafInput]:
     return list(leaves)
 
 
-async def _validate_one(
-    leaf: Certificate, offered: list[Certificate], pool: _Pool, options: _Options, cache: FleetCache
-) -> ValidationResult:
-    found = None
-    if leaf.der not in pool.ders:
-        try:
-            found = _shape(leaf.x509)
-        except CaisoPkiError:  # a certificate only asn1crypto reads: the full path
-            found = None
-    key: tuple[Any, ...] | None = None
-    template: _Template | None = None
-    if found is not None:
-        shape, subject_der, serial = found
-        key = (options.key, pool.key, shape)
-        template = cache._templates.get(key)
-        if template is not None:
-            fast = _fast(leaf, shape, subject_der, serial, template=template, options=options, cache=cache)
-            if fast is not None:
-                cache.stats.fast += 1
-                return fast
-    result = await validate_chain_async(leaf, offered, **options.slow_kwargs())
-    cache.stats.full += 1
-    if found is None or key is None:
-        return result
-    if template is not None:
-        if result.codes == ("revoked",):
-            _learn_revoked(leaf, result, template)
-    elif key not in cache._templates and result.valid and _eligible(leaf):
-        made = _make_template(leaf, found[0], result, pool=pool, options=options, cache=cache)
-        cache._templates[key] = made
-        if made is not None:
-            cache.stats.templates += 1
-    return result
+def validate_many(
+    leaves: Iterable[LeafInput],
+    intermediates: CertificatesInput = (),
+    *,
+    trust: TrustInput,
+    at: dt.datetime | None = None,
+    key_usage: Iterable[str] | str | None = None,
+    extended_key_usage: Iterable[str] | str | None = None,
+    server_name: str | None = None,
+    policy: PolicyRequirement | None = None,
+    max_path_length: int | None = None,
+    revocation: RevocationMode = "soft-fail",
+    crls: CrlsInput = (),
+    ocsp_responses: OcspsInput = (),
+    fetch: bool = False,
+    timeout: float = 10.0,
+    algorithm_policy: AlgorithmPolicy | None = None,
+    revocation_cache: RevocationCache | None = None,
+    profile: Profile = "rfc5280",
+    cache: FleetCache | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[ValidationResult]:
+    """Validate every leaf as :func:`~caiso_pki.validation.validate_chain` would, much faster in bulk.
+
+    A thin wrapper over :meth:`Validator.validate_many <caiso_pki.validation.Validator.validate_many>`:
+    every keyword option means what it means for :class:`~caiso_pki.validation.Validator`, and
+    ``server_name`` is checked for every leaf.  ``cache`` (a :class:`FleetCache`) carries what was
+    learnt into later calls.
+
+    Returns one :class:`~caiso_pki.validation.ValidationResult` per leaf, in input order, equal to what
+    ``validate_chain(leaf, [*pair_intermediates, *intermediates], ...)`` returns.  Raises
+    :class:`~caiso_pki.errors.MalformedInputError` for bad input (naming ``leaves[i]``) before any
+    validation.  Safe to call inside a running event loop (it then runs on a worker thread).
+    """
+    from caiso_pki.validation.validator import _run_sync
+
+    return _run_sync(
+        validate_many_async(
+            leaves,
+            intermediates,
+            trust=trust,
+            at=at,
+            key_usage=key_usage,
+            extended_key_usage=extended_key_usage,
+            server_name=server_name,
+            policy=policy,
+            max_path_length=max_path_length,
+            revocation=revocation,
+            crls=crls,
+            ocsp_responses=ocsp_responses,
+            fetch=fetch,
+            timeout=timeout,
+            algorithm_policy=algorithm_policy,
+            revocation_cache=revocation_cache,
+            profile=profile,
+            cache=cache,
+            progress=progress,
+        )
+    )
+
+
+async def validate_many_async(
+    leaves: Iterable[LeafInput],
+    intermediates: CertificatesInput = (),
+    *,
+    trust: TrustInput,
+    at: dt.datetime | None = None,
+    key_usage: Iterable[str] | str | None = None,
+    extended_key_usage: Iterable[str] | str | None = None,
+    server_name: str | None = None,
+    policy: PolicyRequirement | None = None,
+    max_path_length: int | None = None,
+    revocation: RevocationMode = "soft-fail",
+    crls: CrlsInput = (),
+    ocsp_responses: OcspsInput = (),
+    fetch: bool = False,
+    timeout: float = 10.0,
+    algorithm_policy: AlgorithmPolicy | None = None,
+    revocation_cache: RevocationCache | None = None,
+    profile: Profile = "rfc5280",
+    cache: FleetCache | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[ValidationResult]:
+    """Asynchronous :func:`validate_many` (same parameters and results); fetches run on the event loop."""
+    from caiso_pki.validation.options import server_name_text, validation_time
+    from caiso_pki.validation.validator import Validator
+
+    validator = Validator(
+        trust=trust,
+        key_usage=key_usage,
+        extended_key_usage=extended_key_usage,
+        policy=policy,
+        max_path_length=max_path_length,
+        revocation=revocation,
+        crls=crls,
+        ocsp_responses=ocsp_responses,
+        fetch=fetch,
+        timeout=timeout,
+        algorithm_policy=algorithm_policy,
+        revocation_cache=revocation_cache,
+        profile=profile,
+    )
+    if cache is not None:
+        if not isinstance(cache, FleetCache):
+            raise MalformedInputError(f"cache: expected a FleetCache, got {type(cache).__name__}")
+        validator._with_fleet_cache(cache)
+    when = validation_time(at)
+    name = server_name_text(server_name)
+    if name is None:
+        return await validator.validate_many_async(leaves, intermediates, at=when, progress=progress)
+    shared = certificate_list(intermediates, "intermediate")
+    items = [_split_item(item, position) for position, item in enumerate(_iterate(leaves))]
+    results: list[ValidationResult] = []
+    for leaf, own in items:
+        results.append(await validate_leaf(validator, leaf, [*own, *shared], at=when, server_name=name))
+        if progress is not None:
+            progress(len(results), len(items))
+    return results
