@@ -234,9 +234,8 @@ def test_bad_input(planted: Planted, tmp_path: Path) -> None:
         audit_paths([], trust=store)
     with pytest.raises(ProfileError):
         audit_paths([planted.folder / "good" / "00"], trust=store, profile="no-such-profile")
-    missing = audit_paths([tmp_path / "nowhere"], trust=store)
-    assert missing.totals["total"] == 0
-    assert [skip.reason for skip in missing.skipped] == ["no such file or directory"]
+    with pytest.raises(MalformedInputError, match="nowhere: no such file or directory"):
+        audit_paths([tmp_path / "nowhere"], trust=store)  # issue 13 defect 5: a named path must exist
 
 
 def test_html_includes_the_expiry_timeline_when_matplotlib_is_installed(report: AuditReport) -> None:

@@ -7,9 +7,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from caiso_pki._text import display_path
 from caiso_pki.errors import CaisoPkiError
 
-__all__ = ["atomic_write_bytes", "fsync_directory"]
+__all__ = ["atomic_write_bytes", "check_target", "fsync_directory"]
 
 
 def fsync_directory(directory: Path) -> None:
@@ -23,6 +24,27 @@ def fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def check_target(
+    path: str | os.PathLike[str], *, overwrite: bool = True, error: type[CaisoPkiError] = CaisoPkiError
+) -> Path:
+    """Refuse a path :func:`atomic_write_bytes` could not write: a directory, a missing parent directory,
+    or (with ``overwrite=False``) an existing file.
+
+    Commands that write several files call it for each before writing any, so a refused second output
+    never leaves the first one behind.
+    """
+    target = Path(path)
+    name = display_path(target)
+    if target.is_dir():
+        raise error(f"{name} is a directory; give a file path")
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise error(f"{name}: directory {display_path(directory)} does not exist")
+    if not overwrite and (target.exists() or target.is_symlink()):
+        raise error(f"{name} already exists", remedy="overwrite")
+    return target
+
+
 def atomic_write_bytes(
     path: str | os.PathLike[str],
     data: bytes,
@@ -30,20 +52,25 @@ def atomic_write_bytes(
     mode: int = 0o644,
     overwrite: bool = True,
     error: type[CaisoPkiError] = CaisoPkiError,
+    what: str = "the file",
 ) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same directory, fsync, then rename.
 
     The temporary file is created with mode 0600 by :func:`tempfile.mkstemp`, so a private key is never
     readable by others, not even for an instant.  With ``overwrite=False`` the final step is a hard link,
-    which fails atomically when ``path`` already exists; the error raised is ``error``.
+    which fails atomically when ``path`` already exists.  Every failure, an operating-system one
+    included (no permission, disk full), raises ``error`` naming the path and ``what`` was written.
     """
-    target = Path(path)
+    target = check_target(path, overwrite=overwrite, error=error)
+    try:
+        return _write(target, data, mode=mode, overwrite=overwrite, error=error)
+    except OSError as exc:
+        raise error(f"{display_path(target)}: cannot write {what}: {exc.strerror or exc}") from exc
+
+
+def _write(target: Path, data: bytes, *, mode: int, overwrite: bool, error: type[CaisoPkiError]) -> Path:
     directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise error(f"{target}: directory {directory} does not exist")
-    if not overwrite and target.exists():
-        raise error(f"{target} already exists; pass overwrite=True to replace it")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name[:200]}.", suffix=".tmp", dir=directory)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -57,7 +84,7 @@ def atomic_write_bytes(
             try:
                 os.link(tmp, target)
             except FileExistsError as exc:
-                raise error(f"{target} already exists; pass overwrite=True to replace it") from exc
+                raise error(f"{display_path(target)} already exists", remedy="overwrite") from exc
             tmp.unlink()
         fsync_directory(directory)
     except BaseException:

@@ -13,7 +13,7 @@ import os
 import re
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, BinaryIO, Final, Literal
 
 import attrs
 
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_INPUT_BYTES",
+    "NamedBytes",
     "PemBlock",
     "Pkcs12Bundle",
     "Source",
@@ -45,7 +46,9 @@ __all__ = [
     "load_csr",
     "load_pkcs12",
     "load_private_key",
+    "read_file",
     "read_source",
+    "read_stream",
     "split_pem",
 ]
 
@@ -80,6 +83,34 @@ _KEY_LABELS: Final = frozenset(
 )
 
 
+class NamedBytes(bytes):
+    """Bytes read from a named input (a file, ``<stdin>``), so loaders name it in their messages.
+
+    It is ``bytes`` (every loader and API that takes bytes takes it) that remembers where it came from:
+    ``read_file("chain.pem")`` gives ``NamedBytes`` named ``chain.pem``, and a later parse error says
+    "chain.pem: ...", not "<certificate bytes>: ...".  Reading once and passing the bytes on is what lets
+    a pipe or FIFO, which can be read only once, be detected and then loaded.  The ``repr`` shows the
+    name and size, never the content (it may be a private key).
+    """
+
+    name: str
+    #: the file it was read from (``None`` for standard input); profiles resolve ``extends`` against it
+    path: Path | None
+
+    def __new__(cls, data: bytes | bytearray | memoryview, name: str, path: Path | None = None) -> NamedBytes:
+        """Wrap ``data`` read from the input called ``name`` (the file ``path``, when it was one)."""
+        self = super().__new__(cls, data)
+        self.name = name
+        self.path = path
+        return self
+
+    def __repr__(self) -> str:
+        return f"NamedBytes({self.name!r}, {len(self)} bytes)"
+
+    def __reduce__(self) -> tuple[type[NamedBytes], tuple[bytes, str, Path | None]]:
+        return (NamedBytes, (bytes(self), self.name, self.path))
+
+
 @attrs.frozen
 class PemBlock:
     """One ``-----BEGIN X-----`` block: its label, decoded DER and the original text."""
@@ -95,7 +126,9 @@ def read_source(source: Source, *, what: str = "input") -> tuple[bytes, str]:
     A ``str`` that contains ``-----BEGIN`` is PEM text; any other ``str`` is a path.  Files are read
     with a bound, so a device such as ``/dev/zero`` or a huge file is refused instead of read whole.
     """
-    if isinstance(source, (bytes, bytearray, memoryview)):
+    if isinstance(source, NamedBytes):
+        data, name = bytes(source), source.name
+    elif isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         name = f"<{what} bytes>"
     elif isinstance(source, str) and "-----BEGIN" in source:
@@ -105,8 +138,7 @@ def read_source(source: Source, *, what: str = "input") -> tuple[bytes, str]:
         data, name = _read_file(source, what)
     else:
         raise MalformedInputError(f"<{what} {type(source).__name__}>: expected bytes, PEM text or a path")
-    if len(data) > MAX_INPUT_BYTES:
-        raise MalformedInputError(f"{name}: input is larger than the {MAX_INPUT_BYTES}-byte limit")
+    _check_size(data, name)
     if not data.strip():
         raise MalformedInputError(f"{name} is empty (expected {_a(what)})")
     return data, name
@@ -116,10 +148,42 @@ def _a(what: str) -> str:
     return ("an " if what[:1].lower() in "aeiou" else "a ") + what
 
 
+def read_file(path: str | os.PathLike[str], *, what: str = "input") -> NamedBytes:
+    """Read a file once, whatever it is, with the :data:`MAX_INPUT_BYTES` cap.
+
+    Regular files, FIFOs, ``/dev/stdin`` and process substitutions (``<(cat x.pem)``) are all streamed
+    the same way, so a pipe is read once and can then be detected and loaded from the returned bytes.
+    An input over the cap raises :class:`MalformedInputError`; so do directories, missing files and read
+    errors, each naming the file.
+    """
+    data, name = _read_file(path, what)
+    _check_size(data, name)
+    return NamedBytes(data, name, Path(path))
+
+
+def read_stream(stream: BinaryIO, name: str, *, what: str = "input") -> NamedBytes:
+    """Read a binary stream (standard input) to its end, with the :data:`MAX_INPUT_BYTES` cap."""
+    try:
+        data = stream.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise MalformedInputError(f"{name}: cannot read {_a(what)}: {exc.strerror or exc}") from exc
+    _check_size(data, name)
+    return NamedBytes(data, name)
+
+
+def _check_size(data: bytes, name: str) -> None:
+    if len(data) > MAX_INPUT_BYTES:
+        raise MalformedInputError(
+            f"{name}: input is larger than the {MAX_INPUT_BYTES}-byte limit ({MAX_INPUT_BYTES // 2**20} MiB)"
+        )
+
+
 def _read_file(source: str | os.PathLike[str], what: str) -> tuple[bytes, str]:
+    from caiso_pki._text import display_path
+
     try:
         path = Path(source)
-        name = str(path)
+        name = display_path(path)
     except TypeError as exc:  # an os.PathLike whose __fspath__ returns something odd
         raise MalformedInputError(f"<{what} path>: not a usable path") from exc
     try:
@@ -132,7 +196,7 @@ def _read_file(source: str | os.PathLike[str], what: str) -> tuple[bytes, str]:
     except OSError as exc:
         raise MalformedInputError(f"{name}: cannot read file: {exc.strerror or exc}") from exc
     except ValueError as exc:  # embedded NUL byte in the path
-        raise MalformedInputError(f"{name!r}: not a valid path ({exc})") from exc
+        raise MalformedInputError(f"{name}: not a valid path ({exc})") from exc
     return data, name
 
 
@@ -556,7 +620,7 @@ def load_pkcs12(source: Source, password: Password) -> Pkcs12Bundle:
     )
 
 
-Kind = Literal["certificate", "pkcs7", "csr", "crl", "private-key", "pkcs12", "unknown"]
+Kind = Literal["certificate", "pkcs7", "csr", "crl", "ocsp-response", "private-key", "pkcs12", "unknown"]
 
 _PEM_KINDS: Final[tuple[tuple[frozenset[str], Kind], ...]] = (
     (_CERT_LABELS, "certificate"),
@@ -565,6 +629,16 @@ _PEM_KINDS: Final[tuple[tuple[frozenset[str], Kind], ...]] = (
     (_CRL_LABELS, "crl"),
     (_KEY_LABELS, "private-key"),
 )
+
+
+def _is_ocsp_response(data: bytes) -> bool:
+    from caiso_pki.revocation import load_ocsp_response
+
+    try:
+        load_ocsp_response(data)
+    except (CaisoPkiError, ValueError, TypeError):
+        return False
+    return True
 
 
 def detect_kind(source: Source) -> Kind:
@@ -596,6 +670,8 @@ def detect_kind(source: Source) -> Kind:
         except CaisoPkiError:
             continue
         return kind
+    if _is_ocsp_response(data):
+        return "ocsp-response"
     try:
         load_private_key(data)
     except PassphraseError:

@@ -8,6 +8,10 @@ intermediates), lints each against a CPS profile when one is given, and returns 
 within 30, 60 and 90 days.  The ``caiso-pki audit`` command is a thin layer over it; the renderers
 (:func:`render_audit_text`, :func:`render_audit_csv`, :func:`render_audit_json`,
 :func:`render_audit_html`) turn a report into text a person or a program reads.
+
+File names are kept as text that encodes as UTF-8 (a name that is not UTF-8 shows its bytes as
+``\\xNN``), and the text, CSV and HTML renderers escape control and bidi characters in every value
+(:func:`caiso_pki._text.printable`); JSON keeps the exact values.
 """
 
 from __future__ import annotations
@@ -25,14 +29,15 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
+from caiso_pki._text import path_text, printable
 from caiso_pki.certificate import Certificate, ensure_aware
-from caiso_pki.errors import CaisoPkiError, MalformedInputError, ProfileError
+from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputError, ProfileError
 
 if TYPE_CHECKING:
     from caiso_pki.fleet import FleetCache
     from caiso_pki.lint import Finding
     from caiso_pki.policy import PolicyRequirement
-    from caiso_pki.profiles.cps import CpsProfile
+    from caiso_pki.profiles.cps import CpsProfile, ProfileSource
     from caiso_pki.validation import AlgorithmPolicy, RevocationMode, ValidationResult
 
 __all__ = [
@@ -158,7 +163,7 @@ class AuditReport:
 
     def expiring(self, days: int) -> tuple[AuditEntry, ...]:
         """Entries not yet expired at :attr:`at` whose notAfter falls within ``days`` days, soonest first."""
-        limit = self.at + dt.timedelta(days=days)
+        limit = _later(self.at, days)
         found = [entry for entry in self.entries if self.at < entry.certificate.not_after <= limit]
         return tuple(sorted(found, key=lambda entry: (entry.certificate.not_after, entry.path)))
 
@@ -174,8 +179,12 @@ class AuditReport:
 
     @property
     def clean(self) -> bool:
-        """True when every certificate validates and no lint finding is an error."""
-        return self.totals["invalid"] == 0 and not self.lint_by_severity.get("error")
+        """True when certificates were found, every one validates and no lint finding is an error.
+
+        An audit that found no certificate at all is not clean: it has shown nothing about the fleet.
+        """
+        totals = self.totals
+        return totals["total"] > 0 and totals["invalid"] == 0 and not self.lint_by_severity.get("error")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: totals first, then every entry and skipped file."""
@@ -198,9 +207,19 @@ class AuditReport:
 # -- building a report ---------------------------------------------------------------------------
 
 
+def _later(at: dt.datetime, days: int) -> dt.datetime:
+    """``at`` plus ``days`` days; :class:`InvalidTimeError` when that is past year 9999."""
+    try:
+        return at + dt.timedelta(days=days)
+    except OverflowError as exc:
+        raise InvalidTimeError(
+            f"audit time {_iso(at)} plus {days} days is past year 9999; choose an earlier time"
+        ) from exc
+
+
 def _files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[SkippedFile]]:
     files: list[Path] = []
-    missing: list[SkippedFile] = []
+    skipped: list[SkippedFile] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
@@ -213,9 +232,11 @@ def _files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Sk
             )
         elif path.is_file():
             files.append(path)
+        elif path.exists():
+            skipped.append(SkippedFile(path_text(path), "not a regular file or directory"))
         else:
-            missing.append(SkippedFile(str(path), "no such file or directory"))
-    return files, missing
+            raise MalformedInputError(f"{printable(path_text(path))}: no such file or directory")
+    return files, skipped
 
 
 def _load(files: Sequence[Path]) -> tuple[list[tuple[str, int, Certificate]], list[SkippedFile]]:
@@ -224,15 +245,16 @@ def _load(files: Sequence[Path]) -> tuple[list[tuple[str, int, Certificate]], li
     found: list[tuple[str, int, Certificate]] = []
     skipped: list[SkippedFile] = []
     for path in files:
+        name = path_text(path)
         try:
             certificates = load_certificates(path)
         except CaisoPkiError as exc:
-            skipped.append(SkippedFile(str(path), f"no certificate read: {exc}"))
+            skipped.append(SkippedFile(name, f"no certificate read: {exc}"))
             continue
         if not certificates:
-            skipped.append(SkippedFile(str(path), "no certificate in the file"))
+            skipped.append(SkippedFile(name, "no certificate in the file"))
             continue
-        found.extend((str(path), position, cert) for position, cert in enumerate(certificates))
+        found.extend((name, position, cert) for position, cert in enumerate(certificates))
     return found, skipped
 
 
@@ -251,7 +273,7 @@ def audit_paths(
     paths: Iterable[str | os.PathLike[str]],
     *,
     trust: Any,
-    profile: CpsProfile | str | os.PathLike[str] | None = None,
+    profile: CpsProfile | ProfileSource | None = None,
     at: dt.datetime | None = None,
     intermediates: Iterable[Any] = (),
     key_usage: Iterable[str] | None = None,
@@ -273,20 +295,24 @@ def audit_paths(
     :class:`~caiso_pki.profiles.cps.CpsProfile`); each certificate is linted as the kind it looks like.
     ``progress(done, total)`` is called as certificates are validated.
 
-    Raises :class:`~caiso_pki.errors.ProfileError` for a bad profile and
-    :class:`~caiso_pki.errors.MalformedInputError` for bad options; unreadable files are reported in
-    :attr:`AuditReport.skipped`, never raised.
+    Raises :class:`~caiso_pki.errors.ProfileError` for a bad profile,
+    :class:`~caiso_pki.errors.MalformedInputError` for bad options and for a path in ``paths`` that
+    does not exist, and :class:`~caiso_pki.errors.InvalidTimeError` for an ``at`` too close to year 9999
+    for the expiry windows.  Files found that hold no readable certificate, and named paths that are
+    neither files nor folders (a FIFO), are reported in :attr:`AuditReport.skipped`, never raised.
     """
     from caiso_pki.fleet import FleetCache, validate_many
     from caiso_pki.profiles.cps import load_cps_profile
-    from caiso_pki.validation import _certificate_list
+    from caiso_pki.validation.options import certificate_list as _certificate_list
 
     when = ensure_aware(at, what="at")
+    _later(when, max(EXPIRY_WINDOWS))
     loaded_profile = load_cps_profile(profile) if profile is not None else None
-    given = [str(path) for path in paths]
+    named = list(paths)
+    given = [path_text(path) for path in named]
     if not given:
         raise MalformedInputError("audit: give at least one file or folder")
-    files, skipped = _files(given)
+    files, skipped = _files(named)
     found, unreadable = _load(files)
     skipped.extend(unreadable)
     cas = {cert.der: cert for _, _, cert in found if _is_ca(cert)}
@@ -358,26 +384,29 @@ _CSV_FIELDS: Final = (
 
 
 def render_audit_csv(report: AuditReport) -> str:
-    """One row per certificate (codes and lint codes ``;``-separated), with a header row."""
+    """One row per certificate (codes and lint codes ``;``-separated), with a header row.
+
+    Values are escaped with :func:`~caiso_pki._text.printable`: a CSV file is read by people in
+    spreadsheets and terminals, so a name cannot add rows or carry terminal codes (JSON has exact values).
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(_CSV_FIELDS)
     for entry in report.entries:
         cert = entry.certificate
-        writer.writerow(
-            [
-                entry.path,
-                entry.position,
-                cert.subject.rfc4514,
-                cert.issuer.rfc4514,
-                cert.serial_hex,
-                _iso(cert.not_after),
-                entry.days_remaining(report.at),
-                entry.outcome,
-                ";".join(entry.result.codes),
-                ";".join(sorted({finding.code for finding in entry.findings})),
-            ]
-        )
+        row: list[object] = [
+            entry.path,
+            entry.position,
+            cert.subject.rfc4514,
+            cert.issuer.rfc4514,
+            cert.serial_hex,
+            _iso(cert.not_after),
+            entry.days_remaining(report.at),
+            entry.outcome,
+            ";".join(entry.result.codes),
+            ";".join(sorted({finding.code for finding in entry.findings})),
+        ]
+        writer.writerow([printable(value) for value in row])
     return out.getvalue()
 
 
@@ -389,7 +418,8 @@ def _name(entry: AuditEntry) -> str:
 def render_audit_text(report: AuditReport, *, limit: int = 50) -> str:
     """A summary for a terminal: totals, failure codes, lint codes, expiry windows, then details.
 
-    ``limit`` caps each detail list (invalid certificates, soonest expiries, skipped files).
+    ``limit`` caps each detail list (invalid certificates, soonest expiries, skipped files).  Every line
+    is escaped with :func:`~caiso_pki._text.printable`, so names cannot add lines or terminal codes.
     """
     totals = report.totals
     lines = [
@@ -398,6 +428,8 @@ def render_audit_text(report: AuditReport, *, limit: int = 50) -> str:
         f"  valid    {totals['valid']}",
         f"  invalid  {totals['invalid']}",
     ]
+    if not totals["total"]:
+        lines.append(f"no certificate found under {', '.join(report.paths)}")
     if report.by_code:
         lines.append("failures by code:")
         lines.extend(f"  {code:24s} {count}" for code, count in report.by_code.items())
@@ -430,7 +462,7 @@ def render_audit_text(report: AuditReport, *, limit: int = 50) -> str:
             lines.append(f"  {skip.path}: {skip.reason}")
         if len(report.skipped) > limit:
             lines.append(f"  ... and {len(report.skipped) - limit} more")
-    return "\n".join(lines) + "\n"
+    return "".join(printable(line) + "\n" for line in lines)
 
 
 _STYLE: Final = """
@@ -443,8 +475,14 @@ th { background: #f2f2f2; }
 """
 
 
+def _h(value: object) -> str:
+    """A value for HTML: control and bidi characters escaped first (they reorder or hide text in a
+    browser), then HTML-escaped."""
+    return html.escape(printable(value))
+
+
 def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], *, css: Sequence[str] = ()) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    head = "".join(f"<th>{_h(h)}</th>" for h in headers)
     body = []
     for row in rows:
         cells = []
@@ -453,7 +491,7 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], *, css: Seq
             if klass == "outcome":
                 klass = str(value)
             attr = f' class="{klass}"' if klass else ""
-            cells.append(f"<td{attr}>{html.escape(str(value))}</td>")
+            cells.append(f"<td{attr}>{_h(value)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -484,12 +522,12 @@ def render_audit_html(report: AuditReport) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>caiso-pki audit {html.escape(_iso(report.at))}</title>",
+        f"<title>caiso-pki audit {_h(_iso(report.at))}</title>",
         f"<style>{_STYLE}</style></head><body>",
         "<h1>Certificate audit</h1>",
-        f"<p>At {html.escape(_iso(report.at))}: {totals['total']} certificates from {report.files} files"
-        f" under {html.escape(', '.join(report.paths))}"
-        + (f"; CPS profile <code>{html.escape(report.profile)}</code>" if report.profile else "")
+        f"<p>At {_h(_iso(report.at))}: {totals['total']} certificates from {report.files} files"
+        f" under {_h(', '.join(report.paths))}"
+        + (f"; CPS profile <code>{_h(report.profile)}</code>" if report.profile else "")
         + ".</p>",
         "<h2>Totals</h2>",
         _table(

@@ -8,7 +8,7 @@ Secrets (private keys, passphrases, PKCS#12 passwords) never appear in a message
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -22,6 +22,7 @@ __all__ = [
     "PassphraseError",
     "PlotUnavailableError",
     "ProfileError",
+    "Remedy",
     "ProfileViolationError",
     "RevocationError",
     "TrustStoreCorruptError",
@@ -32,8 +33,31 @@ __all__ = [
 ]
 
 
+#: What the caller can do about an error, as a key each front end words in its own terms: the library
+#: says "pass overwrite=True", the command line says "use --force" (see :attr:`CaisoPkiError.remedy`).
+Remedy = Literal["overwrite", "replace", "init-store", "role-anchor"]
+
+#: How the library words each remedy (the command line has its own table in ``caiso_pki.cli._common``).
+API_REMEDIES: Final[dict[str, str]] = {
+    "overwrite": "pass overwrite=True to replace it",
+    "replace": "pass replace=True to replace it",
+    "init-store": "create one with TrustStore.init",
+    "role-anchor": "pass role='anchor' to pin it as a trust anchor",
+}
+
+
 class CaisoPkiError(Exception):
-    """Base class of every error raised by caiso-pki."""
+    """Base class of every error raised by caiso-pki.
+
+    ``problem`` is the message without the advice; ``remedy``, when set, names the fix (a
+    :data:`Remedy`), and ``str(error)`` ends with the library's wording of it.  The command line shows
+    ``problem`` with its own wording instead, so a CLI user reads "use --force", not "pass overwrite=True".
+    """
+
+    def __init__(self, message: str = "", *, remedy: Remedy | None = None) -> None:
+        self.problem = message
+        self.remedy: Remedy | None = remedy
+        super().__init__(f"{message}; {API_REMEDIES[remedy]}" if remedy is not None else message)
 
 
 class MalformedInputError(CaisoPkiError, ValueError):

@@ -213,12 +213,9 @@ def save_private_key(
     from caiso_pki._atomic import atomic_write_bytes
 
     data = private_key_pem(key, passphrase)
-    try:
-        return atomic_write_bytes(path, data, mode=0o600, overwrite=overwrite, error=CaisoPkiError)
-    except OSError as exc:
-        raise CaisoPkiError(
-            f"{os.fspath(path)}: cannot write the private key: {exc.strerror or exc}"
-        ) from exc
+    return atomic_write_bytes(
+        path, data, mode=0o600, overwrite=overwrite, error=CaisoPkiError, what="the private key"
+    )
 
 
 #: RFC 5280 key usage bit names, in bit order; ``contentCommitment`` is accepted as ``nonRepudiation``.

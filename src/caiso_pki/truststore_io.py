@@ -342,7 +342,11 @@ def export(
             data = to_pkcs12(store, password=password, at=at, include_retired=include_retired)
         else:
             raise TrustStoreError(f"export format {format!r}: use one of {', '.join(EXPORT_FORMATS)}")
-        return [atomic_write_bytes(target, data, mode=0o644, overwrite=overwrite, error=TrustStoreError)]
+        return [
+            atomic_write_bytes(
+                target, data, mode=0o644, overwrite=overwrite, error=TrustStoreError, what="the export"
+            )
+        ]
     except CaisoPkiError:
         raise
     except OSError as exc:

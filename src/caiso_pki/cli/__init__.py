@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from typing import Any, Final
 
@@ -33,6 +34,32 @@ COMMANDS: Final[dict[str, str]] = {
 
 
 class _LazyGroup(click.Group):
+    """Imports each command's module only when the command runs; turns bugs into one line, not a traceback.
+
+    Errors the commands expect are :class:`~caiso_pki.errors.CaisoPkiError` (status 2, handled in
+    ``cli._common``).  Anything else is a bug in caiso-pki: the user gets one line naming the exception
+    and status 2, and ``CAISO_PKI_TRACEBACK=1`` shows the traceback for the bug report.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except (KeyboardInterrupt, BrokenPipeError):  # click reports these itself
+            raise
+        except Exception as exc:
+            if os.environ.get("CAISO_PKI_TRACEBACK"):
+                raise
+            from caiso_pki._text import printable
+
+            click.echo(
+                f"error: internal error ({type(exc).__name__}: {printable(exc)}); this is a bug in "
+                "caiso-pki, please report it (CAISO_PKI_TRACEBACK=1 shows the traceback)",
+                err=True,
+            )
+            ctx.exit(2)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         available = []
         for name, target in COMMANDS.items():

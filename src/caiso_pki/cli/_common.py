@@ -1,23 +1,83 @@
-"""Shared pieces of the CLI: error handling, JSON output, passphrase sources."""
+"""Shared pieces of the CLI: the exit-code contract, error handling, input and output parameters,
+times, passphrase sources and text output.
+
+Exit status, for every command: 0 success, 1 a negative answer (not valid, findings, expiring entries
+with ``--exit-code``), 2 bad input or usage.  :func:`handle_errors` turns every
+:class:`~caiso_pki.errors.CaisoPkiError` into one ``error: ...`` line and status 2.
+
+Files are read through :data:`INPUT_FILE` (or :class:`InputFile`): once, streamed with the library's
+32 MiB cap whatever they are (regular file, FIFO, ``/dev/stdin``, ``<(...)``), and ``-`` is standard
+input.  Text output goes through :func:`caiso_pki._text.printable`, so names from certificates cannot
+drive the terminal.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import click
 
-from caiso_pki.errors import CaisoPkiError
+from caiso_pki._io import NamedBytes, read_file, read_stream
+from caiso_pki._text import display_path, printable
+from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputError, PassphraseError
 
-__all__ = ["EXIT_BAD_INPUT", "echo_json", "echo_rich", "handle_errors", "read_passphrase"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_NEGATIVE",
+    "EXIT_OK",
+    "INPUT_FILE",
+    "OUTPUT_FILE",
+    "PROFILE_REF",
+    "STDIN_HELP",
+    "UTC_TIME",
+    "InputFile",
+    "OutputFile",
+    "ProfileRef",
+    "UtcTime",
+    "check_outputs",
+    "cli_message",
+    "echo_json",
+    "echo_lines",
+    "echo_rich",
+    "handle_errors",
+    "is_stdout",
+    "read_passphrase",
+    "read_stdin",
+    "terminal_available",
+]
 
+EXIT_OK: Final = 0
+EXIT_NEGATIVE: Final = 1
 EXIT_BAD_INPUT: Final = 2
+#: What every option or argument that reads a file says about standard input (the help test checks it).
+STDIN_HELP: Final = "- for stdin"
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: How the command line words each :data:`caiso_pki.errors.Remedy`.
+_CLI_REMEDIES: Final[dict[str, str]] = {
+    "overwrite": "use --force to replace it",
+    "replace": "use --replace to replace it",
+    "init-store": "create one with: caiso-pki store --store DIR init",
+    "role-anchor": "use --role anchor to pin it as a trust anchor",
+}
+_META_STDIN: Final = "caiso_pki.stdin"
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+
+def cli_message(exc: CaisoPkiError) -> str:
+    """The error's message with the command line's wording of its remedy, escaped for a terminal."""
+    if exc.remedy is None:
+        return printable(str(exc))
+    return printable(f"{exc.problem}; {_CLI_REMEDIES[exc.remedy]}")
 
 
 def handle_errors(func: F) -> F:
@@ -28,50 +88,321 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except CaisoPkiError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {cli_message(exc)}", err=True)
             sys.exit(EXIT_BAD_INPUT)
 
     return wrapper  # type: ignore[return-value]
 
 
-def echo_json(data: Any) -> None:
-    """Print ``data`` as indented JSON."""
-    click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+# -- inputs ---------------------------------------------------------------------------------------
+
+
+class InputFile(click.ParamType):  # type: ignore[type-arg,unused-ignore]  # generic from click 8.4
+    """A file the command reads: the value is its content as :class:`~caiso_pki._io.NamedBytes`.
+
+    The file is read once, when the command line is parsed, with the library's size cap, so FIFOs,
+    ``/dev/stdin`` and ``<(...)`` work like regular files.  ``-`` reads standard input, which only one
+    parameter of a command may do.  Unreadable input is a usage error (status 2) naming the file.
+    """
+
+    name = "file"
+
+    def __init__(self, what: str = "input") -> None:
+        self.what = what
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        """``FILE`` in usage lines and help."""
+        return "FILE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> NamedBytes:
+        """Read ``value`` (a path, or ``-`` for standard input)."""
+        if isinstance(value, NamedBytes):
+            return value
+        try:
+            if str(value) == "-":
+                _claim_stdin(ctx, param)
+                return read_stdin(what=self.what)
+            return read_file(Path(value), what=self.what)
+        except MalformedInputError as exc:
+            self.fail(cli_message(exc), param, ctx)
+
+
+def read_stdin(*, what: str = "input") -> NamedBytes:
+    """Standard input, read to its end with the library's size cap, named ``<stdin>``."""
+    stream = sys.stdin
+    if stream is None:  # started with standard input closed
+        raise MalformedInputError(f"<stdin>: standard input is closed (expected {what})")
+    return read_stream(stream.buffer, "<stdin>", what=what)
+
+
+def _claim_stdin(ctx: click.Context | None, param: click.Parameter | None) -> None:
+    if ctx is None:
+        return
+    root = ctx.find_root()
+    holder = root.meta.get(_META_STDIN)
+    here = _param_label(param)
+    if holder is not None:
+        others = here if holder == here else f"{holder} and {here}"
+        raise click.UsageError(f"standard input ('-') can be read only once ({others} both ask for it)", ctx)
+    root.meta[_META_STDIN] = here
+
+
+def _param_label(param: click.Parameter | None) -> str:
+    if param is None:
+        return "an input"
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len)
+    return (param.name or "FILE").upper()
+
+
+#: The usual input parameter type: ``type=INPUT_FILE``.
+INPUT_FILE: Final = InputFile()
+
+
+class ProfileRef(click.ParamType):  # type: ignore[type-arg,unused-ignore]
+    """A profile option: a built-in name stays a string; a file (or ``-``) is read as by :class:`InputFile`.
+
+    The profile loaders take either, and resolve a file's relative ``extends`` against its directory.
+    """
+
+    name = "profile"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        """``NAME|FILE`` in usage lines and help."""
+        return "NAME|FILE"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> str | NamedBytes:
+        """Read ``value`` when it is ``-`` or an existing file; keep it as a name otherwise."""
+        if isinstance(value, NamedBytes):
+            return value
+        text = str(value)
+        if text in _builtin_profile_names():  # a built-in name wins over a file of that name, as in the API
+            return text
+        if text == "-" or (os.path.lexists(text) and not os.path.isdir(text)):
+            converted: NamedBytes = INPUT_FILE.convert(value, param, ctx)
+            return converted
+        return text
+
+
+PROFILE_REF: Final = ProfileRef()
+
+
+def _builtin_profile_names() -> frozenset[str]:
+    from caiso_pki.profiles.cps import BUILTIN_PROFILES
+    from caiso_pki.profiles.request import builtin_request_profiles
+
+    return frozenset(BUILTIN_PROFILES) | frozenset(builtin_request_profiles())
+
+
+class OutputFile(click.ParamType):  # type: ignore[type-arg,unused-ignore]
+    """A file the command writes: a :class:`~pathlib.Path`, where ``-`` means standard output.
+
+    The value is only a path; :func:`check_outputs` checks every output of a command before anything is
+    written.
+    """
+
+    name = "output"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        """``FILE`` in usage lines and help."""
+        return "FILE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
+        """``value`` as a path (``-`` kept as ``Path("-")``: standard output)."""
+        if isinstance(value, Path):
+            return value
+        text = os.fsdecode(value) if isinstance(value, bytes) else str(value)
+        if not text:
+            self.fail("an empty file name", param, ctx)
+        return Path(text)
+
+
+OUTPUT_FILE: Final = OutputFile()
+
+
+def is_stdout(path: Path | None) -> bool:
+    """True for the ``-`` output (standard output)."""
+    return path is not None and str(path) == "-"
+
+
+def check_outputs(outputs: dict[str, Path | None], *, force: bool, json_output: bool = False) -> bool:
+    """Check every output path of a command before writing any; return whether one is standard output.
+
+    ``outputs`` maps option names (``"--csr-out"``) to their values.  Only one output may be ``-``, and
+    not together with ``--json`` (which also prints to standard output).  Each file must be writable: not
+    a directory, in an existing directory, and (without ``--force``) not already there.
+    """
+    from caiso_pki._atomic import check_target
+
+    to_stdout = [option for option, path in outputs.items() if is_stdout(path)]
+    if json_output:
+        to_stdout.append("--json")
+    if len(to_stdout) > 1:
+        raise click.UsageError(f"{' and '.join(to_stdout)} all write to standard output; only one can")
+    for path in outputs.values():
+        if path is not None and not is_stdout(path):
+            check_target(path, overwrite=force)
+    return bool(to_stdout) and not json_output
+
+
+# -- times ----------------------------------------------------------------------------------------
+
+#: Times the command line accepts: X.509 UTCTime starts in 1950, and the upper bound leaves the
+#: library room for every offset it adds (expiry windows, validity periods) below datetime's year 9999.
+EARLIEST: Final = dt.datetime(1950, 1, 1, tzinfo=dt.UTC)
+LATEST: Final = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+
+
+def parse_utc_time(value: str, *, option: str) -> dt.datetime:
+    """``2025-06-01`` (midnight UTC) or an ISO 8601 time; a time without an offset is taken as UTC.
+
+    Raises :class:`InvalidTimeError` naming ``option`` for text that is not a time or a time outside
+    1950-01-01 .. 9000-01-01.
+    """
+    text = value.strip()
+    try:
+        parsed = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        parsed = parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidTimeError(
+            f"{option} {printable(value)!r}: use an ISO 8601 date or time, e.g. 2025-06-01 or "
+            "2025-06-01T12:00:00Z"
+        ) from exc
+    if not EARLIEST <= parsed < LATEST:
+        raise InvalidTimeError(
+            f"{option} {printable(value)!r}: choose a time between {EARLIEST.date()} and {LATEST.date()}"
+        )
+    return parsed
+
+
+class UtcTime(click.ParamType):  # type: ignore[type-arg,unused-ignore]
+    """An ISO 8601 date or time option, as an aware UTC datetime within 1950 .. 9000 (see parse_utc_time)."""
+
+    name = "time"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        """``TIME`` in usage lines and help."""
+        return "TIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
+        """Parse ``value``; a bad time is a usage error (status 2)."""
+        if isinstance(value, dt.datetime):
+            return value
+        try:
+            return parse_utc_time(str(value), option=_param_label(param))
+        except InvalidTimeError as exc:
+            self.fail(cli_message(exc), param, ctx)
+
+
+UTC_TIME: Final = UtcTime()
+
+
+# -- passphrases ----------------------------------------------------------------------------------
+
+_BOM: Final = b"\xef\xbb\xbf"
+
+
+def first_line_secret(data: bytes, name: str) -> str:
+    """The passphrase in a file: its first line, as ``openssl -passin file:`` reads it.
+
+    A UTF-8 byte order mark is dropped and the line's trailing LF or CRLF is removed (openssl keeps a
+    CR; Windows editors write one, and nobody means it as part of a passphrase).  Bytes that are not
+    UTF-8 and an empty first line raise :class:`PassphraseError` naming the file.
+    """
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    line = data.split(b"\n", 1)[0]
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    try:
+        secret = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PassphraseError(
+            f"{name}: the passphrase file is not UTF-8 text (byte {exc.start + 1} of its first line); "
+            "save it as UTF-8"
+        ) from exc
+    if not secret:
+        raise PassphraseError(f"{name}: the first line of the passphrase file is empty")
+    return secret
+
+
+def terminal_available() -> bool:
+    """Whether a hidden prompt can ask someone: a controlling terminal to open (or a terminal stdin).
+
+    ``getpass`` reads from ``/dev/tty``; without one it falls back to standard input with a warning and
+    echo on, which is never what anyone wants for a password.
+    """
+    if os.name == "posix":
+        try:
+            fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+        except OSError:
+            return False
+        os.close(fd)
+        return True
+    return sys.stdin.isatty()
 
 
 def read_passphrase(
-    *, passphrase_file: Path | None, env_var: str | None, prompt: str | None, confirm: bool = False
+    *,
+    passphrase_file: NamedBytes | Path | None,
+    env_var: str | None,
+    prompt: str | None,
+    confirm: bool = False,
+    file_option: str = "--password-file",
 ) -> str | None:
-    """Get a passphrase from a file, an environment variable or an interactive prompt, in that order.
+    """Get a passphrase from a file (its first line), an environment variable or a hidden prompt.
 
     Passphrases are never accepted as plain command-line arguments: they would show in ``ps`` output
-    and shell history.
+    and shell history.  Without a terminal the prompt is refused with a message naming ``file_option``.
     """
     if passphrase_file is not None:
-        try:
-            return passphrase_file.read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise click.BadParameter(
-                f"cannot read passphrase file {passphrase_file}: {exc.strerror}"
-            ) from exc
+        data = passphrase_file if isinstance(passphrase_file, NamedBytes) else _read_secret(passphrase_file)
+        return first_line_secret(data, data.name)
     if env_var:
         value = os.environ.get(env_var)
         if value is None:
-            raise click.BadParameter(f"environment variable {env_var} is not set")
+            raise PassphraseError(f"environment variable {printable(env_var)} is not set")
         return value
     if prompt is not None:
+        if not terminal_available():
+            raise PassphraseError(f"no terminal to ask for a password; use {file_option}")
         value = click.prompt(
-            prompt, hide_input=True, confirmation_prompt=confirm, default="", show_default=False
+            prompt, hide_input=True, confirmation_prompt=confirm, default="", show_default=False, err=True
         )
         return str(value) or None
     return None
+
+
+def _read_secret(path: Path) -> NamedBytes:
+    if str(path) == "-":
+        return read_stdin(what="passphrase file")
+    return read_file(path, what="passphrase file")
+
+
+# -- output ---------------------------------------------------------------------------------------
+
+
+def echo_lines(lines: Iterable[str], *, err: bool = False) -> None:
+    """Print each line with :func:`printable` applied, so no value can add a line or a terminal code."""
+    for line in lines:
+        click.echo(printable(line), err=err)
+
+
+def echo_json(data: Any) -> None:
+    """Print ``data`` as indented JSON (exact values: JSON's escaping already makes them safe)."""
+    click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
 
 
 def echo_rich(value: Any, plain: str) -> None:
     """Print ``value``'s rich rendering on a colour terminal, else the ``plain`` text.
 
     Pipes, files, ``NO_COLOR`` and ``TERM=dumb`` get the plain text, so scripts that parse the
-    output see the same lines whatever rich can do.
+    output see the same lines whatever rich can do.  ``plain`` must already be escaped (its lines
+    joined after :func:`printable`); the rich renderers escape their values themselves.
     """
     fancy = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
     if fancy:
@@ -83,3 +414,8 @@ def echo_rich(value: Any, plain: str) -> None:
             Console().print(value)
             return
     click.echo(plain)
+
+
+def path_label(path: str | os.PathLike[str]) -> str:
+    """A file name for text output (:func:`caiso_pki._text.display_path`)."""
+    return display_path(path)

@@ -1,26 +1,38 @@
 """``caiso-pki audit``: validate and lint every certificate under some files and folders, report totals.
 
-Exit status: 0 when every certificate validates and no lint finding is an error, 1 otherwise, 2 on bad
-input (no trust store, a bad profile or option).
+Exit status: 0 when every certificate validates and no lint finding is an error, 1 otherwise (an audit
+that found no certificate at all included), 2 on bad input (a path that does not exist, no trust store,
+a bad profile or option).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from caiso_pki.cli._common import handle_errors
-from caiso_pki.cli.verify import _parse_at
+from caiso_pki.cli._common import (
+    EXIT_NEGATIVE,
+    INPUT_FILE,
+    OUTPUT_FILE,
+    PROFILE_REF,
+    STDIN_HELP,
+    UTC_TIME,
+    check_outputs,
+    handle_errors,
+    is_stdout,
+)
 
 if TYPE_CHECKING:
+    from caiso_pki._io import NamedBytes
     from caiso_pki.audit import AuditReport
 
 __all__ = ["audit"]
 
-EXIT_FINDINGS = 1
+EXIT_FINDINGS = EXIT_NEGATIVE
 
 
 def _render(report: AuditReport, fmt: str) -> str:
@@ -44,8 +56,12 @@ def _render(report: AuditReport, fmt: str) -> str:
     type=click.Path(file_okay=False, path_type=Path),
     help="Trust store directory (its anchors and intermediates are used; never the OS list).",
 )
-@click.option("--profile", help="CPS profile to lint with: a built-in name or a TOML file.")
-@click.option("--at", "at_text", help="Validation time (ISO 8601; default now).")
+@click.option(
+    "--profile",
+    type=PROFILE_REF,
+    help=f"CPS profile to lint with: a built-in name or a TOML file ({STDIN_HELP}).",
+)
+@click.option("--at", "at", type=UTC_TIME, help="Validation time (ISO 8601; default now).")
 @click.option(
     "--revocation",
     type=click.Choice(["off", "soft-fail", "hard-fail", "require"]),
@@ -56,8 +72,8 @@ def _render(report: AuditReport, fmt: str) -> str:
     "--crl",
     "crl_files",
     multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CRL file given offline (repeatable).",
+    type=INPUT_FILE,
+    help=f"CRL file given offline (repeatable; {STDIN_HELP}).",
 )
 @click.option(
     "--format",
@@ -67,7 +83,10 @@ def _render(report: AuditReport, fmt: str) -> str:
     show_default=True,
 )
 @click.option(
-    "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
+    "--out",
+    "out_file",
+    type=OUTPUT_FILE,
+    help="Write the report to this file (replaced atomically; - for stdout, the default).",
 )
 @click.option(
     "--no-progress", is_flag=True, help="No progress bar (it is never shown when stderr is not a TTY)."
@@ -76,22 +95,30 @@ def _render(report: AuditReport, fmt: str) -> str:
 def audit(  # noqa: PLR0917 -- click passes every option positionally
     paths: tuple[Path, ...],
     store_dir: Path,
-    profile: str | None,
-    at_text: str | None,
+    profile: str | NamedBytes | None,
+    at: dt.datetime | None,
     revocation: str,
-    crl_files: tuple[Path, ...],
+    crl_files: tuple[NamedBytes, ...],
     fmt: str,
     out_file: Path | None,
     no_progress: bool,
 ) -> None:
-    """Validate (and lint) every certificate found in PATHS: totals, failure codes, upcoming expiries."""
+    """Validate (and lint) every certificate found in PATHS: totals, failure codes, upcoming expiries.
+
+    PATHS are files and folders (walked recursively, hidden files skipped); each must exist.
+    """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from caiso_pki._atomic import atomic_write_bytes
+    from caiso_pki._text import display_path
     from caiso_pki.audit import audit_paths
     from caiso_pki.truststore import TrustStore
 
+    if out_file is not None:
+        check_outputs({"--out": out_file}, force=True)
+        if is_stdout(out_file):
+            out_file = None
     store = TrustStore.open(store_dir)
     console = Console(stderr=True)
     show = not no_progress and sys.stderr.isatty()
@@ -109,15 +136,18 @@ def audit(  # noqa: PLR0917 -- click passes every option positionally
             paths,
             trust=store,
             profile=profile,
-            at=_parse_at(at_text),
+            at=at,
             revocation=revocation,  # type: ignore[arg-type]
-            crls=[path.read_bytes() for path in crl_files],
+            crls=list(crl_files),
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     text = _render(report, fmt)
     if out_file is not None:
         atomic_write_bytes(out_file, text.encode("utf-8"), mode=0o644)
-        click.echo(f"{report.totals['total']} certificates audited; report written to {out_file}", err=True)
+        click.echo(
+            f"{report.totals['total']} certificates audited; report written to {display_path(out_file)}",
+            err=True,
+        )
     else:
         click.echo(text, nl=False)
     if not report.clean:

@@ -14,7 +14,16 @@ from typing import Any
 
 import click
 
-from caiso_pki.cli._common import echo_json, handle_errors
+from caiso_pki._io import NamedBytes
+from caiso_pki.cli._common import (
+    EXIT_NEGATIVE,
+    INPUT_FILE,
+    PROFILE_REF,
+    STDIN_HELP,
+    echo_json,
+    echo_lines,
+    handle_errors,
+)
 from caiso_pki.errors import MalformedInputError
 from caiso_pki.lint import Finding, Severity, lint_certificate, lint_chain, lint_csr, worst_severity
 from caiso_pki.oids import oid_name
@@ -22,50 +31,57 @@ from caiso_pki.profiles.cps import BUILTIN_PROFILES, KINDS, SEVERITIES, CpsProfi
 
 __all__ = ["lint", "profile"]
 
-EXIT_FINDINGS = 1
+EXIT_FINDINGS = EXIT_NEGATIVE
 
 
-def _lint_file(path: Path, profile: CpsProfile, kind: str | None) -> tuple[Finding, ...]:
+def _lint_file(data: NamedBytes, profile: CpsProfile, kind: str | None) -> tuple[Finding, ...]:
+    """Lint one file's content, read once (so a pipe works): a certificate, a chain or a CSR."""
     from caiso_pki._io import detect_kind, load_certificates, load_csr
 
-    what = detect_kind(path)
+    what = detect_kind(data)
     if what in ("certificate", "pkcs7"):
-        certs = load_certificates(path)
+        certs = load_certificates(data)
         if len(certs) == 1:
             return lint_certificate(certs[0], profile, kind)
         return lint_chain(certs, profile, kind=kind)
     if what == "csr":
         if kind is None:
-            raise MalformedInputError(f"{path}: a CSR does not say what it is for; pass --kind")
-        return lint_csr(load_csr(path), profile, kind)
-    raise MalformedInputError(f"{path}: holds a {what}, not a certificate, chain or CSR")
+            raise MalformedInputError(f"{data.name}: a CSR does not say what it is for; pass --kind")
+        return lint_csr(load_csr(data), profile, kind)
+    raise MalformedInputError(f"{data.name}: holds {_a(what)}, not a certificate, chain or CSR")
+
+
+def _a(what: str) -> str:
+    return ("an " if what[:1] in "aeiou" else "a ") + what
 
 
 def _text(results: dict[str, tuple[Finding, ...]], profile: CpsProfile) -> None:
+    """The findings as text lines, every line escaped (names and messages come from the input)."""
+    lines: list[str] = []
     for name, findings in results.items():
         if not findings:
-            click.echo(f"{name}: clean against {profile.name}")
+            lines.append(f"{name}: clean against {profile.name}")
             continue
-        click.echo(f"{name}: {len(findings)} finding(s) against {profile.name}")
+        lines.append(f"{name}: {len(findings)} finding(s) against {profile.name}")
         for finding in findings:
             where = f"[{finding.certificate_index}] " if finding.certificate_index is not None else ""
-            click.echo(f"  {where}{finding.severity.value:<7} {finding.code}: {finding.message}")
+            lines.append(f"  {where}{finding.severity.value:<7} {finding.code}: {finding.message}")
             if finding.citation is not None:
                 url = f" <{finding.citation.url}>" if finding.citation.url else ""
-                click.echo(f"          see {finding.citation}{url}")
+                lines.append(f"          see {finding.citation}{url}")
+    echo_lines(lines)
 
 
 @click.command("lint")
-@click.argument(
-    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@click.argument("files", nargs=-1, required=True, type=INPUT_FILE)
 @click.option(
     "--profile",
     "-p",
     "profile_name",
+    type=PROFILE_REF,
     default="caiso-basic-assurance",
     show_default=True,
-    help=f"Built-in profile ({', '.join(BUILTIN_PROFILES)}) or a profile TOML file.",
+    help=f"Built-in profile ({', '.join(BUILTIN_PROFILES)}) or a profile TOML file ({STDIN_HELP}).",
 )
 @click.option(
     "--kind", "-k", type=click.Choice(KINDS), help="Certificate kind of the leaf (detected if omitted)."
@@ -81,13 +97,16 @@ def _text(results: dict[str, tuple[Finding, ...]], profile: CpsProfile) -> None:
     help="Exit 1 when a finding is at least this severe.",
 )
 @handle_errors
-def lint(files: tuple[Path, ...], profile_name: str, kind: str | None, fmt: str, fail_on: str) -> None:
+def lint(
+    files: tuple[NamedBytes, ...], profile_name: str | NamedBytes, kind: str | None, fmt: str, fail_on: str
+) -> None:
     """Lint certificates, chains (several certificates in a file, leaf first) and CSRs against a CPS profile.
 
-    Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 on bad input.
+    FILES are PEM, DER or PKCS#7 files (- for stdin).  Exit status: 0 when no finding reaches --fail-on,
+    1 when one does, 2 on bad input.
     """
     profile_obj = load_cps_profile(profile_name)
-    results = {str(path): _lint_file(path, profile_obj, kind) for path in files}
+    results = {data.name: _lint_file(data, profile_obj, kind) for data in files}
     if fmt == "json":
         echo_json(
             {
@@ -120,22 +139,25 @@ def profile() -> None:
 
 
 def _describe(profile_obj: CpsProfile) -> None:
-    click.echo(f"{profile_obj.name}: {profile_obj.title}")
-    click.echo(f"  built from: {' -> '.join(profile_obj.lineage)}")
+    """The merged rules as text; every line escaped (a profile file's strings are someone's input)."""
+    lines = [f"{profile_obj.name}: {profile_obj.title}", f"  built from: {' -> '.join(profile_obj.lineage)}"]
     if profile_obj.description:
-        click.echo(f"  {profile_obj.description}")
+        lines.append(f"  {profile_obj.description}")
     for kind, kind_profile in profile_obj.kinds.items():
-        click.echo(f"\n[{kind}]")
+        lines += ["", f"[{kind}]"]
         for rule in kind_profile.rules.values():
             params = ", ".join(f"{key}={_show(value)}" for key, value in rule.params.items())
-            click.echo(f"  {rule.name} ({rule.severity}): {params}")
-            click.echo(f"      cite: {rule.citation}")
+            lines.append(f"  {rule.name} ({rule.severity}): {params}")
+            lines.append(f"      cite: {rule.citation}")
     if profile_obj.chain_rules:
-        click.echo("\n[chain]")
-        for rule in profile_obj.chain_rules.values():
-            click.echo(f"  {rule.name} ({rule.severity}): cite {rule.citation}")
+        lines += ["", "[chain]"]
+        lines.extend(
+            f"  {rule.name} ({rule.severity}): cite {rule.citation}"
+            for rule in profile_obj.chain_rules.values()
+        )
     if profile_obj.unconfigured:
-        click.echo(f"\nuser-supplied (not configured): {', '.join(profile_obj.unconfigured)}")
+        lines += ["", f"user-supplied (not configured): {', '.join(profile_obj.unconfigured)}"]
+    echo_lines(lines)
 
 
 def _show(value: Any) -> str:
@@ -147,11 +169,11 @@ def _show(value: Any) -> str:
 
 
 @profile.command("show")
-@click.argument("name_or_file")
+@click.argument("name_or_file", type=PROFILE_REF)
 @click.option("--json", "as_json", is_flag=True, help="Print the merged profile as JSON.")
 @handle_errors
-def show(name_or_file: str, as_json: bool) -> None:
-    """Print the effective (merged) rules of a built-in profile or a profile file."""
+def show(name_or_file: str | NamedBytes, as_json: bool) -> None:
+    """Print the effective (merged) rules of a built-in profile or a profile file (- for stdin)."""
     loaded = load_cps_profile(name_or_file)
     if as_json:
         echo_json(loaded.to_dict())
@@ -160,18 +182,20 @@ def show(name_or_file: str, as_json: bool) -> None:
 
 
 @profile.command("validate")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=INPUT_FILE)
 @handle_errors
-def validate(file: Path) -> None:
-    """Load a profile file and report whether it is well formed (exit 0) or not (exit 2)."""
+def validate(file: NamedBytes) -> None:
+    """Load a profile file (- for stdin) and report whether it is well formed (exit 0) or not (exit 2).
+
+    Every value is checked against its bounds too, so a profile that validates can be used.
+    """
     loaded = load_cps_profile(file)
     unconfigured = loaded.unconfigured
     note = f"; {len(unconfigured)} value(s) still user-supplied" if unconfigured else ""
-    click.echo(f"{file}: ok ({loaded.name}, built from {' -> '.join(loaded.lineage)}{note})")
+    echo_lines([f"{file.name}: ok ({loaded.name}, built from {' -> '.join(loaded.lineage)}{note})"])
 
 
 @profile.command("list")
 def list_profiles() -> None:
     """List the built-in profiles."""
-    for name in BUILTIN_PROFILES:
-        click.echo(name)
+    echo_lines(BUILTIN_PROFILES)

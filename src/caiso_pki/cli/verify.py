@@ -12,35 +12,29 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from caiso_pki.cli._common import echo_json, echo_rich, handle_errors
-from caiso_pki.errors import InvalidTimeError
+from caiso_pki._text import printable
+from caiso_pki.cli._common import (
+    EXIT_NEGATIVE,
+    INPUT_FILE,
+    STDIN_HELP,
+    UTC_TIME,
+    echo_json,
+    echo_rich,
+    handle_errors,
+)
 
 if TYPE_CHECKING:
+    from caiso_pki._io import NamedBytes
     from caiso_pki.validation import ValidationResult
 
 __all__ = ["verify"]
 
-EXIT_INVALID = 1
+EXIT_INVALID = EXIT_NEGATIVE
 
 _USAGES: dict[str, dict[str, set[str]]] = {
     "client": {"extended_key_usage": {"clientAuth"}, "key_usage": {"digitalSignature"}},
     "server": {"extended_key_usage": {"serverAuth"}, "key_usage": {"digitalSignature"}},
 }
-
-
-def _parse_at(value: str | None) -> dt.datetime | None:
-    """ISO 8601 (``2025-06-01``, ``2025-06-01T12:00:00Z``); a time without an offset is taken as UTC."""
-    if value is None:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InvalidTimeError(
-            f"--at {value!r}: use an ISO 8601 date or time, e.g. 2025-06-01T12:00:00Z"
-        ) from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
 
 
 def _label(result: ValidationResult, index: int) -> str:
@@ -64,7 +58,11 @@ def _status(result: ValidationResult, index: int, anchored: bool) -> str:
 
 
 def render_text(result: ValidationResult) -> str:
-    """The chain as an indented tree (anchor first), then failures, warnings and policies."""
+    """The chain as an indented tree (anchor first), then failures, warnings and policies.
+
+    Each line is escaped with :func:`~caiso_pki._text.printable`, so a name in a certificate cannot add
+    a line or send terminal codes.
+    """
     anchored = result.valid or all(f.code not in ("no-path", "untrusted-root") for f in result.failures)
     lines = [f"{'VALID' if result.valid else 'NOT VALID'} at {result.at.isoformat().replace('+00:00', 'Z')}"]
     for index in range(len(result.path)):
@@ -82,17 +80,17 @@ def render_text(result: ValidationResult) -> str:
         lines.extend(f"  - {warning}" for warning in result.warnings)
     if result.valid_policies:
         lines.append(f"valid policies: {', '.join(sorted(result.valid_policies))}")
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)
 
 
 @click.command()
-@click.argument("leaf", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("leaf", type=INPUT_FILE)
 @click.option(
     "--chain",
     "chain",
     multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Intermediate certificates (PEM/DER/PKCS#7); repeatable, any order.",
+    type=INPUT_FILE,
+    help=f"Intermediate certificates (PEM/DER/PKCS#7); repeatable, any order ({STDIN_HELP}).",
 )
 @click.option(
     "--store",
@@ -103,14 +101,14 @@ def render_text(result: ValidationResult) -> str:
 @click.option(
     "--trust",
     "trust_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File of trusted root certificates.",
+    type=INPUT_FILE,
+    help=f"File of trusted root certificates ({STDIN_HELP}).",
 )
 @click.option("--usage", type=click.Choice(sorted(_USAGES)), help="Require TLS client or server usage.")
 @click.option("--server-name", help="DNS name or IP address the leaf must match.")
 @click.option("--policy", "policies", multiple=True, help="Acceptable certificate policy OID; repeatable.")
 @click.option("--explicit-policy", is_flag=True, help="Require a valid policy (initial-explicit-policy).")
-@click.option("--at", "at_text", help="Validation time, ISO 8601 (default: now).")
+@click.option("--at", "at", type=UTC_TIME, help="Validation time, ISO 8601 (default: now).")
 @click.option(
     "--revocation",
     type=click.Choice(["off", "soft-fail", "hard-fail", "require"]),
@@ -122,38 +120,42 @@ def render_text(result: ValidationResult) -> str:
     "--crl",
     "crl_files",
     multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="CRL file (PEM/DER); repeatable.",
+    type=INPUT_FILE,
+    help=f"CRL file (PEM/DER); repeatable ({STDIN_HELP}).",
 )
 @click.option(
     "--ocsp",
     "ocsp_files",
     multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="DER OCSP response file; repeatable.",
+    type=INPUT_FILE,
+    help=f"DER OCSP response file; repeatable ({STDIN_HELP}).",
 )
 @click.option("--fetch", is_flag=True, help="Download CRLs and OCSP answers named in the certificates.")
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per fetch.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @handle_errors
 def verify(  # noqa: PLR0917 -- click passes every option positionally
-    leaf: Path,
-    chain: tuple[Path, ...],
+    leaf: NamedBytes,
+    chain: tuple[NamedBytes, ...],
     store_dir: Path | None,
-    trust_file: Path | None,
+    trust_file: NamedBytes | None,
     usage: str | None,
     server_name: str | None,
     policies: tuple[str, ...],
     explicit_policy: bool,
-    at_text: str | None,
+    at: dt.datetime | None,
     revocation: str,
-    crl_files: tuple[Path, ...],
-    ocsp_files: tuple[Path, ...],
+    crl_files: tuple[NamedBytes, ...],
+    ocsp_files: tuple[NamedBytes, ...],
     fetch: bool,
     timeout: float,
     as_json: bool,
 ) -> None:
-    """Validate LEAF up to a trusted root and show the chain with each certificate's status."""
+    """Validate LEAF up to a trusted root and show the chain with each certificate's status.
+
+    LEAF is a certificate file (PEM, DER or PKCS#7; - for stdin).  Exit status: 0 the chain is valid,
+    1 it is not, 2 bad input.
+    """
     from caiso_pki.policy import PolicyRequirement
     from caiso_pki.validation import validate_chain
 
@@ -173,7 +175,7 @@ def verify(  # noqa: PLR0917 -- click passes every option positionally
         leaf,
         list(chain),
         trust=trust,
-        at=_parse_at(at_text),
+        at=at,
         server_name=server_name,
         policy=policy,
         revocation=revocation,  # type: ignore[arg-type]

@@ -27,10 +27,15 @@ from typing import Any, Final
 
 import attrs
 
-from caiso_pki.errors import ProfileError, UnknownOidError
+from caiso_pki._io import NamedBytes
+from caiso_pki._text import display_path
+from caiso_pki.errors import MalformedInputError, ProfileError, UnknownOidError
 from caiso_pki.keys import KEY_USAGE_NAMES
 from caiso_pki.oids import ANY_POLICY, oid_name, parse_oid
 from caiso_pki.policy import PolicyRequirement
+
+#: What names a CPS profile: a built-in name, a path, TOML text, or a file's bytes (NamedBytes).
+ProfileSource = str | os.PathLike[str] | NamedBytes
 
 __all__ = [
     "BUILTIN_PROFILES",
@@ -387,16 +392,37 @@ def _bool(value: object, name: str, key: str) -> object:
     return value
 
 
-def _int(value: object, name: str, key: str) -> object:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(name, key, f"expected an integer, got {_type_name(value)}")
-    if value < 0:
-        raise _fail(name, key, f"expected a non-negative integer, got {value}")
-    return value
+def _int(low: int, high: int, why: str) -> _Convert:
+    """A converter for an integer in ``low .. high``; ``why`` says where the upper bound comes from.
+
+    Every numeric field has both bounds, so a value that passes ``profile validate`` cannot overflow a
+    date or a loop when the profile is used.
+    """
+
+    def convert(value: object, name: str, key: str) -> object:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _fail(name, key, f"expected an integer, got {_type_name(value)}")
+        if not low <= value <= high:
+            raise _fail(name, key, f"expected an integer from {low} to {high} ({why}), got {value}")
+        return value
+
+    return convert
 
 
-def _int_or_user(value: object, name: str, key: str) -> object:
-    return USER_SUPPLIED if value == USER_SUPPLIED else _int(value, name, key)
+def _int_or_user(low: int, high: int, why: str) -> _Convert:
+    number = _int(low, high, why)
+
+    def convert(value: object, name: str, key: str) -> object:
+        return USER_SUPPLIED if value == USER_SUPPLIED else number(value, name, key)
+
+    return convert
+
+
+#: The bounds of the numeric fields, with the reason for each upper bound.
+MAX_VALIDITY_DAYS: Final = 36_525  # 100 years: longer than any root CA's lifetime
+MAX_RSA_BITS: Final = 16_384  # the largest RSA modulus OpenSSL and cryptography generate or accept
+MAX_PATH_LENGTH: Final = 255
+MAX_SERIAL_OCTETS: Final = 20  # RFC 5280 4.1.2.2: serial numbers are at most 20 octets
 
 
 def _url_or_user(value: object, name: str, key: str) -> object:
@@ -427,17 +453,21 @@ _SCHEMA: Final[dict[str, dict[str, _Convert]]] = {
     "signature": {"algorithms": _oids},
     "key": {
         "algorithms": _choice_list(_KEY_ALGORITHMS, "key algorithm"),
-        "min_rsa_bits": _int,
+        "min_rsa_bits": _int(0, MAX_RSA_BITS, "the largest RSA key in use"),
         "curves": _curves,
     },
-    "validity": {"max_days": _int_or_user},
+    "validity": {"max_days": _int_or_user(1, MAX_VALIDITY_DAYS, "100 years")},
     "extensions": {"required": _oids, "forbidden": _oids, "critical": _oids, "non_critical": _oids},
     "key_usage": {
         "required": _choice_list(_KEY_USAGE_NAMES, "key usage"),
         "forbidden": _choice_list(_KEY_USAGE_NAMES, "key usage"),
     },
     "extended_key_usage": {"required": _oids, "allowed": _oids, "forbidden": _oids},
-    "basic_constraints": {"ca": _bool, "require_path_length": _bool, "max_path_length": _int},
+    "basic_constraints": {
+        "ca": _bool,
+        "require_path_length": _bool,
+        "max_path_length": _int(0, MAX_PATH_LENGTH, "no real hierarchy is deeper"),
+    },
     "subject": {
         "required_attributes": _subject_attributes,
         "countries": _strings,
@@ -450,7 +480,10 @@ _SCHEMA: Final[dict[str, dict[str, _Convert]]] = {
         "ca_issuers_required": _bool,
         "schemes": _choice_list(_URL_SCHEMES, "URL scheme"),
     },
-    "serial": {"min_bits": _int, "max_octets": _int},
+    "serial": {
+        "min_bits": _int(0, MAX_SERIAL_OCTETS * 8, "RFC 5280 4.1.2.2: at most 20 octets"),
+        "max_octets": _int(1, MAX_SERIAL_OCTETS, "RFC 5280 4.1.2.2"),
+    },
     "issuer": {"retired": _strings, "retired_since": _date},
 }
 _CHAIN_SCHEMA: Final[dict[str, dict[str, _Convert]]] = {name: {} for name in CHAIN_RULE_CODES}
@@ -584,12 +617,23 @@ def _parse(text: str, name: str) -> dict[str, Any]:
 
 
 def _read(path: Path) -> str:
+    from caiso_pki._io import read_file
+
+    if not path.exists() and not path.is_symlink():
+        raise ProfileError(f"{display_path(path)}: no such CPS profile file")
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ProfileError(f"{path}: no such CPS profile file") from exc
-    except (OSError, ValueError) as exc:  # ValueError: undecodable text or a NUL byte in the path
-        raise ProfileError(f"{path}: cannot read CPS profile: {exc}") from exc
+        return _decode(read_file(path, what="CPS profile"))
+    except MalformedInputError as exc:  # a directory, unreadable, over the size cap
+        raise ProfileError(f"cannot read CPS profile: {exc}") from exc
+
+
+def _decode(data: NamedBytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProfileError(
+            f"{data.name}: a CPS profile is UTF-8 TOML text (byte {exc.start + 1} is not UTF-8)"
+        ) from exc
 
 
 def _builtin_path(name: str) -> Path:
@@ -600,8 +644,10 @@ def _looks_like_toml(text: str) -> bool:
     return "\n" in text or "=" in text
 
 
-def _locate(source: str | os.PathLike[str], base: Path | None) -> tuple[str, str, Path | None]:
+def _locate(source: ProfileSource, base: Path | None) -> tuple[str, str, Path | None]:
     """(text, display name, directory for relative ``extends``) of a profile reference."""
+    if isinstance(source, NamedBytes):
+        return _decode(source), source.name, source.path.parent if source.path is not None else base
     if isinstance(source, str) and source in BUILTIN_PROFILES:
         path = _builtin_path(source)
         return _read(path), source, path.parent
@@ -622,11 +668,11 @@ def _locate(source: str | os.PathLike[str], base: Path | None) -> tuple[str, str
     return _read(path), str(path), path.parent
 
 
-def _layers(source: str | os.PathLike[str]) -> list[_Layer]:
+def _layers(source: ProfileSource) -> list[_Layer]:
     """The chain of layers, base first, following ``extends``."""
     chain: list[_Layer] = []
     seen: list[str] = []
-    reference: str | os.PathLike[str] = source
+    reference: ProfileSource = source
     base: Path | None = None
     while True:
         text, name, directory = _locate(reference, base)
@@ -720,8 +766,9 @@ def _assemble(layers: list[_Layer]) -> CpsProfile:
     )
 
 
-def load_cps_profile(source: str | os.PathLike[str] | CpsProfile) -> CpsProfile:
-    """Load a CPS profile: a built-in name, a TOML file path, or TOML text.
+def load_cps_profile(source: ProfileSource | CpsProfile) -> CpsProfile:
+    """Load a CPS profile: a built-in name, a TOML file path, TOML text, or the bytes of a file read
+    with :func:`caiso_pki._io.read_file` (:class:`~caiso_pki._io.NamedBytes`).
 
     ``extends = "NAME"`` (a built-in name or a path relative to the file) layers the file over another
     profile.  Raises :class:`ProfileError` naming the file and the offending key (and the line for TOML
@@ -729,7 +776,7 @@ def load_cps_profile(source: str | os.PathLike[str] | CpsProfile) -> CpsProfile:
     """
     if isinstance(source, CpsProfile):
         return source
-    if not isinstance(source, (str, os.PathLike)):
+    if not isinstance(source, (str, os.PathLike, NamedBytes)):
         raise ProfileError(f"CPS profile: expected a name, path or TOML text, got {type(source).__name__}")
     return _assemble(_layers(source))
 

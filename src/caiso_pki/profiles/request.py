@@ -23,7 +23,8 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from caiso_pki.errors import CaisoPkiError, ProfileError
+from caiso_pki._io import NamedBytes
+from caiso_pki.errors import CaisoPkiError, MalformedInputError, ProfileError
 from caiso_pki.keys import SUPPORTED_KEY_SPECS, KeySpec, key_usage_fits, key_usage_name
 from caiso_pki.oids import oid_name, parse_oid
 from caiso_pki.subject import CN, attribute_oid, validate_attribute
@@ -533,6 +534,8 @@ def _check(profile: RequestProfile, content: RequestContent) -> list[RequestFind
 # -- loading ---------------------------------------------------------------------------------------
 
 _LIST: Final = "list of strings"
+#: Upper bound of the numeric fields (SAN counts): far more names than any CA puts in one certificate.
+MAX_SAN_COUNT: Final = 1000
 #: longest ``extends`` chain accepted (a bound, so a hostile file cannot exhaust the recursion limit)
 _MAX_EXTENDS_DEPTH: Final = 16
 _SCHEMA: Final[dict[str, Any]] = {
@@ -613,8 +616,10 @@ def _validate(raw: Mapping[str, Any], schema: Mapping[str, Any], prefix: str, ct
             if value not in _PRESENCE:
                 raise ctx.error(path, f"must be one of {', '.join(map(repr, _PRESENCE))}, got {value!r}")
         elif expected is int:
-            if type(value) is not int or value < 0:
-                raise ctx.error(path, f"must be a non-negative integer, got {_type_name(value)} {value!r}")
+            if type(value) is not int or not 0 <= value <= MAX_SAN_COUNT:
+                raise ctx.error(
+                    path, f"must be an integer from 0 to {MAX_SAN_COUNT}, got {_type_name(value)} {value!r}"
+                )
         elif type(value) is not expected:
             raise ctx.error(path, f"must be a {_type_name(expected())}, got {_type_name(value)}")
 
@@ -766,8 +771,20 @@ def builtin_request_profiles() -> dict[str, RequestProfile]:
     return dict(_builtin()[1])
 
 
+def _read_profile_file(path: Path) -> NamedBytes:
+    from caiso_pki._io import read_file
+    from caiso_pki._text import display_path
+
+    if not path.exists() and not path.is_symlink():
+        raise ProfileError(f"{display_path(path)}: no such profile file")
+    try:
+        return read_file(path, what="request profile")
+    except MalformedInputError as exc:  # a directory, unreadable, over the size cap
+        raise ProfileError(f"cannot read request profile: {exc}") from exc
+
+
 def load_request_profile(
-    name_or_path: str | os.PathLike[str] | RequestProfile, *, name: str | None = None
+    name_or_path: str | os.PathLike[str] | NamedBytes | RequestProfile, *, name: str | None = None
 ) -> RequestProfile:
     """Load a built-in profile by name (``"rig"``, ``"dpg"``, ``"iccp"``, ``"api-client"``,
     ``"ui-client"``) or a profile from a TOML file.
@@ -775,25 +792,36 @@ def load_request_profile(
     A file holds either one profile at top level (its name is ``name =`` or the file stem) or several
     under ``[profiles.<name>]`` (pick one with ``name=``; required when there are several).  A profile
     may ``extends = "<profile>"`` one in the same file or a built-in.  Unknown keys, wrong types, bad
-    OIDs and unknown key specs raise :class:`ProfileError` naming the file, line and key.
+    OIDs and unknown key specs raise :class:`ProfileError` naming the file, line and key.  The bytes of a
+    file already read (:class:`~caiso_pki._io.NamedBytes`, as the command line passes them) work too.
     """
     if isinstance(name_or_path, RequestProfile):
         return name_or_path
     builtins = _builtin()[1]
     if isinstance(name_or_path, str) and name is None and name_or_path in builtins:
         return builtins[name_or_path]
-    path = Path(name_or_path)
-    if isinstance(name_or_path, str) and not path.suffix and not path.exists() and os.sep not in name_or_path:
-        raise ProfileError(
-            f"unknown request profile {name_or_path!r}; built-in profiles: {', '.join(builtins)}"
-        )
-    source = str(path)
+    if isinstance(name_or_path, NamedBytes):
+        content = name_or_path
+        path = content.path if content.path is not None else Path("profile")
+    else:
+        path = Path(name_or_path)
+        if (
+            isinstance(name_or_path, str)
+            and not path.suffix
+            and not path.exists()
+            and os.sep not in name_or_path
+        ):
+            raise ProfileError(
+                f"unknown request profile {name_or_path!r}; built-in profiles: {', '.join(builtins)}"
+            )
+        content = _read_profile_file(path)
+    source = content.name
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ProfileError(f"{source}: no such profile file") from exc
-    except (OSError, ValueError) as exc:  # ValueError: undecodable text or a NUL byte in the path
-        raise ProfileError(f"{source!r}: cannot read profile file: {exc}") from exc
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProfileError(
+            f"{source}: a request profile is UTF-8 TOML text (byte {exc.start + 1} is not UTF-8)"
+        ) from exc
     ctx = _Ctx(source, text)
     data = _parse_toml(text, source)
     if "profiles" in data:
