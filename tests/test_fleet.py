@@ -25,7 +25,20 @@ from caiso_pki.fleet import FleetCache, summarize, validate_many, validate_many_
 from caiso_pki.oids import ANY_POLICY, DEMO_BASIC_ASSURANCE_POLICY
 from caiso_pki.policy import PolicyRequirement
 from caiso_pki.truststore import TrustStore
-from caiso_pki.validation import ValidationResult, validate_chain
+from caiso_pki.validation import ValidationResult, Validator, validate_chain
+
+
+def _singly(items: list[Any], options: dict[str, Any]) -> tuple[list[ValidationResult], Validator]:
+    """Every item through one Validator's ``validate``, one call per leaf (the single-call fast path)."""
+    per_call = {key: options[key] for key in ("at", "server_name") if key in options}
+    validator = Validator(**{k: v for k, v in options.items() if k not in per_call})
+    results = [
+        validator.validate(item[0], item[1], **per_call)
+        if isinstance(item, tuple)
+        else validator.validate(item, **per_call)
+        for item in items
+    ]
+    return results, validator
 
 
 def _same(many: list[ValidationResult], one: list[ValidationResult]) -> None:
@@ -95,6 +108,9 @@ def test_pkits_identical(cases: list[dict[str, Any]]) -> None:
     again = [_pkits_item(case) for case in cases for _ in range(2)]
     _same(many, [validate_chain(leaf, pool, **options) for leaf, pool in again])
     assert cache.stats.fast + cache.stats.full == len(items)
+    singly, validator = _singly([_pkits_item(case) for case in cases for _ in range(2)], options)
+    _same(singly, many)
+    assert validator.cache.stats.fast == cache.stats.fast
 
 
 def test_pkits_fast_path_across_different_leaves() -> None:
@@ -271,8 +287,11 @@ def test_demo_fleet_identical(fleet: Fleet, variant: str) -> None:
     ]
     _same(many, one)
     assert cache.stats.fast + cache.stats.full == len(fleet.items)
+    singly, validator = _singly(fleet.items, options)
+    _same(singly, one)
     if variant != "server-name":  # there, all but one leaf fail the name check: full path each
         assert cache.stats.fast >= 150, cache.stats
+        assert validator.cache.stats.fast >= 150, validator.cache.stats
 
 
 def test_server_name_on_the_fast_path(fleet: Fleet) -> None:

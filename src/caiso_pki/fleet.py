@@ -742,6 +742,82 @@ class _Pool:
 # -- the engine --------------------------------------------------------------------------------------
 
 
+@attrs.define
+class Lookup:
+    """What the cache knows about one leaf: the fast answer, or what full validation must teach it."""
+
+    leaf: Certificate
+    offered: Sequence[Certificate]
+    pool: _Pool
+    result: ValidationResult | None = None
+    found: tuple[_Shape, bytes, int] | None = None
+    key: tuple[object, ...] | None = None
+    template: _Template | None = None
+    known: bool = False
+
+
+def lookup(
+    validator: Validator,
+    leaf: Certificate,
+    offered: Sequence[Certificate],
+    *,
+    at: dt.datetime,
+    server_name: str | None,
+    pool: _Pool | None = None,
+) -> Lookup:
+    """The cached answer for ``leaf`` when a template gives it exactly (synchronous: no I/O)."""
+    cache = validator.cache
+    if pool is None:
+        pool = _Pool([*offered, *validator.trust.intermediates], validator)
+    found = None
+    if leaf.der not in pool.ders:
+        try:
+            found = _shape(leaf.x509)
+        except CaisoPkiError:  # a certificate only asn1crypto reads: the full path
+            found = None
+    state = Lookup(leaf, offered, pool, found=found)
+    if found is None:
+        return state
+    shape, subject_der, serial = found
+    state.key = (validator._state.options_key, pool.key, shape)
+    state.known, state.template = cache._template(state.key)
+    if state.template is not None:
+        state.result = _fast(
+            leaf,
+            shape,
+            subject_der,
+            serial,
+            template=state.template,
+            at=at,
+            server_name=server_name,
+            cache=cache,
+        )
+        if state.result is not None:
+            cache._count(fast=True)
+    return state
+
+
+async def finish(
+    validator: Validator, state: Lookup, *, at: dt.datetime, server_name: str | None
+) -> ValidationResult:
+    """Full validation of a leaf the cache could not answer, and what the cache learns from it."""
+    if state.result is not None:
+        return state.result
+    cache = validator.cache
+    leaf = state.leaf
+    result = await validator._full(leaf, state.offered, at=at, server_name=server_name)
+    cache._count(fast=False)
+    if state.found is None or state.key is None:
+        return result
+    if state.template is not None:
+        if result.codes == ("revoked",):
+            _learn_revoked(leaf, result, state.template, cache)
+    elif not state.known and result.valid and _eligible(leaf):
+        made = _make_template(leaf, state.found[0], result, pool=state.pool, validator=validator, cache=cache)
+        cache._remember(state.key, made)
+    return result
+
+
 async def validate_leaf(
     validator: Validator,
     leaf: Certificate,
@@ -752,48 +828,8 @@ async def validate_leaf(
     pool: _Pool | None = None,
 ) -> ValidationResult:
     """One leaf through ``validator``: from a cached template when exact, else full validation."""
-    cache = validator.cache
-    if pool is None:
-        pool = _Pool([*offered, *validator.trust.intermediates], validator)
-    found = None
-    if leaf.der not in pool.ders:
-        try:
-            found = _shape(leaf.x509)
-        except CaisoPkiError:  # a certificate only asn1crypto reads: the full path
-            found = None
-    key: tuple[object, ...] | None = None
-    template: _Template | None = None
-    known = False
-    if found is not None:
-        shape, subject_der, serial = found
-        key = (validator._state.options_key, pool.key, shape)
-        known, template = cache._template(key)
-        if template is not None:
-            fast = _fast(
-                leaf,
-                shape,
-                subject_der,
-                serial,
-                template=template,
-                at=at,
-                server_name=server_name,
-                cache=cache,
-            )
-            if fast is not None:
-                cache._count(fast=True)
-                return fast
-    result = await validator._full(leaf, offered, at=at, server_name=server_name)
-    cache._count(fast=False)
-    if found is None or key is None:
-        return result
-    if template is not None:
-        if result.codes == ("revoked",):
-            _learn_revoked(leaf, result, template, cache)
-    elif not known and result.valid and _eligible(leaf):
-        cache._remember(
-            key, _make_template(leaf, found[0], result, pool=pool, validator=validator, cache=cache)
-        )
-    return result
+    state = lookup(validator, leaf, offered, at=at, server_name=server_name, pool=pool)
+    return await finish(validator, state, at=at, server_name=server_name)
 
 
 async def validate_leaves(

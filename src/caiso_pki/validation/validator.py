@@ -87,6 +87,24 @@ def _check_cache(instance: object, attribute: attrs.Attribute[Any], value: Any) 
         raise MalformedInputError(f"revocation_cache: expected a RevocationCache, got {type(value).__name__}")
 
 
+class _OptionsKey:
+    """Every option that can change an answer, hashed once (templates are looked up per leaf)."""
+
+    __slots__ = ("_hash", "values")
+
+    def __init__(self, *values: object) -> None:
+        self.values = values
+        self._hash = hash(values)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (
+            isinstance(other, _OptionsKey) and self._hash == other._hash and self.values == other.values
+        )
+
+
 class _State:
     """The caches of one Validator (never shared with another, ``attrs.evolve`` included)."""
 
@@ -98,7 +116,7 @@ class _State:
         self.crls: list[asn1_crl.CertificateList] | None = None
         self.ocsps: list[asn1_ocsp.OCSPResponse] | None = None
         self.revocation_cache: RevocationCache | None = None
-        self.options_key: tuple[object, ...] = ()
+        self.options_key: _OptionsKey = _OptionsKey()
 
 
 @attrs.frozen
@@ -149,7 +167,7 @@ class Validator:
     def __attrs_post_init__(self) -> None:
         self._state.crls = parse_crls(self.crls)
         self._state.ocsps = parse_ocsps(self.ocsp_responses)
-        self._state.options_key = (
+        self._state.options_key = _OptionsKey(
             tuple((a.certificate.der, a.distrust_after, a.label) for a in self.trust.anchors),
             tuple(cert.der for cert in self.trust.intermediates),
             self.key_usage,
@@ -187,7 +205,13 @@ class Validator:
         :class:`~caiso_pki.errors.InvalidTimeError`); an invalid chain is a result with ``valid=False``.
         Safe to call from inside a running event loop (it then runs on a worker thread).
         """
-        return _run_sync(self.validate_async(leaf, intermediates, at=at, server_name=server_name))
+        from caiso_pki import fleet
+
+        when, name, first, offered = self._inputs(leaf, intermediates, at, server_name)
+        state = fleet.lookup(self, first, offered, at=when, server_name=name)
+        if state.result is not None:  # answered from the cache: no event loop needed
+            return state.result
+        return _run_sync(fleet.finish(self, state, at=when, server_name=name))
 
     async def validate_async(
         self,
@@ -200,13 +224,23 @@ class Validator:
         """Asynchronous :meth:`validate` (same parameters and result); fetches run on the event loop."""
         from caiso_pki import fleet
 
+        when, name, first, offered = self._inputs(leaf, intermediates, at, server_name)
+        return await fleet.validate_leaf(self, first, offered, at=when, server_name=name)
+
+    @staticmethod
+    def _inputs(
+        leaf: CertificateInput,
+        intermediates: CertificatesInput,
+        at: dt.datetime | None,
+        server_name: str | None,
+    ) -> tuple[dt.datetime, str | None, Certificate, list[Certificate]]:
         when = validation_time(at)
         name = server_name_text(server_name)
         leaf_and_extras = certificates(leaf, "certificate")
         if not leaf_and_extras:
             raise MalformedInputError("leaf: no certificate given")
         offered = [*leaf_and_extras[1:], *certificate_list(intermediates, "intermediate")]
-        return await fleet.validate_leaf(self, leaf_and_extras[0], offered, at=when, server_name=name)
+        return when, name, leaf_and_extras[0], offered
 
     def validate_many(
         self,
