@@ -5,14 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import os
 import re
 import subprocess
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
+from _cli import run_cli, run_in_pty
+from _hostile import HOSTILE_NAMES, hostile_leaf, malformed_crl_dp_leaf
+from caiso_pki import testing
 from caiso_pki._io import load_certificate, load_certificates, load_csr
 from caiso_pki.cli import main
 from caiso_pki.cli.inspect import _Renderer
@@ -272,11 +277,22 @@ def test_pkcs12_with_password_file_env_and_prompt(openssl_material: OpensslMater
         == data
     )
 
-    prompted = _invoke(openssl_material.leaf_p12, input=OPENSSL_PASSPHRASE + "\n")
-    assert prompted.exit_code == 0, prompted.output
+    prompted = run_in_pty(["inspect", openssl_material.leaf_p12], answers=[OPENSSL_PASSPHRASE])
+    assert prompted.returncode == 0, prompted.output
     assert "PKCS#12 password" in prompted.output
     assert OPENSSL_PASSPHRASE not in prompted.output  # hidden input is not echoed
-    assert "openssl leaf" in prompted.stdout and "Certificate 2 of 2" in prompted.stdout
+    assert "openssl leaf" in prompted.out and "Certificate 2 of 2" in prompted.out
+
+
+@pytest.mark.parametrize("attribute", ["leaf_p12", "rsa_pkcs8_enc_pem", "ec_sec1_enc_pem"])
+def test_no_terminal_for_the_password_prompt_is_a_clear_error(
+    openssl_material: OpensslMaterial, attribute: str
+) -> None:
+    # issue 13 defect 7: GetPassWarning and "Aborted!" with status 1 before
+    result = run_cli(["inspect", getattr(openssl_material, attribute)])
+    assert result.returncode == 2, result.output
+    assert result.err == "error: no terminal to ask for a password; use --password-file\n"
+    assert "Warning" not in result.output and "Aborted" not in result.output
 
 
 def test_pkcs12_wrong_password_exits_2_without_echoing_it(openssl_material: OpensslMaterial) -> None:
@@ -328,10 +344,11 @@ def test_private_key_description_has_no_secrets(
     assert data["private_key"]["encrypted"] is encrypted
     text = _invoke(*args).output
     assert "PRIVATE KEY" not in text and OPENSSL_PASSPHRASE not in text
-    if encrypted:  # without a password source the hidden prompt asks for it
-        prompted = _invoke(getattr(openssl_material, attribute), input=OPENSSL_PASSPHRASE + "\n")
-        assert prompted.exit_code == 0, prompted.output
-        assert "Key passphrase" in prompted.output and "Encrypted" in prompted.stdout
+    if encrypted:  # without a password source the hidden prompt asks for it, on a terminal
+        prompted = run_in_pty(["inspect", getattr(openssl_material, attribute)], answers=[OPENSSL_PASSPHRASE])
+        assert prompted.returncode == 0, prompted.output
+        assert "Key passphrase" in prompted.output and "Encrypted" in prompted.out
+        assert OPENSSL_PASSPHRASE not in prompted.output
 
 
 def _bad_inputs(m: OpensslMaterial, tmp_path: Path) -> dict[str, Path]:
@@ -412,3 +429,122 @@ def test_rich_output_does_not_interpret_markup_in_values(tmp_path: Path) -> None
     result = _invoke(path)
     assert result.exit_code == 0, result.output
     assert "CN=[red]evil[/red]" in result.stdout
+
+
+# -- issue 13: hostile names, pipes, malformed extensions, OCSP responses ---------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    pki = testing.DemoPki.create()
+    out = tmp_path_factory.mktemp("hostile")
+    paths = {}
+    for kind in HOSTILE_NAMES:
+        paths[kind] = out / f"{kind}.pem"
+        paths[kind].write_text(hostile_leaf(pki, kind).certificate.pem)
+    paths["bad-cdp"] = out / "bad-cdp.pem"
+    paths["bad-cdp"].write_text(malformed_crl_dp_leaf(pki).pem)
+    good = pki.issuing_ca.issue("rig", "rig-0001.example.com").certificate
+    revoked = pki.issuing_ca.issue("rig", "rig-0002.example.com").certificate
+    pki.issuing_ca.revoke(revoked)
+    paths["good"] = out / "good.pem"
+    paths["good"].write_text(good.pem)
+    paths["ocsp-good"] = out / "good.ocsp"
+    paths["ocsp-good"].write_bytes(pki.issuing_ca.ocsp_response(cert=good))
+    paths["ocsp-revoked"] = out / "revoked.ocsp"
+    paths["ocsp-revoked"].write_bytes(pki.issuing_ca.ocsp_response(cert=revoked))
+    paths["ocsp-unauthorized"] = out / "unknown.ocsp"
+    paths["ocsp-unauthorized"].write_bytes(
+        pki.issuing_ca.ocsp_response(cert=pki.entrust_intermediate.issue("rig").certificate)
+    )
+    return paths
+
+
+@pytest.mark.parametrize(
+    ("kind", "shown"),
+    [
+        ("escape", "CN=x\\x1b[31mRED\\x1b[0m"),
+        ("newline", "CN=line1\\nFAKE: VALID"),
+        ("bidi", "CN=evil\\u202emoc.elpmaxe"),
+    ],
+)
+def test_control_and_bidi_characters_are_escaped_in_text_and_exact_in_json(
+    hostile: dict[str, Path], kind: str, shown: str
+) -> None:
+    # issue 13 defect 1: the CN was written raw (an ANSI sequence, a forged line, a bidi override)
+    text = run_in_pty(["inspect", hostile[kind]])  # a real terminal: rich renders the table
+    assert text.returncode == 0, text.output
+    plain = _invoke(hostile[kind])
+    assert plain.exit_code == 0, plain.output
+    for output in (text.out, plain.stdout):
+        assert shown in output
+        assert not any(char in output for char in ("\x1b[31m", "\u202e", "line1\n"))
+    data = _json(hostile[kind])
+    assert data["certificates"][0]["subject"]["attributes"][-1]["value"] == HOSTILE_NAMES[kind]
+
+
+def test_pipes_fifos_and_stdin_are_read_once(hostile: dict[str, Path], tmp_path: Path) -> None:
+    # issue 13 defect 8: "<(cat x.pem)", "cat x.pem | inspect /dev/stdin" said "is empty"
+    pem = hostile["good"].read_bytes()
+    for args in (["inspect", "/dev/stdin"], ["inspect", "-"], ["inspect", "--json", "-"]):
+        result = run_cli(args, stdin=pem)
+        assert result.returncode == 0, result.output
+        assert "rig-0001.example.com" in result.out
+    fifo = tmp_path / "cert.fifo"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_bytes, args=(pem,))
+    writer.start()
+    result = run_cli(["inspect", fifo])
+    writer.join()
+    assert result.returncode == 0, result.output
+    assert "rig-0001.example.com" in result.out
+
+
+def test_malformed_extension_is_named_and_every_other_field_shown(hostile: dict[str, Path]) -> None:
+    # issue 13 defect 14: "cannot read basic constraints" for a malformed CRL distribution point
+    result = _invoke(hostile["bad-cdp"])
+    assert result.exit_code == 0, result.output
+    assert "CRL distribution    unreadable: the cRLDistributionPoints extension is malformed" in result.stdout
+    assert "basic constraints" not in result.output
+    for field in (
+        "CA                  no",
+        "Key usage",
+        "Subject alt name    DNS:bad-cdp.example.com",
+        "OCSP",
+    ):
+        assert field in result.stdout
+    data = _json(hostile["bad-cdp"])["certificates"][0]
+    assert data["is_ca"] is False and data["subject_alt_names"]["dns"] == ["bad-cdp.example.com"]
+    assert data["crl_distribution_points"] == []
+    assert [(item["view"], item["extension"]) for item in data["unreadable"]] == [
+        ("crl_distribution_points", "cRLDistributionPoints")
+    ]
+    assert "CRL distribution points" in data["unreadable"][0]["error"]
+
+
+def test_ocsp_responses_are_described(hostile: dict[str, Path]) -> None:
+    # issue 13 defect 16: inspect refused OCSP responses that verify --ocsp takes
+    good = load_certificate(hostile["good"])
+    data = _json(hostile["ocsp-good"])
+    assert data["kind"] == "ocsp-response"
+    response = data["ocsp_response"]
+    assert response["status"] == "successful"
+    assert response["responder"]["key_hash"]
+    assert response["produced_at"].endswith("Z")
+    [answer] = response["responses"]
+    assert answer["serial"] == good.serial_hex and answer["status"] == "good"
+    assert answer["this_update"] < answer["next_update"]
+    revoked = _json(hostile["ocsp-revoked"])["ocsp_response"]["responses"][0]
+    assert revoked["status"] == "revoked" and revoked["revocation_time"]
+    assert _json(hostile["ocsp-unauthorized"])["ocsp_response"] == {
+        "status": "unauthorized",
+        "responder": None,
+        "produced_at": None,
+        "signature_algorithm": None,
+        "certificates": 0,
+        "responses": [],
+    }
+    text = _invoke(hostile["ocsp-revoked"])
+    assert text.exit_code == 0, text.output
+    for expected in ("OCSP response", "Status", "successful", "Produced at", "revoked at", "Next update"):
+        assert expected in text.stdout

@@ -209,7 +209,8 @@ def _reading(label: str, what: str) -> Iterator[None]:
     except CaisoPkiError:
         raise
     except (*_PARSE_ERRORS, cx509.DuplicateExtension, cx509.UnsupportedGeneralNameType) as exc:
-        raise MalformedInputError(f"{label}: cannot read {what}: {exc}") from exc
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise MalformedInputError(f"{label}: cannot read {what}: {reason}") from exc
     except BaseException as exc:
         from caiso_pki._io import is_rust_panic
 
@@ -664,32 +665,68 @@ class Certificate:
     # Each view reads the cryptography object; for the rare certificate only asn1crypto can parse,
     # the same view is read from asn1crypto instead.
 
-    def _extension(self, oid: cx509.ObjectIdentifier) -> Any:
+    @functools.cached_property
+    def _crypto_extensions(self) -> cx509.Extensions | None:
+        """cryptography's extensions, or ``None`` when it cannot parse them all.
+
+        cryptography parses every extension at once, so one malformed extension would make every
+        extension view fail (and blame whichever view was asked first).  Then the views read each
+        extension on its own from asn1crypto instead, and only the malformed one raises, by name.
+        """
+        if self._x509 is None:
+            return None
         from cryptography import x509 as cx509
 
         try:
-            return self.x509.extensions.get_extension_for_oid(oid).value
+            return self._x509.extensions
+        except (*_PARSE_ERRORS, cx509.DuplicateExtension, cx509.UnsupportedGeneralNameType):
+            return None
+        except BaseException as exc:
+            from caiso_pki._io import is_rust_panic
+
+            if is_rust_panic(exc):
+                return None
+            raise
+
+    @property
+    def _asn1_views(self) -> bool:
+        """Whether the extension views read asn1crypto (cryptography cannot read the extensions)."""
+        return self._crypto_extensions is None
+
+    def _extension(self, oid: cx509.ObjectIdentifier) -> Any:
+        from cryptography import x509 as cx509
+
+        extensions = self._crypto_extensions
+        if extensions is None:  # pragma: no cover - the views check _asn1_views first
+            raise MalformedInputError(f"{self._label}: cannot read the extensions")
+        try:
+            return extensions.get_extension_for_oid(oid).value
         except cx509.ExtensionNotFound:
             return None
 
     def _asn1_extension(self, name: str) -> Any:
-        return getattr(self.asn1, f"{name}_value")
+        """The parsed value of the extension asn1crypto calls ``name``, or ``None``; only it is parsed."""
+        for extension in self.asn1["tbs_certificate"]["extensions"]:
+            if extension["extn_id"].native == name:
+                return extension["extn_value"].parsed
+        return None
 
     @functools.cached_property
     @_view("extensions")
     def extension_oids(self) -> tuple[tuple[str, bool], ...]:
         """Every extension present as (dotted OID, critical) pairs, in certificate order."""
-        if self._x509 is None:
+        extensions = self._crypto_extensions
+        if extensions is None:
             return tuple(
                 (str(ext["extn_id"].dotted), bool(ext["critical"].native))
                 for ext in self.asn1["tbs_certificate"]["extensions"]
             )
-        return tuple((ext.oid.dotted_string, ext.critical) for ext in self.x509.extensions)
+        return tuple((ext.oid.dotted_string, ext.critical) for ext in extensions)
 
     @functools.cached_property
     @_view("basic constraints")
     def _basic_constraints(self) -> tuple[bool, int | None] | None:
-        if self._x509 is None:
+        if self._asn1_views:
             asn1_value = self._asn1_extension("basic_constraints")
             if asn1_value is None:
                 return None
@@ -716,7 +753,7 @@ class Certificate:
     @_view("key usage")
     def key_usage(self) -> tuple[str, ...]:
         """Key usage bits by RFC 5280 name (``"digitalSignature"``, ``"keyCertSign"`` ...)."""
-        if self._x509 is None:
+        if self._asn1_views:
             asn1_value = self._asn1_extension("key_usage")
             bits = set(asn1_value.native) if asn1_value is not None else set()
             return tuple(name for bit, name in _ASN1_KU_NAMES if bit in bits)
@@ -737,7 +774,7 @@ class Certificate:
     @_view("extended key usage")
     def extended_key_usage(self) -> tuple[str, ...]:
         """Extended key usage purposes as dotted OIDs (see :func:`caiso_pki.oids.oid_name`)."""
-        if self._x509 is None:
+        if self._asn1_views:
             asn1_value = self._asn1_extension("extended_key_usage")
             return tuple(str(purpose.dotted) for purpose in asn1_value) if asn1_value is not None else ()
         from cryptography.x509.oid import ExtensionOID
@@ -749,7 +786,7 @@ class Certificate:
     @_view("subject alternative names")
     def subject_alt_names(self) -> SubjectAltNames:
         """Subject alternative names by type (empty when absent)."""
-        if self._x509 is None:
+        if self._asn1_views:
             return _asn1_general_names(self._asn1_extension("subject_alt_name"))
         from cryptography.x509.oid import ExtensionOID
 
@@ -759,7 +796,7 @@ class Certificate:
     @_view("certificate policies")
     def policies(self) -> tuple[PolicyInformation, ...]:
         """Certificate policies with their CPS-pointer and user-notice qualifiers."""
-        if self._x509 is None:
+        if self._asn1_views:
             return _asn1_policies(self._asn1_extension("certificate_policies"))
         from cryptography import x509 as cx509
         from cryptography.x509.oid import ExtensionOID
@@ -799,7 +836,7 @@ class Certificate:
     @_view("subject key identifier")
     def subject_key_identifier(self) -> str | None:
         """SKI as lower-case hex, or ``None``."""
-        if self._x509 is None:
+        if self._asn1_views:
             asn1_value = self._asn1_extension("key_identifier")
             return bytes(asn1_value.native).hex() if asn1_value is not None else None
         from cryptography.x509.oid import ExtensionOID
@@ -811,7 +848,7 @@ class Certificate:
     @_view("authority key identifier")
     def authority_key_identifier(self) -> str | None:
         """AKI keyIdentifier as lower-case hex, or ``None``."""
-        if self._x509 is None:
+        if self._asn1_views:
             asn1_value = self._asn1_extension("authority_key_identifier")
             key_id = asn1_value["key_identifier"].native if asn1_value is not None else None
             return bytes(key_id).hex() if key_id is not None else None
@@ -826,7 +863,7 @@ class Certificate:
     @_view("CRL distribution points")
     def crl_distribution_points(self) -> tuple[str, ...]:
         """URLs from the CRL distribution points extension."""
-        if self._x509 is None:
+        if self._asn1_views:
             asn1_value = self._asn1_extension("crl_distribution_points")
             urls: list[str] = []
             for point in asn1_value or ():
@@ -849,7 +886,7 @@ class Certificate:
     @_view("authority information access")
     def _access_descriptions(self) -> tuple[tuple[str, str], ...]:
         """(access method dotted OID, URL) pairs from authorityInfoAccess."""
-        if self._x509 is None:
+        if self._asn1_views:
             asn1_value = self._asn1_extension("authority_information_access")
             return tuple(
                 (str(desc["access_method"].dotted), str(desc["access_location"].native))
@@ -878,8 +915,35 @@ class Certificate:
 
     # -- output ----------------------------------------------------------------------------------
 
+    def unreadable(self) -> tuple[tuple[str, str, str], ...]:
+        """(view, extension name, message) for every view a malformed extension makes unreadable.
+
+        Empty for a sound certificate.  Each malformed extension is named, so a report can show every
+        readable field and mark just the broken ones (``caiso-pki inspect`` does).
+        """
+        problems = []
+        for view, oid in _EXTENSION_VIEWS:
+            try:
+                getattr(self, view)
+            except MalformedInputError as exc:
+                problems.append((view, oid_name(oid) if oid else "extensions", str(exc)))
+        return tuple(problems)
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready description of the certificate (datetimes as ISO 8601 UTC strings)."""
+        """JSON-ready description of the certificate (datetimes as ISO 8601 UTC strings).
+
+        A view that a malformed extension makes unreadable is ``null`` (an empty list for list views)
+        and is listed under ``"unreadable"`` with the extension's name and the reason.
+        """
+        broken = {view for view, _, _ in self.unreadable()}
+
+        def view(name: str, default: Any = None) -> Any:
+            return default if name in broken else getattr(self, name)
+
+        eku = view("extended_key_usage", ())
+        sans = view("subject_alt_names")
+        policies = view("policies", ())
+        access_broken = "_access_descriptions" in broken
         return {
             "subject": self.subject.to_dict(),
             "issuer": self.issuer.to_dict(),
@@ -890,25 +954,45 @@ class Certificate:
             "fingerprint_sha1": self.fingerprint_sha1,
             "key_algorithm": self.key_algorithm,
             "key_size": self.key_size,
-            "key_curve": self.key_curve,
+            "key_curve": view("key_curve"),
             "signature_algorithm": self.signature_algorithm,
             "signature_algorithm_oid": self.signature_algorithm_oid,
-            "is_ca": self.is_ca,
-            "path_length": self.path_length,
-            "key_usage": list(self.key_usage),
-            "extended_key_usage": [{"oid": oid, "name": oid_name(oid)} for oid in self.extended_key_usage],
-            "subject_alt_names": self.subject_alt_names.to_dict(),
-            "policies": [policy.to_dict() for policy in self.policies],
-            "subject_key_identifier": self.subject_key_identifier,
-            "authority_key_identifier": self.authority_key_identifier,
-            "crl_distribution_points": list(self.crl_distribution_points),
-            "ocsp_urls": list(self.ocsp_urls),
-            "ca_issuers_urls": list(self.ca_issuers_urls),
+            "is_ca": None if "_basic_constraints" in broken else self.is_ca,
+            "path_length": None if "_basic_constraints" in broken else self.path_length,
+            "key_usage": list(view("key_usage", ())),
+            "extended_key_usage": [{"oid": oid, "name": oid_name(oid)} for oid in eku],
+            "subject_alt_names": sans.to_dict() if sans is not None else None,
+            "policies": [policy.to_dict() for policy in policies],
+            "subject_key_identifier": view("subject_key_identifier"),
+            "authority_key_identifier": view("authority_key_identifier"),
+            "crl_distribution_points": list(view("crl_distribution_points", ())),
+            "ocsp_urls": [] if access_broken else list(self.ocsp_urls),
+            "ca_issuers_urls": [] if access_broken else list(self.ca_issuers_urls),
             "extensions": [
                 {"oid": oid, "name": oid_name(oid), "critical": critical}
-                for oid, critical in self.extension_oids
+                for oid, critical in view("extension_oids", ())
+            ],
+            "unreadable": [
+                {"view": name.lstrip("_"), "extension": extension, "error": message}
+                for name, extension, message in self.unreadable()
             ],
         }
+
+
+#: The views that read an extension (attribute, extension OID) for :meth:`Certificate.unreadable`.
+_EXTENSION_VIEWS: Final = (
+    ("extension_oids", ""),
+    ("key_curve", ""),
+    ("_basic_constraints", "2.5.29.19"),
+    ("key_usage", "2.5.29.15"),
+    ("extended_key_usage", "2.5.29.37"),
+    ("subject_alt_names", "2.5.29.17"),
+    ("policies", "2.5.29.32"),
+    ("subject_key_identifier", "2.5.29.14"),
+    ("authority_key_identifier", "2.5.29.35"),
+    ("crl_distribution_points", "2.5.29.31"),
+    ("_access_descriptions", "1.3.6.1.5.5.7.1.1"),
+)
 
 
 _AIA_OCSP: Final = "1.3.6.1.5.5.7.48.1"

@@ -37,6 +37,7 @@ __all__ = [
     "PROFILE_REF",
     "STDIN_HELP",
     "UTC_TIME",
+    "InputError",
     "InputFile",
     "OutputFile",
     "ProfileRef",
@@ -80,6 +81,19 @@ def cli_message(exc: CaisoPkiError) -> str:
     return printable(f"{exc.problem}; {_CLI_REMEDIES[exc.remedy]}")
 
 
+class InputError(click.ClickException):
+    """Unreadable input found while the command line is parsed: ``error: ...`` and status 2.
+
+    The same one-line form :func:`handle_errors` prints, so a missing file reads like a damaged one.
+    """
+
+    exit_code = EXIT_BAD_INPUT
+
+    def show(self, file: Any = None) -> None:
+        """Print ``error: <message>`` to standard error."""
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
 def handle_errors(func: F) -> F:
     """Turn a :class:`CaisoPkiError` into a one-line message and exit status 2 (bad input)."""
 
@@ -107,7 +121,7 @@ class InputFile(click.ParamType):  # type: ignore[type-arg,unused-ignore]  # gen
 
     name = "file"
 
-    def __init__(self, what: str = "input") -> None:
+    def __init__(self, what: str = "input file") -> None:
         self.what = what
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
@@ -124,7 +138,7 @@ class InputFile(click.ParamType):  # type: ignore[type-arg,unused-ignore]  # gen
                 return read_stdin(what=self.what)
             return read_file(Path(value), what=self.what)
         except MalformedInputError as exc:
-            self.fail(cli_message(exc), param, ctx)
+            raise InputError(cli_message(exc)) from exc
 
 
 def read_stdin(*, what: str = "input") -> NamedBytes:

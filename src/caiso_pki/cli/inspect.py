@@ -1,10 +1,14 @@
-"""``caiso-pki inspect FILE``: describe a certificate (one or many), CSR, CRL, PKCS#7, PKCS#12 or key file.
+"""``caiso-pki inspect FILE``: describe a certificate (one or many), CSR, CRL, OCSP response, PKCS#7,
+PKCS#12 or key file.
 
-The format is detected from the content.  Text output is a readable table per object (rich when it is
-installed, plain lines otherwise); ``--json`` prints one JSON document built from
-:meth:`Certificate.to_dict`, :meth:`Csr.to_dict` and :func:`describe_crl`.  Passwords for PKCS#12 files
-and encrypted keys come from ``--password-file``, ``--password-env VAR`` or a hidden prompt, never from a
-plain argument.  Unreadable or unrecognised input exits with status 2.
+The format is detected from the content, which is read once (so a pipe or ``-`` for standard input
+works).  Text output is a readable table per object (rich when it is installed, plain lines otherwise),
+every value escaped so names cannot drive the terminal; ``--json`` prints one JSON document with exact
+values, built from :meth:`Certificate.to_dict`, :meth:`Csr.to_dict`, :func:`describe_crl` and
+:func:`describe_ocsp_response`.  A certificate with a malformed extension is still described: every
+readable field is shown and the malformed extension is named.  Passwords for PKCS#12 files and
+encrypted keys come from ``--password-file``, ``--password-env VAR`` or a hidden prompt (only on a
+terminal), never from a plain argument.  Unreadable or unrecognised input exits with status 2.
 """
 
 from __future__ import annotations
@@ -12,26 +16,28 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import click
 
-from caiso_pki.cli._common import echo_json, handle_errors, read_passphrase
+from caiso_pki._text import printable
+from caiso_pki.cli._common import INPUT_FILE, STDIN_HELP, echo_json, handle_errors, read_passphrase
 from caiso_pki.errors import MalformedInputError, PassphraseError
 
 if TYPE_CHECKING:
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+    from cryptography.x509 import ocsp
 
+    from caiso_pki._io import NamedBytes
     from caiso_pki.certificate import Certificate
     from caiso_pki.csr import Csr
 
-__all__ = ["describe_crl", "describe_private_key", "inspect_cmd"]
+__all__ = ["describe_crl", "describe_ocsp_response", "describe_private_key", "inspect_cmd"]
 
 Rows = list[tuple[str, str]]
 
-_UNKNOWN_KIND: Final = "not a certificate, CSR, CRL, PKCS#7, PKCS#12 or private key file"
+_UNKNOWN_KIND: Final = "not a certificate, CSR, CRL, OCSP response, PKCS#7, PKCS#12 or private key file"
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -85,6 +91,59 @@ def describe_crl(crl: x509.CertificateRevocationList) -> dict[str, Any]:
     }
 
 
+def describe_ocsp_response(response: ocsp.OCSPResponse) -> dict[str, Any]:
+    """JSON-ready description of an OCSP response: status, responder, produced-at and each answer.
+
+    ``response`` should come from :func:`caiso_pki.revocation.load_ocsp_response`, which has already
+    read every field, so this cannot fail on damage.  A response whose status is not ``successful``
+    carries nothing else: only ``status`` is set then.
+    """
+    from cryptography.x509 import ocsp as cx_ocsp
+
+    from caiso_pki.certificate import DistinguishedName, serial_to_hex
+    from caiso_pki.oids import oid_name
+
+    status = response.response_status.name.lower().replace("_", "-")
+    data: dict[str, Any] = {
+        "status": status,
+        "responder": None,
+        "produced_at": None,
+        "signature_algorithm": None,
+        "certificates": 0,
+        "responses": [],
+    }
+    if response.response_status != cx_ocsp.OCSPResponseStatus.SUCCESSFUL:
+        return data
+    if response.responder_name is not None:
+        responder = {"name": DistinguishedName.from_cryptography(response.responder_name).rfc4514}
+    else:
+        responder = {"key_hash": (response.responder_key_hash or b"").hex()}
+    data.update(
+        responder=responder,
+        produced_at=_iso(response.produced_at_utc),
+        signature_algorithm=oid_name(response.signature_algorithm_oid),
+        certificates=len(response.certificates),
+    )
+    for single in response.responses:
+        revoked = single.certificate_status == cx_ocsp.OCSPCertStatus.REVOKED
+        data["responses"].append(
+            {
+                "serial": serial_to_hex(single.serial_number),
+                "status": single.certificate_status.name.lower(),
+                "this_update": _iso(single.this_update_utc),
+                "next_update": _iso(single.next_update_utc),
+                "revocation_time": _iso(single.revocation_time_utc) if revoked else None,
+                "revocation_reason": (
+                    single.revocation_reason.value if revoked and single.revocation_reason else None
+                ),
+                "hash_algorithm": single.hash_algorithm.name,
+                "issuer_name_hash": single.issuer_name_hash.hex(),
+                "issuer_key_hash": single.issuer_key_hash.hex(),
+            }
+        )
+    return data
+
+
 def describe_private_key(key: PrivateKeyTypes) -> dict[str, Any]:
     """Algorithm and size of a private key: nothing secret."""
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
@@ -115,7 +174,16 @@ def _days_left(cert: Certificate) -> str:
 
 
 def _certificate_rows(cert: Certificate) -> Rows:
+    """Every readable field of ``cert``; a field a malformed extension hides says so, naming it."""
     from caiso_pki.oids import oid_name
+
+    broken = {view: (extension, message) for view, extension, message in cert.unreadable()}
+
+    def unreadable(label: str, view: str) -> Rows | None:
+        if view not in broken:
+            return None
+        extension, _ = broken[view]
+        return [(label, f"unreadable: the {extension} extension is malformed")]
 
     rows: Rows = [
         ("Subject", cert.subject.rfc4514),
@@ -125,7 +193,7 @@ def _certificate_rows(cert: Certificate) -> Rows:
         ("Valid until", f"{_iso(cert.not_after)}  ({_days_left(cert)})"),
     ]
     key = cert.key_algorithm
-    if cert.key_curve:
+    if "key_curve" not in broken and cert.key_curve:
         key += f" {cert.key_curve}"
     elif cert.key_size:
         key += f" {cert.key_size}"
@@ -133,18 +201,55 @@ def _certificate_rows(cert: Certificate) -> Rows:
     rows.append(("Signature", cert.signature_algorithm))
     rows.append(("SHA-256", cert.fingerprint_sha256))
     rows.append(("SHA-1", cert.fingerprint_sha1))
-    if cert.is_ca:
-        path = "" if cert.path_length is None else f", path length {cert.path_length}"
-        rows.append(("CA", f"yes{path}"))
-    else:
-        rows.append(("CA", "no"))
-    if cert.key_usage:
-        rows.append(("Key usage", ", ".join(cert.key_usage)))
-    if cert.extended_key_usage:
-        rows.append(
-            ("Extended key usage", ", ".join(_named(oid, oid_name(oid)) for oid in cert.extended_key_usage))
+    rows.extend(unreadable("CA", "_basic_constraints") or _ca_rows(cert))
+    rows.extend(unreadable("Key usage", "key_usage") or _optional("Key usage", ", ".join(cert.key_usage)))
+    rows.extend(
+        unreadable("Extended key usage", "extended_key_usage")
+        or _optional(
+            "Extended key usage", ", ".join(_named(oid, oid_name(oid)) for oid in cert.extended_key_usage)
         )
+    )
+    rows.extend(unreadable("Subject alt name", "subject_alt_names") or _san_rows(cert))
+    rows.extend(unreadable("Policy", "policies") or _policy_rows(cert))
+    rows.extend(
+        unreadable("Subject key id", "subject_key_identifier")
+        or _optional("Subject key id", cert.subject_key_identifier)
+    )
+    rows.extend(
+        unreadable("Authority key id", "authority_key_identifier")
+        or _optional("Authority key id", cert.authority_key_identifier)
+    )
+    rows.extend(
+        unreadable("CRL distribution", "crl_distribution_points")
+        or [("CRL distribution", url) for url in cert.crl_distribution_points]
+    )
+    rows.extend(
+        unreadable("Authority info", "_access_descriptions")
+        or [("OCSP", url) for url in cert.ocsp_urls] + [("CA issuers", url) for url in cert.ca_issuers_urls]
+    )
+    if "extension_oids" in broken:
+        rows.append(("Extensions", "unreadable: the extensions are malformed"))
+    if not cert.parsed_by_cryptography:
+        rows.append(
+            ("Note", "read with the asn1crypto fallback (cryptography cannot parse this certificate)")
+        )
+    return rows
+
+
+def _optional(label: str, value: str | None) -> Rows:
+    return [(label, value)] if value else []
+
+
+def _ca_rows(cert: Certificate) -> Rows:
+    if not cert.is_ca:
+        return [("CA", "no")]
+    path = "" if cert.path_length is None else f", path length {cert.path_length}"
+    return [("CA", f"yes{path}")]
+
+
+def _san_rows(cert: Certificate) -> Rows:
     sans = cert.subject_alt_names
+    rows: Rows = []
     for label, values in (
         ("DNS", sans.dns),
         ("IP", sans.ip),
@@ -153,8 +258,12 @@ def _certificate_rows(cert: Certificate) -> Rows:
         ("DirName", sans.directory),
         ("other", sans.other),
     ):
-        for value in values:
-            rows.append(("Subject alt name", f"{label}:{value}"))
+        rows.extend(("Subject alt name", f"{label}:{value}") for value in values)
+    return rows
+
+
+def _policy_rows(cert: Certificate) -> Rows:
+    rows: Rows = []
     for policy in cert.policies:
         rows.append(("Policy", _named(policy.oid, policy.name)))
         rows.extend(("  CPS", uri) for uri in policy.cps_uris)
@@ -164,17 +273,6 @@ def _certificate_rows(cert: Certificate) -> Rows:
                 numbers = ", ".join(str(n) for n in notice.notice_numbers)
                 parts.append(f"({notice.organization} {numbers})")
             rows.append(("  User notice", " ".join(part for part in parts if part)))
-    if cert.subject_key_identifier:
-        rows.append(("Subject key id", cert.subject_key_identifier))
-    if cert.authority_key_identifier:
-        rows.append(("Authority key id", cert.authority_key_identifier))
-    rows.extend(("CRL distribution", url) for url in cert.crl_distribution_points)
-    rows.extend(("OCSP", url) for url in cert.ocsp_urls)
-    rows.extend(("CA issuers", url) for url in cert.ca_issuers_urls)
-    if not cert.parsed_by_cryptography:
-        rows.append(
-            ("Note", "read with the asn1crypto fallback (cryptography cannot parse this certificate)")
-        )
     return rows
 
 
@@ -198,6 +296,27 @@ def _crl_rows(data: dict[str, Any]) -> Rows:
     for entry in data["revoked"]:
         reason = f"  {entry['reason']}" if entry["reason"] else ""
         rows.append(("  " + entry["serial"], f"{entry['date']}{reason}"))
+    return rows
+
+
+def _ocsp_rows(data: dict[str, Any]) -> Rows:
+    rows: Rows = [("Status", data["status"])]
+    if data["status"] != "successful":
+        return rows
+    responder = data["responder"]
+    rows.append(("Responder", responder.get("name") or f"key hash {responder.get('key_hash')}"))
+    rows.append(("Produced at", data["produced_at"]))
+    rows.append(("Signature", data["signature_algorithm"]))
+    rows.append(("Certificates", str(data["certificates"])))
+    for answer in data["responses"]:
+        status = answer["status"]
+        if answer["revocation_time"]:
+            reason = f", {answer['revocation_reason']}" if answer["revocation_reason"] else ""
+            status += f" at {answer['revocation_time']}{reason}"
+        rows.append(("Certificate", f"serial {answer['serial']}"))
+        rows.append(("  Status", status))
+        rows.append(("  This update", answer["this_update"]))
+        rows.append(("  Next update", answer["next_update"] or "(none)"))
     return rows
 
 
@@ -243,6 +362,9 @@ class _Renderer:
         self._console = Console(file=stream, width=width, highlight=False, soft_wrap=False)
 
     def section(self, title: str, rows: Rows) -> None:
+        """Print one titled table; every label and value is escaped (they come from the file)."""
+        rows = [(printable(label), printable(value)) for label, value in rows]
+        title = printable(title)
         if self._console is None:
             click.echo(title)
             width = max((len(label) for label, _ in rows), default=0)
@@ -265,18 +387,20 @@ class _Renderer:
 # -- the command ----------------------------------------------------------------------------------
 
 
-def _password(password_file: Path | None, password_env: str | None, prompt: str) -> str | None:
-    return read_passphrase(passphrase_file=password_file, env_var=password_env, prompt=prompt)
+def _password(password_file: NamedBytes | None, password_env: str | None, prompt: str) -> str | None:
+    return read_passphrase(
+        passphrase_file=password_file, env_var=password_env, prompt=prompt, file_option="--password-file"
+    )
 
 
 @click.command("inspect")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=INPUT_FILE)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @click.option(
     "--password-file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=INPUT_FILE,
     default=None,
-    help="Read the PKCS#12 or private-key password from this file (first line).",
+    help=f"Read the PKCS#12 or private-key password from the first line of this file ({STDIN_HELP}).",
 )
 @click.option(
     "--password-env",
@@ -285,11 +409,15 @@ def _password(password_file: Path | None, password_env: str | None, prompt: str)
     help="Read the PKCS#12 or private-key password from environment variable VAR.",
 )
 @handle_errors
-def inspect_cmd(file: Path, as_json: bool, password_file: Path | None, password_env: str | None) -> None:
-    """Describe FILE: certificate(s), CSR, CRL, PKCS#7 (.p7b/.p7c), PKCS#12 (.p12/.pfx) or private key.
+def inspect_cmd(
+    file: NamedBytes, as_json: bool, password_file: NamedBytes | None, password_env: str | None
+) -> None:
+    """Describe FILE: certificate(s), CSR, CRL, OCSP response, PKCS#7 (.p7b/.p7c), PKCS#12 (.p12/.pfx)
+    or private key.
 
-    PEM or DER is detected from the content.  For a PKCS#12 file or an encrypted key without
-    --password-file/--password-env, the password is asked for with a hidden prompt.
+    FILE may be - for stdin.  PEM or DER is detected from the content.  For a PKCS#12 file or an
+    encrypted key without --password-file/--password-env, the password is asked for with a hidden
+    prompt on the terminal; without a terminal that is an error (exit 2).
     """
     from caiso_pki._io import (
         detect_kind,
@@ -301,7 +429,7 @@ def inspect_cmd(file: Path, as_json: bool, password_file: Path | None, password_
     )
 
     kind = detect_kind(file)
-    document: dict[str, Any] = {"file": str(file), "kind": kind}
+    document: dict[str, Any] = {"file": file.name, "kind": kind}
     sections: list[tuple[str, Rows]] = []
 
     def add_certificates(certs: Sequence[Certificate]) -> None:
@@ -319,6 +447,11 @@ def inspect_cmd(file: Path, as_json: bool, password_file: Path | None, password_
     elif kind == "crl":
         document["crl"] = describe_crl(load_crl(file))
         sections.append(("Certificate revocation list", _crl_rows(document["crl"])))
+    elif kind == "ocsp-response":
+        from caiso_pki.revocation import load_ocsp_response
+
+        document["ocsp_response"] = describe_ocsp_response(load_ocsp_response(file))
+        sections.append(("OCSP response", _ocsp_rows(document["ocsp_response"])))
     elif kind == "pkcs12":
         password = _password(password_file, password_env, "PKCS#12 password")
         bundle = load_pkcs12(file, password)
@@ -337,7 +470,7 @@ def inspect_cmd(file: Path, as_json: bool, password_file: Path | None, password_
         encrypted = "yes" if document["private_key"]["encrypted"] else "no"
         sections.append(("Private key", [*_key_rows(document["private_key"]), ("Encrypted", encrypted)]))
     else:
-        raise MalformedInputError(f"{file}: {_UNKNOWN_KIND}")
+        raise MalformedInputError(f"{file.name}: {_UNKNOWN_KIND}")
 
     if as_json:
         echo_json(document)
@@ -348,8 +481,8 @@ def inspect_cmd(file: Path, as_json: bool, password_file: Path | None, password_
 
 
 def _load_key_description(
-    file: Path,
-    password_file: Path | None,
+    file: NamedBytes,
+    password_file: NamedBytes | None,
     password_env: str | None,
     load_private_key: Callable[..., PrivateKeyTypes],
 ) -> dict[str, Any]:
