@@ -485,8 +485,11 @@ def test_duplicate_extension_is_our_error(openssl_material: OpensslMaterial) -> 
     assert cert.subject.common_name == "rig-0001.example.com"
     with pytest.raises(MalformedInputError, match=r"dup\.der"):
         _ = cert.extension_oids
-    with pytest.raises(MalformedInputError, match=r"dup\.der"):
-        _ = cert.key_usage
+    with pytest.raises(MalformedInputError, match=r"dup\.der.*basic constraints"):
+        _ = cert.is_ca
+    # Only the repeated extension is unreadable (issue 13 defect 14): the other views still work.
+    assert cert.key_usage == ("digitalSignature", "keyEncipherment")
+    assert [view for view, _, _ in cert.unreadable()] == ["extension_oids", "_basic_constraints"]
 
 
 # -- property tests -------------------------------------------------------------------------------

@@ -705,23 +705,33 @@ class Certificate:
             return None
 
     def _asn1_extension(self, name: str) -> Any:
-        """The parsed value of the extension asn1crypto calls ``name``, or ``None``; only it is parsed."""
-        for extension in self.asn1["tbs_certificate"]["extensions"]:
-            if extension["extn_id"].native == name:
-                return extension["extn_value"].parsed
-        return None
+        """The parsed value of the extension asn1crypto calls ``name``, or ``None``; only it is parsed.
+
+        An extension that appears twice is malformed (RFC 5280 4.2): which copy counts is ambiguous.
+        """
+        found = [ext for ext in self.asn1["tbs_certificate"]["extensions"] if ext["extn_id"].native == name]
+        if len(found) > 1:
+            what = name.replace("_", " ")
+            raise MalformedInputError(f"{self._label}: the {what} extension appears {len(found)} times")
+        return found[0]["extn_value"].parsed if found else None
 
     @functools.cached_property
     @_view("extensions")
     def extension_oids(self) -> tuple[tuple[str, bool], ...]:
         """Every extension present as (dotted OID, critical) pairs, in certificate order."""
         extensions = self._crypto_extensions
-        if extensions is None:
-            return tuple(
-                (str(ext["extn_id"].dotted), bool(ext["critical"].native))
-                for ext in self.asn1["tbs_certificate"]["extensions"]
+        if extensions is not None:
+            return tuple((ext.oid.dotted_string, ext.critical) for ext in extensions)
+        listed = tuple(
+            (str(ext["extn_id"].dotted), bool(ext["critical"].native))
+            for ext in self.asn1["tbs_certificate"]["extensions"]
+        )
+        repeated = sorted({oid for oid, _ in listed if sum(1 for other, _ in listed if other == oid) > 1})
+        if repeated:
+            raise MalformedInputError(
+                f"{self._label}: extension {', '.join(map(oid_name, repeated))} appears more than once"
             )
-        return tuple((ext.oid.dotted_string, ext.critical) for ext in extensions)
+        return listed
 
     @functools.cached_property
     @_view("basic constraints")
