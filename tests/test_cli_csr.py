@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from tests.conftest import run_openssl
 
 import caiso_pki
+from _cli import run_cli, run_in_pty
 from caiso_pki import testing
 from caiso_pki.cli import main
 from caiso_pki.errors import PassphraseError
@@ -83,20 +84,24 @@ def test_new_with_passphrase_file_and_prompt(tmp_path: Path) -> None:
     assert code == 0, out
     assert caiso_pki.load_private_key(tmp_path / "a.key", "file-secret")
     assert "(rsa-2048, encrypted" in out  # the profile's default key spec
-    code, out = invoke(
-        "new",
-        "--subject",
-        "CN=jo,O=Example",
-        "--key-spec",
-        "ec-p384",
-        "--key-out",
-        tmp_path / "b.key",
-        "--csr-out",
-        tmp_path / "b.csr",
-        "--prompt-passphrase",
-        input="typed-secret\ntyped-secret\n",
+    prompted = run_in_pty(
+        [
+            "csr",
+            "new",
+            "--subject",
+            "CN=jo,O=Example",
+            "--key-spec",
+            "ec-p384",
+            "--key-out",
+            tmp_path / "b.key",
+            "--csr-out",
+            tmp_path / "b.csr",
+            "--prompt-passphrase",
+        ],
+        answers=["typed-secret", "typed-secret"],
     )
-    assert code == 0, out
+    assert prompted.returncode == 0, prompted.output
+    assert "typed-secret" not in prompted.output
     assert caiso_pki.load_private_key(tmp_path / "b.key", "typed-secret")
     openssl_verifies(tmp_path / "b.csr")
 
@@ -281,3 +286,136 @@ def test_renew_same_key_and_rekey(tmp_path: Path) -> None:
     assert code == 2
     assert "does not belong" in out
     assert not (tmp_path / "x.csr").exists()
+
+
+# -- issue 13 ------------------------------------------------------------------------------------
+
+NEW_KEY = ["new", "--subject", "CN=svc-billing,O=Example", "--key-spec", "ec-p256"]
+
+
+@pytest.mark.parametrize(
+    ("content", "first_line"),
+    [
+        (b"secret one\nsecond line\n", "secret one"),
+        (b"secret one\r\nsecond line\r\n", "secret one"),
+        (b"\xef\xbb\xbfsecret one\n", "secret one"),
+        (b"secret one", "secret one"),
+        ("pässwörd\nx\n".encode(), "pässwörd"),
+    ],
+    ids=["lf", "crlf", "bom", "no-newline", "utf-8"],
+)
+def test_passphrase_file_is_its_first_line(
+    tmp_path: Path, openssl_bin: str, content: bytes, first_line: str
+) -> None:
+    # issue 13 defect 2: the whole file was the passphrase ("secret\nsecond\n", a BOM included)
+    secret = tmp_path / "pass.txt"
+    secret.write_bytes(content)
+    key = tmp_path / "k.pem"
+    args = [*NEW_KEY, "--key-out", key, "--csr-out", tmp_path / "c.csr", "--passphrase-file", secret]
+    code, out = invoke(*args)
+    assert code == 0, out
+    assert caiso_pki.load_private_key(key, first_line)
+    run_openssl("pkey", "-in", key, "-noout", "-passin", f"pass:{first_line}")
+    if b"\r" not in content and not content.startswith(b"\xef\xbb\xbf"):
+        # the same file works for openssl's -passin file:, which reads the first line the same way
+        run_openssl("pkey", "-in", key, "-noout", "-passin", f"file:{secret}")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"caf\xe9\n", "the passphrase file is not UTF-8 text (byte 4 of its first line); save it as UTF-8"),
+        (b"\nsecret\n", "the first line of the passphrase file is empty"),
+    ],
+)
+def test_unusable_passphrase_file_is_bad_input(tmp_path: Path, content: bytes, message: str) -> None:
+    # issue 13 defect 2: a non-UTF-8 file gave a UnicodeDecodeError traceback
+    secret = tmp_path / "pass.txt"
+    secret.write_bytes(content)
+    result = run_cli(
+        [
+            "csr",
+            *NEW_KEY,
+            "--key-out",
+            tmp_path / "k",
+            "--csr-out",
+            tmp_path / "c",
+            "--passphrase-file",
+            secret,
+        ]
+    )
+    assert result.returncode == 2, result.output
+    assert result.err == f"error: {secret}: {message}\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["pass.txt"]
+
+
+def test_passphrase_from_stdin(tmp_path: Path) -> None:
+    key = tmp_path / "k.pem"
+    result = run_cli(
+        ["csr", *NEW_KEY, "--key-out", key, "--csr-out", tmp_path / "c.csr", "--passphrase-file", "-"],
+        stdin=b"piped secret\n",
+    )
+    assert result.returncode == 0, result.output
+    assert caiso_pki.load_private_key(key, "piped secret")
+
+
+def test_prompt_without_a_terminal_is_bad_input(tmp_path: Path) -> None:
+    # issue 13 defect 7: GetPassWarning, then "Aborted!" with status 1
+    result = run_cli(
+        ["csr", *NEW_KEY, "--key-out", tmp_path / "k", "--csr-out", tmp_path / "c", "--prompt-passphrase"]
+    )
+    assert result.returncode == 2, result.output
+    assert result.err == "error: no terminal to ask for a password; use --passphrase-file\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_csr_out_leaves_no_orphan_key(tmp_path: Path) -> None:
+    # issue 13 defect 9: the key was written, then --csr-out refused; the rerun failed on the key
+    (tmp_path / "c.csr").write_text("old")
+    args = [*NEW_KEY, "--key-out", tmp_path / "k.pem", "--csr-out", tmp_path / "c.csr", "--no-passphrase"]
+    code, out = invoke(*args)
+    assert code == 2
+    # issue 13 defect 10: the CLI option, not the Python keyword
+    assert f"error: {tmp_path / 'c.csr'} already exists; use --force to replace it" in out
+    assert "overwrite=True" not in out
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["c.csr"]
+    code, out = invoke(*args, "--force")
+    assert code == 0, out
+    assert (
+        caiso_pki.load_csr(tmp_path / "c.csr").public_key
+        == caiso_pki.load_private_key(tmp_path / "k.pem").public_key()
+    )
+
+
+def test_only_one_output_goes_to_stdout(tmp_path: Path) -> None:
+    # issue 13 defect 9: "--key-out - --csr-out -" created a file literally named "-"
+    result = run_cli(["csr", *NEW_KEY, "--key-out", "-", "--csr-out", "-", "--no-passphrase"], cwd=tmp_path)
+    assert result.returncode == 2, result.output
+    assert "--key-out and --csr-out all write to standard output; only one can" in result.err
+    assert list(tmp_path.iterdir()) == []
+    result = run_cli(
+        ["csr", *NEW_KEY, "--key-out", "k.pem", "--csr-out", "-", "--no-passphrase"], cwd=tmp_path
+    )
+    assert result.returncode == 0, result.output
+    assert caiso_pki.load_csr(result.stdout).subject.common_name == "svc-billing"
+    assert "csr: <stdout>" in result.err and "BEGIN" not in result.err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["k.pem"]
+    result = run_cli(["csr", *NEW_KEY, "--key-out", "k2.pem", "--csr-out", "-", "--json", "--no-passphrase"])
+    assert result.returncode == 2 and "--csr-out and --json" in result.err
+
+
+def test_bidi_override_in_the_subject_is_refused(tmp_path: Path) -> None:
+    # issue 13 defect 1: U+202E was accepted in csr new --subject
+    code, out = invoke(
+        "new",
+        "--subject",
+        "CN=evil\u202emoc.elpmaxe,O=X",
+        "--key-out",
+        tmp_path / "k",
+        "--csr-out",
+        tmp_path / "c",
+        "--no-passphrase",
+    )
+    assert code == 2
+    assert "U+202E (right-to-left override)" in out
+    assert list(tmp_path.iterdir()) == []

@@ -136,7 +136,7 @@ def test_from_name_refuses_multivalued_rdn() -> None:
 
 
 _value = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=64
+    alphabet=st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zl", "Zp")), min_size=1, max_size=64
 ).filter(lambda v: v == v.strip() and v.strip() != "")
 
 
@@ -154,3 +154,10 @@ def test_common_name_bound_counts_utf8_bytes() -> None:
     # Found by the round-trip property: 24 characters but 65 UTF-8 bytes; cryptography refuses it.
     with pytest.raises(InvalidSubjectError, match="CN: value is 65 bytes"):
         Subject(common_name="000\xa0" + "\u0800" * 20)
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u200b", "\ufeff", "\u00ad"])
+def test_invisible_formatting_characters_are_refused(char: str) -> None:
+    # issue 13 defect 1: U+202E (right-to-left override) was accepted in a subject
+    with pytest.raises(InvalidSubjectError, match=f"U\\+{ord(char):04X}"):
+        Subject.parse(f"CN=evil{char}moc.elpmaxe,O=Example,C=US")

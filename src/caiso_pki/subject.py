@@ -1,9 +1,10 @@
 """Requested subject names: the :class:`Subject` value, built from keywords or an RFC 4514 string.
 
 A Subject is validated when it is made (country is two letters, every value within its RFC 5280
-upper bound, no control characters), so a CSR built from one never carries a name a CA would refuse
-for its form.  Anything wrong raises :class:`~caiso_pki.errors.InvalidSubjectError` naming the
-attribute.
+upper bound, no control characters and no invisible formatting characters such as the bidi override
+U+202E, which make a name read differently from what it is), so a CSR built from one never carries a
+name a CA would refuse for its form.  Anything wrong raises
+:class:`~caiso_pki.errors.InvalidSubjectError` naming the attribute.
 """
 
 from __future__ import annotations
@@ -123,8 +124,11 @@ def validate_attribute(dotted: str, value: object) -> str | None:
     if not value or not value.strip():
         return "value is empty"
     for char in value:
-        if unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp"):
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs", "Zl", "Zp"):
             return f"value contains the control character U+{ord(char):04X}"
+        if category == "Cf":  # bidi overrides and isolates, zero-width characters: they hide the text
+            return f"value contains the invisible formatting character U+{ord(char):04X} ({_char_name(char)})"
     if value != value.strip():
         return "value has leading or trailing spaces"
     bound = _UPPER_BOUNDS.get(dotted, _UB_NAME)
@@ -144,6 +148,10 @@ def validate_attribute(dotted: str, value: object) -> str | None:
     elif dotted in _IA5_ONLY and not value.isascii():
         return "value must be ASCII (IA5String)"
     return None
+
+
+def _char_name(char: str) -> str:
+    return unicodedata.name(char, "unnamed").lower()
 
 
 def _check(dotted: str, value: object) -> None:

@@ -1,4 +1,10 @@
-"""``caiso-pki csr``: make a key and CSR to a request profile, check a CSR, renew a certificate."""
+"""``caiso-pki csr``: make a key and CSR to a request profile, check a CSR, renew a certificate.
+
+Every output path is checked before anything is written (so a refused ``--csr-out`` never leaves an
+orphan key behind), ``-`` writes one output to standard output, and files are read once (``-`` for
+standard input).  Passphrases come from the first line of a file, an environment variable or a hidden
+prompt on a terminal, never from a plain argument.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +15,30 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from caiso_pki.cli._common import echo_json, handle_errors, read_passphrase
+from caiso_pki.cli._common import (
+    EXIT_NEGATIVE,
+    INPUT_FILE,
+    OUTPUT_FILE,
+    PROFILE_REF,
+    STDIN_HELP,
+    check_outputs,
+    echo_json,
+    echo_lines,
+    handle_errors,
+    is_stdout,
+    read_passphrase,
+)
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+    from caiso_pki._io import NamedBytes
     from caiso_pki.profiles.request import RequestFinding
 
 __all__ = ["csr"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-EXIT_VIOLATIONS = 1
+EXIT_VIOLATIONS = EXIT_NEGATIVE
 
 
 def _passphrase_options(func: F) -> F:
@@ -25,8 +46,8 @@ def _passphrase_options(func: F) -> F:
         (
             click.option(
                 "--passphrase-file",
-                type=click.Path(dir_okay=False, path_type=Path),
-                help="Read the key passphrase from this file (first line).",
+                type=INPUT_FILE,
+                help=f"Read the key passphrase from the first line of this file ({STDIN_HELP}).",
             ),
             click.option(
                 "--passphrase-env", metavar="VAR", help="Read the key passphrase from this variable."
@@ -46,18 +67,19 @@ def _passphrase_options(func: F) -> F:
 
 
 def _passphrase(
-    *, passphrase_file: Path | None, passphrase_env: str | None, prompt: bool, confirm: bool
+    *, passphrase_file: NamedBytes | None, passphrase_env: str | None, prompt: bool, confirm: bool
 ) -> str | None:
     return read_passphrase(
         passphrase_file=passphrase_file,
         env_var=passphrase_env,
         prompt="Key passphrase" if prompt else None,
         confirm=confirm,
+        file_option="--passphrase-file",
     )
 
 
 def _new_key_passphrase(
-    *, passphrase_file: Path | None, passphrase_env: str | None, prompt: bool, no_passphrase: bool
+    *, passphrase_file: NamedBytes | None, passphrase_env: str | None, prompt: bool, no_passphrase: bool
 ) -> str | None:
     given = passphrase_file is not None or bool(passphrase_env) or prompt
     if no_passphrase and given:
@@ -78,18 +100,68 @@ def _new_key_passphrase(
 
 
 def _print_findings(findings: tuple[RequestFinding, ...]) -> None:
-    for finding in findings:
-        click.echo(f"  {finding}")
+    echo_lines(f"  {finding}" for finding in findings)
 
 
-def _write_csr(path: Path, pem: str, *, overwrite: bool) -> None:
+def _check_outputs(key_out: Path | None, csr_out: Path, *, force: bool, as_json: bool) -> bool:
+    """Refuse unusable outputs before any key is generated; return whether one goes to stdout."""
+    if key_out is not None and not is_stdout(key_out) and key_out.resolve() == csr_out.resolve():
+        raise click.UsageError("--key-out and --csr-out name the same file")
+    return check_outputs({"--key-out": key_out, "--csr-out": csr_out}, force=force, json_output=as_json)
+
+
+def _write_outputs(
+    key: PrivateKeyTypes | None,
+    key_out: Path | None,
+    secret: str | None,
+    csr_pem: str,
+    csr_out: Path,
+    *,
+    force: bool,
+) -> None:
+    """Write the key (0600) and then the CSR; if the CSR cannot be written, take back a new key file.
+
+    The paths were checked already; this covers what only writing finds (a full disk, a race).
+    """
     from caiso_pki._atomic import atomic_write_bytes
     from caiso_pki.errors import CaisoPkiError
+    from caiso_pki.keys import private_key_pem, save_private_key
 
+    created: Path | None = None
+    if key is not None and key_out is not None:
+        if is_stdout(key_out):
+            click.echo(private_key_pem(key, secret), nl=False)
+        else:
+            existed = key_out.exists()
+            save_private_key(key, key_out, passphrase=secret, overwrite=force)
+            created = None if existed else key_out
     try:
-        atomic_write_bytes(path, pem.encode("ascii"), mode=0o644, overwrite=overwrite, error=CaisoPkiError)
-    except OSError as exc:
-        raise CaisoPkiError(f"{path}: cannot write the CSR: {exc.strerror or exc}") from exc
+        if is_stdout(csr_out):
+            click.echo(csr_pem, nl=False)
+        else:
+            atomic_write_bytes(
+                csr_out,
+                csr_pem.encode("ascii"),
+                mode=0o644,
+                overwrite=force,
+                error=CaisoPkiError,
+                what="the CSR",
+            )
+    except BaseException:
+        if created is not None:
+            created.unlink(missing_ok=True)
+        raise
+
+
+def _summary(lines: list[str], *, to_stderr: bool) -> None:
+    """The what-was-written lines: on standard error when an output went to standard output."""
+    echo_lines(lines, err=to_stderr)
+
+
+def _shown(path: Path) -> str:
+    from caiso_pki._text import display_path
+
+    return "<stdout>" if is_stdout(path) else display_path(path)
 
 
 @click.group()
@@ -99,7 +171,10 @@ def csr() -> None:
 
 @csr.command("new")
 @click.option(
-    "--profile", "profile_name", help="Request profile: rig, dpg, iccp, api-client, ui-client or a TOML file."
+    "--profile",
+    "profile_name",
+    type=PROFILE_REF,
+    help=f"Request profile: rig, dpg, iccp, api-client, ui-client or a TOML file ({STDIN_HELP}).",
 )
 @click.option(
     "--subject", required=True, help='RFC 4514 subject, e.g. "CN=rig-01.example.com,O=Example,C=US".'
@@ -109,50 +184,49 @@ def csr() -> None:
 @click.option("--uri", "uris", multiple=True, help="URI subject alternative name (repeatable).")
 @click.option("--email", "emails", multiple=True, help="E-mail subject alternative name (repeatable).")
 @click.option("--key-spec", help="Key to generate: rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384.")
-@click.option(
-    "--key", "key_in", type=click.Path(dir_okay=False, path_type=Path), help="Use this existing key."
-)
-@click.option(
-    "--key-out", type=click.Path(dir_okay=False, path_type=Path), help="Write the new key here (0600)."
-)
-@click.option(
-    "--csr-out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Write the CSR here."
-)
+@click.option("--key", "key_in", type=INPUT_FILE, help=f"Use this existing key ({STDIN_HELP}).")
+@click.option("--key-out", type=OUTPUT_FILE, help="Write the new key here (0600; - for stdout).")
+@click.option("--csr-out", required=True, type=OUTPUT_FILE, help="Write the CSR here (- for stdout).")
 @_passphrase_options
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the CSR description as JSON.")
 @handle_errors
 def new_cmd(  # noqa: PLR0917 -- click passes options as arguments
-    profile_name: str | None,
+    profile_name: str | NamedBytes | None,
     subject: str,
     dns_names: tuple[str, ...],
     ip_addresses: tuple[str, ...],
     uris: tuple[str, ...],
     emails: tuple[str, ...],
     key_spec: str | None,
-    key_in: Path | None,
+    key_in: NamedBytes | None,
     key_out: Path | None,
     csr_out: Path,
-    passphrase_file: Path | None,
+    passphrase_file: NamedBytes | None,
     passphrase_env: str | None,
     prompt_passphrase: bool,
     no_passphrase: bool,
     force: bool,
     as_json: bool,
 ) -> None:
-    """Generate a key (or use --key) and write a CSR that conforms to --profile."""
+    """Generate a key (or use --key) and write a CSR that conforms to --profile.
+
+    Both output paths are checked before the key is generated: nothing is written when either is
+    refused.  Only one output may be - (stdout); the summary then goes to stderr.
+    """
     from caiso_pki._io import load_private_key
     from caiso_pki.csr import build_csr
     from caiso_pki.errors import ProfileViolationError
-    from caiso_pki.keys import generate_private_key, save_private_key
+    from caiso_pki.keys import generate_private_key
     from caiso_pki.profiles.request import load_request_profile
 
+    if key_in is not None and (key_out is not None or key_spec is not None):
+        raise click.UsageError("--key uses an existing key; do not combine it with --key-out or --key-spec")
+    if key_in is None and key_out is None:
+        raise click.UsageError("give --key-out for the new private key (or --key to use an existing one)")
+    to_stdout = _check_outputs(key_out, csr_out, force=force, as_json=as_json)
     profile = load_request_profile(profile_name) if profile_name else None
     if key_in is not None:
-        if key_out is not None or key_spec is not None:
-            raise click.UsageError(
-                "--key uses an existing key; do not combine it with --key-out or --key-spec"
-            )
         secret = _passphrase(
             passphrase_file=passphrase_file,
             passphrase_env=passphrase_env,
@@ -162,8 +236,6 @@ def new_cmd(  # noqa: PLR0917 -- click passes options as arguments
         key = load_private_key(key_in, secret)
         new_secret = None
     else:
-        if key_out is None:
-            raise click.UsageError("give --key-out for the new private key (or --key to use an existing one)")
         new_secret = _new_key_passphrase(
             passphrase_file=passphrase_file,
             passphrase_env=passphrase_env,
@@ -183,37 +255,42 @@ def new_cmd(  # noqa: PLR0917 -- click passes options as arguments
             profile=profile,
         )
     except ProfileViolationError as exc:
-        click.echo(
-            f"error: the request breaks profile {profile.name if profile else ''!r}; nothing written:",
-            err=True,
-        )
-        for finding in exc.findings:
-            click.echo(f"  {finding}", err=True)
+        name = profile.name if profile else ""
+        echo_lines([f"error: the request breaks profile {name!r}; nothing written:"], err=True)
+        echo_lines((f"  {finding}" for finding in exc.findings), err=True)
         sys.exit(EXIT_VIOLATIONS)
-    if key_out is not None:
-        save_private_key(key, key_out, passphrase=new_secret, overwrite=force)
-    _write_csr(csr_out, request.pem, overwrite=force)
+    _write_outputs(key if key_in is None else None, key_out, new_secret, request.pem, csr_out, force=force)
     if as_json:
         echo_json(request.to_dict())
         return
+    lines = []
     if key_out is not None:
         state = "encrypted" if new_secret else "UNENCRYPTED"
-        click.echo(f"key: {key_out} ({request.key_spec}, {state}, mode 0600)")
-    click.echo(f"csr: {csr_out}")
-    click.echo(f"subject: {request.subject.rfc4514}")
+        mode = "" if is_stdout(key_out) else ", mode 0600"
+        lines.append(f"key: {_shown(key_out)} ({request.key_spec}, {state}{mode})")
+    lines.append(f"csr: {_shown(csr_out)}")
+    lines.append(f"subject: {request.subject.rfc4514}")
     if profile is not None:
-        click.echo(f"profile: {profile.name} (conforms)")
+        lines.append(f"profile: {profile.name} (conforms)")
+    _summary(lines, to_stderr=to_stdout)
 
 
 @csr.command("check")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=INPUT_FILE)
 @click.option(
-    "--profile", "profile_name", required=True, help="Built-in profile name or a TOML profile file."
+    "--profile",
+    "profile_name",
+    type=PROFILE_REF,
+    required=True,
+    help=f"Built-in profile name or a TOML profile file ({STDIN_HELP}).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
 @handle_errors
-def check_cmd(file: Path, profile_name: str, as_json: bool) -> None:
-    """Check a CSR (made by any tool) against a request profile; exit 1 when it breaks the profile."""
+def check_cmd(file: NamedBytes, profile_name: str | NamedBytes, as_json: bool) -> None:
+    """Check a CSR FILE (made by any tool; - for stdin) against a request profile.
+
+    Exit status: 0 it conforms, 1 it breaks the profile, 2 bad input.
+    """
     from caiso_pki._io import load_csr
     from caiso_pki.csr import check_csr
     from caiso_pki.profiles.request import load_request_profile
@@ -225,7 +302,7 @@ def check_cmd(file: Path, profile_name: str, as_json: bool) -> None:
     if as_json:
         echo_json(
             {
-                "file": str(file),
+                "file": file.name,
                 "profile": profile.name,
                 "conforms": not errors,
                 "findings": [finding.to_dict() for finding in findings],
@@ -235,8 +312,8 @@ def check_cmd(file: Path, profile_name: str, as_json: bool) -> None:
     else:
         verdict = "breaks" if errors else "conforms to"
         warnings = len(findings) - len(errors)
-        click.echo(
-            f"{file}: {verdict} profile {profile.name} ({len(errors)} error(s), {warnings} warning(s))"
+        echo_lines(
+            [f"{file.name}: {verdict} profile {profile.name} ({len(errors)} error(s), {warnings} warning(s))"]
         )
         _print_findings(findings)
     if errors:
@@ -244,11 +321,11 @@ def check_cmd(file: Path, profile_name: str, as_json: bool) -> None:
 
 
 @csr.command("show")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=INPUT_FILE)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @handle_errors
-def show_cmd(file: Path, as_json: bool) -> None:
-    """Describe a CSR: subject, key, SANs, requested extensions, signature."""
+def show_cmd(file: NamedBytes, as_json: bool) -> None:
+    """Describe a CSR FILE (- for stdin): subject, key, SANs, requested extensions, signature."""
     from caiso_pki.csr import describe_csr
     from caiso_pki.oids import oid_name
 
@@ -257,41 +334,42 @@ def show_cmd(file: Path, as_json: bool) -> None:
         echo_json(description.to_dict())
         return
     sans = description.subject_alt_names
-    click.echo(f"subject: {description.subject.rfc4514}")
-    click.echo(f"key: {description.key_spec or description.key_algorithm}")
     validity = "valid" if description.signature_valid else "INVALID"
-    click.echo(f"signature: {description.signature_algorithm} ({validity})")
+    lines = [
+        f"subject: {description.subject.rfc4514}",
+        f"key: {description.key_spec or description.key_algorithm}",
+        f"signature: {description.signature_algorithm} ({validity})",
+    ]
     for kind in ("dns", "ip", "uri", "email"):
         values = getattr(sans, kind)
         if values:
-            click.echo(f"san {kind}: {', '.join(values)}")
+            lines.append(f"san {kind}: {', '.join(values)}")
     if description.key_usage is not None:
-        click.echo(f"key usage: {', '.join(description.key_usage)}")
+        lines.append(f"key usage: {', '.join(description.key_usage)}")
     if description.extended_key_usage is not None:
-        click.echo(f"extended key usage: {', '.join(oid_name(o) for o in description.extended_key_usage)}")
+        lines.append(f"extended key usage: {', '.join(oid_name(o) for o in description.extended_key_usage)}")
+    echo_lines(lines)
 
 
 @csr.command("renew")
-@click.option("--cert", "cert_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "--key", "key_path", type=click.Path(dir_okay=False, path_type=Path), help="The certificate's key."
+    "--cert", "cert_path", required=True, type=INPUT_FILE, help=f"The certificate to renew ({STDIN_HELP})."
 )
+@click.option("--key", "key_path", type=INPUT_FILE, help=f"The certificate's key ({STDIN_HELP}).")
 @click.option("--rekey", metavar="SPEC", help="Generate a new key of this spec (rsa-3072, ec-p256 ...).")
-@click.option("--csr-out", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--key-out", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the new key."
-)
+@click.option("--csr-out", required=True, type=OUTPUT_FILE, help="Write the CSR here (- for stdout).")
+@click.option("--key-out", type=OUTPUT_FILE, help="Where to write the new key (0600; - for stdout).")
 @_passphrase_options
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the CSR description as JSON.")
 @handle_errors
 def renew_cmd(  # noqa: PLR0917 -- click passes options as arguments
-    cert_path: Path,
-    key_path: Path | None,
+    cert_path: NamedBytes,
+    key_path: NamedBytes | None,
     rekey: str | None,
     csr_out: Path,
     key_out: Path | None,
-    passphrase_file: Path | None,
+    passphrase_file: NamedBytes | None,
     passphrase_env: str | None,
     prompt_passphrase: bool,
     no_passphrase: bool,
@@ -301,10 +379,10 @@ def renew_cmd(  # noqa: PLR0917 -- click passes options as arguments
     """Write a CSR that renews --cert: same subject, SANs and EKU; --rekey for a new key.
 
     The passphrase options unlock --key and, with --rekey, protect the new key written to --key-out.
+    Output paths are checked before anything is written.
     """
     from caiso_pki._io import load_certificate, load_private_key
     from caiso_pki.csr import renewal_csr
-    from caiso_pki.keys import save_private_key
 
     if rekey is None and key_path is None:
         raise click.UsageError("give --key (the certificate's key) or --rekey SPEC")
@@ -312,6 +390,7 @@ def renew_cmd(  # noqa: PLR0917 -- click passes options as arguments
         raise click.UsageError("--rekey needs --key-out for the new private key")
     if rekey is None and key_out is not None:
         raise click.UsageError("--key-out is only used with --rekey")
+    to_stdout = _check_outputs(key_out, csr_out, force=force, as_json=as_json)
     certificate = load_certificate(cert_path)
     secret: str | None = None
     if rekey is not None:
@@ -330,15 +409,17 @@ def renew_cmd(  # noqa: PLR0917 -- click passes options as arguments
         )
     key = load_private_key(key_path, secret) if key_path is not None else None
     result = renewal_csr(certificate, key, new_key_spec=rekey)
-    if key_out is not None:
-        save_private_key(result.key, key_out, passphrase=secret, overwrite=force)
-    _write_csr(csr_out, result.csr.pem, overwrite=force)
+    _write_outputs(
+        result.key if key_out is not None else None, key_out, secret, result.csr.pem, csr_out, force=force
+    )
     if as_json:
         echo_json(result.csr.to_dict())
         return
+    lines = []
     if key_out is not None:
-        click.echo(
-            f"key: {key_out} ({result.csr.key_spec}, {'encrypted' if secret else 'UNENCRYPTED'}, mode 0600)"
-        )
-    click.echo(f"csr: {csr_out}")
-    click.echo(f"subject: {result.csr.subject.rfc4514}")
+        state = "encrypted" if secret else "UNENCRYPTED"
+        mode = "" if is_stdout(key_out) else ", mode 0600"
+        lines.append(f"key: {_shown(key_out)} ({result.csr.key_spec}, {state}{mode})")
+    lines.append(f"csr: {_shown(csr_out)}")
+    lines.append(f"subject: {result.csr.subject.rfc4514}")
+    _summary(lines, to_stderr=to_stdout)
