@@ -410,6 +410,7 @@ def test_trust_forms(material: Material, caiso_server: TlsServer, tmp_path: Path
         ("127.0.0.1", {}, "HOST:PORT"),
         ("127.0.0.1:0", {}, "outside 1-65535"),
         ("127.0.0.1:99999", {}, "outside 1-65535"),
+        ("https://127.0.0.1:0/", {}, "outside 1-65535"),
         ("https://127.0.0.1:notaport/", {}, "not a valid URL"),
         ("https:///path", {}, "no usable host"),
         ("", {}, "https:// URL or HOST:PORT"),

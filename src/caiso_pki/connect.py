@@ -294,7 +294,13 @@ def _target(value: str) -> _Target:
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
-        target = _Target(text, host, port or 443, True, urllib.parse.quote(path, safe="/%?=&:@!$'()*+,;~-._"))
+        target = _Target(
+            text,
+            host,
+            443 if port is None else port,
+            True,
+            urllib.parse.quote(path, safe="/%?=&:@!$'()*+,;~-._"),
+        )
     else:
         host, sep, port_text = text.rpartition(":")
         if not sep or not port_text.isdigit():
@@ -467,7 +473,8 @@ class ConnectionReport:
         width = max(len(check.title) for check in self.checks)
         lines = [f"connect {self.target} (server name {self.server_name}, profile {self.profile})"]
         for check in self.checks:
-            lines.append(f"[{check.status:<4}] {check.step}. {check.title:<{width}}  {check.reason}")
+            mark = f"[{check.status}]"
+            lines.append(f"{mark:<6} {check.step}. {check.title:<{width}}  {check.reason}")
         lines.append(self.summary())
         if not self.ok:
             lines.append(f"next: {self.next_step}")

@@ -30,6 +30,7 @@ COMMANDS: Final[dict[str, str]] = {
     "lint": "caiso_pki.cli.lint:lint",
     "profile": "caiso_pki.cli.lint:profile",
     "audit": "caiso_pki.cli.audit:audit",
+    "connect": "caiso_pki.cli.connect:connect_cmd",
 }
 
 
