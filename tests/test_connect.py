@@ -446,16 +446,50 @@ def test_without_pyopenssl_the_error_says_what_to_install(
     material: Material, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "OpenSSL", None)
+    monkeypatch.delitem(sys.modules, "caiso_pki._tls_probe", raising=False)
     with pytest.raises(ConnectUnavailableError, match=r"pip install 'caiso-pki\[connect\]'") as info:
         connect("127.0.0.1:1", client=material.client, trust=material.store)
     assert isinstance(info.value, CaisoPkiError)
 
 
 def test_importing_the_module_does_not_import_pyopenssl_or_the_validator() -> None:
-    heavy = ["OpenSSL", "click", "rich", "pyhanko_certvalidator", "http.client", "caiso_pki.validation"]
+    heavy = [
+        "OpenSSL",
+        "caiso_pki._tls_probe",
+        "click",
+        "rich",
+        "pyhanko_certvalidator",
+        "http.client",
+        "caiso_pki.validation",
+    ]
     code = f"import sys, caiso_pki.connect; print([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("profile", ["rfc5280", "webpki"])
+def test_the_profile_goes_to_the_server_chain_validator(
+    material: Material, caiso_server: TlsServer, monkeypatch: pytest.MonkeyPatch, profile: str
+) -> None:
+    import caiso_pki.connect as module
+
+    built: list[tuple[str, str]] = []
+    original = module._validator
+
+    def spy(trust: TrustStore, usage: str, chosen: str) -> object:
+        built.append((usage, chosen))
+        return original(trust, usage, chosen)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "_validator", spy)
+    report = connect(
+        caiso_server.url,
+        client=material.client,
+        trust=material.store,
+        profile=profile,  # type: ignore[arg-type]
+        timeout=5,
+    )
+    assert built == [("clientAuth", "rfc5280"), ("serverAuth", profile)]
+    assert report.profile == profile
 
 
 # -- fail closed -------------------------------------------------------------------------------------

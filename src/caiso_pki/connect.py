@@ -50,20 +50,15 @@ check that cannot be completed fails, with the reason.  Revocation is not checke
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import functools
 import html
+import importlib
 import ipaddress
 import math
 import os
-import re
-import selectors
-import socket
-import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Final, Literal, Protocol, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Final, Literal, Protocol, TypeAlias
 
 import attrs
 
@@ -73,12 +68,14 @@ from caiso_pki.errors import CaisoPkiError, MalformedInputError
 from caiso_pki.truststore import TrustEntry, TrustStore
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
-    from OpenSSL import SSL
     from rich.console import RenderableType
 
     from caiso_pki._io import Password, Source
+    from caiso_pki._tls_probe import Probe
     from caiso_pki.profiles.cps import CpsProfile
     from caiso_pki.types import JsonDict, TrustInput
     from caiso_pki.validation import Profile, ValidationResult, Validator
@@ -120,20 +117,9 @@ _METHODS: Final = ("HEAD", "GET")
 EXPIRING_DAYS: Final = 30
 _CLIENT_AUTH: Final = "1.3.6.1.5.5.7.3.2"
 _ANY_EKU: Final = "2.5.29.37.0"
-_TLS1_2: Final = 0x0303
-#: How long an https check waits for a TLS 1.3 server's verdict on our certificate before sending the
-#: request anyway (the HTTP answer then settles it); a HOST:PORT check waits the whole ``timeout``.
-_CONFIRM_SECONDS: Final = 1.0
-_MAX_STATUS_LINE: Final = 8192
 _UAA: Final = "authenticated, but not authorised for this application: ask your UAA"
 
-# Substrings of OpenSSL's handshake state names (SSL_state_string_long), the same for TLS 1.2 and 1.3.
-_SERVER_HELLO: Final = "read server hello"
-_CERT_REQUEST: Final = "read server certificate request"
-_TICKET: Final = "read server session ticket"
-
 _Outcome: TypeAlias = tuple[CheckStatus, str, str | None]
-T = TypeVar("T")
 
 
 class ConnectUnavailableError(CaisoPkiError):
@@ -694,315 +680,49 @@ def _validator(trust: TrustStore, usage: str, profile: Profile) -> Validator:
     return Validator(trust=trust, extended_key_usage=usage, revocation="off", profile=profile)
 
 
-# -- steps 2 to 5: the connection ----------------------------------------------------------------
-
-
-@attrs.define
-class _Observed:
-    """What one connection showed; filled in as it goes, read by the checks of steps 2 to 5."""
-
-    states: list[str] = attrs.field(factory=list)
-    credential_sent: bool = False
-    credential_error: str | None = None
-    tcp_error: _Outcome | None = None
-    connect_seconds: float | None = None
-    handshake_done: bool = False
-    handshake_timeout: bool = False
-    handshake_error: str | None = None
-    version: int | None = None
-    version_name: str | None = None
-    cipher: str | None = None
-    peer_chain: tuple[Certificate, ...] = ()
-    peer_chain_error: str | None = None
-    ca_names: tuple[x509.Name, ...] = ()
-    post_error: str | None = None
-    confirmed: str | None = None
-    http_status: int | None = None
-    http_reason: str | None = None
-    http_error: str | None = None
-
-    def saw(self, fragment: str) -> bool:
-        return any(fragment in state for state in self.states)
-
-
-def _require_openssl() -> None:
-    """Import pyOpenSSL once, before anything touches the network; without it, say how to get it."""
+def _require_openssl() -> ModuleType:
+    """The wire module, imported before anything touches the network; without pyOpenSSL, say how to get it."""
     try:
-        from OpenSSL import SSL  # noqa: F401 -- only checking that it imports
-    except ImportError as exc:
+        return importlib.import_module("caiso_pki._tls_probe")
+    except ImportError as exc:  # pyOpenSSL missing, or too old for this cryptography
         raise ConnectUnavailableError(
-            "caiso_pki.connect needs pyOpenSSL: pip install 'caiso-pki[connect]'"
+            f"caiso_pki.connect needs pyOpenSSL 26.3 or newer ({exc}): pip install 'caiso-pki[connect]'"
         ) from exc
-
-
-def _ssl_reason(exc: BaseException) -> str:
-    """OpenSSL's reason for a failure, in words a person can search for."""
-    from OpenSSL import SSL
-
-    if isinstance(exc, SSL.ZeroReturnError):
-        return "the server closed the TLS connection"
-    if isinstance(exc, SSL.SysCallError):
-        code = exc.args[0] if exc.args else None
-        if code == -1 or not exc.args:
-            return "the server closed the connection"
-        if code in (104, 10054):
-            return "the server reset the connection"
-        return f"connection error ({exc.args[1] if len(exc.args) > 1 else code})"
-    if isinstance(exc, OSError):
-        return f"connection error ({exc.strerror or exc})"
-    details = exc.args[0] if exc.args and isinstance(exc.args[0], list) else []
-    reasons = [str(item[2]) for item in details if isinstance(item, tuple) and len(item) >= 3 and item[2]]
-    text = "; ".join(dict.fromkeys(reasons)) or "the TLS connection failed"
-    match = re.search(r"alert (.+)$", text)
-    return f"TLS alert '{match.group(1)}'" if match else text
-
-
-def _wait(sock: socket.socket, events: int, deadline: float) -> bool:
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        return False
-    with selectors.DefaultSelector() as selector:
-        selector.register(sock, events)
-        return bool(selector.select(remaining))
-
-
-def _drive(sock: socket.socket, operation: Callable[[], T], deadline: float) -> T:
-    """Run a non-blocking pyOpenSSL operation to completion, or raise TimeoutError at ``deadline``."""
-    from OpenSSL import SSL
-
-    while True:
-        try:
-            return operation()
-        except SSL.WantReadError:
-            events = selectors.EVENT_READ
-        except SSL.WantWriteError:
-            events = selectors.EVENT_WRITE
-        if not _wait(sock, events, deadline):
-            raise TimeoutError
-
-
-def _context(cred: ClientCredential | None, observed: _Observed) -> SSL.Context:
-    from OpenSSL import SSL
-
-    ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
-    ctx.set_min_proto_version(SSL.TLS1_2_VERSION)
-    # No verification inside OpenSSL and no trust loaded: we want the chain as sent, and validate it
-    # ourselves against the caller's trust only (never the OS list), failing closed.
-    ctx.set_verify(SSL.VERIFY_NONE)
-    ctx.set_info_callback(
-        lambda conn, where, ret: observed.states.append(conn.get_state_string().decode("ascii", "replace"))
-    )
-    if cred is not None:
-        ctx.use_certificate(cred.certificate.x509)
-        ctx.use_privatekey(cred.key)  # type: ignore[arg-type]
-        for cert in cred.chain:
-            ctx.add_extra_chain_cert(cert.x509)
-        ctx.check_privatekey()
-    return ctx
-
-
-def _exchange(
-    target: _Target,
-    cred: ClientCredential | None,
-    *,
-    sni: bytes | None,
-    host_header: str,
-    timeout: float,
-    method: HttpMethod | None,
-) -> _Observed:
-    """Connect, handshake, read the server's verdict on our certificate, then ask over HTTP."""
-    from OpenSSL import SSL, crypto
-
-    observed = _Observed()
-    start = time.perf_counter()
-    try:
-        sock = socket.create_connection((target.host, target.port), timeout=timeout)
-    except socket.gaierror as exc:
-        observed.tcp_error = (
-            "fail",
-            f"cannot resolve {target.host} ({exc.strerror or exc})",
-            "check the host name in the URL and your DNS (or hosts file, or proxy settings)",
-        )
-        return observed
-    except ConnectionRefusedError:
-        observed.tcp_error = (
-            "fail",
-            f"connection refused by {target.host} port {target.port}: nothing listens there",
-            "check the host and port in the URL; a firewall may also reject the connection",
-        )
-        return observed
-    except TimeoutError:
-        observed.tcp_error = (
-            "fail",
-            f"no TCP connection to {target.host} port {target.port} within {timeout:g} s",
-            "a firewall drops the packets: check that CAISO has your public IP address on its allow-list",
-        )
-        return observed
-    except OSError as exc:
-        observed.tcp_error = (
-            "fail",
-            f"cannot connect to {target.host} port {target.port} ({exc.strerror or exc})",
-            "check the network path (routes, firewall, proxy) to the application",
-        )
-        return observed
-    observed.connect_seconds = time.perf_counter() - start
-    conn: SSL.Connection | None = None
-    try:
-        sock.setblocking(False)
-        try:
-            ctx = _context(cred, observed)
-            observed.credential_sent = cred is not None
-        except (SSL.Error, crypto.Error, TypeError, ValueError) as exc:
-            observed.credential_error = _ssl_reason(exc) if isinstance(exc, SSL.Error) else str(exc)
-            ctx = _context(None, observed)
-        conn = SSL.Connection(ctx, sock)
-        if sni is not None:
-            conn.set_tlsext_host_name(sni)
-        conn.set_connect_state()
-        deadline = time.monotonic() + timeout
-        try:
-            _drive(sock, conn.do_handshake, deadline)
-            observed.handshake_done = True
-        except TimeoutError:
-            observed.handshake_timeout = True
-        except SSL.Error as exc:
-            observed.handshake_error = _ssl_reason(exc)
-        _record_handshake(conn, observed)
-        if observed.handshake_done and observed.version is not None and observed.version >= _TLS1_2:
-            _after_handshake(
-                conn, sock, observed, target=target, host_header=host_header, timeout=timeout, method=method
-            )
-    finally:
-        if conn is not None and observed.handshake_done:
-            with contextlib.suppress(SSL.Error, OSError):
-                conn.shutdown()  # one close_notify, without waiting for the server's
-        sock.close()
-    return observed
-
-
-def _record_handshake(conn: SSL.Connection, observed: _Observed) -> None:
-    if not observed.saw(_SERVER_HELLO):
-        return
-    observed.version = conn.get_protocol_version()
-    observed.version_name = conn.get_protocol_version_name()
-    observed.cipher = conn.get_cipher_name()
-    try:
-        chain = conn.get_peer_cert_chain(as_cryptography=True) or []
-        observed.peer_chain = tuple(Certificate.from_cryptography(cert) for cert in chain)
-    except (CaisoPkiError, ValueError) as exc:
-        observed.peer_chain_error = str(exc)
-    observed.ca_names = tuple(conn.get_client_ca_list(as_cryptography=True))
-
-
-def _after_handshake(
-    conn: SSL.Connection,
-    sock: socket.socket,
-    observed: _Observed,
-    *,
-    target: _Target,
-    host_header: str,
-    timeout: float,
-    method: HttpMethod | None,
-) -> None:
-    from OpenSSL import SSL
-
-    requested = observed.saw(_CERT_REQUEST)
-    if requested and observed.version == _TLS1_2:
-        # The server's Finished comes after it has checked our certificate.
-        observed.confirmed = "the TLS 1.2 handshake completed"
-    elif requested:
-        window = min(timeout, _CONFIRM_SECONDS) if target.https and method else timeout
-        _await_verdict(conn, sock, observed, time.monotonic() + window)
-    if not target.https or method is None or observed.post_error is not None:
-        return
-    try:
-        observed.http_status, observed.http_reason = _http(
-            conn,
-            sock,
-            method=method,
-            path=target.path,
-            host=host_header,
-            deadline=time.monotonic() + timeout,
-        )
-    except TimeoutError:
-        observed.http_error = f"no HTTP answer within {timeout:g} s"
-        return
-    except ValueError as exc:
-        observed.http_error = str(exc)
-        return
-    except (SSL.Error, OSError) as exc:
-        reason = _ssl_reason(exc)
-        if requested and observed.confirmed is None:
-            observed.post_error = reason  # TLS 1.3: the server's answer to our certificate
-        else:
-            observed.http_error = reason
-        return
-    if observed.confirmed is None:
-        observed.confirmed = "the server answered the HTTP request"
-
-
-def _await_verdict(conn: SSL.Connection, sock: socket.socket, observed: _Observed, deadline: float) -> None:
-    """TLS 1.3: read until the server's verdict on our certificate (an alert, a ticket or data)."""
-    from OpenSSL import SSL
-
-    while True:
-        try:
-            conn.recv(1)
-        except SSL.WantReadError:
-            if observed.saw(_TICKET):
-                observed.confirmed = "the server sent a session ticket after our certificate"
-                return
-            if not _wait(sock, selectors.EVENT_READ, deadline):
-                return
-            continue
-        except SSL.WantWriteError:
-            if not _wait(sock, selectors.EVENT_WRITE, deadline):
-                return
-            continue
-        except (SSL.Error, OSError) as exc:
-            observed.post_error = _ssl_reason(exc)
-            return
-        observed.confirmed = "the server sent data after our certificate"
-        return
-
-
-_STATUS_LINE: Final = re.compile(rb"HTTP/\d(?:\.\d)? (\d{3})(?: ([^\r\n]*))?\r?\n")
-
-
-def _http(
-    conn: SSL.Connection, sock: socket.socket, *, method: str, path: str, host: str, deadline: float
-) -> tuple[int, str]:
-    """Send one request and read the status line of the answer."""
-    from caiso_pki import __version__
-
-    request = (
-        f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: caiso-pki/{__version__} (connect)\r\n"
-        "Accept: */*\r\nConnection: close\r\n\r\n"
-    ).encode("ascii")
-    sent = 0
-    while sent < len(request):
-        rest = request[sent:]
-        sent += _drive(sock, functools.partial(conn.send, rest), deadline)
-    buffer = b""
-    while b"\n" not in buffer:
-        if len(buffer) > _MAX_STATUS_LINE:
-            raise ValueError("the answer does not start with an HTTP status line")
-        chunk = _drive(sock, lambda: conn.recv(4096), deadline)
-        if not chunk:
-            break
-        buffer += chunk
-    match = _STATUS_LINE.match(buffer)
-    if match is None:
-        raise ValueError("the answer is not HTTP (no status line)")
-    return int(match.group(1)), match.group(2).decode("latin-1").strip() if match.group(2) else ""
 
 
 # -- the checks of steps 2 to 5 ---------------------------------------------------------------------
 
 
-def _tls_check(observed: _Observed, timeout: float) -> _Outcome:
-    if observed.tcp_error is not None:
-        return observed.tcp_error
+def _tcp_outcome(observed: Probe, host: str, port: int, timeout: float) -> _Outcome:
+    where = f"{host} port {port}"
+    if observed.tcp_failure == "resolve":
+        return (
+            "fail",
+            f"cannot resolve {host} ({observed.tcp_detail})",
+            "check the host name in the URL and your DNS (or hosts file, or proxy settings)",
+        )
+    if observed.tcp_failure == "refused":
+        return (
+            "fail",
+            f"connection refused by {where}: nothing listens there",
+            "check the host and port in the URL; a firewall may also reject the connection",
+        )
+    if observed.tcp_failure == "timeout":
+        return (
+            "fail",
+            f"no TCP connection to {where} within {timeout:g} s",
+            "a firewall drops the packets: check that CAISO has your public IP address on its allow-list",
+        )
+    return (
+        "fail",
+        f"cannot connect to {where} ({observed.tcp_detail})",
+        "check the network path (routes, firewall, proxy) to the application",
+    )
+
+
+def _tls_check(observed: Probe, host: str, port: int, timeout: float) -> _Outcome:
+    if observed.tcp_failure is not None:
+        return _tcp_outcome(observed, host, port, timeout)
     ms = f"{(observed.connect_seconds or 0) * 1000:.1f} ms"
     if observed.handshake_timeout:
         return (
@@ -1025,13 +745,13 @@ def _tls_check(observed: _Observed, timeout: float) -> _Outcome:
             "check that the URL is the application's TLS endpoint, and that no proxy intercepts it",
         )
     negotiated = f"{observed.version_name} with {observed.cipher or 'an unknown cipher'}"
-    if observed.version < _TLS1_2:
+    if observed.older_than_tls1_2:
         return (
             "fail",
             f"negotiated {observed.version_name}, below TLS 1.2",
             "CAISO applications require TLS 1.2 or newer",
         )
-    if observed.handshake_error is not None and not observed.saw(_CERT_REQUEST):
+    if observed.handshake_error is not None and not observed.certificate_requested:
         return ("fail", f"{negotiated}, then the handshake failed: {observed.handshake_error}", None)
     extra = (
         "; the handshake then failed over the client certificate (step 4)" if observed.handshake_error else ""
@@ -1040,7 +760,7 @@ def _tls_check(observed: _Observed, timeout: float) -> _Outcome:
 
 
 def _server_check(
-    observed: _Observed, validator: Validator, server_name: str
+    observed: Probe, validator: Validator, server_name: str
 ) -> tuple[ConnectionCheck, ValidationResult | None]:
     box: list[ValidationResult] = []
 
@@ -1118,10 +838,10 @@ def _refusal_advice(rejection: str, match: bool | None) -> str:
     )
 
 
-def _client_auth_check(observed: _Observed, cred: ClientCredential | None, key_ok: bool) -> _Outcome:
+def _client_auth_check(observed: Probe, cred: ClientCredential | None, key_ok: bool) -> _Outcome:
     if observed.version is None:
         return ("n/a", "no TLS handshake", None)
-    if not observed.saw(_CERT_REQUEST):
+    if not observed.certificate_requested:
         if observed.handshake_error is not None:
             return ("n/a", "the handshake failed before the server could ask for a client certificate", None)
         if cred is not None:
@@ -1177,7 +897,7 @@ def _client_auth_check(observed: _Observed, cred: ClientCredential | None, key_o
     )
 
 
-def _http_check(observed: _Observed, target: _Target, method: HttpMethod | None) -> _Outcome:
+def _http_check(observed: Probe, target: _Target, method: HttpMethod | None) -> _Outcome:
     if not target.https:
         return ("n/a", "HOST:PORT target, no HTTP request", None)
     if method is None:
@@ -1267,7 +987,7 @@ def connect(
     # intermediates.  The server's chain may use the store's intermediates, as the caller's TLS client would.
     client_validator = _validator(store.filter(role="anchor"), "clientAuth", "rfc5280")
     server_validator = _validator(store, "serverAuth", profile)
-    _require_openssl()
+    wire = _require_openssl()
     now = dt.datetime.now(dt.UTC)
 
     checks = _client_checks(cred, client_validator, cps_profile, now)
@@ -1275,15 +995,17 @@ def connect(
     host = f"[{ascii_name}]" if ":" in ascii_name else ascii_name
     host_header = host if target.port == 443 else f"{host}:{target.port}"
     sni = None if _is_ip(name) else ascii_name.encode("ascii")
-    observed = _exchange(
-        target,
-        cred if key_ok else None,
+    observed = wire.probe(
+        target.host,
+        target.port,
+        credential=cred if key_ok else None,
         sni=sni,
-        host_header=host_header,
-        timeout=float(timeout),
+        http_path=target.path if target.https else None,
+        http_host=host_header,
         method=http_method,
+        timeout=float(timeout),
     )
-    checks.append(_guarded("tls", lambda: _tls_check(observed, float(timeout))))
+    checks.append(_guarded("tls", lambda: _tls_check(observed, target.host, target.port, float(timeout))))
     server, validation = _server_check(observed, server_validator, name)
     checks.append(server)
     checks.append(_guarded("client-auth", lambda: _client_auth_check(observed, cred, key_ok)))
@@ -1302,7 +1024,7 @@ def connect(
         cipher=observed.cipher,
         server_chain=observed.peer_chain,
         server_validation=validation,
-        client_certificate_requested=observed.saw(_CERT_REQUEST) if observed.version is not None else None,
+        client_certificate_requested=observed.certificate_requested if observed.version is not None else None,
         acceptable_ca_names=tuple(n.rfc4514_string() for n in observed.ca_names),
         http_method=http_method if target.https else None,
         http_status=observed.http_status,
