@@ -512,6 +512,25 @@ def test_a_validator_error_is_a_failure_never_a_pass(
     assert not report.ok
 
 
+def test_a_negotiated_version_below_tls_1_2_fails_and_nothing_after_it_passes() -> None:
+    """Our client never offers TLS 1.1 (the server test above); were it negotiated, step 2 fails."""
+    import caiso_pki.connect as module
+    from caiso_pki._tls_probe import Probe
+
+    observed = Probe(
+        states=["SSLv3/TLS read server hello"],
+        connect_seconds=0.001,
+        handshake_done=True,
+        version=0x0302,
+        version_name="TLSv1.1",
+        cipher="ECDHE-RSA-AES256-SHA",
+    )
+    target = module._target("https://127.0.0.1:8443/")
+    status, reason, _ = module._tls_check(observed, "127.0.0.1", 8443, 5.0)
+    assert (status, reason) == ("fail", "negotiated TLSv1.1, below TLS 1.2")
+    assert module._http_check(observed, target, "HEAD")[0] == "n/a"
+
+
 def test_an_untrusted_server_never_passes(material: Material, caiso_server: TlsServer) -> None:
     other_root = material.pki.entrust_root.certificate
     report = connect(caiso_server.url, client=None, trust=[other_root], timeout=5)

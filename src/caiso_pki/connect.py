@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import importlib
 import ipaddress
 import math
 import os
@@ -68,8 +67,6 @@ from caiso_pki.errors import CaisoPkiError, MalformedInputError
 from caiso_pki.truststore import TrustEntry, TrustStore
 
 if TYPE_CHECKING:
-    from types import ModuleType
-
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
     from rich.console import RenderableType
@@ -680,14 +677,15 @@ def _validator(trust: TrustStore, usage: str, profile: Profile) -> Validator:
     return Validator(trust=trust, extended_key_usage=usage, revocation="off", profile=profile)
 
 
-def _require_openssl() -> ModuleType:
-    """The wire module, imported before anything touches the network; without pyOpenSSL, say how to get it."""
+def _wire() -> Callable[..., Probe]:
+    """The probe, imported before anything touches the network; without pyOpenSSL, say how to get it."""
     try:
-        return importlib.import_module("caiso_pki._tls_probe")
+        from caiso_pki._tls_probe import probe
     except ImportError as exc:  # pyOpenSSL missing, or too old for this cryptography
         raise ConnectUnavailableError(
             f"caiso_pki.connect needs pyOpenSSL 26.3 or newer ({exc}): pip install 'caiso-pki[connect]'"
         ) from exc
+    return probe
 
 
 # -- the checks of steps 2 to 5 ---------------------------------------------------------------------
@@ -752,7 +750,12 @@ def _tls_check(observed: Probe, host: str, port: int, timeout: float) -> _Outcom
             "CAISO applications require TLS 1.2 or newer",
         )
     if observed.handshake_error is not None and not observed.certificate_requested:
-        return ("fail", f"{negotiated}, then the handshake failed: {observed.handshake_error}", None)
+        return (
+            "fail",
+            f"{negotiated}, then the handshake failed: {observed.handshake_error}",
+            "the server refused the TLS parameters offered (TLS 1.2 or 1.3, current cipher suites): "
+            "report it to the application's operator",
+        )
     extra = (
         "; the handshake then failed over the client certificate (step 4)" if observed.handshake_error else ""
     )
@@ -910,7 +913,9 @@ def _http_check(observed: Probe, target: _Target, method: HttpMethod | None) -> 
             f"{method} {target.path}: {observed.http_error}",
             "check the URL and the application's status",
         )
-    status = observed.http_status or 0
+    if observed.http_status is None:
+        return ("n/a", "not attempted: no usable TLS connection", None)
+    status = observed.http_status
     answer = f"{method} {target.path} -> {status} {observed.http_reason or ''}".rstrip()
     if status in (401, 403):
         return (
@@ -987,7 +992,7 @@ def connect(
     # intermediates.  The server's chain may use the store's intermediates, as the caller's TLS client would.
     client_validator = _validator(store.filter(role="anchor"), "clientAuth", "rfc5280")
     server_validator = _validator(store, "serverAuth", profile)
-    wire = _require_openssl()
+    probe = _wire()
     now = dt.datetime.now(dt.UTC)
 
     checks = _client_checks(cred, client_validator, cps_profile, now)
@@ -995,7 +1000,7 @@ def connect(
     host = f"[{ascii_name}]" if ":" in ascii_name else ascii_name
     host_header = host if target.port == 443 else f"{host}:{target.port}"
     sni = None if _is_ip(name) else ascii_name.encode("ascii")
-    observed = wire.probe(
+    observed: Probe = probe(
         target.host,
         target.port,
         credential=cred if key_ok else None,
