@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 from pathlib import Path
@@ -9,8 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from _cli import run_cli
 from caiso_pki import testing
 from caiso_pki.cli import main
+from caiso_pki.errors import InvalidTimeError
+from caiso_pki.pkcs12 import import_pkcs12
 from caiso_pki.truststore import TrustStore
 
 
@@ -69,10 +73,10 @@ def test_init_add_list(populated: Path, pki: testing.DemoPki) -> None:
     assert TrustStore.open(populated).get(pki.root.certificate.fingerprint_sha256).labels == {"caiso"}
 
 
-def test_add_twice_and_init_twice_are_errors(populated: Path, files: dict[str, Path]) -> None:
+def test_add_twice_is_reported_and_init_twice_is_an_error(populated: Path, files: dict[str, Path]) -> None:
     again = run(populated, "add", str(files["caiso-root.pem"]))
-    assert again.exit_code == 2
-    assert "already in the store" in again.stderr
+    assert again.exit_code == 0, again.output
+    assert again.stdout.startswith("already present ")
     assert run(populated, "add", str(files["caiso-root.pem"]), "-l", "ecn", "--replace").exit_code == 0
     assert run(populated, "init").exit_code == 2
     bad_date = run(populated, "add", str(files["caiso-root.pem"]), "--replace", "--distrust-after", "soon")
@@ -191,3 +195,107 @@ def test_console_script_runs(populated: Path, console_script: str) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert len(json.loads(completed.stdout)["entries"]) == 5
+
+
+# -- issue 13 ------------------------------------------------------------------------------------
+
+
+def test_files_sharing_certificates_add_the_rest_in_one_write(tmp_path: Path, files: dict[str, Path]) -> None:
+    # issue 13 defect 6: "store add root.pem fullchain.pem" failed with status 2 and added nothing
+    store = tmp_path / "trust"
+    assert run(store, "init").exit_code == 0
+    fullchain = tmp_path / "fullchain.pem"
+    fullchain.write_bytes(files["caiso-issuing.pem"].read_bytes() + files["caiso-root.pem"].read_bytes())
+    root = str(files["caiso-root.pem"])
+    result = run(store, "add", root, str(fullchain), root, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [entry["role"] for entry in data["added"]] == ["anchor", "intermediate"]
+    assert len(data["already_present"]) == 2  # the root again in fullchain.pem, then root.pem again
+    assert len(TrustStore.open(store)) == 2
+    text = run(store, "add", str(fullchain))
+    assert text.exit_code == 0, text.output
+    assert [line.split()[:2] for line in text.stdout.splitlines()] == [["already", "present"]] * 2
+
+
+def test_end_entity_certificates_need_an_explicit_anchor_role(tmp_path: Path, pki: testing.DemoPki) -> None:
+    # issue 13 defect 15: the default role stored an end-entity certificate as an intermediate
+    store = tmp_path / "trust"
+    assert run(store, "init").exit_code == 0
+    leaf = tmp_path / "leaf.pem"
+    issued = pki.issuing_ca.issue("rig", "rig-0001.example.com")
+    leaf.write_text(issued.pem_bundle())  # leaf + issuing CA: refused as a whole, nothing added
+    for role in ([], ["--role", "intermediate"]):
+        refused = run(store, "add", str(leaf), *role)
+        assert refused.exit_code == 2, refused.output
+        assert "is an end-entity certificate, not a CA" in refused.stderr
+        assert "use --role anchor to pin it as a trust anchor" in refused.stderr
+        assert "role='anchor'" not in refused.stderr
+        assert len(TrustStore.open(store)) == 0
+    single = tmp_path / "single.pem"
+    single.write_text(issued.certificate.pem)
+    pinned = run(store, "add", str(single), "--role", "anchor", "--json")
+    assert pinned.exit_code == 0, pinned.output
+    assert json.loads(pinned.stdout)["added"][0]["role"] == "anchor"
+
+
+def test_store_add_and_diff_read_pipes_and_stdin(tmp_path: Path, files: dict[str, Path]) -> None:
+    # issue 13 defect 8: store add from a pipe said "is empty"
+    store = tmp_path / "trust"
+    assert run_cli(["store", "--store", store, "init"]).returncode == 0
+    root = files["caiso-root.pem"].read_bytes()
+    added = run_cli(["store", "--store", store, "add", "/dev/stdin"], stdin=root)
+    assert added.returncode == 0, added.output
+    assert added.out.startswith("added ")
+    again = run_cli(["store", "--store", store, "add", "-"], stdin=root)
+    assert again.returncode == 0 and again.out.startswith("already present ")
+    diff = run_cli(["store", "--store", store, "diff", "-"], stdin=files["caiso-issuing.pem"].read_bytes())
+    assert diff.returncode == 0, diff.output
+    assert diff.out.startswith("+ ") and "Demo CAISO Issuing CA 1" in diff.out
+
+
+def test_messages_name_cli_options_not_the_python_api(tmp_path: Path) -> None:
+    # issue 13 defect 10: "run TrustStore.init" instead of the command
+    result = run(tmp_path / "nowhere", "list")
+    assert result.exit_code == 2
+    assert "create one with: caiso-pki store --store DIR init" in result.stderr
+    assert "TrustStore" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["expiring", "--within", "3000000"],
+        ["expiring", "--at", "9999-12-31T23:59:59"],
+        ["expiring", "--at", "0001-01-01"],
+        ["add", "-", "--distrust-after", "9999-12-31"],
+    ],
+)
+def test_dates_out_of_range_are_bad_input(populated: Path, args: list[str]) -> None:
+    # issue 13 defect 12: store expiring --within 3000000 raised OverflowError
+    result = run_cli(["store", "--store", populated, *args])
+    assert result.returncode == 2, result.output
+    assert result.err.startswith("error: ") and "Traceback" not in result.output
+    assert "--within" in result.err or "--at" in result.err or "--distrust-after" in result.err
+
+
+def test_expiring_api_refuses_what_it_cannot_compute(populated: Path) -> None:
+    # issue 13 defect 12: OverflowError and TypeError from TrustStore.expiring
+    current = TrustStore.open(populated)
+    with pytest.raises(InvalidTimeError, match="past year 9999"):
+        current.expiring(dt.timedelta(days=999999999))
+    with pytest.raises(InvalidTimeError, match="timedelta"):
+        current.expiring(90)  # type: ignore[arg-type]
+
+
+def test_export_password_file_is_its_first_line(populated: Path, tmp_path: Path) -> None:
+    # issue 13 defect 2: store export --password-file used the whole file
+    password = tmp_path / "pw.txt"
+    password.write_bytes(b"\xef\xbb\xbfexport pw\r\nnot this\n")
+    out = tmp_path / "trust.p12"
+    result = run(populated, "export", "--format", "pkcs12", str(out), "--password-file", str(password))
+    assert result.exit_code == 0, result.output
+    trusted = len(TrustStore.open(populated).trusted())  # retired entries are left out of exports
+    assert len(import_pkcs12(out, "export pw").chain) == trusted
+    stdout = run_cli(["store", "--store", populated, "export", "-"])
+    assert stdout.returncode == 0 and stdout.out.count("BEGIN CERTIFICATE") == trusted

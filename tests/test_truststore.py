@@ -406,7 +406,7 @@ _ADDER = textwrap.dedent(
         pass
     for cert in certs:
         with TrustStore.edit(store_dir) as editor:
-            editor.add(cert, labels={"caiso"}, source=str(cert_dir))
+            editor.add(cert, role="anchor", labels={"caiso"}, source=str(cert_dir))  # pinned leaves
     """
 )
 

@@ -130,6 +130,15 @@ def default_role(certificate: Certificate) -> Role:
     return "anchor" if certificate.is_self_issued else "intermediate"
 
 
+def is_end_entity(certificate: Certificate) -> bool:
+    """True for a certificate that is not a CA: basicConstraints says cA=FALSE, or is absent and the
+    certificate is not self-issued (old version 1 roots have no extensions at all)."""
+    if certificate.is_ca:
+        return False
+    has_constraints = "2.5.29.19" in {oid for oid, _ in certificate.extension_oids}
+    return has_constraints or not certificate.is_self_issued
+
+
 @attrs.frozen
 class TrustEntry:
     """One trusted certificate and what it is trusted for.
@@ -435,12 +444,20 @@ class TrustStore:
         """A store with ``item`` added.
 
         A :class:`Certificate` becomes an entry with the given metadata (``role`` defaults to
-        ``anchor`` for a self-issued certificate); a :class:`TrustEntry` is added as is.  Adding a
+        ``anchor`` for a self-issued certificate, ``intermediate`` for other CA certificates); a
+        :class:`TrustEntry` is added as is.  An end-entity certificate (not a CA) is refused unless
+        ``role="anchor"`` is given, which pins it; it can never be an intermediate.  Adding a
         certificate already present raises :class:`TrustStoreError` unless ``replace=True``.
         """
         if isinstance(item, TrustEntry):
             entry = item
         elif isinstance(item, Certificate):
+            if role != "anchor" and is_end_entity(item):
+                raise TrustStoreError(
+                    f"{item.subject.rfc4514!r} ({item.fingerprint_sha256[:16]}) is an end-entity "
+                    "certificate, not a CA; a trust store holds CA certificates",
+                    remedy="role-anchor",
+                )
             entry = TrustEntry(
                 certificate=item,
                 role=role or default_role(item),
@@ -455,7 +472,7 @@ class TrustStore:
         present = [existing for existing in self.entries if existing.fingerprint == entry.fingerprint]
         if present and not replace:
             raise TrustStoreError(
-                f"{entry.subject!r} ({entry.fingerprint[:16]}) is already in the store; pass replace=True"
+                f"{entry.subject!r} ({entry.fingerprint[:16]}) is already in the store", remedy="replace"
             )
         kept = [existing for existing in self.entries if existing.fingerprint != entry.fingerprint]
         return attrs.evolve(self, entries=[*kept, entry])
@@ -543,9 +560,23 @@ class TrustStore:
         """Entries that are retired, expired, or expire within ``within`` of ``at`` (default now).
 
         Each entry is reported once with the most pressing reason (retired, then expired, then
-        expiring), sorted by date.
+        expiring), sorted by date.  ``within`` must be a :class:`datetime.timedelta`
+        (``timedelta(days=90)``), and ``at + within`` must be before year 10000; otherwise
+        :class:`InvalidTimeError`.
         """
         when = ensure_aware(at, what="at")
+        if not isinstance(within, dt.timedelta):
+            raise InvalidTimeError(
+                f"expiring(): within must be a datetime.timedelta such as timedelta(days=90), "
+                f"not {type(within).__name__}"
+            )
+        try:
+            horizon = when + within
+        except OverflowError as exc:
+            raise InvalidTimeError(
+                f"expiring(): {within.days} days after {when.date().isoformat()} is past year 9999; "
+                "look less far ahead"
+            ) from exc
         findings = []
         for entry in self.dedupe():
             not_after = entry.certificate.not_after
@@ -554,7 +585,7 @@ class TrustStore:
                 reason, moment = "retired", entry.distrust_after
             elif not_after < when:
                 reason, moment = "expired", not_after
-            elif not_after <= when + within:
+            elif not_after <= horizon:
                 reason, moment = "expiring", not_after
             else:
                 continue
@@ -635,7 +666,7 @@ class TrustStore:
         if target is None:
             raise TrustStoreError("save(): this store was built in memory; pass a directory")
         if not target.is_dir():
-            raise TrustStoreError(f"{target}: no such directory; create the store with TrustStore.init")
+            raise TrustStoreError(f"{target}: no such directory", remedy="init-store")
         store = attrs.evolve(self.dedupe(), directory=target)
         with _locked(target):
             _write(store, target)
@@ -699,7 +730,7 @@ def _locked(directory: Path, *, read_only_ok: bool = False) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
     if not directory.is_dir():
-        raise TrustStoreError(f"{directory}: no trust store here (directory missing); run TrustStore.init")
+        raise TrustStoreError(f"{directory}: no trust store here (directory missing)", remedy="init-store")
     lock_path = directory / _LOCK_NAME
     lock = FileLock(str(lock_path), timeout=_LOCK_TIMEOUT, is_singleton=False)
     held = False
@@ -777,9 +808,7 @@ def _read(directory: Path) -> TrustStore:
     try:
         raw = manifest.read_bytes()
     except FileNotFoundError as exc:
-        raise TrustStoreError(
-            f"{directory}: no {MANIFEST_NAME}; not a trust store (run TrustStore.init)"
-        ) from exc
+        raise TrustStoreError(f"{directory}: no {MANIFEST_NAME}; not a trust store", remedy="init-store") from exc
     except OSError as exc:
         raise TrustStoreError(f"{manifest}: cannot read: {exc.strerror}") from exc
     try:

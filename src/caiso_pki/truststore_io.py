@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
 from caiso_pki._atomic import atomic_write_bytes
+from caiso_pki._text import printable
 from caiso_pki.errors import CaisoPkiError, MalformedInputError, TrustStoreError
 from caiso_pki.truststore import Role, TrustStore
 
@@ -197,7 +198,7 @@ def to_pem(store: TrustStore, *, at: dt.datetime | None = None, include_retired:
     """A PEM bundle with a comment line naming each certificate (usable as ``cafile``)."""
     parts = []
     for cert in _certificates(store, at, include_retired):
-        subject = cert.subject.rfc4514.replace("\n", " ")
+        subject = printable(cert.subject.rfc4514)  # a comment line: no line break, no terminal codes
         parts.append(f"# {subject}\n# SHA256 {cert.fingerprint_sha256}\n{cert.pem}")
     return "".join(parts).encode("utf-8")
 

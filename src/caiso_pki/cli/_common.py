@@ -309,7 +309,7 @@ class UtcTime(click.ParamType):  # type: ignore[type-arg,unused-ignore]
         try:
             return parse_utc_time(str(value), option=_param_label(param))
         except InvalidTimeError as exc:
-            self.fail(cli_message(exc), param, ctx)
+            raise InputError(cli_message(exc)) from exc
 
 
 UTC_TIME: Final = UtcTime()

@@ -1,32 +1,41 @@
-"""``caiso-pki store``: create, change, list, check and export an on-disk trust store."""
+"""``caiso-pki store``: create, change, list, check and export an on-disk trust store.
+
+Certificate files are read once (``-`` for standard input); ``store add`` skips certificates already
+in the store or repeated in its input (reported as "already present") and writes the rest at once;
+end-entity certificates are refused unless ``--role anchor`` pins them.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from caiso_pki.cli._common import echo_json, handle_errors, read_passphrase
+from caiso_pki._text import display_path, path_text
+from caiso_pki.cli._common import (
+    EXIT_NEGATIVE,
+    INPUT_FILE,
+    OUTPUT_FILE,
+    STDIN_HELP,
+    UTC_TIME,
+    check_outputs,
+    echo_json,
+    echo_lines,
+    handle_errors,
+    is_stdout,
+    read_passphrase,
+    read_stdin,
+)
 from caiso_pki.errors import InvalidTimeError, TrustStoreError
 from caiso_pki.truststore import TrustEntry, TrustStore
 from caiso_pki.truststore_io import EXPORT_FORMATS, certifi_bundle, export, load_bundle, system_bundle
 
+if TYPE_CHECKING:
+    from caiso_pki._io import NamedBytes
+
 __all__ = ["store"]
-
-
-def _parse_when(value: str | None, *, option: str) -> dt.datetime | None:
-    """``2024-11-01`` (midnight UTC) or a full ISO 8601 time; naive times are taken as UTC."""
-    if value is None:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InvalidTimeError(f"{option} {value!r}: use a date (2024-11-01) or an ISO 8601 time") from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
 
 
 def _line(entry: TrustEntry) -> str:
@@ -69,20 +78,29 @@ def init_cmd(ctx: click.Context, as_json: bool) -> None:
     directory = _store_dir(ctx)
     TrustStore.init(directory)
     if as_json:
-        echo_json({"store": str(directory), "entries": 0})
+        echo_json({"store": path_text(directory), "entries": 0})
     else:
-        click.echo(f"created empty trust store in {directory}")
+        echo_lines([f"created empty trust store in {display_path(directory)}"])
 
 
 @store.command("add")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=INPUT_FILE)
 @click.option(
     "--label", "-l", "labels", multiple=True, help="Purpose label (caiso, rig, ecn ...); repeatable."
 )
 @click.option(
-    "--role", type=click.Choice(["auto", "anchor", "intermediate"]), default="auto", show_default=True
+    "--role",
+    type=click.Choice(["auto", "anchor", "intermediate"]),
+    default="auto",
+    show_default=True,
+    help="auto: anchor for a self-issued CA, intermediate for other CAs.  End-entity certificates "
+    "need an explicit anchor (a pinned leaf).",
 )
-@click.option("--distrust-after", help="Certificates issued after this date are not trusted (2024-11-01).")
+@click.option(
+    "--distrust-after",
+    type=UTC_TIME,
+    help="Certificates issued after this date are not trusted (2024-11-01).",
+)
 @click.option("--note", "notes", default="", help="Free-text note kept with the entry.")
 @click.option("--source", default=None, help="Where the certificate came from (default: the file path).")
 @click.option("--replace", is_flag=True, help="Replace an entry that is already in the store.")
@@ -92,38 +110,55 @@ def init_cmd(ctx: click.Context, as_json: bool) -> None:
 def add_cmd(
     ctx: click.Context,
     *,
-    files: tuple[Path, ...],
+    files: tuple[NamedBytes, ...],
     labels: tuple[str, ...],
     role: str,
-    distrust_after: str | None,
+    distrust_after: dt.datetime | None,
     notes: str,
     source: str | None,
     replace: bool,
     as_json: bool,
 ) -> None:
-    """Add the certificates in FILES (PEM bundles, DER, PKCS#7)."""
+    """Add the certificates in FILES (PEM bundles, DER, PKCS#7; - for stdin).
+
+    A certificate already in the store, or repeated in FILES, is reported as "already present" and
+    skipped (--replace replaces a stored one).  Everything else is added in one write, or nothing is:
+    an end-entity certificate without --role anchor refuses the whole command.
+    """
     directory = _store_dir(ctx)
-    distrust = _parse_when(distrust_after, option="--distrust-after")
     added: list[TrustEntry] = []
+    present: list[TrustEntry] = []
     with TrustStore.edit(directory) as editor:
-        for path in files:
-            for entry in load_bundle(path, source_name=source or str(path)).dedupe():
+        seen: set[str] = set()
+        for data in files:
+            for entry in load_bundle(data, source_name=source or data.name):
+                fingerprint = entry.fingerprint
+                if fingerprint in seen or (fingerprint in editor.store and not replace):
+                    present.append(editor.store.get(fingerprint) if fingerprint in editor.store else entry)
+                    continue
+                seen.add(fingerprint)
                 added.append(
                     editor.add(
                         entry.certificate,
                         role=None if role == "auto" else role,
                         labels=labels,
                         source=entry.source,
-                        distrust_after=distrust,
+                        distrust_after=distrust_after,
                         notes=notes,
                         replace=replace,
                     )
                 )
     if as_json:
-        echo_json({"added": [entry.to_dict() for entry in added]})
+        echo_json(
+            {
+                "added": [entry.to_dict() for entry in added],
+                "already_present": [entry.to_dict() for entry in present],
+            }
+        )
     else:
-        for entry in added:
-            click.echo(f"added {_line(entry)}")
+        echo_lines(
+            [*(f"added {_line(entry)}" for entry in added), *(f"already present {_line(e)}" for e in present)]
+        )
 
 
 @store.command("remove")
@@ -142,8 +177,7 @@ def remove_cmd(ctx: click.Context, fingerprints: tuple[str, ...], as_json: bool)
     if as_json:
         echo_json({"removed": [entry.to_dict() for entry in removed]})
     else:
-        for entry in removed:
-            click.echo(f"removed {_line(entry)}")
+        echo_lines(f"removed {_line(entry)}" for entry in removed)
 
 
 @store.command("list")
@@ -158,10 +192,10 @@ def list_cmd(ctx: click.Context, labels: tuple[str, ...], role: str | None, as_j
     if labels or role:
         current = current.filter(labels=labels or None, role=role)  # type: ignore[arg-type]
     if as_json:
-        echo_json({"store": str(current.directory), "entries": [entry.to_dict() for entry in current]})
+        directory = None if current.directory is None else path_text(current.directory)
+        echo_json({"store": directory, "entries": [entry.to_dict() for entry in current]})
         return
-    for entry in current:
-        click.echo(_line(entry))
+    echo_lines(_line(entry) for entry in current)
     click.echo(f"{len(current)} entries", err=True)
 
 
@@ -174,7 +208,7 @@ def list_cmd(ctx: click.Context, labels: tuple[str, ...], role: str | None, as_j
     show_default=True,
     help="Days ahead to look.",
 )
-@click.option("--at", "at_text", default=None, help="Report as of this date/time (default now).")
+@click.option("--at", "at", type=UTC_TIME, default=None, help="Report as of this date/time (default now).")
 @click.option("--label", "-l", "labels", multiple=True, help="Only entries with any of these labels.")
 @click.option("--exit-code", is_flag=True, help="Exit with status 1 when anything is listed.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -184,38 +218,50 @@ def expiring_cmd(
     ctx: click.Context,
     *,
     within_days: int,
-    at_text: str | None,
+    at: dt.datetime | None,
     labels: tuple[str, ...],
     exit_code: bool,
     as_json: bool,
 ) -> None:
-    """Entries expiring soon, expired, or retired (distrust-after passed)."""
+    """Entries expiring soon, expired, or retired (distrust-after passed).
+
+    Exit status: 0, or 1 with --exit-code when anything is listed; 2 on bad input.
+    """
     current = TrustStore.open(_store_dir(ctx))
     if labels:
         current = current.filter(labels=labels)
-    at = _parse_when(at_text, option="--at")
-    findings = current.expiring(dt.timedelta(days=within_days), at=at)
+    when = at or dt.datetime.now(dt.UTC)
+    try:
+        within = dt.timedelta(days=within_days)
+        _ = when + within  # the library would refuse it too, naming its keyword instead of --within
+    except OverflowError as exc:
+        raise InvalidTimeError(
+            f"--within {within_days}: that many days after {when.date()} is past year 9999; use fewer days"
+        ) from exc
+    findings = current.expiring(within, at=when)
     if as_json:
         echo_json({"within_days": within_days, "findings": [finding.to_dict() for finding in findings]})
     else:
-        for finding in findings:
-            click.echo(
-                f"{finding.reason:<9} {finding.when.date().isoformat()} ({finding.days:+d} days)  "
-                f"{finding.entry.fingerprint[:16]}  {finding.entry.subject}"
-            )
+        echo_lines(
+            f"{finding.reason:<9} {finding.when.date().isoformat()} ({finding.days:+d} days)  "
+            f"{finding.entry.fingerprint[:16]}  {finding.entry.subject}"
+            for finding in findings
+        )
         if not findings:
             click.echo(f"nothing expires or is retired within {within_days} days", err=True)
     if exit_code and findings:
-        ctx.exit(1)
+        ctx.exit(EXIT_NEGATIVE)
 
 
 @store.command("export")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="pem", show_default=True)
-@click.argument("out", type=click.Path(path_type=Path))
+@click.argument("out", type=OUTPUT_FILE)
 @click.option("--label", "-l", "labels", multiple=True, help="Only entries with any of these labels.")
 @click.option("--include-retired", is_flag=True, help="Also export entries whose distrust-after has passed.")
 @click.option(
-    "--password-file", type=click.Path(dir_okay=False, path_type=Path), help="PKCS#12 password file."
+    "--password-file",
+    type=INPUT_FILE,
+    help=f"Read the PKCS#12 password from the first line of this file ({STDIN_HELP}).",
 )
 @click.option("--password-env", help="Environment variable holding the PKCS#12 password.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -228,35 +274,60 @@ def export_cmd(
     out: Path,
     labels: tuple[str, ...],
     include_retired: bool,
-    password_file: Path | None,
+    password_file: NamedBytes | None,
     password_env: str | None,
     as_json: bool,
 ) -> None:
-    """Export to OUT: a file (pem, pkcs7, pkcs12) or a directory (der, openssl-dir)."""
+    """Export to OUT: a file (pem, pkcs7, pkcs12; - for stdout) or a directory (der, openssl-dir)."""
+    from caiso_pki.truststore_io import to_pem, to_pkcs7, to_pkcs12
+
+    to_stdout = is_stdout(out)
+    if to_stdout and fmt in ("der", "openssl-dir"):
+        raise click.UsageError(f"--format {fmt} writes a directory; give OUT as a directory, not -")
+    if to_stdout or fmt not in ("der", "openssl-dir"):
+        check_outputs({"OUT": out}, force=True, json_output=as_json)
     current = TrustStore.open(_store_dir(ctx))
     if labels:
         current = current.filter(labels=labels)
     password = None
     if fmt == "pkcs12":
-        password = read_passphrase(passphrase_file=password_file, env_var=password_env, prompt=None)
+        password = read_passphrase(
+            passphrase_file=password_file, env_var=password_env, prompt=None, file_option="--password-file"
+        )
+        if password is None:
+            raise click.UsageError("--format pkcs12 needs --password-file or --password-env")
+    if to_stdout:
+        renderers = {
+            "pem": lambda: to_pem(current, include_retired=include_retired),
+            "pkcs7": lambda: to_pkcs7(current, include_retired=include_retired),
+            "pkcs12": lambda: to_pkcs12(current, password=password, include_retired=include_retired),
+        }
+        data = renderers[fmt]()
+        click.echo(data, nl=False)
+        click.echo(f"wrote the {fmt} export to standard output", err=True)
+        return
     written = export(current, fmt, out, password=password, include_retired=include_retired)  # type: ignore[arg-type]
     if as_json:
-        echo_json({"format": fmt, "written": [str(path) for path in written]})
+        echo_json({"format": fmt, "written": [path_text(path) for path in written]})
     else:
-        click.echo(f"wrote {len(written)} file(s) ({fmt}) to {out}")
+        click.echo(f"wrote {len(written)} file(s) ({fmt}) to {display_path(out)}")
 
 
 def _other_store(spec: str) -> TrustStore:
+    from caiso_pki._io import read_file
+
     if spec == "@system":
         return system_bundle()
     if spec == "@certifi":
         return certifi_bundle()
+    if spec == "-":
+        return load_bundle(read_stdin(what="certificate bundle")).dedupe()
     path = Path(spec)
     if path.is_dir():
         return TrustStore.open(path)
-    if path.is_file():
-        return load_bundle(path).dedupe()
-    raise TrustStoreError(f"{spec}: not a store directory, a bundle file, @system or @certifi")
+    if path.exists():  # a file, a FIFO, /dev/stdin: read once
+        return load_bundle(read_file(path, what="certificate bundle")).dedupe()
+    raise TrustStoreError(f"{display_path(spec)}: not a store directory, a bundle file, @system or @certifi")
 
 
 @store.command("diff")
@@ -265,7 +336,7 @@ def _other_store(spec: str) -> TrustStore:
 @click.pass_context
 @handle_errors
 def diff_cmd(ctx: click.Context, other: str, as_json: bool) -> None:
-    """Compare the store with OTHER: a store directory, a bundle file, @system or @certifi.
+    """Compare the store with OTHER: a store directory, a bundle file (- for stdin), @system or @certifi.
 
     '+' entries are only in OTHER, '-' only in this store, '~' in both with different metadata.
     """
@@ -274,14 +345,13 @@ def diff_cmd(ctx: click.Context, other: str, as_json: bool) -> None:
     if as_json:
         echo_json(result.to_dict())
         return
-    for entry in result.added:
-        click.echo(f"+ {entry.fingerprint[:16]}  {entry.subject}")
-    for entry in result.removed:
-        click.echo(f"- {entry.fingerprint[:16]}  {entry.subject}")
+    lines = [f"+ {entry.fingerprint[:16]}  {entry.subject}" for entry in result.added]
+    lines += [f"- {entry.fingerprint[:16]}  {entry.subject}" for entry in result.removed]
     changes: dict[str, Any] = {c["fingerprint_sha256"]: c for c in result.to_dict()["changed"]}
     for before, _after in result.changed:
         fields = {k: v for k, v in changes[before.fingerprint].items() if isinstance(v, dict)}
         detail = "; ".join(f"{k}: {v['before']!r} -> {v['after']!r}" for k, v in fields.items())
-        click.echo(f"~ {before.fingerprint[:16]}  {before.subject}  {detail}")
+        lines.append(f"~ {before.fingerprint[:16]}  {before.subject}  {detail}")
+    echo_lines(lines)
     if not result:
         click.echo("no differences", err=True)
