@@ -10,6 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from _cli import run_cli
 from caiso_pki import load_certificate, load_csr, load_private_key
 from caiso_pki.cli import main
 
@@ -57,3 +58,26 @@ def test_demo_console_script_runs(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "the chain is VALID" in run.stdout
+
+
+def test_demo_dir_that_cannot_be_created_is_bad_input(tmp_path: Path) -> None:
+    # issue 13 defect 11: demo --dir /proc/nope gave a FileNotFoundError traceback
+    for target in ("/proc/nope", str(tmp_path / "file" / "sub")):
+        (tmp_path / "file").write_text("a file, not a directory")
+        result = run_cli(["demo", "--dir", target])
+        assert result.returncode == 2, result.output
+        assert result.err.startswith(f"error: demo --dir {target}: cannot create the directory: ")
+        assert "Traceback" not in result.output
+
+
+def test_demo_refuses_a_directory_that_is_not_empty(tmp_path: Path) -> None:
+    # issue 13 defect 11: a second run silently overwrote the CA and RIG private keys
+    assert CliRunner().invoke(main, ["demo", "--dir", str(tmp_path)]).exit_code == 0
+    keys = {path: path.read_bytes() for path in tmp_path.rglob("*.key")}
+    again = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path)])
+    assert again.exit_code == 2
+    assert "the directory is not empty" in again.stderr and "use --force" in again.stderr
+    assert {path: path.read_bytes() for path in tmp_path.rglob("*.key")} == keys
+    forced = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert (tmp_path / "rig.key").read_bytes() != keys[tmp_path / "rig.key"]

@@ -8,9 +8,32 @@ from pathlib import Path
 
 import click
 
-from caiso_pki.cli._common import echo_json, handle_errors
+from caiso_pki._text import display_path, path_text
+from caiso_pki.cli._common import EXIT_NEGATIVE, echo_json, echo_lines, handle_errors
+from caiso_pki.errors import CaisoPkiError
 
 __all__ = ["demo"]
+
+
+def _prepare(directory: Path | None, *, force: bool) -> Path:
+    """The output directory: a new temporary one, or ``directory``, created if missing.
+
+    An existing directory that is not empty is refused without ``force``: it may hold an earlier demo,
+    whose CA and RIG private keys would otherwise be overwritten silently.
+    """
+    if directory is None:
+        return Path(tempfile.mkdtemp(prefix="caiso-pki-demo-"))
+    name = display_path(directory)
+    try:
+        if directory.is_dir() and any(directory.iterdir()) and not force:
+            raise CaisoPkiError(
+                f"demo --dir {name}: the directory is not empty (it may hold an earlier demo's private "
+                "keys); use --force to overwrite its files, or choose a new directory"
+            )
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CaisoPkiError(f"demo --dir {name}: cannot create the directory: {exc.strerror or exc}") from exc
+    return directory
 
 
 @click.command()
@@ -21,16 +44,18 @@ __all__ = ["demo"]
     default=None,
     help="Where to write the demo files (default: a new temporary directory).",
 )
+@click.option("--force", is_flag=True, help="Write into a --dir that is not empty, replacing its files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @handle_errors
-def demo(directory: Path | None, as_json: bool) -> None:
+def demo(directory: Path | None, force: bool, as_json: bool) -> None:
     """Create the demo PKI, request and issue a RIG certificate, and validate it under the CPS policy.
 
     Steps: build a CAISO-shaped demo hierarchy; generate a RIG device key and a CSR to the RIG request
     profile; have the demo issuing CA issue the certificate; validate the chain to the demo root with
     explicit Basic Assurance policy, clientAuth EKU and a CRL check; lint it against the demo CPS
     profile; and show that a certificate chaining to the retired (Cybertrust-shaped) root is refused.
-    Exit status 0 when the RIG chain is valid.
+    Exit status 0 when the RIG chain is valid, 1 when it is not, 2 on bad input (a --dir that cannot be
+    created, or one that is not empty without --force).
     """
     from caiso_pki import (
         PolicyRequirement,
@@ -46,8 +71,7 @@ def demo(directory: Path | None, as_json: bool) -> None:
     from caiso_pki.oids import DEMO_BASIC_ASSURANCE_POLICY
     from caiso_pki.testing import CYBERTRUST_END_OF_LIFE, DemoPki
 
-    out = directory or Path(tempfile.mkdtemp(prefix="caiso-pki-demo-"))
-    out.mkdir(parents=True, exist_ok=True)
+    out = _prepare(directory, force=force)
     steps: list[tuple[str, str]] = []
 
     pki = DemoPki.create()
@@ -114,7 +138,7 @@ def demo(directory: Path | None, as_json: bool) -> None:
     if as_json:
         echo_json(
             {
-                "directory": str(out),
+                "directory": path_text(out),
                 "steps": [{"step": step, "detail": detail} for step, detail in steps],
                 "validation": result.to_dict(),
                 "findings": [finding.to_dict() for finding in findings],
@@ -125,17 +149,16 @@ def demo(directory: Path | None, as_json: bool) -> None:
     else:
         _render(out, steps, result, findings)
     if not result.valid or retired.valid:
-        raise SystemExit(1)
+        raise SystemExit(EXIT_NEGATIVE)
 
 
 def _render(out: Path, steps: list[tuple[str, str]], result: object, findings: object) -> None:
     from caiso_pki.validation import ValidationResult
 
     assert isinstance(result, ValidationResult)
-    click.echo(f"caiso-pki demo  (files in {out})\n")
-    for number, (step, detail) in enumerate(steps, start=1):
-        click.echo(f"  {number}. {step}: {detail}")
-    click.echo("\nChain (anchor -> leaf):")
+    lines = [f"caiso-pki demo  (files in {display_path(out)})", ""]
+    lines += [f"  {number}. {step}: {detail}" for number, (step, detail) in enumerate(steps, start=1)]
+    lines += ["", "Chain (anchor -> leaf):"]
     statuses = {status.index: status for status in result.revocation}
     for index, cert in enumerate(result.path):
         role = "root" if index == 0 else ("leaf" if index == len(result.path) - 1 else "issuing CA")
@@ -146,14 +169,14 @@ def _render(out: Path, steps: list[tuple[str, str]], result: object, findings: o
             note = f"revocation {status.status} ({status.source or 'n/a'})"
         else:
             note = "revocation not checked"
-        click.echo(
+        lines.append(
             f"  {'   ' * index}└─ [{role}] {cert.subject.rfc4514}  (until {cert.not_after:%Y-%m-%d}; {note})"
         )
-    click.echo("")
+    lines.append("")
     if result.valid:
         policies = ", ".join(sorted(result.valid_policies)) or "none"
-        click.echo(f"Result: the chain is VALID (valid policies: {policies})")
+        lines.append(f"Result: the chain is VALID (valid policies: {policies})")
     else:
-        click.echo("Result: the chain is INVALID")
-        for failure in result.failures:
-            click.echo(f"  - {failure.code}: {failure.message}")
+        lines.append("Result: the chain is INVALID")
+        lines += [f"  - {failure.code}: {failure.message}" for failure in result.failures]
+    echo_lines(lines)
