@@ -14,6 +14,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from rich.console import Console
 
+from _hostile import HOSTILE_NAMES, hostile_leaf
 from caiso_pki import (
     Certificate,
     TrustStore,
@@ -24,6 +25,7 @@ from caiso_pki import (
     testing,
     validate_chain,
 )
+from caiso_pki._text import printable
 from caiso_pki.display import (
     EXPIRING_DAYS,
     FindingList,
@@ -349,3 +351,52 @@ def test_every_displayable_class_delegates(pki: testing.DemoPki, store: TrustSto
     cert: Certificate = pki.root.certificate
     assert cert._repr_html_() == certificate_html(cert)
     assert store._repr_html_() == truststore_html(store)
+
+
+# -- issue 13: hostile names in every rendering ------------------------------------------------------
+
+
+def _rich_text(renderable: object) -> str:
+    console = Console(width=200, record=True, force_terminal=True, color_system="standard")
+    console.print(renderable)
+    return console.export_text(styles=False)
+
+
+@pytest.mark.parametrize("kind", ["escape", "newline", "bidi", "bmp-nul"])
+def test_hostile_names_are_escaped_in_html_and_rich(kind: str) -> None:
+    # issue 13 defect 1: control and bidi characters were written raw
+    pki = testing.DemoPki.create()
+    issued = hostile_leaf(pki, kind)
+    store = TrustStore().add(pki.root.certificate)
+    result = validate_chain(issued.certificate, issued.chain, trust=store, revocation="off")
+    findings = FindingList(lint_certificate(issued.certificate, "caiso-demo"))
+    raw = HOSTILE_NAMES[kind]
+    shown = printable(raw)
+    for html_text in (certificate_html(issued.certificate), validation_html(result), findings._repr_html_()):
+        assert raw not in html_text
+    assert shown in certificate_html(issued.certificate)
+    for renderable in (issued.certificate.__rich__(), result.__rich__(), findings.__rich__()):
+        text = _rich_text(renderable)
+        assert raw not in text and not any(char in text for char in "\x00\x1b\u202e")
+    assert shown in _rich_text(issued.certificate.__rich__())
+
+
+def test_rich_tables_do_not_read_markup_in_values() -> None:
+    pki = testing.DemoPki.create()
+    issued = pki.issuing_ca.issue(
+        "rig", "[bold red]spoof[/] rig-1.example.com", dns_names=["rig-1.example.com"]
+    )
+    findings = FindingList(lint_certificate(issued.certificate, "caiso-demo"))
+    text = _rich_text(TrustStore().add(issued.certificate, role="anchor").__rich__())
+    assert "[bold red]spoof[/]" in text
+    if findings:
+        assert "[bold red]spoof[/]" in _rich_text(findings.__rich__()) or all(
+            "spoof" not in f.message for f in findings
+        )
+
+
+def test_expiry_timeline_takes_names_with_dollar_signs() -> None:
+    pytest.importorskip("matplotlib")
+    pki = testing.DemoPki.create()
+    cert = pki.issuing_ca.issue("rig", "$\\frac{broken$ rig.example.com", dns_names=["rig.example.com"])
+    assert "data:image/svg+xml;base64," in expiry_timeline_html([cert.certificate, pki.root.certificate])

@@ -25,6 +25,7 @@ import io
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Final, SupportsIndex, overload
 
+from caiso_pki._text import printable
 from caiso_pki.certificate import Certificate, ensure_aware
 from caiso_pki.errors import MalformedInputError, PlotUnavailableError
 from caiso_pki.oids import oid_name
@@ -32,6 +33,7 @@ from caiso_pki.oids import oid_name
 if TYPE_CHECKING:
     from matplotlib.figure import Figure  # type: ignore[import-not-found,unused-ignore]
     from rich.console import RenderableType
+    from rich.text import Text
 
     from caiso_pki.csr import Csr
     from caiso_pki.lint import ChainCheck, Finding
@@ -121,7 +123,23 @@ _RICH: Final[dict[str, str]] = {
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    """A value for HTML: control and bidi characters escaped (a browser would reorder or hide text at
+    them), then HTML-escaped.  Every HTML renderer here uses it."""
+    return html.escape(printable(value), quote=True)
+
+
+def _t(value: object, style: str = "") -> Text:
+    """A value for rich: escaped like text output (no terminal codes, no line breaks), never markup."""
+    from rich.text import Text
+
+    return Text(printable(value), style=style)
+
+
+def _t_lines(values: Sequence[str], style: str = "") -> Text:
+    """Several values for rich, one per line (each escaped, so only our own line breaks remain)."""
+    from rich.text import Text
+
+    return Text("\n".join(printable(value) for value in values), style=style)
 
 
 def _badge(text: str, status: str | None = None) -> str:
@@ -292,28 +310,27 @@ def certificate_rich(cert: Certificate, *, at: dt.datetime | None = None) -> Ren
     """A rich panel for one certificate (same content as :func:`certificate_html`)."""
     from rich.panel import Panel
     from rich.table import Table
-    from rich.text import Text
 
     when = ensure_aware(at, what="at")
     status = _cert_status(cert, when)
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column(overflow="fold")
-    validity = Text(f"{_iso(cert.not_before)} → {_iso(cert.not_after)} ({cert.days_remaining(when)} days) ")
+    validity = _t(f"{_iso(cert.not_before)} → {_iso(cert.not_after)} ({cert.days_remaining(when)} days) ")
     validity.append(status, style=_RICH[status])
     for name, value in (
-        ("Subject", Text(cert.subject.rfc4514)),
-        ("Issuer", Text(cert.issuer.rfc4514)),
-        ("Serial", Text(cert.serial_hex)),
+        ("Subject", _t(cert.subject.rfc4514)),
+        ("Issuer", _t(cert.issuer.rfc4514)),
+        ("Serial", _t(cert.serial_hex)),
         ("Validity", validity),
-        ("Key", Text(_key_text(cert))),
-        ("Signature", Text(cert.signature_algorithm)),
+        ("Key", _t(_key_text(cert))),
+        ("Signature", _t(cert.signature_algorithm)),
     ):
         table.add_row(name, value)
     for title, values, _mono_flag in _extension_views(cert):
-        table.add_row(title, Text("\n".join(values) if values else "none", style="" if values else "dim"))
-    table.add_row("SHA-256", Text(cert.fingerprint_sha256))
-    return Panel(table, title=Text(_name(cert), style="bold"), title_align="left", expand=False)
+        table.add_row(title, _t_lines(values) if values else _t("none", style="dim"))
+    table.add_row("SHA-256", _t(cert.fingerprint_sha256))
+    return Panel(table, title=_t(_name(cert), style="bold"), title_align="left", expand=False)
 
 
 # -- CSRs --------------------------------------------------------------------------------------------
@@ -366,20 +383,17 @@ def csr_rich(csr: Csr) -> RenderableType:
     """A rich panel for a CSR (same content as :func:`csr_html`)."""
     from rich.panel import Panel
     from rich.table import Table
-    from rich.text import Text
 
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column(overflow="fold")
     for name, values in _csr_rows(csr):
-        table.add_row(name, Text("\n".join(values) if values else "none", style="" if values else "dim"))
+        table.add_row(name, _t_lines(values) if values else _t("none", style="dim"))
     signed = (
-        Text("signature ok", style="green")
-        if csr.signature_valid
-        else Text("signature BAD", style="bold red")
+        _t("signature ok", style="green") if csr.signature_valid else _t("signature BAD", style="bold red")
     )
     table.add_row("Self-signature", signed)
-    title = Text(f"CSR {csr.subject.common_name or csr.subject.rfc4514}", style="bold")
+    title = _t(f"CSR {csr.subject.common_name or csr.subject.rfc4514}", style="bold")
     return Panel(table, title=title, title_align="left", expand=False)
 
 
@@ -503,33 +517,30 @@ def validation_html(result: ValidationResult) -> str:
 def validation_rich(result: ValidationResult) -> RenderableType:
     """A rich tree of the chain (anchor to leaf) with statuses, then failures, warnings and policies."""
     from rich.console import Group
-    from rich.text import Text
     from rich.tree import Tree
 
-    verdict = (
-        Text("VALID", style=_RICH["valid"]) if result.valid else Text("NOT VALID", style=_RICH["invalid"])
-    )
+    verdict = _t("VALID", style=_RICH["valid"]) if result.valid else _t("NOT VALID", style=_RICH["invalid"])
     verdict.append(f" at {_iso(result.at)}", style="dim")
     tree = Tree(verdict)
     node = tree
     for index, (cert, state, codes, notes) in enumerate(_chain_items(result)):
-        label = Text(f"[{_role(result, index)}] ", style="dim")
-        label.append(_name(cert), style="bold")
+        label = _t(f"[{_role(result, index)}] ", style="dim")
+        label.append(printable(_name(cert)), style="bold")
         label.append(f"  until {_iso(cert.not_after)[:10]}  ", style="dim")
-        label.append(", ".join(codes) if codes else state, style=_RICH.get(state, ""))
+        label.append(printable(", ".join(codes) if codes else state), style=_RICH.get(state, ""))
         for note in notes:
-            label.append(f"; {note}", style="red" if "revoked" in note else "dim")
+            label.append(printable(f"; {note}"), style="red" if "revoked" in note else "dim")
         node = node.add(label)
     parts: list[RenderableType] = [tree]
     for failure in result.failures:
         where = f"[{failure.index}] " if failure.index is not None else ""
-        line = Text(f"  ✗ {failure.code} ", style="bold red")
-        line.append(f"{where}{failure.message}")
+        line = _t(f"  ✗ {failure.code} ", style="bold red")
+        line.append(printable(f"{where}{failure.message}"))
         parts.append(line)
-    parts.extend(Text(f"  ! {warning}", style="yellow") for warning in result.warnings)
+    parts.extend(_t(f"  ! {warning}", style="yellow") for warning in result.warnings)
     if result.valid_policies:
         parts.append(
-            Text(
+            _t(
                 "valid policies: " + ", ".join(_policy_text(o) for o in sorted(result.valid_policies)),
                 style="dim",
             )
@@ -569,22 +580,21 @@ def findings_html(findings: Iterable[Finding]) -> str:
 def findings_rich(findings: Iterable[Finding]) -> RenderableType:
     """A rich table of lint findings, worst first."""
     from rich.table import Table
-    from rich.text import Text
 
     items = sorted(findings, key=lambda f: -f.severity.rank)
     if not items:
-        return Text("no findings", style="green")
+        return _t("no findings", style="green")
     table = Table(show_lines=False, header_style="bold")
     for column in ("severity", "code", "where", "message", "citation"):
         table.add_column(column, overflow="fold")
     for f in items:
         where = "" if f.certificate_index is None else f"[{f.certificate_index}]"
         table.add_row(
-            Text(f.severity.value, style=_RICH.get(f.severity.value, "")),
-            f.code,
-            where,
-            f.message,
-            str(f.citation) if f.citation else "",
+            _t(f.severity.value, style=_RICH.get(f.severity.value, "")),
+            _t(f.code),
+            _t(where),
+            _t(f.message),
+            _t(f.citation) if f.citation else _t(""),
         )
     return table
 
@@ -626,9 +636,8 @@ def chain_check_html(check: ChainCheck) -> str:
 def chain_check_rich(check: ChainCheck) -> RenderableType:
     """A rich rendering of :func:`caiso_pki.check_chain`'s answer."""
     from rich.console import Group
-    from rich.text import Text
 
-    verdict = Text(f"CPS chain check ({check.kind}): ", style="bold")
+    verdict = _t(f"CPS chain check ({check.kind}): ", style="bold")
     verdict.append("OK" if check.ok else "NOT OK", style=_RICH["valid" if check.ok else "invalid"])
     return Group(verdict, validation_rich(check.validation), findings_rich(check.findings))
 
@@ -676,7 +685,6 @@ def truststore_html(store: TrustStore, *, at: dt.datetime | None = None) -> str:
 def truststore_rich(store: TrustStore, *, at: dt.datetime | None = None) -> RenderableType:
     """A rich table of the store's entries (same columns as :func:`truststore_html`)."""
     from rich.table import Table
-    from rich.text import Text
 
     when = ensure_aware(at, what="at")
     table = Table(
@@ -688,13 +696,13 @@ def truststore_rich(store: TrustStore, *, at: dt.datetime | None = None) -> Rend
         status = _entry_status(entry, when)
         cert = entry.certificate
         table.add_row(
-            ", ".join(sorted(entry.labels)),
-            _name(cert),
-            entry.role,
-            f"{_iso(cert.not_after)[:10]} ({cert.days_remaining(when)} d)",
-            _iso(entry.distrust_after)[:10] if entry.distrust_after else "",
-            Text(status, style=_RICH.get(status, "")),
-            entry.fingerprint[:16],
+            _t(", ".join(sorted(entry.labels))),
+            _t(_name(cert)),
+            _t(entry.role),
+            _t(f"{_iso(cert.not_after)[:10]} ({cert.days_remaining(when)} d)"),
+            _t(_iso(entry.distrust_after)[:10] if entry.distrust_after else ""),
+            _t(status, style=_RICH.get(status, "")),
+            _t(entry.fingerprint[:16]),
         )
     return table
 
@@ -739,6 +747,12 @@ def _timeline_items(items: object, at: dt.datetime) -> list[tuple[str, Certifica
     return result
 
 
+def _plot_label(text: str) -> str:
+    """A name for a matplotlib label: escaped as text output, and ``$`` quoted (it starts mathtext,
+    which refuses malformed input with an error)."""
+    return printable(text).replace("$", r"\$")
+
+
 def plot_expiry(items: object, *, at: dt.datetime | None = None, title: str | None = None) -> Figure:
     """An expiry timeline: one bar per certificate from notBefore to notAfter, coloured by status at ``at``.
 
@@ -780,7 +794,7 @@ def plot_expiry(items: object, *, at: dt.datetime | None = None, title: str | No
         va="bottom",
         transform=ax.get_xaxis_transform(),
     )
-    ax.set_yticks(range(len(rows)), [row[0] for row in rows])
+    ax.set_yticks(range(len(rows)), [_plot_label(row[0]) for row in rows])
     ax.set_ylim(-0.7, max(len(rows), 1) - 0.3)
     ax.xaxis_date()
     ax.xaxis.set_major_formatter(year_format("%Y"))
