@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from _pkits import AT, PKITS_ALGORITHMS, cert, crl
 from _pkits import CASES as ALL_CASES
+from _pkits import cert, pkits_options
 from caiso_pki.lint import check_chain
 from caiso_pki.policy import PolicyRequirement
 from caiso_pki.profiles.cps import CpsProfile, load_cps_profile
@@ -43,13 +43,9 @@ citation = {{ document = "pkits", section = "4.8" }}
 
 
 def _inputs(case: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "trust": [cert("TrustAnchorRootCertificate.crt")],
-        "at": AT,
-        "revocation": "require" if case.get("revocation", True) else "hard-fail",
-        "crls": [crl("TrustAnchorRootCRL.crl"), *(crl(name) for name in case.get("crls", []))],
-        "algorithm_policy": PKITS_ALGORITHMS,
-    }
+    options = pkits_options(case)
+    del options["policy"]  # check_chain takes the policy requirement from the profile
+    return options
 
 
 def test_cases_selected() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 import pytest
 
-from _pkits import AT, CASES, NOTICE_CASES, PKITS_ALGORITHMS, crl, der, policy_requirement
+from _pkits import CASES, NOTICE_CASES, der, pkits_options
 from caiso_pki import testing
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import InvalidTimeError, MalformedInputError
@@ -74,14 +74,7 @@ def _pkits_groups() -> dict[tuple[Any, ...], list[dict[str, Any]]]:
 
 
 def _pkits_options(case: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "trust": [cert("TrustAnchorRootCertificate.crt")],
-        "at": AT,
-        "policy": policy_requirement(case.get("params")),
-        "revocation": "require" if case.get("revocation", True) else "hard-fail",
-        "crls": [crl("TrustAnchorRootCRL.crl"), *(crl(name) for name in case.get("crls", []))],
-        "algorithm_policy": PKITS_ALGORITHMS,
-    }
+    return {**pkits_options(case), "trust": [cert("TrustAnchorRootCertificate.crt")]}
 
 
 def _pkits_item(case: dict[str, Any]) -> tuple[Certificate, list[Certificate]]:

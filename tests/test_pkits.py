@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from _pkits import AT, CASES, NOTICE_CASES, PKITS_ALGORITHMS, cert, crl, policy_requirement
+from _pkits import CASES, NOTICE_CASES, cert, pkits_options
 from caiso_pki.validation import validate_chain
 
 # Cases that cannot give the expected outcome, with the reason (none today; keep the table for review).
@@ -19,16 +19,7 @@ XFAIL: dict[str, str] = {}
 
 def _run(case: dict[str, Any]) -> Any:
     intermediates = case.get("path_intermediates", case.get("other_certs", []))
-    return validate_chain(
-        cert(case["cert"]),
-        [cert(name) for name in intermediates],
-        trust=[cert("TrustAnchorRootCertificate.crt")],
-        at=AT,
-        policy=policy_requirement(case.get("params")),
-        revocation="require" if case.get("revocation", True) else "hard-fail",
-        crls=[crl("TrustAnchorRootCRL.crl"), *(crl(name) for name in case.get("crls", []))],
-        algorithm_policy=PKITS_ALGORITHMS,
-    )
+    return validate_chain(cert(case["cert"]), [cert(name) for name in intermediates], **pkits_options(case))
 
 
 def _param(case: dict[str, Any]) -> Any:

@@ -287,8 +287,10 @@ def test_small_rsa_keys_are_weak() -> None:
     small = testing.DemoPki.create(key_spec="rsa-1024")
     leaf = small.issuing_ca.issue("rig")
     strict = validate_chain(leaf.certificate, leaf.chain, trust=small.trust_anchors, revocation="off")
-    assert strict.codes == ("weak-algorithm",)
-    assert "1024" in strict.failures[0].message
+    # the issuing CA's signature is made with a 1024-bit key, and both CA keys are too small
+    assert strict.codes == ("weak-algorithm", "weak-key", "weak-key")
+    assert [f.index for f in strict.failures] == [1, 0, 1]
+    assert all("1024" in failure.message for failure in strict.failures)
     lax = validate_chain(
         leaf.certificate,
         leaf.chain,
@@ -331,29 +333,11 @@ def test_distrust_after(pki: testing.DemoPki) -> None:
     assert validate_chain(early.certificate, early.chain, trust=store, revocation="off").valid
 
 
-def test_unknown_exceptions_map_to_internal(pki: testing.DemoPki, rig: testing.IssuedCertificate) -> None:
-    from caiso_pki.validation.engine import Request, _map_exception
+def test_unknown_exceptions_map_to_internal(rig: testing.IssuedCertificate) -> None:
+    from caiso_pki.validation.engine import _code_for
 
-    request = Request(
-        leaf=rig.certificate,
-        pool=[],
-        anchors=[],
-        at=pki.now,
-        key_usage=frozenset(),
-        extended_key_usage=frozenset(),
-        server_name=None,
-        params=None,
-        max_path_length=None,
-        mode="off",
-        crls=[],
-        ocsps=[],
-        fetch=False,
-        timeout=1.0,
-        algorithms=AlgorithmPolicy(),
-    )
-    failure, path = _map_exception(RuntimeError("boom"), request, {})
-    assert (failure.code, path) == ("internal", None)
-    assert "RuntimeError: boom" in failure.message
+    path = (*reversed(rig.chain), rig.certificate)
+    assert _code_for(RuntimeError("boom"), path, 1) == "internal"
 
 
 # -- async -----------------------------------------------------------------------------------------
@@ -441,8 +425,10 @@ def test_good_status_details(fresh_pki: testing.DemoPki) -> None:
 def test_require_without_information_fails(fresh_pki: testing.DemoPki) -> None:
     leaf = fresh_pki.issuing_ca.issue("rig")
     result = validate_chain(leaf.certificate, leaf.chain, trust=fresh_pki.trust_anchors, revocation="require")
-    assert result.codes == ("revocation-unavailable",)
-    assert result.failures[0].index == 1
+    # every certificate below the anchor lacks a proof, and each is named
+    assert result.codes == ("revocation-unavailable", "revocation-unavailable")
+    assert [f.index for f in result.failures] == [1, 2]
+    assert [s.status for s in result.revocation] == ["not-checked", "unknown", "unknown"]
 
 
 def test_soft_fail_without_information_warns(fresh_pki: testing.DemoPki) -> None:
@@ -520,7 +506,8 @@ def test_fetch_good_then_server_down(served: tuple[testing.RevocationServer, tes
     hard = validate_chain(
         leaf.certificate, leaf.chain, trust=pki.trust_anchors, revocation="hard-fail", fetch=True, timeout=2.0
     )
-    assert hard.codes == ("revocation-unavailable",)
+    assert set(hard.codes) == {"revocation-unavailable"}
+    assert [s.status for s in hard.revocation] == ["not-checked", "unknown", "unknown"]
 
 
 def test_pem_key_is_not_needed(rig: testing.IssuedCertificate) -> None:

@@ -322,14 +322,17 @@ def summarize(results: Iterable[ValidationResult]) -> FleetSummary:
 # -- the fast path -----------------------------------------------------------------------------------
 
 
-# The leaf extensions whose value path validation reads (the others count by OID and criticality only):
-# authorityKeyIdentifier, basicConstraints, keyUsage, extendedKeyUsage, certificatePolicies, CRL
-# distribution points, freshestCRL, nameConstraints, policyConstraints, policyMappings,
-# inhibitAnyPolicy (DER of 2.5.29.x) and authorityInfoAccess.
-_VALUE_READ: Final = frozenset(
-    {bytes([0x55, 0x1D, arc]) for arc in (35, 19, 15, 37, 32, 31, 46, 30, 36, 33, 54)}
-    | {bytes.fromhex("2b06010505070101")}
-)
+# The leaf extensions whose value varies from leaf to leaf without changing path validation: the
+# subjectAltName (its names are checked per leaf, here and by the server-name check) and the
+# subjectKeyIdentifier (checked to be well formed).  Every other extension value is part of the shape.
+_PER_LEAF: Final = frozenset({bytes([0x55, 0x1D, 17]), bytes([0x55, 0x1D, 14])})
+_SAN_OID: Final = bytes([0x55, 0x1D, 17])
+_SKI_OID: Final = bytes([0x55, 0x1D, 14])
+_RSA_OID: Final = bytes.fromhex("2a864886f70d010101")
+_EC_OID: Final = bytes.fromhex("2a8648ce3d0201")
+_EDDSA_OIDS: Final = frozenset({bytes.fromhex("2b6570"), bytes.fromhex("2b6571")})
+_UTC: Final = re.compile(rb"\d{12}Z")
+_GENERALIZED: Final = re.compile(rb"\d{14}Z")
 
 
 @attrs.frozen
@@ -343,6 +346,7 @@ class _Shape:
     issuer: bytes
     signature_algorithm: bytes
     extensions: tuple[tuple[bytes, bool, bytes], ...]
+    key: tuple[bytes, bytes, int]  # (algorithm OID, curve OID, RSA modulus bits) of the leaf's key
 
 
 def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
@@ -359,7 +363,15 @@ def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
 
 
 def _shape(cert: x509.Certificate) -> tuple[_Shape, bytes, int] | None:
-    """The leaf's shape, raw subject name and serial number, or ``None`` for anything unusual."""
+    """The leaf's shape, raw subject name and serial number, or ``None`` for anything unusual.
+
+    ``None`` also when any of the leaf's own values could break a structural rule
+    (:mod:`caiso_pki.validation.rules`): a serial that is not positive or is longer than 20 octets,
+    times not in the exact RFC 5280 form, an empty subject, a key that is not RSA, named-curve EC or
+    EdDSA, a subjectAltName with anything but well-formed DNS names, IP addresses, e-mail addresses
+    and URIs, a malformed subjectKeyIdentifier.  Such leaves always take the full path, so the rules'
+    verdict on them never comes from a template.
+    """
     try:
         tbs = cert.tbs_certificate_bytes
         tag, pos, end = _tlv(tbs, 0)
@@ -368,17 +380,27 @@ def _shape(cert: x509.Certificate) -> tuple[_Shape, bytes, int] | None:
             tag, start, stop = _tlv(tbs, stop)
         if tag != 0x02:  # serial
             return None
-        serial = int.from_bytes(tbs[start:stop], "big", signed=True)
+        raw_serial = tbs[start:stop]
+        if not 1 <= len(raw_serial) <= 20 or raw_serial[0] & 0x80 or not any(raw_serial):
+            return None
+        serial = int.from_bytes(raw_serial, "big", signed=True)
         _, start, stop = _tlv(tbs, stop)
         signature_algorithm = tbs[start:stop]
         head = stop
         _, start, stop = _tlv(tbs, head)
         issuer = tbs[head:stop]
         _, start, stop = _tlv(tbs, stop)  # validity
+        if not _times_ok(tbs, start, stop):
+            return None
         head = stop
         _, start, stop = _tlv(tbs, head)
         subject = tbs[head:stop]
+        if subject == b"\x30\x00":
+            return None
         _, start, stop = _tlv(tbs, stop)  # subjectPublicKeyInfo
+        key = _key_class(tbs, start, stop)
+        if key is None:
+            return None
         extensions: list[tuple[bytes, bool, bytes]] = []
         if stop < end:
             tag, start, stop = _tlv(tbs, stop)
@@ -394,12 +416,89 @@ def _shape(cert: x509.Certificate) -> tuple[_Shape, bytes, int] | None:
                 if tag == 0x01:
                     critical = tbs[value_start:value_end] != b"\x00"
                     tag, value_start, value_end = _tlv(tbs, value_end)
-                value = tbs[value_start:value_end] if oid in _VALUE_READ else b""
+                if oid == _SAN_OID and not _san_ok(tbs, value_start, value_end):
+                    return None
+                if oid == _SKI_OID and not _ski_ok(tbs, value_start, value_end):
+                    return None
+                value = b"" if oid in _PER_LEAF else tbs[value_start:value_end]
                 extensions.append((oid, critical, value))
                 pos = after
-        return _Shape(issuer, signature_algorithm, tuple(extensions)), subject, serial
+        return _Shape(issuer, signature_algorithm, tuple(extensions), key), subject, serial
     except (IndexError, ValueError):
         return None
+
+
+def _times_ok(der: bytes, start: int, stop: int) -> bool:
+    pos = start
+    for _ in range(2):
+        tag, value_start, value_end = _tlv(der, pos)
+        pattern = _UTC if tag == 0x17 else _GENERALIZED if tag == 0x18 else None
+        if pattern is None or not pattern.fullmatch(der[value_start:value_end]):
+            return False
+        pos = value_end
+    return pos == stop
+
+
+def _key_class(der: bytes, start: int, stop: int) -> tuple[bytes, bytes, int] | None:
+    """(algorithm, curve, RSA bits) of a subjectPublicKeyInfo, or ``None`` for anything else."""
+    _, algorithm_start, algorithm_end = _tlv(der, start)
+    tag, oid_start, oid_end = _tlv(der, algorithm_start)
+    if tag != 0x06:
+        return None
+    algorithm = der[oid_start:oid_end]
+    tag, bits_start, bits_end = _tlv(der, algorithm_end)
+    if tag != 0x03 or bits_end != stop:
+        return None
+    if algorithm in _EDDSA_OIDS:
+        return (algorithm, b"", 0) if oid_end == algorithm_end else None
+    if algorithm == _EC_OID:
+        if oid_end >= algorithm_end:
+            return None
+        tag, curve_start, curve_end = _tlv(der, oid_end)
+        if tag != 0x06 or curve_end != algorithm_end:
+            return None  # explicit curve parameters: the rules decide
+        return algorithm, der[curve_start:curve_end], 0
+    if algorithm == _RSA_OID:
+        if der[bits_start] != 0:
+            return None
+        _, key_start, _ = _tlv(der, bits_start + 1)
+        tag, modulus_start, modulus_end = _tlv(der, key_start)
+        if tag != 0x02:
+            return None
+        modulus = der[modulus_start:modulus_end].lstrip(b"\x00")
+        if not modulus:
+            return None
+        return algorithm, b"", (len(modulus) - 1) * 8 + modulus[0].bit_length()
+    return None
+
+
+def _san_ok(der: bytes, start: int, stop: int) -> bool:
+    from caiso_pki.validation.rules import dns_ok
+
+    tag, pos, end = _tlv(der, start)
+    if tag != 0x30 or end != stop or pos == end:
+        return False
+    while pos < end:
+        tag, value_start, value_end = _tlv(der, pos)
+        value = der[value_start:value_end]
+        if tag == 0x82:
+            if not dns_ok(value, wildcard=True):
+                return False
+        elif tag == 0x87:
+            if len(value) not in (4, 16):
+                return False
+        elif tag in (0x81, 0x86):
+            if not value or any(byte < 0x21 or byte > 0x7E for byte in value):
+                return False
+        else:
+            return False
+        pos = value_end
+    return True
+
+
+def _ski_ok(der: bytes, start: int, stop: int) -> bool:
+    tag, _, end = _tlv(der, start)
+    return tag == 0x04 and end == stop
 
 
 # RFC 4514 short names cryptography uses, for the attributes _rfc4514 renders itself.
@@ -555,7 +654,7 @@ def _revoked_result(
         valid=False,
         path=(*template.prefix, leaf),
         failures=(ValidationFailure("revoked", message, index, subject),),
-        valid_policies=frozenset(),
+        valid_policies=template.valid_policies,
         revocation=(*template.prefix_statuses, status),
         warnings=warnings,
         at=at,
@@ -597,6 +696,8 @@ def _make_template(
         return None
     if validator.fetch and validator.revocation != "off":
         return None
+    if validator.profile == "webpki":
+        return None  # its rules read the leaf's names (commonName, wildcards): every leaf is checked in full
     issuer = path[-2]
     try:
         if issuer.x509.subject.public_bytes() != shape.issuer:
@@ -887,6 +988,7 @@ def validate_many(
     algorithm_policy: AlgorithmPolicy | None = None,
     revocation_cache: RevocationCache | None = None,
     profile: Profile = "rfc5280",
+    waive: Iterable[str] | None = None,
     cache: FleetCache | None = None,
     progress: ProgressCallback | None = None,
 ) -> list[ValidationResult]:
@@ -923,6 +1025,7 @@ def validate_many(
             algorithm_policy=algorithm_policy,
             revocation_cache=revocation_cache,
             profile=profile,
+            waive=waive,
             cache=cache,
             progress=progress,
         )
@@ -948,6 +1051,7 @@ async def validate_many_async(
     algorithm_policy: AlgorithmPolicy | None = None,
     revocation_cache: RevocationCache | None = None,
     profile: Profile = "rfc5280",
+    waive: Iterable[str] | None = None,
     cache: FleetCache | None = None,
     progress: ProgressCallback | None = None,
 ) -> list[ValidationResult]:
@@ -969,6 +1073,7 @@ async def validate_many_async(
         algorithm_policy=algorithm_policy,
         revocation_cache=revocation_cache,
         profile=profile,
+        waive=waive,
     )
     if cache is not None:
         if not isinstance(cache, FleetCache):

@@ -2,7 +2,9 @@
 
 :data:`FAILURE_CODES` is the set programs may match on; :data:`CODES` maps each code to a one-line
 meaning and its source (an RFC 5280 section, the CA/Browser Forum Baseline Requirements, or
-caiso-pki's own policy).  The documentation's table is generated from it.
+caiso-pki's own policy).  The codes of the structural rules come from the rule table itself
+(:data:`caiso_pki.validation.rules.RULES`), so the two cannot drift apart.  ``tests/test_rules.py``
+fails when a code lacks a minted certificate that breaks it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ class CodeInfo:
     source: str
 
 
-CODES: Final[dict[str, CodeInfo]] = {
+CODES: dict[str, CodeInfo] = {
     "no-path": CodeInfo("no chain from the leaf to any trust anchor (an issuer is missing)", "RFC 5280 6.1"),
     "untrusted-root": CodeInfo(
         "the chain ends in a self-signed certificate that is not a trust anchor, or no anchors were given",
@@ -69,6 +71,10 @@ CODES: Final[dict[str, CodeInfo]] = {
     "weak-algorithm": CodeInfo(
         "a signature uses a hash or key size the algorithm policy refuses", "caiso-pki AlgorithmPolicy"
     ),
+    "path-building-limit": CodeInfo(
+        "path building ran out of its budget (depth, signature checks, candidates or paths)",
+        "caiso-pki PathBudget (as Go crypto/x509 and cryptography's verifier)",
+    ),
     "malformed": CodeInfo(
         "a certificate, CRL or OCSP response cannot be decoded during validation", "RFC 5280 4.1"
     ),
@@ -76,6 +82,18 @@ CODES: Final[dict[str, CodeInfo]] = {
         "an unexpected error in the validation engine (the message says which)", "caiso-pki"
     ),
 }
+
+
+def _with_rules(base: dict[str, CodeInfo]) -> dict[str, CodeInfo]:
+    from caiso_pki.validation.rules import RULES
+
+    merged = dict(base)
+    for rule in RULES:
+        merged.setdefault(rule.code, CodeInfo(rule.summary, rule.source))
+    return merged
+
+
+CODES = _with_rules(CODES)
 
 #: Every failure code a validation can report.
 FAILURE_CODES: Final = frozenset(CODES)

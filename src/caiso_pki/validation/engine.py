@@ -1,58 +1,84 @@
-"""One validation run on pyhanko-certvalidator: build and validate a path, then the application checks.
+"""One validation run: build candidate paths, validate them with pyhanko, check revocation and rules.
 
-:mod:`caiso_pki.validation.validator` turns options into a :class:`Request` once; :func:`run` does the
-work for one leaf and always returns a :class:`~caiso_pki.validation.results.ValidationResult`: every
-dependency exception becomes a failure code, never a traceback.
+The steps, for one leaf (:func:`run`):
+
+1. A leaf that is itself a trust anchor is checked on its own: validity, critical extensions, the
+   profile's rules and the application checks.
+2. :class:`~caiso_pki.validation.building.PathBuilder` proposes candidate paths within the
+   :class:`~caiso_pki.validation.options.PathBudget`.
+3. pyhanko-certvalidator runs RFC 5280 6.1 on each candidate (revocation off), with the anchor's
+   validity, pathLenConstraint and name constraints as trust qualifiers and no time tolerance; the
+   first candidate that passes is the path.  When none does, the first candidate's failure is the
+   answer.  Failure codes come from the type of pyhanko's exception and the step of the algorithm
+   that raised it (:data:`STEP_CODES`), refined by facts about the certificate, never from its
+   wording.
+4. :mod:`~caiso_pki.validation.revinfo` gathers what every CRL and OCSP answer proves about each
+   certificate and the revocation mode judges it.
+5. :mod:`~caiso_pki.validation.rules` holds every certificate to the profile; then the application
+   checks: key usage and extended key usage (an intermediate's EKU constrains the leaf), the server
+   name, the path length cap and the trust entry's ``distrust_after``.
+
+Whatever a dependency raises becomes a failure on the certificate concerned; nothing escapes, and no
+pyhanko log record reaches a handler the application did not set up.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import re
-from collections.abc import Iterable, Sequence
-from typing import Any, Final, Literal
+import logging
+import traceback
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from caiso_pki._io import ASN1_ERRORS
 from caiso_pki.certificate import Certificate
-from caiso_pki.errors import CaisoPkiError, RevocationError
 from caiso_pki.oids import ANY_POLICY
-from caiso_pki.validation.options import ASN1_ANY_POLICY as _ASN1_ANY_POLICY
-from caiso_pki.validation.options import KU_ASN1 as _KU_ASN1
-from caiso_pki.validation.options import AlgorithmPolicy, Anchor
+from caiso_pki.validation import revinfo, rules
+from caiso_pki.validation.building import PathBuilder, SignatureCache
+from caiso_pki.validation.options import ASN1_ANY_POLICY, KU_ASN1, AlgorithmPolicy, Anchor, PathBudget
 from caiso_pki.validation.results import RevocationStatus, ValidationFailure, ValidationResult
 from caiso_pki.validation.results import iso as _iso
 
-__all__ = ["Request", "run"]
+if TYPE_CHECKING:
+    from pyhanko_certvalidator.authority import CertTrustAnchor
+    from pyhanko_certvalidator.path import ValidationPath
 
-_MODES: Final[dict[str, str]] = {
-    "off": "none",
-    "soft-fail": "soft-fail",
-    "hard-fail": "hard-fail",
-    "require": "require",
+__all__ = ["STEP_CODES", "TOLERANCE", "Request", "name_matches", "run"]
+
+logger = logging.getLogger("caiso_pki.validation")
+# pyhanko logs tracebacks at WARNING during ordinary validation; an application that set up no logging
+# would see them through logging's last-resort handler.  A NullHandler keeps them off stderr, and an
+# application that configures logging still receives them.
+logging.getLogger("pyhanko_certvalidator").addHandler(logging.NullHandler())
+
+#: Time tolerance: none.  A certificate is valid from notBefore through notAfter, both inclusive.
+TOLERANCE: Final = dt.timedelta(0)
+
+_MODES: Final[dict[str, str]] = {"soft-fail": "soft-fail", "hard-fail": "hard-fail", "require": "require"}
+
+#: The step of RFC 5280 6.1 (the pyhanko function that raised) -> the failure code, when the step alone
+#: decides it.  ``None``: facts about the certificate decide (see :func:`_code_for`).  This is the one
+#: place that knows pyhanko's internals; ``tests/test_engine.py`` breaks each step once.
+STEP_CODES: Final[dict[str, str | None]] = {
+    "check_certificate_signature": "bad-signature",
+    "_check_validity": None,
+    "check_name_constraints": "name-constraints",
+    "process_policies": "policy",
+    "_finish_policy_processing": "policy",
+    "_prepare_next_step": None,
+    "intl_validate_path": None,
 }
-_REASONS: Final[dict[str, str]] = {
-    "unspecified": "unspecified",
-    "key_compromise": "keyCompromise",
-    "ca_compromise": "cACompromise",
-    "affiliation_changed": "affiliationChanged",
-    "superseded": "superseded",
-    "cessation_of_operation": "cessationOfOperation",
-    "certificate_hold": "certificateHold",
-    "remove_from_crl": "removeFromCRL",
-    "privilege_withdrawn": "privilegeWithdrawn",
-    "aa_compromise": "aACompromise",
+_MODULE_CODES: Final[dict[str, str]] = {
+    "name_trees": "name-constraints",
+    "policy_graph": "policy",
 }
-TOLERANCE: Final = dt.timedelta(seconds=1)  # pyhanko's default time tolerance
-_TOLERANCE: Final = TOLERANCE
-_POSITION: Final = re.compile(r"intermediate certificate (\d+)")
 
 
 @attrs.define
 class Request:
-    """Everything one validation needs, already converted."""
+    """Everything one validation needs, already converted (built by the Validator)."""
 
     leaf: Certificate
     pool: list[Certificate]
@@ -69,94 +95,85 @@ class Request:
     fetch: bool
     timeout: float
     algorithms: AlgorithmPolicy
-    signature_validator: Any = None
+    profile: str = "rfc5280"
+    waive: frozenset[str] = frozenset()
+    budget: PathBudget = attrs.field(factory=PathBudget)
+    signatures: SignatureCache = attrs.field(factory=SignatureCache)
+    defective_crls: Sequence[tuple[object, str]] = ()
+    unusable_ocsps: Sequence[str] = ()
+    trust_anchors: dict[bytes, CertTrustAnchor] = attrs.field(factory=dict)
 
 
-_Request = Request
+@attrs.define
+class _Outcome:
+    """pyhanko's verdict on one candidate path."""
 
-
-_SIGNATURE_VALIDATOR: Any = None
-
-
-def _signature_validator() -> Any:
-    """pyhanko's signature validator, but a key that does not fit the algorithm is a bad signature.
-
-    pyhanko-certvalidator 0.33 trips an ``assert`` when, say, an ECDSA signature meets an RSA issuer key
-    (a certificate signed by the wrong CA); that must read ``bad-signature`` on the right certificate.
-    """
-    global _SIGNATURE_VALIDATOR  # noqa: PLW0603 -- one stateless instance, built on first use
-    if _SIGNATURE_VALIDATOR is None:
-        from cryptography.exceptions import InvalidSignature
-        from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
-
-        class _Validator(DefaultSignatureValidator):
-            def validate_signature(self, *args: Any, **kwargs: Any) -> None:
-                try:
-                    super().validate_signature(*args, **kwargs)
-                except InvalidSignature:
-                    raise
-                except (AssertionError, TypeError, ValueError) as exc:
-                    raise InvalidSignature(f"signature algorithm does not fit the key: {exc}") from exc
-
-        _SIGNATURE_VALIDATOR = _Validator()
-    return _SIGNATURE_VALIDATOR
+    path: tuple[Certificate, ...]
+    pyhanko_path: ValidationPath
+    failure: ValidationFailure | None = None
+    policies: frozenset[str] = frozenset()
 
 
 async def run(request: Request, backend: Any) -> ValidationResult:
     """Validate ``request.leaf``; every problem is a failure in the result, nothing is raised."""
-    from pyhanko_certvalidator import CertificateValidator, ValidationContext
-    from pyhanko_certvalidator.registry import SimpleTrustManager
+    try:
+        return await _run(request, backend)
+    except Exception as exc:  # fail closed: a surprise anywhere is "not valid", with the reason
+        logger.debug("validation engine error", exc_info=exc)
+        failure = ValidationFailure("internal", f"{type(exc).__name__}: {exc}", None, None)
+        return ValidationResult(valid=False, path=(request.leaf,), failures=(failure,), at=request.at)
 
-    known = _Known((request.leaf, *request.pool, *(anchor.certificate for anchor in request.anchors)))
+
+async def _run(request: Request, backend: Any) -> ValidationResult:
+    leaf = request.leaf
+    anchor = next((a for a in request.anchors if a.certificate.der == leaf.der), None)
+    if anchor is not None:
+        return _trusted_leaf(request, anchor)
+    fetchers = backend.get_fetchers() if backend is not None else None
+    fetch_issuers = _issuer_fetcher(fetchers) if fetchers is not None else None
+    builder = PathBuilder(
+        leaf,
+        request.pool,
+        request.anchors,
+        budget=request.budget,
+        at=request.at,
+        verify=_verifier(request),
+        fetch_issuers=fetch_issuers,
+    )
+    context = _context(request)
+    chosen: _Outcome | None = None
+    first: _Outcome | None = None
+    async for candidate in builder.paths():
+        outcome = await _validate(candidate.anchor, candidate.path, request, context)
+        if outcome.failure is None:
+            chosen = outcome
+            break
+        if first is None:
+            first = outcome
     failures: list[ValidationFailure] = []
     warnings: list[str] = []
-    path: tuple[Certificate, ...] = (request.leaf,)
-    valid_policies: frozenset[str] = frozenset()
-    revoked_info: tuple[int, Any] | None = None
-    pyhanko_path: Any = None
-    context: Any = None
-    try:
-        context = ValidationContext(
-            trust_manager=SimpleTrustManager.build(trust_roots=[a.certificate.asn1 for a in request.anchors]),
-            other_certs=[cert.asn1 for cert in request.pool],
-            moment=request.at,
-            crls=request.crls,
-            ocsps=request.ocsps,
-            revocation_mode=_MODES[request.mode],
-            allow_fetching=request.fetch,
-            fetcher_backend=backend,
-            algorithm_usage_policy=request.algorithms._to_pyhanko(),
-            signature_validator=request.signature_validator or _signature_validator(),
-        )
-        validator = CertificateValidator(
-            request.leaf.asn1, validation_context=context, pkix_params=request.params
-        )
-        pyhanko_path = await validator.async_validate_path()
-        path = _path_certificates(pyhanko_path, known, request.leaf)
-        valid_policies = _policies(pyhanko_path)
-    except Exception as exc:  # every dependency exception becomes a failure code, never a traceback
-        failure, failed_path = _map_exception(exc, request, known)
-        failures.append(failure)
-        if failed_path is not None:
-            pyhanko_path = failed_path
-            path = _path_certificates(failed_path, known, request.leaf)
-        else:
-            path = _partial_chain(request)
-        if failure.code == "revoked":
-            revoked_info = (failure.index if failure.index is not None else len(path) - 1, exc)
-    if context is not None:
-        for soft in getattr(context, "soft_fail_exceptions", ()):
-            warnings.append(f"revocation check soft-failed: {soft}")
     statuses: tuple[RevocationStatus, ...] = ()
-    if pyhanko_path is not None and path and _is_anchor(path[0], request):
-        statuses = await _revocation_statuses(path, pyhanko_path, request, context, revoked_info)
-        if request.mode == "soft-fail" and not failures:
-            for status in statuses:
-                if status.status == "unknown":
-                    warnings.append(
-                        f"no revocation information for {status.subject} (soft-fail: accepted without it)"
-                    )
-    failures.extend(_application_checks(path, request))
+    valid_policies: frozenset[str] = frozenset()
+    anchored = True
+    limit = builder.limit or builder.pruned
+    if chosen is not None:
+        path = chosen.path
+        valid_policies = chosen.policies
+        statuses, revocation_failures, revocation_warnings = await _revocation(chosen, request, fetchers)
+        failures.extend(revocation_failures)
+        warnings.extend(revocation_warnings)
+    elif first is not None:
+        path = first.path
+        assert first.failure is not None
+        failures.append(first.failure)
+        if limit is not None:
+            failures.append(_limit_failure(limit, builder))
+    else:
+        path = builder.deepest[::-1]
+        anchored = False
+        failures.append(_limit_failure(limit, builder) if limit is not None else _no_path(path, request))
+    failures = _merge(failures, _rules(path, anchored, request))
+    failures.extend(_application_checks(path, anchored, request))
     return ValidationResult(
         valid=not failures,
         path=path,
@@ -168,125 +185,163 @@ async def run(request: Request, backend: Any) -> ValidationResult:
     )
 
 
-def _is_anchor(cert: Certificate, request: _Request) -> bool:
-    return any(anchor.certificate.der == cert.der for anchor in request.anchors)
+# -- the pieces ---------------------------------------------------------------------------------------
 
 
-class _Known:
-    """Our Certificate for each asn1crypto certificate pyhanko hands back, without re-encoding it.
-
-    pyhanko returns the very asn1crypto objects we gave it (``Certificate.asn1`` is cached), so identity
-    finds them; comparing DER would make asn1crypto walk every certificate to check for mutations.
-    """
-
-    def __init__(self, certificates: Iterable[Certificate]) -> None:
-        self._by_id = {id(cert.asn1): cert for cert in certificates}
-        self._by_der: dict[bytes, Certificate] | None = None
-
-    def get(self, asn1: Any) -> Certificate:
-        found = self._by_id.get(id(asn1))
-        if found is not None:
-            return found
-        if self._by_der is None:
-            self._by_der = {cert.der: cert for cert in self._by_id.values()}
-        der = asn1.dump()
-        cert = self._by_der.get(der)
-        if cert is None:  # fetched through AIA caIssuers
-            cert = self._by_der[der] = Certificate.from_der(der, source_name="<fetched>")
-        return cert
-
-
-def _path_certificates(pyhanko_path: Any, known: _Known, leaf: Certificate) -> tuple[Certificate, ...]:
-    result = [known.get(asn1) for asn1 in pyhanko_path.iter_certs(include_root=True)]
-    if not result or result[-1].der != leaf.der:
-        result.append(leaf)
-    return tuple(result)
-
-
-def _policies(pyhanko_path: Any) -> frozenset[str]:
-    qualified = pyhanko_path.qualified_policies()
-    if not qualified:
-        return frozenset()
-    return frozenset(
-        ANY_POLICY if item.user_domain_policy_id == _ASN1_ANY_POLICY else str(item.user_domain_policy_id)
-        for item in qualified
+def _trusted_leaf(request: Request, anchor: Anchor) -> ValidationResult:
+    """A leaf trusted directly: still checked for validity, critical extensions and the rules."""
+    leaf = request.leaf
+    path = (leaf,)
+    failures: list[ValidationFailure] = []
+    subject = _subject(leaf)
+    if request.at < leaf.not_before:
+        failures.append(
+            ValidationFailure(
+                "not-yet-valid", f"{subject} is not valid before {_iso(leaf.not_before)}", 0, subject
+            )
+        )
+    elif request.at > leaf.not_after:
+        failures.append(
+            ValidationFailure("expired", f"{subject} expired at {_iso(leaf.not_after)}", 0, subject)
+        )
+    failures.extend(_rules(path, True, request))
+    failures.extend(_application_checks(path, True, request))
+    statuses = (RevocationStatus(0, subject or "", "not-checked"),) if request.mode != "off" else ()
+    return ValidationResult(
+        valid=not failures, path=path, failures=tuple(failures), revocation=statuses, at=request.at
     )
 
 
-def _partial_chain(request: _Request) -> tuple[Certificate, ...]:
-    """The chain as far as issuer names lead, top first, for reporting when no path could be built."""
-    candidates = [*request.pool, *(anchor.certificate for anchor in request.anchors)]
-    chain = [request.leaf]
-    current = request.leaf
+def _trust_anchor(anchor: Anchor, request: Request) -> CertTrustAnchor:
+    """pyhanko's trust anchor with the certificate's own constraints as qualifiers (RFC 5937)."""
+    cached = request.trust_anchors.get(anchor.certificate.der)
+    if cached is not None:
+        return cached
+    from pyhanko_certvalidator.authority import CertTrustAnchor, TrustQualifiers
+    from pyhanko_certvalidator.name_trees import process_general_subtrees
+    from pyhanko_certvalidator.policy_decl import PKIXValidationParams
+
+    cert = anchor.certificate.asn1
+    params = None
+    constraints = cert.name_constraints_value
+    if constraints is not None:
+        permitted = constraints["permitted_subtrees"]
+        excluded = constraints["excluded_subtrees"]
+        params = PKIXValidationParams(
+            user_initial_policy_set=frozenset({ASN1_ANY_POLICY}),
+            initial_permitted_subtrees=process_general_subtrees(permitted) if permitted.native else None,
+            initial_excluded_subtrees=process_general_subtrees(excluded) if excluded.native else None,
+        )
+    quals = TrustQualifiers(
+        standard_parameters=params,
+        max_path_length=cert.max_path_length,
+        valid_from=cert.not_valid_before,
+        valid_until=cert.not_valid_after,
+    )
+    made = CertTrustAnchor(cert, quals=quals)
+    request.trust_anchors[anchor.certificate.der] = made
+    return made
+
+
+def _context(request: Request) -> Any:
+    from pyhanko_certvalidator import ValidationContext
+    from pyhanko_certvalidator.registry import SimpleTrustManager
+
+    return ValidationContext(
+        trust_manager=SimpleTrustManager.build(
+            trust_roots=[_trust_anchor(a, request) for a in request.anchors]
+        ),
+        moment=request.at,
+        revocation_mode="none",
+        time_tolerance=TOLERANCE,
+        algorithm_usage_policy=request.algorithms._to_pyhanko(),
+        signature_validator=_signature_validator(request.signatures),
+    )
+
+
+async def _validate(
+    anchor: Anchor, path: tuple[Certificate, ...], request: Request, context: Any
+) -> _Outcome:
+    """RFC 5280 6.1 on one candidate path (pyhanko), as an outcome with a code and an index."""
+    from pyhanko_certvalidator._state import ValProcState
+    from pyhanko_certvalidator.path import ValidationPath
+    from pyhanko_certvalidator.util import ConsList
+    from pyhanko_certvalidator.validate import intl_validate_path
+
+    pyhanko_path = ValidationPath(
+        _trust_anchor(anchor, request), [cert.asn1 for cert in path[1:-1]], path[-1].asn1
+    )
+    state = ValProcState(cert_path_stack=ConsList.sing(pyhanko_path))
     try:
-        while len(chain) < 16 and not current.asn1.self_issued:
-            issuer_name = current.asn1.issuer
-            found = next(
-                (c for c in candidates if c.asn1.subject == issuer_name and c not in chain),
-                None,
-            )
-            if found is None:
-                break
-            chain.append(found)
-            current = found
-    except ASN1_ERRORS:
-        pass
-    return tuple(reversed(chain))
+        await intl_validate_path(context, pyhanko_path, proc_state=state, parameters=request.params)
+    except Exception as exc:  # pyhanko's verdict, or a dependency's surprise: both are failures
+        index = min(max(state.index, 0), len(path) - 1)
+        code = _code_for(exc, path, index)
+        subject = _subject(path[index])
+        message = str(exc) or type(exc).__name__
+        if code == "path-length-exceeded":
+            index = _path_length_index(path) or index
+            subject = _subject(path[index])
+        return _Outcome(path, pyhanko_path, ValidationFailure(code, message, index, subject))
+    return _Outcome(path, pyhanko_path, None, _policies(pyhanko_path))
 
 
-# -- mapping pyhanko's exceptions to codes -------------------------------------------------------
+def _code_for(exc: BaseException, path: tuple[Certificate, ...], index: int) -> str:
+    """The failure code of a pyhanko exception: its type, the step that raised it, then facts."""
+    from cryptography.exceptions import InvalidSignature
+    from pyhanko_certvalidator import errors as pv
+
+    if isinstance(exc, pv.ExpiredError):
+        return "expired"
+    if isinstance(exc, pv.NotYetValidError):
+        return "not-yet-valid"
+    if isinstance(exc, pv.DisallowedAlgorithmError):
+        return "weak-algorithm"
+    step, module = _step(exc)
+    if module in _MODULE_CODES:
+        return _MODULE_CODES[module]
+    if step == "check_certificate_signature":
+        cause = exc.__context__
+        if isinstance(cause, (pv.AlgorithmNotSupported, pv.DSAParametersUnavailable)):
+            return "unsupported-algorithm"
+        if isinstance(exc, pv.PathValidationError) or isinstance(cause, InvalidSignature):
+            return "bad-signature"
+    if isinstance(exc, pv.PathValidationError):
+        known = STEP_CODES.get(step or "")
+        if known is not None:
+            return known
+        cert = path[index].asn1
+        if step == "_prepare_next_step":
+            if not cert.ca:
+                return "not-a-ca"
+            if _path_length_index(path) == index:
+                return "path-length-exceeded"
+            return "key-usage"
+        if step == "intl_validate_path":
+            if isinstance(exc.__cause__, Exception) and "PolicyGraph" in type(exc.__cause__).__name__:
+                return "policy"
+            if index > 0 and cert.issuer != path[index - 1].asn1.subject:
+                return "name-chaining"
+            return "critical-extension"
+    if _from_asn1crypto(exc):
+        return "malformed"
+    return "internal"
 
 
-def _map_exception(exc: BaseException, request: _Request, known: _Known) -> tuple[ValidationFailure, Any]:
-    from pyhanko_certvalidator import errors as pv_errors
-
-    message = str(exc) or exc.__class__.__name__
-    if isinstance(exc, pv_errors.PathValidationError):
-        failed_path = exc.original_path
-        path = _path_certificates(failed_path, known, request.leaf)
-        index = _failure_index(exc, message, path)
-        subject = path[index].subject.rfc4514 if index is not None and index < len(path) else None
-        code = _path_validation_code(exc, message)
-        if code == "revoked" and isinstance(exc, pv_errors.RevokedError):
-            message = _revoked_message(exc, subject)
-        elif code == "path-length-exceeded" and index is None:
-            index = _path_length_index(path)
-            subject = path[index].subject.rfc4514 if index is not None else None
-        return ValidationFailure(code, message, index, subject), failed_path
-    if isinstance(exc, pv_errors.PathBuildingError):
-        chain = _partial_chain(request)
-        top = chain[0]
-        if top.asn1.self_signed in ("yes", "maybe") and not _is_anchor(top, request):
-            return (
-                ValidationFailure(
-                    "untrusted-root",
-                    f"the chain ends in {top.subject.rfc4514!r}, which is not a trust anchor",
-                    0,
-                    top.subject.rfc4514,
-                ),
-                None,
-            )
-        return ValidationFailure("no-path", message, 0, top.subject.rfc4514), None
-    if isinstance(exc, pv_errors.InvalidCertificateError):
-        if "self-signed" in message:
-            return (
-                ValidationFailure(
-                    "untrusted-root",
-                    f"{request.leaf.subject.rfc4514!r} is self-signed and not a trust anchor",
-                    0,
-                    request.leaf.subject.rfc4514,
-                ),
-                None,
-            )
-        return ValidationFailure("key-usage", message, None, request.leaf.subject.rfc4514), None
-    if isinstance(exc, CaisoPkiError):
-        code = "revocation-unavailable" if isinstance(exc, RevocationError) else "malformed"
-        return ValidationFailure(code, message), None
-    if isinstance(exc, (ValueError, TypeError, KeyError)) and _from_asn1crypto(exc):
-        return ValidationFailure(
-            "malformed", f"cannot decode a certificate or its revocation data: {message}"
-        ), None
-    return ValidationFailure("internal", f"{exc.__class__.__name__}: {message}"), None
+def _step(exc: BaseException) -> tuple[str | None, str | None]:
+    """(the pyhanko function called by intl_validate_path that raised, the innermost pyhanko module)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    step: str | None = None
+    module: str | None = None
+    for position, frame in enumerate(frames):
+        if "pyhanko_certvalidator" not in frame.filename:
+            continue
+        module = frame.filename.rsplit("/", 1)[-1].removesuffix(".py")
+        if frame.name == "intl_validate_path":
+            following = frames[position + 1] if position + 1 < len(frames) else None
+            in_pyhanko = following is not None and "pyhanko_certvalidator" in following.filename
+            step = following.name if in_pyhanko and following is not None else "intl_validate_path"
+    return step, module
 
 
 def _from_asn1crypto(exc: BaseException) -> bool:
@@ -296,60 +351,6 @@ def _from_asn1crypto(exc: BaseException) -> bool:
             return True
         tb = tb.tb_next
     return False
-
-
-def _path_validation_code(exc: BaseException, message: str) -> str:
-    from pyhanko_certvalidator import errors as pv_errors
-
-    lowered = message.lower()
-    if isinstance(exc, pv_errors.RevokedError):
-        return "revoked"
-    if isinstance(exc, pv_errors.ExpiredError):
-        return "expired"
-    if isinstance(exc, pv_errors.NotYetValidError):
-        return "not-yet-valid"
-    if isinstance(exc, (pv_errors.InsufficientRevinfoError, pv_errors.InsufficientPOEError)):
-        return "revocation-unavailable"
-    if isinstance(exc, pv_errors.DisallowedAlgorithmError):
-        return "weak-algorithm"
-    cause = exc.__context__
-    if "signature" in lowered and ("could not be verified" in lowered or "do not match" in lowered):
-        if isinstance(cause, (pv_errors.AlgorithmNotSupported, pv_errors.DSAParametersUnavailable)):
-            return "unsupported-algorithm"
-        return "bad-signature"
-    table = (
-        ("issuer name could not be matched", "name-chaining"),
-        ("set of policies", "policy"),
-        ("policy graph", "policy"),
-        ("policy mapping", "policy"),
-        ("any_policy", "policy"),
-        ("namespace", "name-constraints"),
-        ("is not a ca", "not-a-ca"),
-        ("maximum path length", "path-length-exceeded"),
-        ("not allowed to sign certificates", "key-usage"),
-        ("critical extension", "critical-extension"),
-        ("revocation", "revocation-unavailable"),
-        ("crl", "revocation-unavailable"),
-        ("ocsp", "revocation-unavailable"),
-    )
-    for needle, code in table:
-        if needle in lowered:
-            return code
-    return "internal"
-
-
-def _failure_index(exc: Any, message: str, path: tuple[Certificate, ...]) -> int | None:
-    if getattr(exc, "is_side_validation", False):
-        return None
-    if getattr(exc, "is_ee_cert", False) or "end-entity certificate" in message:
-        return len(path) - 1
-    match = _POSITION.search(message)
-    if match:
-        position = int(match.group(1))
-        return position if position < len(path) else None
-    if "trust anchor" in message:
-        return 0
-    return None
 
 
 def _path_length_index(path: tuple[Certificate, ...]) -> int | None:
@@ -366,236 +367,230 @@ def _path_length_index(path: tuple[Certificate, ...]) -> int | None:
     return None
 
 
-def _reason_name(reason: Any) -> str | None:
-    if reason is None:
-        return None
-    native = getattr(reason, "native", reason)
-    if native is None:
-        return None
-    return _REASONS.get(str(native), str(native))
-
-
-def _revoked_message(exc: Any, subject: str | None) -> str:
-    reason = _reason_name(exc.reason) or "unspecified"
-    when = _iso(exc.revocation_dt) if isinstance(exc.revocation_dt, dt.datetime) else str(exc.revocation_dt)
-    source = "OCSP" if str(exc).startswith("OCSP") else "CRL"
-    who = subject or "a certificate of the path"
-    return f"{who} was revoked at {when} (reason: {reason}), according to {source}"
-
-
-# -- per-certificate revocation details ------------------------------------------------------------
-
-
-async def _revocation_statuses(
-    path: tuple[Certificate, ...],
-    pyhanko_path: Any,
-    request: _Request,
-    context: Any,
-    revoked_info: tuple[int, Any] | None,
-) -> tuple[RevocationStatus, ...]:
-    from pyhanko_certvalidator.util import get_declared_revinfo
-
-    statuses = [RevocationStatus(0, path[0].subject.rfc4514, "not-checked")]
-    if request.mode == "off":
-        return tuple(
-            [statuses[0]]
-            + [RevocationStatus(i, path[i].subject.rfc4514, "not-checked") for i in range(1, len(path))]
-        )
-    offline = {item.dump() for item in request.ocsps}
-    offline_crls = {item.dump() for item in request.crls}
-    try:
-        available_ocsps = list(context.ocsps) if context is not None else list(request.ocsps)
-    except Exception:  # a fetcher in a bad state: fall back to what was given offline
-        available_ocsps = list(request.ocsps)
-    for index in range(1, len(path)):
-        cert, issuer = path[index], path[index - 1]
-        subject = cert.subject.rfc4514
-        try:
-            has_crl, has_ocsp = get_declared_revinfo(cert.asn1)
-            ocsp_hit = _match_ocsp(cert, issuer, available_ocsps) if has_ocsp else None
-            crl_hit = (
-                await _match_crl(cert, pyhanko_path, context, request.at)
-                if (has_crl or request.mode == "require") and context is not None
-                else None
-            )
-        except Exception:  # reporting detail only; validation itself already ran
-            ocsp_hit, crl_hit = None, None
-        prefer_crl = (
-            revoked_info is not None and revoked_info[0] == index and str(revoked_info[1]).startswith("CRL")
-        )
-        if ocsp_hit is not None and not (prefer_crl and crl_hit is not None):
-            response, single = ocsp_hit
-            status = _ocsp_status(
-                index, subject, single, None if response.dump() in offline else _first(cert.ocsp_urls)
-            )
-        elif crl_hit is not None:
-            crl, entry = crl_hit
-            status = RevocationStatus(
-                index,
-                subject,
-                "revoked" if entry is not None else "good",
-                "crl",
-                None if crl.dump() in offline_crls else _first(cert.crl_distribution_points),
-                crl["tbs_cert_list"]["this_update"].native,
-                crl["tbs_cert_list"]["next_update"].native,
-                _reason_name(entry[1]) if entry is not None else None,
-                _as_datetime(entry[0]) if entry is not None else None,
-            )
-        else:
-            status = RevocationStatus(index, subject, "unknown")
-        if revoked_info is not None and revoked_info[0] == index:
-            exc = revoked_info[1]
-            status = attrs.evolve(
-                status,
-                status="revoked",
-                source=status.source or ("ocsp" if str(exc).startswith("OCSP") else "crl"),
-                reason=_reason_name(getattr(exc, "reason", None)) or status.reason,
-                revocation_time=getattr(exc, "revocation_dt", None) or status.revocation_time,
-            )
-        statuses.append(status)
-    return tuple(statuses)
-
-
-def _as_datetime(value: Any) -> dt.datetime | None:
-    native = getattr(value, "native", value)
-    return native if isinstance(native, dt.datetime) else None
-
-
-def _first(values: Sequence[str]) -> str | None:
-    try:
-        return values[0] if values else None
-    except CaisoPkiError:
-        return None
-
-
-def _ocsp_status(index: int, subject: str, single: Any, url: str | None) -> RevocationStatus:
-    cert_status = single["cert_status"]
-    name = cert_status.name
-    reason = None
-    when = None
-    if name == "revoked":
-        info = cert_status.chosen
-        when = info["revocation_time"].native
-        reason = _reason_name(info["revocation_reason"].native) if info["revocation_reason"].native else None
-    state: Literal["good", "revoked", "unknown"] = (
-        "good" if name == "good" else "revoked" if name == "revoked" else "unknown"
+def _policies(pyhanko_path: Any) -> frozenset[str]:
+    qualified = pyhanko_path.qualified_policies()
+    if not qualified:
+        return frozenset()
+    return frozenset(
+        ANY_POLICY if item.user_domain_policy_id == ASN1_ANY_POLICY else str(item.user_domain_policy_id)
+        for item in qualified
     )
-    return RevocationStatus(
-        index,
+
+
+def _no_path(path: tuple[Certificate, ...], request: Request) -> ValidationFailure:
+    top = path[0]
+    subject = _subject(top)
+    try:
+        self_signed = top.asn1.self_signed in ("yes", "maybe")
+    except Exception:  # an unreadable top certificate cannot be a root
+        self_signed = False
+    if self_signed:
+        return ValidationFailure(
+            "untrusted-root", f"the chain ends in {subject!r}, which is not a trust anchor", 0, subject
+        )
+    try:
+        issuer = top.issuer.rfc4514
+    except Exception:  # the issuer name cannot be shown
+        issuer = "its issuer"
+    return ValidationFailure(
+        "no-path",
+        f"no issuer certificate for {subject!r} (issued by {issuer!r}) leads to a trust anchor",
+        0,
         subject,
-        state,
-        "ocsp",
-        url,
-        single["this_update"].native,
-        single["next_update"].native,
-        reason,
-        when,
     )
 
 
-def _match_ocsp(cert: Certificate, issuer: Certificate, responses: Iterable[Any]) -> tuple[Any, Any] | None:
-    serial = cert.asn1.serial_number
-    issuer_key = issuer.asn1.public_key
-    for response in responses:
-        if response["response_status"].native != "successful":
-            continue
-        basic = response.basic_ocsp_response
-        for single in basic["tbs_response_data"]["responses"]:
-            cert_id = single["cert_id"]
-            if cert_id["serial_number"].native != serial:
-                continue
-            algorithm = cert_id["hash_algorithm"]["algorithm"].native
-            expected = getattr(issuer_key, algorithm, None)
-            if expected is not None and cert_id["issuer_key_hash"].native == expected:
-                return response, single
-    return None
-
-
-async def _match_crl(
-    cert: Certificate, pyhanko_path: Any, context: Any, at: dt.datetime
-) -> tuple[Any, Any] | None:
-    """The freshest CRL pyhanko deems relevant to ``cert`` (direct, indirect, separate key) and its entry."""
-    from pyhanko_certvalidator.revinfo.validate_crl import collect_relevant_crls_with_paths, find_cert_in_list
-
-    # control_time=None: with a time, pyhanko's AdES proof-of-existence bookkeeping would drop every CRL
-    # for a validation time in the past; we filter on thisUpdate ourselves below.
-    collected = await collect_relevant_crls_with_paths(
-        cert.asn1,
-        pyhanko_path,
-        context.revinfo_manager,
-        None,  # type: ignore[arg-type]
+def _limit_failure(limit: str, builder: PathBuilder) -> ValidationFailure:
+    return ValidationFailure(
+        "path-building-limit",
+        f"path building stopped: {limit} ({builder.signature_checks} signature checks, "
+        f"{builder.candidates_seen} candidates)",
+        None,
+        None,
     )
-    best: tuple[Any, Any] | None = None
-    best_time: dt.datetime | None = None
-    for interest in collected.crls:
-        certificate_list = interest.crl.crl_data
-        this_update = certificate_list["tbs_cert_list"]["this_update"].native
-        if this_update > at + _TOLERANCE or (best_time is not None and this_update <= best_time):
-            continue
-        # RFC 5280 6.3.3 steps i-k: the delta CRL first, then the base; removeFromCRL means not revoked.
-        entry = None
-        deltas = _deltas_for(certificate_list, context, at) if certificate_list.freshest_crl_value else []
-        for candidate in [*deltas[:1], certificate_list]:
-            revoked_at, reason = find_cert_in_list(cert.asn1, cert.asn1.issuer, candidate, candidate.issuer)
-            if reason is not None:
-                entry = None if reason.native == "remove_from_crl" else (revoked_at, reason)
-                break
-        best, best_time = (certificate_list, entry), this_update
-    return best
 
 
-def _deltas_for(base: Any, context: Any, at: dt.datetime) -> list[Any]:
-    """Delta CRLs of ``base``'s issuer usable at ``at``, freshest first (pyhanko checked them already)."""
-    found = []
-    for container in context.revinfo_manager.currently_available_crls():
-        candidate = container.crl_data
-        if candidate.delta_crl_indicator_value is None or candidate.issuer != base.issuer:
-            continue
-        this_update = candidate["tbs_cert_list"]["this_update"].native
-        if this_update <= at + _TOLERANCE:
-            found.append((this_update, candidate))
-    found.sort(key=lambda pair: pair[0], reverse=True)
-    return [candidate for _, candidate in found]
+async def _revocation(
+    chosen: _Outcome, request: Request, fetchers: Any
+) -> tuple[tuple[RevocationStatus, ...], list[ValidationFailure], list[str]]:
+    path = chosen.path
+    if request.mode == "off":
+        return (
+            tuple(RevocationStatus(i, _subject(c) or "", "not-checked") for i, c in enumerate(path)),
+            [],
+            [],
+        )
+    from pyhanko_certvalidator import ValidationContext
+    from pyhanko_certvalidator.path import ValidationPath
+    from pyhanko_certvalidator.registry import SimpleTrustManager
+
+    context = ValidationContext(
+        trust_manager=SimpleTrustManager.build(
+            trust_roots=[_trust_anchor(a, request) for a in request.anchors]
+        ),
+        other_certs=[cert.asn1 for cert in (*request.pool, *path)],
+        moment=request.at,
+        crls=request.crls,
+        ocsps=request.ocsps,
+        revocation_mode=_MODES[request.mode],
+        allow_fetching=fetchers is not None,
+        fetchers=fetchers,
+        time_tolerance=TOLERANCE,
+        algorithm_usage_policy=request.algorithms._to_pyhanko(),
+        signature_validator=_signature_validator(request.signatures),
+    )
+    # The path itself is validated already: CRLs signed by a CA of the path need no second validation.
+    anchor = chosen.pyhanko_path.trust_anchor
+    for position in range(1, len(path) - 1):
+        prefix = ValidationPath(anchor, [c.asn1 for c in path[1:position]], path[position].asn1)
+        context.record_validation(path[position].asn1, prefix)  # type: ignore[no-untyped-call]
+    facts = await revinfo.check_path(
+        path,
+        chosen.pyhanko_path,
+        context,
+        at=request.at,
+        offline_crls=frozenset(crl.dump() for crl in request.crls),
+        offline_ocsps=frozenset(response.dump() for response in request.ocsps),
+        defective_crls=request.defective_crls,
+        unusable_ocsps=request.unusable_ocsps,
+        fetch=fetchers is not None,
+        deadline=request.timeout if fetchers is not None else None,
+    )
+    return revinfo.judge(facts, request.mode, _subject(path[0]) or "")
+
+
+def _rules(path: tuple[Certificate, ...], anchored: bool, request: Request) -> list[ValidationFailure]:
+    return rules.check_path(
+        path,
+        anchored=anchored,
+        profile="webpki" if request.profile == "webpki" else "rfc5280",
+        algorithms=request.algorithms,
+        waive=request.waive,
+    )
+
+
+def _merge(failures: list[ValidationFailure], found: list[ValidationFailure]) -> list[ValidationFailure]:
+    """pyhanko's failures and the rules', without a vague pyhanko code where a rule is precise.
+
+    When a rule names what is wrong with a certificate, a ``malformed`` or ``internal`` failure that
+    pyhanko raised on the same certificate (it tripped over the same defect) is dropped.
+    """
+    precise = {failure.index for failure in found}
+    kept = [f for f in failures if not (f.code in ("malformed", "internal") and f.index in precise)]
+    return [*kept, *found]
+
+
+# -- signatures --------------------------------------------------------------------------------------
+
+
+def _signature_validator(cache: SignatureCache) -> Any:
+    """pyhanko's signature validator with a memory, and a key that does not fit is a bad signature.
+
+    pyhanko-certvalidator 0.33 trips an ``assert`` when, say, an ECDSA signature meets an RSA issuer key
+    (a certificate signed by the wrong CA); that must read ``bad-signature`` on the right certificate.
+    """
+    from cryptography.exceptions import InvalidSignature
+    from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
+
+    class _Validator(DefaultSignatureValidator):
+        def validate_signature(
+            self,
+            signature: bytes,
+            signed_data: bytes,
+            public_key_info: Any,
+            signature_algorithm: Any,
+            *args: Any,
+            **kwargs: Any,
+        ) -> None:
+            key = None
+            if not args and not kwargs:  # a non-default context may change the verdict: no memory
+                key = SignatureCache.key(
+                    signature, signed_data, public_key_info.dump(), signature_algorithm.dump()
+                )
+                known = cache.get(key)
+                if known is True:
+                    return
+                if known is False:
+                    raise InvalidSignature("signature does not verify (remembered)")
+            try:
+                super().validate_signature(
+                    signature, signed_data, public_key_info, signature_algorithm, *args, **kwargs
+                )
+            except InvalidSignature as exc:
+                if key is not None and type(exc) is InvalidSignature:
+                    cache.put(key, False)
+                raise
+            except (AssertionError, TypeError, ValueError) as exc:
+                raise InvalidSignature(f"signature algorithm does not fit the key: {exc}") from exc
+            if key is not None:
+                cache.put(key, True)
+
+    return _Validator()
+
+
+def _verifier(request: Request) -> Any:
+    """verify(issuer, subject) for path building: True, False, or None when it cannot tell here."""
+    from cryptography.exceptions import InvalidSignature
+    from pyhanko_certvalidator import errors as pv
+
+    validator = _signature_validator(request.signatures)
+
+    def verify(issuer: Any, subject: Any) -> bool | None:
+        try:
+            validator.validate_signature(
+                subject["signature_value"].native,
+                subject["tbs_certificate"].dump(),
+                issuer.public_key,
+                subject["signature_algorithm"],
+            )
+        except (pv.AlgorithmNotSupported, pv.DSAParametersUnavailable):
+            return None
+        except InvalidSignature:
+            return False
+        return True
+
+    return verify
+
+
+def _issuer_fetcher(fetchers: Any) -> Any:
+    async def fetch(cert: Any) -> list[Certificate]:
+        found = []
+        async for issuer in fetchers.cert_fetcher.fetch_cert_issuers(cert):
+            found.append(Certificate.from_der(issuer.dump(), source_name="<fetched caIssuers>"))
+        return found
+
+    return fetch
 
 
 # -- checks pyhanko leaves to the application -------------------------------------------------------
 
+_ANY_EKU: Final = "2.5.29.37.0"
 
-def _application_checks(path: tuple[Certificate, ...], request: _Request) -> list[ValidationFailure]:
+
+def _application_checks(
+    path: tuple[Certificate, ...], anchored: bool, request: Request
+) -> list[ValidationFailure]:
     failures: list[ValidationFailure] = []
     leaf = request.leaf
     leaf_index = len(path) - 1
-    subject = leaf.subject.rfc4514
-    asn1 = leaf.asn1
-    if request.key_usage:
+    subject = _subject(leaf)
+    try:
+        asn1 = leaf.asn1
         ku = asn1.key_usage_value
-        if ku is not None:
-            missing = request.key_usage - set(ku.native)
-            if missing:
-                names = sorted(
-                    name
-                    for name, value in _KU_ASN1.items()
-                    if value in missing and name != "contentCommitment"
-                )
-                failures.append(
-                    ValidationFailure(
-                        "key-usage", f"the leaf's keyUsage lacks {', '.join(names)}", leaf_index, subject
-                    )
-                )
-    if request.extended_key_usage:
         eku = asn1.extended_key_usage_value
-        if eku is not None:
-            present = {purpose.dotted for purpose in eku}
-            missing_eku = request.extended_key_usage - present
-            if missing_eku:
-                failures.append(
-                    ValidationFailure(
-                        "extended-key-usage",
-                        f"the leaf's extendedKeyUsage lacks {', '.join(sorted(missing_eku))}",
-                        leaf_index,
-                        subject,
-                    )
+    except Exception:  # a keyUsage/EKU that does not decode: malformed-extension says which
+        return failures
+    if request.key_usage and ku is not None:
+        missing = request.key_usage - set(ku.native)
+        if missing:
+            names = sorted(n for n, v in KU_ASN1.items() if v in missing and n != "contentCommitment")
+            failures.append(
+                ValidationFailure(
+                    "key-usage", f"the leaf's keyUsage lacks {', '.join(names)}", leaf_index, subject
                 )
+            )
+    if request.extended_key_usage:
+        failures.extend(_eku_failures(path, anchored, request, eku))
     if request.server_name is not None and not name_matches(leaf, request.server_name):
         failures.append(
             ValidationFailure(
@@ -605,7 +600,7 @@ def _application_checks(path: tuple[Certificate, ...], request: _Request) -> lis
                 subject,
             )
         )
-    if request.max_path_length is not None and path and _is_anchor(path[0], request):
+    if request.max_path_length is not None and anchored:
         intermediates = max(len(path) - 2, 0)
         if intermediates > request.max_path_length:
             failures.append(
@@ -616,7 +611,7 @@ def _application_checks(path: tuple[Certificate, ...], request: _Request) -> lis
                     None,
                 )
             )
-    if path and len(path) > 1:
+    if anchored and len(path) > 1:
         for anchor in request.anchors:
             if anchor.certificate.der == path[0].der and anchor.distrust_after is not None:
                 if leaf.not_before > anchor.distrust_after:
@@ -624,47 +619,123 @@ def _application_checks(path: tuple[Certificate, ...], request: _Request) -> lis
                     failures.append(
                         ValidationFailure(
                             "distrusted-anchor",
-                            f"trust anchor {path[0].subject.rfc4514!r}{label} is distrusted for certificates "
+                            f"trust anchor {_subject(path[0])!r}{label} is distrusted for certificates "
                             f"issued after {_iso(anchor.distrust_after)}; the leaf's notBefore is "
                             f"{_iso(leaf.not_before)}",
                             0,
-                            path[0].subject.rfc4514,
+                            _subject(path[0]),
                         )
                     )
                 break
     return failures
 
 
+def _eku_failures(
+    path: tuple[Certificate, ...], anchored: bool, request: Request, leaf_eku: Any
+) -> list[ValidationFailure]:
+    """The requested purposes: the leaf must allow them, and so must every issuer that has an EKU.
+
+    RFC 5280 does not say an issuer's EKU constrains what it issues; Go, BoringSSL and Chrome treat
+    it so, and so do we.  anyExtendedKeyUsage allows every purpose, except in the webpki profile.
+    """
+    failures: list[ValidationFailure] = []
+    wanted = request.extended_key_usage
+    webpki = request.profile == "webpki"
+    for index, cert in enumerate(path):
+        is_leaf = index == len(path) - 1
+        eku = leaf_eku if is_leaf else _eku_of(cert)
+        if eku is None:
+            continue
+        present = {purpose.dotted for purpose in eku}
+        if _ANY_EKU in present and not (webpki and is_leaf):
+            continue
+        missing = wanted - present
+        if missing:
+            what = "the leaf's" if is_leaf else f"issuer {_subject(cert)!r}'s"
+            failures.append(
+                ValidationFailure(
+                    "extended-key-usage",
+                    f"{what} extendedKeyUsage lacks {', '.join(sorted(missing))}",
+                    index,
+                    _subject(cert),
+                )
+            )
+    return failures
+
+
+def _eku_of(cert: Certificate) -> Any:
+    try:
+        return cert.asn1.extended_key_usage_value
+    except Exception:  # malformed-extension reports it; an unreadable EKU constrains nothing here
+        return None
+
+
 def name_matches(leaf: Certificate, server_name: str) -> bool:
-    """RFC 6125 matching against subjectAltName only: DNS names (left-most wildcard label) or IPs."""
-    sans = leaf.asn1.subject_alt_name_value
+    """RFC 6125 matching against subjectAltName only: DNS names (left-most wildcard label) or IPs.
+
+    ``server_name`` may be a U-label or A-label name (compared as IDNA2008 A-labels, ASCII
+    case-insensitively) or an IP literal.  SAN values are compared as the bytes in the certificate,
+    never decoded through an IDNA codec.  Anything that cannot be read does not match.
+    """
+    try:
+        sans = leaf.asn1.subject_alt_name_value
+    except Exception:  # malformed-extension reports it
+        return False
     if sans is None:
         return False
-    dns_names: list[str] = []
-    ips: list[str] = []
-    for general in sans:
-        if general.name == "dns_name":
-            dns_names.append(str(general.native))
-        elif general.name == "ip_address":
-            ips.append(str(general.native))
     target = server_name.strip().rstrip(".")
     try:
         address = ipaddress.ip_address(target.strip("[]"))
     except ValueError:
         address = None
     if address is not None:
-        for ip in ips:
-            try:
-                if ipaddress.ip_address(ip.split("/")[0]) == address:
-                    return True
-            except ValueError:
-                continue
+        return any(
+            general.name == "ip_address"
+            and len(raw := _contents(general)) in (4, 16)
+            and ipaddress.ip_address(raw) == address
+            for general in sans
+        )
+    wanted = a_label(target)
+    if wanted is None:
         return False
+    for general in sans:
+        if general.name != "dns_name":
+            continue
+        try:
+            pattern = general.chosen.contents.decode("ascii").lower().rstrip(".")
+        except (UnicodeDecodeError, ValueError):
+            continue
+        if _dns_match(pattern, wanted):
+            return True
+    return False
+
+
+def _contents(general: Any) -> bytes:
     try:
-        wanted = target.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        wanted = target.lower()
-    return any(_dns_match(pattern.lower().rstrip("."), wanted) for pattern in dns_names)
+        return bytes(general.chosen.contents)
+    except Exception:  # an undecodable name matches nothing
+        return b""
+
+
+def a_label(name: str) -> str | None:
+    """``name`` as lower-case IDNA2008 A-labels (UTS #46 mapping), or ``None`` when it is not a name."""
+    import idna
+
+    if not name or len(name) > 253:
+        return None
+    if name.isascii():
+        lowered = name.lower()
+        labels = lowered.split(".")
+        if (
+            all(labels)
+            and all(len(label) <= 63 for label in labels)
+            and not any(label.startswith("xn--") for label in labels)
+        ):
+            return lowered
+    try:
+        return idna.encode(name, uts46=True).decode("ascii").lower()
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return None
 
 
 def _dns_match(pattern: str, name: str) -> bool:
@@ -677,3 +748,10 @@ def _dns_match(pattern: str, name: str) -> bool:
         return False  # no wildcards below the left-most label, nor for a bare TLD
     head, _, rest = name.partition(".")
     return bool(head) and rest == suffix
+
+
+def _subject(cert: Certificate) -> str:
+    try:
+        return cert.subject.rfc4514
+    except Exception:  # a name that cannot be rendered must not hide the failure
+        return f"<certificate {cert.fingerprint_sha256[:16]}>"

@@ -435,6 +435,22 @@ def check_budget(instance: object, attribute: attrs.Attribute[Any], value: Any) 
         raise MalformedInputError(f"path_budget: expected a PathBudget, got {type(value).__name__}")
 
 
+def waived_codes(codes: Iterable[str] | None) -> frozenset[str]:
+    """Structural rule codes a caller chooses not to enforce (each must be one of the waivable rules)."""
+    from caiso_pki.validation.rules import WAIVABLE
+
+    if codes is None:
+        return frozenset()
+    given = frozenset([codes] if isinstance(codes, str) else codes)
+    unknown = sorted(str(code) for code in given if code not in WAIVABLE)
+    if unknown:
+        raise MalformedInputError(
+            f"waive: {', '.join(map(repr, unknown))} cannot be waived; use codes of the structural rules: "
+            f"{', '.join(sorted(WAIVABLE))}"
+        )
+    return given
+
+
 def validation_time(at: dt.datetime | None) -> dt.datetime:
     """``at`` in UTC (now when None); naive or unrepresentable times are refused."""
     when = ensure_aware(at, what="at")
@@ -447,9 +463,24 @@ def validation_time(at: dt.datetime | None) -> dt.datetime:
 
 
 def server_name_text(server_name: object) -> str | None:
-    """``server_name`` as text (a DNS name, U-label or A-label, or an IP literal), or None."""
+    """``server_name`` checked: a DNS name (U-labels or A-labels) or an IP literal, or None.
+
+    The name is kept as given; matching compares it as IDNA2008 A-labels.
+    """
+    import ipaddress
+
+    from caiso_pki.validation.engine import a_label
+
     if server_name is None:
         return None
     if not isinstance(server_name, str) or not server_name.strip():
         raise MalformedInputError(f"server_name: expected a host name or IP address, got {server_name!r}")
+    text = server_name.strip().rstrip(".")
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        if a_label(text) is None:
+            raise MalformedInputError(
+                f"server_name {server_name!r}: not a valid DNS name (IDNA2008) nor an IP address"
+            ) from None
     return server_name

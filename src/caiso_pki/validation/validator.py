@@ -59,6 +59,7 @@ from caiso_pki.validation.options import (
     to_timeout,
     trust_set,
     validation_time,
+    waived_codes,
 )
 from caiso_pki.validation.results import ValidationFailure, ValidationResult
 
@@ -113,8 +114,14 @@ class _State:
 
         self.lock = threading.Lock()
         self.fleet: FleetCache = FleetCache()
-        self.crls: list[asn1_crl.CertificateList] | None = None
-        self.ocsps: list[asn1_ocsp.OCSPResponse] | None = None
+        from caiso_pki.validation.building import SignatureCache
+
+        self.crls: list[asn1_crl.CertificateList] = []
+        self.defective_crls: list[tuple[object, str]] = []
+        self.ocsps: list[asn1_ocsp.OCSPResponse] = []
+        self.unusable_ocsps: list[str] = []
+        self.signatures = SignatureCache()
+        self.trust_anchors: dict[bytes, object] = {}
         self.revocation_cache: RevocationCache | None = None
         self.options_key: _OptionsKey = _OptionsKey()
 
@@ -142,6 +149,8 @@ class Validator:
         other validators; by default each Validator keeps its own.
     :param profile: ``"rfc5280"`` (default) or ``"webpki"``.
     :param path_budget: bounds on path building (:class:`~caiso_pki.validation.options.PathBudget`).
+    :param waive: codes of structural rules not to enforce (``"policy-constraints-not-critical"``),
+        for data sets that predate them; every other rule still applies.
     """
 
     trust: TrustSet = attrs.field(converter=trust_set)
@@ -162,11 +171,19 @@ class Validator:
     revocation_cache: RevocationCache | None = attrs.field(default=None, validator=_check_cache, eq=False)
     profile: Profile = attrs.field(default="rfc5280", validator=check_profile)
     path_budget: PathBudget = attrs.field(factory=PathBudget, validator=check_budget)
+    waive: frozenset[str] = attrs.field(default=None, converter=waived_codes)
     _state: _State = attrs.field(init=False, factory=_State, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
-        self._state.crls = parse_crls(self.crls)
-        self._state.ocsps = parse_ocsps(self.ocsp_responses)
+        from caiso_pki.validation.revinfo import screen_crls
+
+        self._state.crls, self._state.defective_crls = screen_crls(parse_crls(self.crls))
+        for response in parse_ocsps(self.ocsp_responses):
+            status = response["response_status"].native
+            if status == "successful":
+                self._state.ocsps.append(response)
+            else:
+                self._state.unusable_ocsps.append(f"an OCSP response given offline says {status!r}")
         self._state.options_key = _OptionsKey(
             tuple((a.certificate.der, a.distrust_after, a.label) for a in self.trust.anchors),
             tuple(cert.der for cert in self.trust.intermediates),
@@ -181,6 +198,7 @@ class Validator:
             self.algorithm_policy,
             self.profile,
             self.path_budget,
+            self.waive,
         )
 
     # -- public API ------------------------------------------------------------------------------
@@ -279,6 +297,7 @@ class Validator:
         """Forget every cached template, CRL index, signature check and fetched response."""
         with self._state.lock:
             self._state.fleet.clear()
+            self._state.signatures.clear()
             if self._state.revocation_cache is not None:
                 self._state.revocation_cache.clear()
 
@@ -320,11 +339,18 @@ class Validator:
             params=pkix_params(self.policy) if self.policy is not None else None,
             max_path_length=self.max_path_length,
             mode=self.revocation,
-            crls=list(self._state.crls or ()) if checking else [],
-            ocsps=list(self._state.ocsps or ()) if checking else [],
+            crls=list(self._state.crls) if checking else [],
+            ocsps=list(self._state.ocsps) if checking else [],
             fetch=self.fetch and checking,
             timeout=self.timeout,
             algorithms=self.algorithm_policy,
+            profile=self.profile,
+            waive=self.waive,
+            budget=self.path_budget,
+            signatures=self._state.signatures,
+            defective_crls=self._state.defective_crls,
+            unusable_ocsps=self._state.unusable_ocsps,
+            trust_anchors=self._state.trust_anchors,  # type: ignore[arg-type]
         )
         backend = self._backend() if request.fetch else None
         try:
@@ -371,6 +397,7 @@ def validate_chain(
     algorithm_policy: AlgorithmPolicy | None = None,
     revocation_cache: RevocationCache | None = None,
     profile: Profile = "rfc5280",
+    waive: Iterable[str] | None = None,
 ) -> ValidationResult:
     """Validate ``leaf`` up to one of the anchors in ``trust`` and report everything found.
 
@@ -403,6 +430,7 @@ def validate_chain(
             algorithm_policy=algorithm_policy,
             revocation_cache=revocation_cache,
             profile=profile,
+            waive=waive,
         )
     )
 
@@ -426,6 +454,7 @@ async def validate_chain_async(
     algorithm_policy: AlgorithmPolicy | None = None,
     revocation_cache: RevocationCache | None = None,
     profile: Profile = "rfc5280",
+    waive: Iterable[str] | None = None,
 ) -> ValidationResult:
     """Asynchronous :func:`validate_chain` (same parameters and result); fetches run on the event loop."""
     validator = Validator(
@@ -442,6 +471,7 @@ async def validate_chain_async(
         algorithm_policy=algorithm_policy,
         revocation_cache=revocation_cache,
         profile=profile,
+        waive=waive,
     )
     return await validator.validate_async(leaf, intermediates, at=at, server_name=server_name)
 

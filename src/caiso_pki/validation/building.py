@@ -1,0 +1,264 @@
+"""Bounded path building: candidate paths from a leaf to a trust anchor, never more work than a budget.
+
+pyhanko-certvalidator's own path builder explores every combination of issuers sharing a name; a
+peer that presents a hundred intermediates with one subject makes it run for minutes.  This builder
+works like Go's ``crypto/x509`` and cryptography's verifier instead:
+
+* depth first from the leaf, trying for each certificate the anchors and intermediates whose subject
+  is its issuer name, best first: authorityKeyIdentifier matching the candidate's
+  subjectKeyIdentifier, then anchors before intermediates, then candidates valid at the validation
+  time, then input order;
+* each edge is kept only when the candidate's key verifies the signature (signature checks are
+  counted, and cached by :class:`SignatureCache`); when no path has good signatures, a second pass
+  allows edges whose signature fails, so RFC 5280 validation reports ``bad-signature`` on the right
+  certificate rather than ``no-path``;
+* a certificate whose subject and public key already appear in the chain is skipped (no cycles, and
+  no chain that only repeats one key under one name);
+* :class:`~caiso_pki.validation.options.PathBudget` caps the depth, the signature checks, the
+  candidates considered and the complete paths handed on.  When a cap is reached the builder stops
+  and says which (``limit``); a branch deeper than the depth cap is only pruned (``pruned``).  When
+  no valid path is found and either happened, the validation fails with ``path-building-limit``.
+
+Missing issuers can be fetched from the authorityInfoAccess caIssuers URL (``fetch``), once per
+certificate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from caiso_pki.certificate import Certificate
+from caiso_pki.validation.options import Anchor, PathBudget
+
+if TYPE_CHECKING:
+    from asn1crypto import x509 as asn1_x509
+
+__all__ = ["Candidate", "PathBuilder", "SignatureCache"]
+
+#: Default bound on remembered signature checks of one Validator.
+DEFAULT_MAX_SIGNATURES: Final = 65_536
+
+
+class SignatureCache:
+    """Signature verifications already done, keyed by a digest of key, algorithm, data and signature.
+
+    Shared by path building and by pyhanko's validation of the chosen path, so each signature is
+    verified once per Validator.  Thread-safe; the oldest half is dropped when full.
+    """
+
+    def __init__(self, max_entries: int = DEFAULT_MAX_SIGNATURES) -> None:
+        self._lock = threading.Lock()
+        self._results: dict[bytes, bool] = {}
+        self._max = max_entries
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def get(self, key: bytes) -> bool | None:
+        """The remembered outcome, or ``None``."""
+        with self._lock:
+            return self._results.get(key)
+
+    def put(self, key: bytes, ok: bool) -> None:
+        """Remember an outcome."""
+        with self._lock:
+            if len(self._results) >= self._max:
+                for stale in list(self._results)[: max(1, self._max // 2)]:
+                    del self._results[stale]
+            self._results[key] = ok
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._results.clear()
+
+    @staticmethod
+    def key(signature: bytes, signed_data: bytes, public_key: bytes, algorithm: bytes) -> bytes:
+        """The cache key of one verification."""
+        digest = hashlib.blake2b(digest_size=20)
+        for part in (public_key, algorithm, signature, signed_data):
+            digest.update(len(part).to_bytes(4, "big"))
+            digest.update(part)
+        return digest.digest()
+
+
+@attrs.frozen
+class Candidate:
+    """A complete candidate path: its anchor and the certificates below it, top first, leaf last."""
+
+    anchor: Anchor
+    chain: tuple[Certificate, ...]
+
+    @property
+    def path(self) -> tuple[Certificate, ...]:
+        """Anchor first, leaf last (the order of :attr:`ValidationResult.path`)."""
+        return (self.anchor.certificate, *self.chain)
+
+
+# verify(issuer key holder, subject) -> True (verifies), False (does not), None (cannot tell here)
+Verifier = Callable[["asn1_x509.Certificate", "asn1_x509.Certificate"], "bool | None"]
+IssuerFetcher = Callable[["asn1_x509.Certificate"], Awaitable[list[Certificate]]]
+
+
+class PathBuilder:
+    """Depth-first, budgeted search for paths from ``leaf`` to one of ``anchors``."""
+
+    def __init__(
+        self,
+        leaf: Certificate,
+        pool: Sequence[Certificate],
+        anchors: Sequence[Anchor],
+        *,
+        budget: PathBudget,
+        at: dt.datetime,
+        verify: Verifier,
+        fetch_issuers: IssuerFetcher | None = None,
+    ) -> None:
+        self.leaf = leaf
+        self.budget = budget
+        self.at = at
+        self._verify = verify
+        self._fetch_issuers = fetch_issuers
+        self._fetched: set[bytes] = set()
+        self.limit: str | None = None
+        self.pruned: str | None = None
+        self.signature_checks = 0
+        self.candidates_seen = 0
+        self.paths_given = 0
+        self.deepest: tuple[Certificate, ...] = (leaf,)
+        self._anchors_by_name: dict[object, list[Anchor]] = {}
+        anchor_ders = set()
+        for anchor in anchors:
+            anchor_ders.add(anchor.certificate.der)
+            self._anchors_by_name.setdefault(_subject_key(anchor.certificate), []).append(anchor)
+        self._by_name: dict[object, list[Certificate]] = {}
+        seen: set[bytes] = set()
+        for cert in pool:
+            if cert.der in seen or cert.der in anchor_ders:
+                continue
+            seen.add(cert.der)
+            self._add(cert)
+        self._edges: dict[tuple[bytes, bytes], bool | None] = {}
+
+    def _add(self, cert: Certificate) -> None:
+        try:
+            key = _subject_key(cert)
+        except Exception:  # an intermediate whose name cannot be read cannot be an issuer
+            return
+        self._by_name.setdefault(key, []).append(cert)
+
+    async def paths(self) -> AsyncIterator[Candidate]:
+        """Candidate paths, best first: good signatures everywhere, then (if none) any signatures."""
+        for allow_bad in (False, True):
+            given = self.paths_given
+            async for candidate in self._search([self.leaf], allow_bad=allow_bad):
+                yield candidate
+                if self.limit is not None:
+                    return
+            if self.paths_given > given or self.limit is not None:
+                return
+
+    async def _search(self, chain: list[Certificate], *, allow_bad: bool) -> AsyncIterator[Candidate]:
+        if len(chain) > len(self.deepest):
+            self.deepest = tuple(chain)
+        current = chain[-1]
+        try:
+            issuer_key = _issuer_key(current)
+        except Exception:  # an issuer name that cannot be read: no issuer can be found
+            return
+        anchors = self._anchors_by_name.get(issuer_key, [])
+        intermediates = self._by_name.get(issuer_key, [])
+        if not anchors and not intermediates and self._fetch_issuers is not None:
+            intermediates = await self._fetch(current, issuer_key)
+        ranked = sorted(
+            [(cand.certificate, cand) for cand in anchors] + [(cert, None) for cert in intermediates],
+            key=lambda item: self._rank(current, item[0], is_anchor=item[1] is not None),
+        )
+        in_chain = {_identity(cert) for cert in chain}
+        for cert, anchor in ranked:
+            self.candidates_seen += 1
+            if self.candidates_seen > self.budget.max_candidates:
+                self.limit = f"more than {self.budget.max_candidates} issuer candidates"
+                return
+            if anchor is None and _identity(cert) in in_chain:
+                continue  # a cycle, or the same key under the same name again
+            verdict = self._edge(cert, current)
+            if self.limit is not None:
+                return
+            if verdict is False and not allow_bad:
+                continue
+            if anchor is not None:
+                self.paths_given += 1
+                yield Candidate(anchor, tuple(reversed(chain)))
+                if self.paths_given >= self.budget.max_paths:
+                    self.limit = f"more than {self.budget.max_paths} candidate paths"
+                    return
+                continue
+            if len(chain) > self.budget.max_depth:
+                self.pruned = f"more than {self.budget.max_depth} intermediates"
+                continue
+            async for candidate in self._search([*chain, cert], allow_bad=allow_bad):
+                yield candidate
+                if self.limit is not None:
+                    return
+            if self.limit is not None:
+                return
+
+    def _edge(self, issuer: Certificate, subject: Certificate) -> bool | None:
+        pair = (issuer.der, subject.der)
+        if pair in self._edges:
+            return self._edges[pair]
+        self.signature_checks += 1
+        if self.signature_checks > self.budget.max_signature_checks:
+            self.limit = f"more than {self.budget.max_signature_checks} signature checks"
+            return None
+        try:
+            verdict = self._verify(issuer.asn1, subject.asn1)
+        except Exception:  # anything odd: let RFC 5280 validation decide (and name the defect)
+            verdict = None
+        self._edges[pair] = verdict
+        return verdict
+
+    def _rank(self, subject: Certificate, candidate: Certificate, *, is_anchor: bool) -> tuple[int, int, int]:
+        try:
+            aki = subject.asn1.authority_key_identifier
+            ski = candidate.asn1.key_identifier
+        except Exception:  # unreadable identifiers rank last but stay candidates
+            aki = ski = None
+        key_match = 1 if not aki or not ski else (0 if aki == ski else 2)
+        try:
+            current = candidate.not_before <= self.at <= candidate.not_after
+        except Exception:  # a validity that cannot be read ranks last
+            current = False
+        return key_match, 0 if is_anchor else 1, 0 if current else 1
+
+    async def _fetch(self, cert: Certificate, issuer_key: object) -> list[Certificate]:
+        if cert.der in self._fetched or self._fetch_issuers is None:
+            return []
+        self._fetched.add(cert.der)
+        try:
+            found = await self._fetch_issuers(cert.asn1)
+        except Exception:  # an unreachable caIssuers URL means no issuer from there
+            return []
+        for issuer in found:
+            self._add(issuer)
+        return self._by_name.get(issuer_key, [])
+
+
+def _subject_key(cert: Certificate) -> object:
+    return cert.asn1.subject.hashable
+
+
+def _issuer_key(cert: Certificate) -> object:
+    return cert.asn1.issuer.hashable
+
+
+def _identity(cert: Certificate) -> tuple[object, bytes]:
+    asn1: Any = cert.asn1
+    return asn1.subject.hashable, asn1.public_key.dump()

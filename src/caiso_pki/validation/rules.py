@@ -1,0 +1,822 @@
+"""The strict profiles: structural rules of RFC 5280 (and the CA/Browser Forum's for ``"webpki"``).
+
+pyhanko-certvalidator implements the path validation algorithm of RFC 5280 section 6; it does not
+check that each certificate is well formed per sections 4.1 and 4.2.  This module does: :data:`RULES`
+is a table of small rules, each with its own stable failure code, the section it comes from, the
+certificates it applies to and the profile that turns it on.  A reader can audit the table against the
+standard line by line, and ``tests/test_rules.py`` breaks each rule with a certificate of its own.
+
+Every certificate of the path is held to the rules, the trust anchor included.  Where the RFC leaves a
+choice to the validator, the rules choose as Go's ``crypto/x509`` and BoringSSL do:
+
+* version 1 trust anchors without extensions are accepted (no basicConstraints, no key identifiers);
+* GeneralizedTime before 2050 is accepted (NIST PKITS test 4.2.4 requires it), but every time must be
+  in the exact form of RFC 5280 4.1.2.5 (seconds present, ``Z``, no fractions);
+* anyExtendedKeyUsage satisfies a requested purpose, except in the ``"webpki"`` profile;
+* an intermediate (or anchor) with an extendedKeyUsage extension constrains the leaf: it must allow
+  the requested purposes or anyExtendedKeyUsage (the check lives in the engine);
+* the leaf's own key, like every key, is held to the :class:`~caiso_pki.validation.AlgorithmPolicy`.
+
+Rules read the certificate through asn1crypto (the same objects pyhanko validates) and raw DER where
+text must not be decoded (DNS names are compared as bytes, never through an IDNA codec).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import attrs
+
+from caiso_pki.certificate import Certificate
+from caiso_pki.validation.options import AlgorithmPolicy
+from caiso_pki.validation.results import ValidationFailure
+
+if TYPE_CHECKING:
+    from asn1crypto import x509 as asn1_x509
+
+__all__ = ["RULES", "WAIVABLE", "CertView", "Rule", "check_path"]
+
+Scope = Literal["any", "anchor", "ca", "leaf", "issued"]
+
+_AKI: Final = "2.5.29.35"
+_SKI: Final = "2.5.29.14"
+_KU: Final = "2.5.29.15"
+_SAN: Final = "2.5.29.17"
+_BC: Final = "2.5.29.19"
+_NC: Final = "2.5.29.30"
+_PC: Final = "2.5.29.36"
+_EKU: Final = "2.5.29.37"
+_AIA: Final = "1.3.6.1.5.5.7.1.1"
+_SERVER_AUTH: Final = "1.3.6.1.5.5.7.3.1"
+_ANY_EKU: Final = "2.5.29.37.0"
+
+_LABEL: Final = re.compile(rb"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+_UTC_TIME: Final = re.compile(rb"\d{12}Z")
+_GENERALIZED_TIME: Final = re.compile(rb"\d{14}Z")
+_WEBPKI_CURVES: Final = frozenset({"secp256r1", "secp384r1", "secp521r1"})
+
+
+class _Undecodable(Exception):
+    """An extension value that cannot be decoded."""
+
+
+@attrs.define(eq=False)
+class CertView:
+    """One certificate of the path as the rules see it: parsed once, errors kept, never raised."""
+
+    cert: Certificate
+    index: int
+    last: int
+    is_anchor: bool
+    algorithms: AlgorithmPolicy
+    asn1: asn1_x509.Certificate = attrs.field(init=False)
+    extensions: list[tuple[str, bool, Any]] = attrs.field(init=False, factory=list)
+    undecodable: dict[str, str] = attrs.field(init=False, factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        self.asn1 = self.cert.asn1
+        raw = self.asn1["tbs_certificate"]["extensions"]
+        if raw.native is None:
+            return
+        for ext in raw:
+            oid = ext["extn_id"].dotted
+            critical = bool(ext["critical"].native)
+            self.extensions.append((oid, critical, ext))
+
+    @property
+    def is_leaf(self) -> bool:
+        """The last certificate of the path."""
+        return self.index == self.last
+
+    @property
+    def issues(self) -> bool:
+        """Whether this certificate issues the next one in the path."""
+        return self.index < self.last
+
+    def find(self, oid: str) -> tuple[bool, Any] | None:
+        """(critical, decoded value) of the first extension ``oid``, ``None`` when absent.
+
+        Raises :class:`_Undecodable` when the value cannot be decoded (reported by its own rule).
+        """
+        for ext_oid, critical, ext in self.extensions:
+            if ext_oid == oid:
+                if oid in self.undecodable:
+                    raise _Undecodable(self.undecodable[oid])
+                try:
+                    value = ext["extn_value"].parsed
+                    value.native  # noqa: B018 -- decode it all now
+                except Exception as exc:  # asn1crypto raises many types on bad DER
+                    self.undecodable[oid] = f"{type(exc).__name__}: {exc}"
+                    raise _Undecodable(self.undecodable[oid]) from exc
+                return critical, value
+        return None
+
+    def has(self, oid: str) -> bool:
+        """Whether an extension ``oid`` is present (decodable or not)."""
+        return any(ext_oid == oid for ext_oid, _, _ in self.extensions)
+
+    def critical(self, oid: str) -> bool:
+        """Whether the (first) extension ``oid`` is marked critical."""
+        return any(ext_oid == oid and critical for ext_oid, critical, _ in self.extensions)
+
+    def is_ca(self) -> bool:
+        """basicConstraints cA=TRUE."""
+        found = self.find(_BC)
+        return bool(found and found[1]["ca"].native)
+
+    def self_issued(self) -> bool:
+        """Issuer and subject names match (RFC 5280 3.2: a self-issued certificate)."""
+        return bool(self.asn1.issuer == self.asn1.subject)
+
+
+Check = Callable[[CertView], "str | None"]
+
+
+@attrs.frozen
+class Rule:
+    """One structural rule: ``check`` returns what is wrong with a certificate, or ``None``."""
+
+    code: str
+    source: str
+    scope: Scope
+    profile: Literal["rfc5280", "webpki"]
+    check: Check = attrs.field(repr=False)
+    summary: str = ""
+
+    def applies(self, view: CertView) -> bool:
+        """Whether this rule looks at ``view`` at all."""
+        if self.scope == "anchor":
+            return view.is_anchor
+        if self.scope == "leaf":
+            return view.is_leaf and not view.is_anchor
+        if self.scope == "issued":
+            return not view.is_anchor
+        if self.scope == "ca":
+            try:
+                return view.is_ca()
+            except _Undecodable:
+                return False
+        return True
+
+
+# -- the rules -------------------------------------------------------------------------------------
+
+
+def _malformed_extension(view: CertView) -> str | None:
+    bad = []
+    for oid, _, _ in view.extensions:
+        try:
+            view.find(oid)
+        except _Undecodable as exc:
+            bad.append(f"{_name(oid)} ({exc})")
+    cx = view.cert._x509
+    if not bad and cx is not None:
+        try:
+            cx.extensions  # noqa: B018 -- cryptography decodes every extension it knows
+        except ValueError as exc:
+            bad.append(f"an extension cryptography cannot decode ({exc})")
+    return f"cannot decode {'; '.join(bad)}" if bad else None
+
+
+def _serial(view: CertView) -> str | None:
+    raw = view.asn1["tbs_certificate"]["serial_number"].contents
+    value = int.from_bytes(raw, "big", signed=True)
+    if value == 0:
+        return "the serial number is zero"
+    if value < 0:
+        return "the serial number is negative"
+    if len(raw) > 20:
+        return f"the serial number is {len(raw)} octets long (at most 20)"
+    return None
+
+
+def _duplicates(view: CertView) -> str | None:
+    counts = Counter(oid for oid, _, _ in view.extensions)
+    repeated = sorted(oid for oid, count in counts.items() if count > 1)
+    return f"extension(s) {', '.join(_name(o) for o in repeated)} appear more than once" if repeated else None
+
+
+def _missing_aki(view: CertView) -> str | None:
+    if view.has(_AKI) or view.asn1.self_signed in ("yes", "maybe") or not view.extensions:
+        return None
+    return "no authorityKeyIdentifier (required in every certificate that is not self-signed)"
+
+
+def _missing_ski(view: CertView) -> str | None:
+    return None if view.has(_SKI) else "a CA certificate without subjectKeyIdentifier"
+
+
+def _not_critical(oid: str, what: str) -> Check:
+    def check(view: CertView) -> str | None:
+        if view.has(oid) and not view.critical(oid):
+            return f"{what} is not marked critical"
+        return None
+
+    return check
+
+
+def _critical(oid: str, what: str) -> Check:
+    def check(view: CertView) -> str | None:
+        return f"{what} is marked critical" if view.critical(oid) else None
+
+    return check
+
+
+def _anchor_not_ca(view: CertView) -> str | None:
+    if not view.issues or not view.extensions:
+        return None  # a v1 anchor (no extensions) or a trusted leaf
+    found = view.find(_BC)
+    if found is None:
+        return "the trust anchor issues certificates but has no basicConstraints"
+    if not found[1]["ca"].native:
+        return "the trust anchor issues certificates but its basicConstraints say cA=FALSE"
+    return None
+
+
+def _anchor_key_usage(view: CertView) -> str | None:
+    if not view.issues:
+        return None
+    found = view.find(_KU)
+    if found is not None and "key_cert_sign" not in found[1].native:
+        return "the trust anchor issues certificates but its keyUsage lacks keyCertSign"
+    return None
+
+
+def _anchor_critical(view: CertView) -> str | None:
+    from pyhanko_certvalidator.validate import SUPPORTED_EXTENSIONS
+
+    names = {_asn1_name(oid) for oid, critical, _ in view.extensions if critical}
+    unknown = sorted(name for name in names if name not in SUPPORTED_EXTENSIONS)
+    return (
+        f"the trust anchor has unsupported critical extension(s): {', '.join(unknown)}" if unknown else None
+    )
+
+
+def _cert_sign_without_ca(view: CertView) -> str | None:
+    found = view.find(_KU)
+    if found is None or "key_cert_sign" not in found[1].native:
+        return None
+    return None if view.is_ca() else "keyUsage asserts keyCertSign but basicConstraints does not say cA=TRUE"
+
+
+def _ca_basic_constraints_critical(view: CertView) -> str | None:
+    return "basicConstraints of a CA certificate is not marked critical" if not view.critical(_BC) else None
+
+
+def _ca_empty_subject(view: CertView) -> str | None:
+    return "a CA certificate with an empty subject" if not view.asn1.subject.chosen else None
+
+
+def _empty_subject_san(view: CertView) -> str | None:
+    if view.asn1.subject.chosen:
+        return None
+    if not view.has(_SAN):
+        return "the subject is empty and there is no subjectAltName"
+    return None if view.critical(_SAN) else "the subject is empty but subjectAltName is not marked critical"
+
+
+def _empty_eku(view: CertView) -> str | None:
+    found = view.find(_EKU)
+    return "extendedKeyUsage holds no purpose" if found is not None and len(found[1]) == 0 else None
+
+
+def _nc_in_leaf(view: CertView) -> str | None:
+    if not view.has(_NC):
+        return None
+    try:
+        if view.is_ca():
+            return None
+    except _Undecodable:
+        return None
+    return "nameConstraints in a certificate that is not a CA"
+
+
+def _nc_values(view: CertView) -> str | None:
+    found = view.find(_NC)
+    if found is None:
+        return None
+    value = found[1]
+    problems = []
+    for field in ("permitted_subtrees", "excluded_subtrees"):
+        subtrees = value[field]
+        if subtrees.native is None:
+            continue
+        if len(subtrees) == 0:
+            problems.append(f"{field} is empty")
+        for subtree in subtrees:
+            if subtree["minimum"].native not in (0, None) or subtree["maximum"].native is not None:
+                problems.append("minimum/maximum must be absent")
+            problem = _constraint_problem(subtree["base"])
+            if problem:
+                problems.append(problem)
+    if value["permitted_subtrees"].native is None and value["excluded_subtrees"].native is None:
+        problems.append("neither permitted nor excluded subtrees")
+    return f"nameConstraints: {'; '.join(problems)}" if problems else None
+
+
+def _constraint_problem(base: Any) -> str | None:
+    kind = base.name
+    if kind == "ip_address":
+        raw = base.chosen.contents
+        if len(raw) not in (8, 32):
+            return f"an iPAddress constraint of {len(raw)} octets (address and mask: 8 or 32)"
+        half = len(raw) // 2
+        mask = int.from_bytes(raw[half:], "big")
+        bits = half * 8
+        inverted = ~mask & ((1 << bits) - 1)
+        if inverted & (inverted + 1):
+            return "an iPAddress constraint with a non-contiguous mask"
+        return None
+    if kind == "dns_name":
+        raw = base.chosen.contents
+        text = raw[1:] if raw.startswith(b".") else raw
+        if raw and not dns_ok(text, wildcard=False):
+            return f"a dNSName constraint that is not a DNS name: {raw!r}"
+        return None
+    if kind in ("rfc822_name", "uniform_resource_identifier"):
+        raw = base.chosen.contents
+        if any(byte > 0x7E or byte < 0x21 for byte in raw):
+            return f"an {kind} constraint with characters outside printable ASCII: {raw!r}"
+    return None
+
+
+def dns_ok(raw: bytes, *, wildcard: bool) -> bool:
+    """Whether ``raw`` is a DNS name in the preferred syntax (a left-most ``*`` label with ``wildcard``)."""
+    if not raw or len(raw) > 253 or raw.endswith(b"."):
+        return False
+    labels = raw.split(b".")
+    if wildcard and labels[0] == b"*" and len(labels) > 1:
+        labels = labels[1:]
+    return all(_LABEL.fullmatch(label) for label in labels)
+
+
+def _san_names(view: CertView) -> Iterator[tuple[str, bytes]]:
+    found = view.find(_SAN)
+    if found is None:
+        return
+    for general in found[1]:
+        yield general.name, general.chosen.contents if general.name != "directory_name" else b""
+
+
+def _dns_names(view: CertView) -> str | None:
+    bad = [raw for kind, raw in _san_names(view) if kind == "dns_name" and not dns_ok(raw, wildcard=True)]
+    if not bad:
+        return None
+    shown = ", ".join(repr(raw.decode("ascii", "backslashreplace")) for raw in bad)
+    return f"subjectAltName dNSName not in the preferred name syntax (letters, digits, hyphens): {shown}"
+
+
+def _times(view: CertView) -> str | None:
+    validity = view.asn1["tbs_certificate"]["validity"]
+    bad = []
+    for field in ("not_before", "not_after"):
+        choice = validity[field]
+        raw = choice.chosen.contents
+        pattern = _UTC_TIME if choice.name == "utc_time" else _GENERALIZED_TIME
+        if not pattern.fullmatch(raw):
+            bad.append(f"{field} {raw.decode('ascii', 'backslashreplace')!r}")
+    return (
+        f"validity times not in RFC 5280 form (seconds, Z, no fractions): {', '.join(bad)}" if bad else None
+    )
+
+
+def _key(view: CertView) -> str | None:
+    policy = view.algorithms
+    spki = view.asn1.public_key
+    algorithm = spki.algorithm
+    if algorithm in {"rsa", "rsassa_pss"}:
+        bits = spki.bit_size
+        return (
+            f"an RSA key of {bits} bits (at least {policy.min_rsa_bits})"
+            if bits < policy.min_rsa_bits
+            else None
+        )
+    if algorithm == "dsa":
+        if not policy.allow_dsa:
+            return "a DSA key (the algorithm policy refuses DSA)"
+        params = spki["algorithm"]["parameters"]
+        if params.native is None:
+            return None  # parameters inherited from the issuer (RFC 3279 2.3.2)
+        bits = spki.bit_size
+        return (
+            f"a DSA key of {bits} bits (at least {policy.min_dsa_bits})"
+            if bits < policy.min_dsa_bits
+            else None
+        )
+    if algorithm == "ec":
+        params = spki["algorithm"]["parameters"]
+        if params.name != "named":
+            return None  # _explicit_curve reports it
+        curve = str(params.chosen.native)
+        if curve in policy.curves:
+            return None
+        return f"an EC key on curve {curve} (the algorithm policy accepts {', '.join(sorted(policy.curves))})"
+    return None
+
+
+def _explicit_curve(view: CertView) -> str | None:
+    spki = view.asn1.public_key
+    if spki.algorithm != "ec":
+        return None
+    params = spki["algorithm"]["parameters"]
+    return (
+        None
+        if params.name == "named"
+        else "an EC key with explicit curve parameters (RFC 5480 requires a named curve)"
+    )
+
+
+# -- webpki --------------------------------------------------------------------------------------
+
+
+def _webpki_eku(view: CertView) -> str | None:
+    found = view.find(_EKU)
+    if found is None:
+        return "no extendedKeyUsage (a TLS server certificate needs serverAuth)"
+    purposes = {purpose.dotted for purpose in found[1]}
+    return (
+        None
+        if _SERVER_AUTH in purposes
+        else "extendedKeyUsage lacks serverAuth (anyExtendedKeyUsage does not count)"
+    )
+
+
+def _webpki_root_eku(view: CertView) -> str | None:
+    return "a root certificate with extendedKeyUsage" if view.has(_EKU) else None
+
+
+def _webpki_leaf_ca(view: CertView) -> str | None:
+    return "the server certificate is a CA (basicConstraints cA=TRUE)" if view.is_ca() else None
+
+
+def _webpki_cn(view: CertView) -> str | None:
+    values = []
+    for rdn in view.asn1.subject.chosen:
+        for attribute in rdn:
+            if attribute["type"].native == "common_name":
+                values.append(str(attribute["value"].native))
+    if not values:
+        return None
+    allowed = set()
+    for kind, raw in _san_names(view):
+        if kind == "dns_name":
+            allowed.add(raw.decode("ascii", "backslashreplace"))
+        elif kind == "ip_address" and len(raw) in (4, 16):
+            allowed.add(str(ipaddress.ip_address(raw)))
+    missing = [value for value in values if value not in allowed]
+    return (
+        f"commonName {missing[0]!r} is not one of the subjectAltName values, byte for byte"
+        if missing
+        else None
+    )
+
+
+def _webpki_wildcard(view: CertView) -> str | None:
+    from publicsuffixlist import PublicSuffixList  # type: ignore[import-not-found,unused-ignore]
+
+    psl = _public_suffixes(PublicSuffixList)
+    for kind, raw in _san_names(view):
+        if kind != "dns_name" or b"*" not in raw:
+            continue
+        text = raw.decode("ascii", "backslashreplace").lower()
+        labels = text.split(".")
+        if labels[0] != "*" or "*" in ".".join(labels[1:]):
+            return f"wildcard {text!r}: only a whole left-most label may be a wildcard"
+        suffix = ".".join(labels[1:])
+        if not suffix or psl.is_public(suffix):
+            return f"wildcard {text!r} covers a public suffix ({suffix or 'the root'})"
+    return None
+
+
+_PSL: list[Any] = []
+
+
+def _public_suffixes(factory: Callable[..., Any]) -> Any:
+    if not _PSL:
+        _PSL.append(factory(only_icann=True))
+    return _PSL[0]
+
+
+def _webpki_key(view: CertView) -> str | None:
+    spki = view.asn1.public_key
+    algorithm = spki.algorithm
+    if algorithm == "rsa":
+        bits = spki.bit_size
+        if bits < 2048 or bits % 8:
+            return f"an RSA key of {bits} bits (the Baseline Requirements need 2048 or more, a multiple of 8)"
+        return None
+    if algorithm == "ec":
+        params = spki["algorithm"]["parameters"]
+        curve = str(params.chosen.native) if params.name == "named" else "explicit"
+        return (
+            None
+            if curve in _WEBPKI_CURVES
+            else f"an EC key on {curve} (the Baseline Requirements allow P-256, P-384, P-521)"
+        )
+    return f"a {algorithm} key (the Baseline Requirements allow RSA and ECDSA keys only)"
+
+
+def _webpki_root_aki(view: CertView) -> str | None:
+    found = view.find(_AKI)
+    if found is None:
+        return None
+    value = found[1]
+    if (
+        value["authority_cert_issuer"].native is not None
+        or value["authority_cert_serial_number"].native is not None
+    ):
+        return "the root's authorityKeyIdentifier holds more than keyIdentifier"
+    return None
+
+
+#: The rules of both profiles, in the order they are checked.  ``"webpki"`` adds its rules to RFC 5280's.
+RULES: Final[tuple[Rule, ...]] = (
+    Rule(
+        "malformed-extension",
+        "RFC 5280 4.2",
+        "any",
+        "rfc5280",
+        _malformed_extension,
+        "every extension decodes",
+    ),
+    Rule(
+        "invalid-serial-number", "RFC 5280 4.1.2.2", "any", "rfc5280", _serial, "positive, at most 20 octets"
+    ),
+    Rule("duplicate-extension", "RFC 5280 4.2", "any", "rfc5280", _duplicates, "each extension at most once"),
+    Rule(
+        "invalid-time-encoding", "RFC 5280 4.1.2.5", "any", "rfc5280", _times, "UTCTime/GeneralizedTime form"
+    ),
+    Rule(
+        "missing-authority-key-id",
+        "RFC 5280 4.2.1.1",
+        "any",
+        "rfc5280",
+        _missing_aki,
+        "AKI in every certificate that is not self-signed",
+    ),
+    Rule(
+        "missing-subject-key-id",
+        "RFC 5280 4.2.1.2",
+        "ca",
+        "rfc5280",
+        _missing_ski,
+        "SKI in every CA certificate",
+    ),
+    Rule(
+        "critical-authority-key-id",
+        "RFC 5280 4.2.1.1",
+        "any",
+        "rfc5280",
+        _critical(_AKI, "authorityKeyIdentifier"),
+        "AKI MUST NOT be critical",
+    ),
+    Rule(
+        "critical-subject-key-id",
+        "RFC 5280 4.2.1.2",
+        "any",
+        "rfc5280",
+        _critical(_SKI, "subjectKeyIdentifier"),
+        "SKI MUST NOT be critical",
+    ),
+    Rule(
+        "critical-authority-info-access",
+        "RFC 5280 4.2.2.1",
+        "any",
+        "rfc5280",
+        _critical(_AIA, "authorityInfoAccess"),
+        "AIA MUST NOT be critical",
+    ),
+    Rule(
+        "basic-constraints-not-critical",
+        "RFC 5280 4.2.1.9",
+        "ca",
+        "rfc5280",
+        _ca_basic_constraints_critical,
+        "basicConstraints critical in CA certificates",
+    ),
+    Rule(
+        "not-a-ca",
+        "RFC 5280 4.2.1.9, 6.1.4 (k)",
+        "anchor",
+        "rfc5280",
+        _anchor_not_ca,
+        "an issuing anchor is a CA",
+    ),
+    Rule(
+        "key-usage",
+        "RFC 5280 4.2.1.3, 6.1.4 (n)",
+        "anchor",
+        "rfc5280",
+        _anchor_key_usage,
+        "an issuing anchor may sign certificates",
+    ),
+    Rule(
+        "critical-extension",
+        "RFC 5280 6.1.4 (o), RFC 5937",
+        "anchor",
+        "rfc5280",
+        _anchor_critical,
+        "no unsupported critical extension in the anchor",
+    ),
+    Rule(
+        "key-cert-sign-without-ca",
+        "RFC 5280 4.2.1.3",
+        "any",
+        "rfc5280",
+        _cert_sign_without_ca,
+        "keyCertSign only with cA=TRUE",
+    ),
+    Rule("ca-empty-subject", "RFC 5280 4.1.2.6", "ca", "rfc5280", _ca_empty_subject, "CAs have a subject"),
+    Rule(
+        "subject-alt-name-not-critical",
+        "RFC 5280 4.1.2.6, 4.2.1.6",
+        "any",
+        "rfc5280",
+        _empty_subject_san,
+        "an empty subject needs a critical SAN",
+    ),
+    Rule(
+        "empty-extended-key-usage", "RFC 5280 4.2.1.12", "any", "rfc5280", _empty_eku, "EKU holds a purpose"
+    ),
+    Rule(
+        "name-constraints-not-critical",
+        "RFC 5280 4.2.1.10",
+        "any",
+        "rfc5280",
+        _not_critical(_NC, "nameConstraints"),
+        "nameConstraints critical",
+    ),
+    Rule(
+        "policy-constraints-not-critical",
+        "RFC 5280 4.2.1.11",
+        "any",
+        "rfc5280",
+        _not_critical(_PC, "policyConstraints"),
+        "policyConstraints critical",
+    ),
+    Rule(
+        "name-constraints-in-end-entity",
+        "RFC 5280 4.2.1.10",
+        "any",
+        "rfc5280",
+        _nc_in_leaf,
+        "nameConstraints only in CA certificates",
+    ),
+    Rule(
+        "malformed-name-constraints",
+        "RFC 5280 4.2.1.10",
+        "any",
+        "rfc5280",
+        _nc_values,
+        "well-formed subtrees",
+    ),
+    Rule(
+        "invalid-dns-name", "RFC 5280 4.2.1.6", "any", "rfc5280", _dns_names, "DNS SANs in preferred syntax"
+    ),
+    Rule(
+        "weak-key",
+        "caiso-pki AlgorithmPolicy",
+        "any",
+        "rfc5280",
+        _key,
+        "every key meets the algorithm policy",
+    ),
+    Rule(
+        "explicit-curve-parameters",
+        "RFC 5480 2.1.1",
+        "any",
+        "rfc5280",
+        _explicit_curve,
+        "EC keys name their curve",
+    ),
+    Rule(
+        "webpki-server-auth",
+        "CABF BR 7.1.2.7.10",
+        "leaf",
+        "webpki",
+        _webpki_eku,
+        "the leaf's EKU includes serverAuth",
+    ),
+    Rule("webpki-root-eku", "CABF BR 7.1.2.1.2", "anchor", "webpki", _webpki_root_eku, "roots carry no EKU"),
+    Rule("webpki-leaf-is-ca", "CABF BR 7.1.2.7.8", "leaf", "webpki", _webpki_leaf_ca, "the leaf is not a CA"),
+    Rule(
+        "webpki-cn-not-in-san",
+        "CABF BR 7.1.4.3",
+        "leaf",
+        "webpki",
+        _webpki_cn,
+        "a commonName repeats a SAN value exactly",
+    ),
+    Rule(
+        "webpki-wildcard",
+        "CABF BR 3.2.2.6, 7.1.2.7.12",
+        "leaf",
+        "webpki",
+        _webpki_wildcard,
+        "a wildcard covers one label, never a public suffix",
+    ),
+    Rule(
+        "webpki-key",
+        "CABF BR 6.1.5, 6.1.1.3",
+        "any",
+        "webpki",
+        _webpki_key,
+        "key sizes and curves of the BRs",
+    ),
+    Rule(
+        "webpki-root-aki",
+        "CABF BR 7.1.2.1.3",
+        "anchor",
+        "webpki",
+        _webpki_root_aki,
+        "a root's AKI holds keyIdentifier only",
+    ),
+)
+
+
+#: Rule codes a caller may waive (``Validator(waive=...)``): the structural rules of their own, not
+#: the codes they share with RFC 5280 path validation (``not-a-ca``, ``key-usage``, ``critical-extension``).
+WAIVABLE: Final = frozenset(rule.code for rule in RULES) - {"not-a-ca", "key-usage", "critical-extension"}
+
+
+def check_path(
+    path: Sequence[Certificate],
+    *,
+    anchored: bool,
+    profile: Literal["rfc5280", "webpki"],
+    algorithms: AlgorithmPolicy,
+    waive: frozenset[str] = frozenset(),
+    only: Sequence[int] | None = None,
+) -> list[ValidationFailure]:
+    """Every rule of ``profile`` on every certificate of ``path`` (anchor first), as failures.
+
+    ``anchored`` says whether ``path[0]`` is a trust anchor; rules whose code is in ``waive`` are
+    skipped; ``only`` limits the check to those indices.  A rule that cannot run on a certificate (its
+    extension does not decode) is skipped: ``malformed-extension`` reports the extension instead.
+    """
+    failures: list[ValidationFailure] = []
+    last = len(path) - 1
+    for index, cert in enumerate(path):
+        if only is not None and index not in only:
+            continue
+        try:
+            view = CertView(cert, index, last, anchored and index == 0, algorithms)
+        except Exception as exc:  # asn1crypto cannot even list the extensions
+            failures.append(
+                ValidationFailure(
+                    "malformed-extension", f"cannot read the extensions: {exc}", index, _subject(cert)
+                )
+            )
+            continue
+        for rule in RULES:
+            if (rule.profile == "webpki" and profile != "webpki") or rule.code in waive:
+                continue
+            try:
+                if not rule.applies(view):
+                    continue
+                problem = rule.check(view)
+            except _Undecodable:
+                continue
+            except Exception as exc:  # fail closed: a rule that cannot decide is a failure
+                problem = f"could not be checked ({type(exc).__name__}: {exc})"
+            if problem:
+                failures.append(ValidationFailure(rule.code, problem, index, _subject(cert)))
+    return failures
+
+
+def _subject(cert: Certificate) -> str | None:
+    try:
+        return cert.subject.rfc4514
+    except Exception:  # a name that cannot be rendered must not hide the failure
+        return None
+
+
+_NAMES: Final[dict[str, str]] = {
+    _AKI: "authorityKeyIdentifier",
+    _SKI: "subjectKeyIdentifier",
+    _KU: "keyUsage",
+    _SAN: "subjectAltName",
+    _BC: "basicConstraints",
+    _NC: "nameConstraints",
+    _PC: "policyConstraints",
+    _EKU: "extendedKeyUsage",
+    _AIA: "authorityInfoAccess",
+    "2.5.29.31": "cRLDistributionPoints",
+    "2.5.29.32": "certificatePolicies",
+    "2.5.29.33": "policyMappings",
+    "2.5.29.54": "inhibitAnyPolicy",
+}
+
+
+def _name(oid: str) -> str:
+    return _NAMES.get(oid, oid)
+
+
+def _asn1_name(oid: str) -> str:
+    from asn1crypto import x509 as asn1_x509
+
+    return str(asn1_x509.ExtensionId.map(oid))
