@@ -131,7 +131,20 @@ def render_text(result: ValidationResult) -> str:
     help=f"DER OCSP response file; repeatable ({STDIN_HELP}).",
 )
 @click.option("--fetch", is_flag=True, help="Download CRLs and OCSP answers named in the certificates.")
-@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per fetch.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="Seconds for all revocation fetches of the validation together (they run concurrently).",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["rfc5280", "webpki"]),
+    default="rfc5280",
+    show_default=True,
+    help="rfc5280: strict RFC 5280; webpki: plus the CA/Browser Forum rules for public TLS servers.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @handle_errors
 def verify(  # noqa: PLR0917 -- click passes every option positionally
@@ -149,6 +162,7 @@ def verify(  # noqa: PLR0917 -- click passes every option positionally
     ocsp_files: tuple[NamedBytes, ...],
     fetch: bool,
     timeout: float,
+    profile: str,
     as_json: bool,
 ) -> None:
     """Validate LEAF up to a trusted root and show the chain with each certificate's status.
@@ -157,7 +171,7 @@ def verify(  # noqa: PLR0917 -- click passes every option positionally
     1 it is not, 2 bad input.
     """
     from caiso_pki.policy import PolicyRequirement
-    from caiso_pki.validation import validate_chain
+    from caiso_pki.validation import Validator
 
     if (store_dir is None) == (trust_file is None):
         raise click.UsageError("give exactly one of --store DIR or --trust FILE")
@@ -171,12 +185,8 @@ def verify(  # noqa: PLR0917 -- click passes every option positionally
     policy = None
     if policies or explicit_policy:
         policy = PolicyRequirement(acceptable=policies or ("any",), require_explicit=explicit_policy)
-    result = validate_chain(
-        leaf,
-        list(chain),
+    validator = Validator(
         trust=trust,
-        at=at,
-        server_name=server_name,
         policy=policy,
         revocation=revocation,  # type: ignore[arg-type]
         crls=list(crl_files),
@@ -185,7 +195,9 @@ def verify(  # noqa: PLR0917 -- click passes every option positionally
         timeout=timeout,
         key_usage=_USAGES[usage]["key_usage"] if usage else None,
         extended_key_usage=_USAGES[usage]["extended_key_usage"] if usage else None,
+        profile=profile,  # type: ignore[arg-type]
     )
+    result = validator.validate(leaf, list(chain), at=at, server_name=server_name)
     if as_json:
         echo_json(result.to_dict())
     else:
