@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +15,11 @@ import pytest
 from click.testing import CliRunner
 from tests.test_audit import INVALID, PLANTED, TOTAL, Planted, plant
 
+from _cli import Run, run_cli
+from _hostile import hostile_leaf
+from caiso_pki import TrustStore, audit_paths, testing
 from caiso_pki.cli import main
+from caiso_pki.errors import InvalidTimeError
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +111,78 @@ def test_subprocess_no_progress_on_pipes(planted: Planted) -> None:
     assert done.stderr == ""
     data = json.loads(done.stdout)
     assert data["by_code"] == {"revoked": PLANTED["revoked"]}
+
+
+# -- issue 13 ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A store and a folder holding a non-UTF-8 file name and a certificate with a hostile CN."""
+    pki = testing.DemoPki.create()
+    out = tmp_path_factory.mktemp("audit-hostile")
+    store = out / "store"
+    TrustStore.init(store).add_all(pki.trust_anchors).save()
+    folder = out / "certs"
+    folder.mkdir()
+    rig = pki.issuing_ca.issue("rig", "rig-0001.example.com")
+    (folder / os.fsdecode(b"caf\xe9.pem")).write_text(rig.pem_bundle())
+    (folder / "newline.pem").write_text(hostile_leaf(pki, "newline").pem_bundle())
+    (folder / "escape.pem").write_text(hostile_leaf(pki, "escape").pem_bundle())
+    stranger = testing.DemoPki.create()  # not in the store: listed as invalid in the text report
+    (folder / os.fsdecode(b"stranger-\xff.pem")).write_text(hostile_leaf(stranger, "newline").certificate.pem)
+    empty = out / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("no certificate here\n")
+    return {"store": store, "folder": folder, "empty": empty, "out": out}
+
+
+def _audit(small: dict[str, Path], *args: str | Path) -> Run:
+    return run_cli(["audit", *args, "--store", small["store"], "--revocation", "off"])
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "csv", "html"])
+def test_non_utf8_names_and_hostile_subjects(small: dict[str, Path], fmt: str) -> None:
+    # issue 13 defect 4: a UnicodeEncodeError traceback for html/csv; JSON wrote a lone surrogate
+    # issue 13 defect 1: a CN with a newline split the report's lines
+    report = small["out"] / f"report.{fmt}"
+    result = _audit(small, small["folder"], "--format", fmt, "--out", report)
+    assert result.returncode == 1, result.output  # the stranger's certificate does not validate
+    data = report.read_bytes()
+    text = data.decode("utf-8")  # valid UTF-8: no lone surrogate
+    assert b"\x1b" not in data
+    if fmt == "json":
+        paths = [entry["path"] for entry in json.loads(text)["entries"]]
+        assert {path.rsplit("/", 1)[-1] for path in paths} >= {"caf\\xe9.pem", "stranger-\\xff.pem"}
+        return
+    assert "stranger-\\xff.pem" in text and "line1\\nFAKE: VALID" in text
+    assert not any(line.startswith("FAKE") for line in text.splitlines())
+    if fmt != "text":  # the text report lists only invalid certificates
+        assert "caf\\xe9.pem" in text and "x\\x1b[31mRED" in text
+
+
+def test_missing_path_is_bad_input_and_finding_nothing_is_negative(small: dict[str, Path]) -> None:
+    # issue 13 defect 5: "audit /nonexistent --store S" exited 0 (0 certificates, 1 skipped)
+    missing = _audit(small, small["out"] / "nonexistent")
+    assert missing.returncode == 2, missing.output
+    assert missing.err == f"error: {small['out'] / 'nonexistent'}: no such file or directory\n"
+    nothing = _audit(small, small["empty"])
+    assert nothing.returncode == 1, nothing.output
+    assert f"no certificate found under {small['empty']}" in nothing.out
+
+
+@pytest.mark.parametrize("at", ["9999-12-31T23:59:59", "9000-01-01"])
+def test_audit_time_out_of_range_is_bad_input(small: dict[str, Path], at: str) -> None:
+    # issue 13 defect 12: audit --at 9999-12-31T23:59:59 raised OverflowError
+    result = _audit(small, small["folder"], "--at", at)
+    assert result.returncode == 2, result.output
+    assert result.err == f"error: --at '{at}': choose a time between 1950-01-01 and 9000-01-01\n"
+
+
+def test_audit_paths_refuses_a_time_too_close_to_year_9999(small: dict[str, Path]) -> None:
+    with pytest.raises(InvalidTimeError, match="past year 9999"):
+        audit_paths(
+            [small["folder"]],
+            trust=TrustStore.open(small["store"]),
+            at=dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC),
+        )

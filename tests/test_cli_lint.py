@@ -14,7 +14,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from caiso_pki import testing
+from _cli import run_cli
+from _hostile import HOSTILE_NAMES, hostile_leaf
+from caiso_pki import load_certificate, testing
 from caiso_pki.cli import main
 
 
@@ -164,3 +166,77 @@ def test_console_script(files: dict[str, Path]) -> None:
     )
     assert result.returncode == 1, result.stderr
     assert "CPS-KEY-SIZE" in result.stdout
+
+
+# -- issue 13 ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    pki = testing.DemoPki.create()
+    out = tmp_path_factory.mktemp("lint-hostile")
+    paths = {}
+    for kind in HOSTILE_NAMES:
+        paths[kind] = out / f"{kind}.pem"
+        paths[kind].write_text(hostile_leaf(pki, kind).certificate.pem)
+    return paths
+
+
+@pytest.mark.parametrize(
+    ("kind", "shown"),
+    [("bmp-nul", "\\x00b\\x00m\\x00p"), ("newline", "line1\\nFAKE: VALID"), ("escape", "x\\x1b[31mRED")],
+)
+def test_names_are_escaped_in_text_output(hostile: dict[str, Path], kind: str, shown: str) -> None:
+    # issue 13 defect 1: a BMPString subject printed NUL bytes; a newline split the lines
+    result = run_cli(["lint", "--profile", "caiso-basic-assurance", hostile[kind]])
+    assert result.returncode == 1, result.output
+    assert shown in result.out
+    assert b"\x00" not in result.stdout and b"\x1b" not in result.stdout
+    assert not any(line.startswith("FAKE") for line in result.out.splitlines())
+    data = json.loads(run_cli(["lint", "--format", "json", hostile[kind]]).out)
+    subject = load_certificate(hostile[kind]).subject.rfc4514
+    assert {f["certificate_subject"] for f in data["files"][0]["findings"]} == {subject}  # exact in JSON
+
+
+def test_lint_reads_pipes_and_stdin(files: dict[str, Path]) -> None:
+    # issue 13 defect 8: lint from a pipe said "is empty"
+    pem = files["good"].read_bytes()
+    for name in ("/dev/stdin", "-"):
+        result = run_cli(["lint", "-p", "caiso-demo", name], stdin=pem)
+        assert result.returncode == 0, result.output
+        assert "clean against caiso-demo" in result.out
+
+
+def test_out_of_range_profile_numbers_fail_validation_not_lint(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    # issue 13 defect 3: max_days = 1000000000 passed "profile validate"; lint then raised OverflowError
+    cases = {
+        "validity.max_days": "[defaults.validity]\nmax_days = 1000000000\n",
+        "key.min_rsa_bits": "[defaults.key]\nmin_rsa_bits = 99999999\n",
+        "serial.max_octets": "[defaults.serial]\nmax_octets = 21\n",
+        "serial.min_bits": "[defaults.serial]\nmin_bits = -1\n",
+        "basic_constraints.max_path_length": (
+            "[kinds.issuing-ca.basic_constraints]\nmax_path_length = 100000\n"
+        ),
+    }
+    for key, body in cases.items():
+        profile = tmp_path / f"{key}.toml"
+        profile.write_text('extends = "caiso-demo"\n' + body)
+        for args in (["profile", "validate", str(profile)], ["lint", "-p", str(profile), str(files["good"])]):
+            result = run_cli(args)
+            assert result.returncode == 2, (key, result.output)
+            assert key in result.err and "expected an integer from" in result.err
+            assert "Traceback" not in result.output
+
+
+def test_check_chain_api_refuses_the_profile_too(tmp_path: Path) -> None:
+    from caiso_pki import check_chain
+    from caiso_pki.errors import ProfileError
+
+    profile = tmp_path / "big.toml"
+    profile.write_text('extends = "caiso-demo"\n[defaults.validity]\nmax_days = 1000000000\n')
+    pki = testing.DemoPki.create()
+    issued = pki.issuing_ca.issue("rig", "rig-0001.example.com")
+    with pytest.raises(ProfileError, match="max_days"):
+        check_chain(issued.certificate, issued.chain, profile=profile, trust=pki.trust_anchors)

@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from caiso_pki import testing
-from caiso_pki.cli.verify import verify
+from _hostile import HOSTILE_NAMES, hostile_leaf
+from caiso_pki import testing, validate_chain
+from caiso_pki._text import printable
+from caiso_pki.cli.verify import render_text, verify
 from caiso_pki.oids import DEMO_BASIC_ASSURANCE_POLICY
 from caiso_pki.truststore import TrustStore
 
@@ -49,8 +51,8 @@ def files(pki: testing.DemoPki, tmp_path_factory: pytest.TempPathFactory) -> dic
     return paths
 
 
-def run(*args: str | Path) -> tuple[int, str]:
-    result = CliRunner().invoke(verify, [str(a) for a in args])
+def run(*args: str | Path, input: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(verify, [str(a) for a in args], input=input)
     return result.exit_code, result.output
 
 
@@ -216,3 +218,42 @@ def test_installed_entry_point(files: dict[str, Path]) -> None:
         check=False,
     )
     assert bad.returncode == 1
+
+
+# -- issue 13 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["escape", "newline", "bidi", "bmp-nul"])
+def test_names_are_escaped_in_the_drawn_chain(
+    pki: testing.DemoPki, files: dict[str, Path], kind: str
+) -> None:
+    # issue 13 defect 1: a CN with a newline split verify's lines; escapes reached the terminal
+    issued = hostile_leaf(pki, kind)
+    code, out = run("-", "--trust", files["roots"], "--revocation", "off", input=issued.pem_bundle())
+    assert code == 0, out
+    assert printable(HOSTILE_NAMES[kind]) in out
+    assert not any(char in out for char in "\x00\x1b\u202e")
+    assert len(out.splitlines()) == len(render_lines_for(pki, issued))
+
+
+def render_lines_for(pki: testing.DemoPki, issued: testing.IssuedCertificate) -> list[str]:
+    """The lines the same chain draws with an ordinary name (one per line, nothing added)."""
+    plain = pki.issuing_ca.issue("rig", "rig-0001.example.com")
+    result = validate_chain(plain.certificate, plain.chain, trust=pki.trust_anchors, revocation="off")
+    return render_text(result).splitlines()
+
+
+@pytest.mark.parametrize(
+    "at", ["9999-12-31T23:59:59.999999", "9999-12-31T23:59:59", "0001-01-01", "1949-12-31"]
+)
+def test_times_out_of_range_are_bad_input(files: dict[str, Path], at: str) -> None:
+    # issue 13 defect 12: verify --at 9999-12-31T23:59:59.999999 reported the code "internal"
+    code, out = run(files["rig"], "--trust", files["roots"], "--at", at)
+    assert code == 2
+    assert f"error: --at '{at}': choose a time between 1950-01-01 and 9000-01-01" in out
+
+
+def test_only_one_input_reads_stdin(files: dict[str, Path]) -> None:
+    code, out = run("-", "--trust", "-", input=files["rig"].read_text())
+    assert code == 2
+    assert "standard input ('-') can be read only once" in out

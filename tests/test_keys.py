@@ -226,3 +226,15 @@ def test_sigkill_mid_write_never_exposes_partial_key(tmp_path: Path, existing: b
         assert leftover.name.startswith(".key.pem.")
         assert leftover.name.endswith(".tmp")
         assert _mode(leftover) == 0o600
+
+
+def test_saving_to_a_directory_says_it_is_a_directory(tmp_path: Path) -> None:
+    # issue 13 defect 10: save_private_key(key, "/tmp") said "already exists"
+    with pytest.raises(CaisoPkiError, match=r"is a directory; give a file path") as info:
+        save_private_key(generate_private_key("ec-p256"), tmp_path)
+    assert "already exists" not in str(info.value)
+    existing = tmp_path / "key.pem"
+    existing.write_text("old")
+    with pytest.raises(CaisoPkiError, match="already exists; pass overwrite=True to replace it") as again:
+        save_private_key(generate_private_key("ec-p256"), existing)
+    assert again.value.remedy == "overwrite"  # the command line words it as --force
