@@ -808,7 +808,9 @@ def _read(directory: Path) -> TrustStore:
     try:
         raw = manifest.read_bytes()
     except FileNotFoundError as exc:
-        raise TrustStoreError(f"{directory}: no {MANIFEST_NAME}; not a trust store", remedy="init-store") from exc
+        raise TrustStoreError(
+            f"{directory}: no {MANIFEST_NAME}; not a trust store", remedy="init-store"
+        ) from exc
     except OSError as exc:
         raise TrustStoreError(f"{manifest}: cannot read: {exc.strerror}") from exc
     try:
