@@ -2,8 +2,9 @@
 
 ``mkdocs.yml`` lists this file under ``hooks:``.  On the page that contains the marker
 ``<!-- cli-reference -->`` the marker is replaced by every command's ``--help`` text, walking
-``caiso_pki.cli.main`` and its groups with click, so the reference cannot drift from the code.  No
-network is needed.  Run it directly (``python docs/gen_cli.py``) to print the generated Markdown.
+``caiso_pki.cli.main`` and its groups with click, so the reference cannot drift from the code; the
+marker ``<!-- exit-status -->`` becomes the exit-code table from ``caiso_pki.cli._common.EXIT_CODES``.
+No network is needed.  Run it directly (``python docs/gen_cli.py``) to print the generated Markdown.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import click
 
 MARKER = "<!-- cli-reference -->"
+EXIT_MARKER = "<!-- exit-status -->"
 
 
 def _context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
@@ -46,12 +48,27 @@ def cli_reference() -> str:
     return "\n".join(sections)
 
 
+def exit_status_table() -> str:
+    """Markdown table of the exit-code contract, from the constants the commands exit with."""
+    from caiso_pki.cli._common import EXIT_CODES
+
+    rows = [f"| {code} | {meaning} |" for code, meaning in sorted(EXIT_CODES.items())]
+    return "\n".join(["| Status | Meaning |", "| --- | --- |", *rows])
+
+
+def render(markdown: str) -> str:
+    """``markdown`` with both markers filled."""
+    return markdown.replace(EXIT_MARKER, exit_status_table()).replace(MARKER, cli_reference())
+
+
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
-    """MkDocs hook: fill the marker on the CLI reference page."""
-    if MARKER not in markdown:
+    """MkDocs hook: fill the markers on the CLI reference page."""
+    if MARKER not in markdown and EXIT_MARKER not in markdown:
         return markdown
-    return markdown.replace(MARKER, cli_reference())
+    return render(markdown)
 
 
 if __name__ == "__main__":
+    print(exit_status_table())
+    print()
     print(cli_reference())

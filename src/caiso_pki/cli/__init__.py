@@ -85,7 +85,11 @@ class _LazyGroup(click.Group):
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="caiso-pki")
 def main() -> None:
-    """PKI work for CAISO participants: keys and CSRs, validation, CPS checks, trust stores."""
+    """PKI work for CAISO participants: keys and CSRs, validation, CPS checks, trust stores.
+
+    Exit status of every command: 0 success, 1 a negative answer (not valid, findings), 2 bad input or
+    usage.  Files may be - for stdin.
+    """
 
 
 def run(*args: Any) -> None:  # pragma: no cover - convenience for ``python -m``

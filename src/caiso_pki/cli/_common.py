@@ -30,6 +30,7 @@ from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputErro
 
 __all__ = [
     "EXIT_BAD_INPUT",
+    "EXIT_CODES",
     "EXIT_NEGATIVE",
     "EXIT_OK",
     "INPUT_FILE",
@@ -57,6 +58,14 @@ __all__ = [
 EXIT_OK: Final = 0
 EXIT_NEGATIVE: Final = 1
 EXIT_BAD_INPUT: Final = 2
+#: The exit-code contract every command keeps (the CLI reference prints this table).
+EXIT_CODES: Final[dict[int, str]] = {
+    EXIT_OK: "success: the chain is valid, the CSR conforms, the command did what it was asked",
+    EXIT_NEGATIVE: "a negative answer: not valid, lint findings at --fail-on, a CSR that breaks its "
+    "profile, an audit with failures or no certificate at all, expiring entries with --exit-code",
+    EXIT_BAD_INPUT: "bad input or usage: an unreadable, empty or malformed file, a wrong option, a "
+    "password that is missing or wrong, an output that exists without --force",
+}
 #: What every option or argument that reads a file says about standard input (the help test checks it).
 STDIN_HELP: Final = "- for stdin"
 F = TypeVar("F", bound=Callable[..., Any])
