@@ -145,6 +145,7 @@ class PathBuilder:
             seen.add(cert.der)
             self._add(cert)
         self._edges: dict[tuple[bytes, bytes], bool | None] = {}
+        self._facts: dict[int, tuple[tuple[object, bytes], bytes | None, bytes | None, bool]] = {}
 
     def _add(self, cert: Certificate) -> None:
         try:
@@ -180,13 +181,13 @@ class PathBuilder:
             [(cand.certificate, cand) for cand in anchors] + [(cert, None) for cert in intermediates],
             key=lambda item: self._rank(current, item[0], is_anchor=item[1] is not None),
         )
-        in_chain = {_identity(cert) for cert in chain}
+        in_chain = {self._fact(cert)[0] for cert in chain}
         for cert, anchor in ranked:
             self.candidates_seen += 1
             if self.candidates_seen > self.budget.max_candidates:
                 self.limit = f"more than {self.budget.max_candidates} issuer candidates"
                 return
-            if anchor is None and _identity(cert) in in_chain:
+            if anchor is None and self._fact(cert)[0] in in_chain:
                 continue  # a cycle, or the same key under the same name again
             verdict = self._edge(cert, current)
             if self.limit is not None:
@@ -225,17 +226,27 @@ class PathBuilder:
         self._edges[pair] = verdict
         return verdict
 
+    def _fact(self, cert: Certificate) -> tuple[tuple[object, bytes], bytes | None, bytes | None, bool]:
+        """(identity, authority key id, subject key id, valid at ``at``), read once per certificate."""
+        found = self._facts.get(id(cert))
+        if found is None:
+            asn1: Any = cert.asn1
+            identity = (asn1.subject.hashable, asn1.public_key.dump())
+            try:
+                aki, ski = asn1.authority_key_identifier, asn1.key_identifier
+            except Exception:  # unreadable identifiers rank last but stay candidates
+                aki = ski = None
+            try:
+                current = cert.not_before <= self.at <= cert.not_after
+            except Exception:  # a validity that cannot be read ranks last
+                current = False
+            found = self._facts[id(cert)] = (identity, aki, ski, current)
+        return found
+
     def _rank(self, subject: Certificate, candidate: Certificate, *, is_anchor: bool) -> tuple[int, int, int]:
-        try:
-            aki = subject.asn1.authority_key_identifier
-            ski = candidate.asn1.key_identifier
-        except Exception:  # unreadable identifiers rank last but stay candidates
-            aki = ski = None
+        aki = self._fact(subject)[1]
+        _, _, ski, current = self._fact(candidate)
         key_match = 1 if not aki or not ski else (0 if aki == ski else 2)
-        try:
-            current = candidate.not_before <= self.at <= candidate.not_after
-        except Exception:  # a validity that cannot be read ranks last
-            current = False
         return key_match, 0 if is_anchor else 1, 0 if current else 1
 
     async def _fetch(self, cert: Certificate, issuer_key: object) -> list[Certificate]:
@@ -257,8 +268,3 @@ def _subject_key(cert: Certificate) -> object:
 
 def _issuer_key(cert: Certificate) -> object:
     return cert.asn1.issuer.hashable
-
-
-def _identity(cert: Certificate) -> tuple[object, bytes]:
-    asn1: Any = cert.asn1
-    return asn1.subject.hashable, asn1.public_key.dump()
