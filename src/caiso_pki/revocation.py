@@ -194,10 +194,13 @@ def _parse_crl(data: bytes, url: str) -> crl.CertificateList:
         tbs["next_update"].native  # noqa: B018
         len(tbs["revoked_certificates"])
         parsed["signature"].native  # noqa: B018
+        number = parsed.crl_number_value
     except ASN1_ERRORS as exc:
         raise FetchError(
             f"{url}: response is not a DER CRL ({type(exc).__name__}: {str(exc)[:120]})"
         ) from exc
+    if number is None:
+        raise FetchError(f"{url}: the CRL has no CRL number (RFC 5280 5.2.3 requires one); not used")
     return parsed
 
 

@@ -739,6 +739,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, path: str, body: bytes | None) -> None:
         owner = self.server.owner
         owner.requests.append(path)
+        route = path.split("?", 1)[0]
+        for prefix, (status, answer, content_type) in owner.overrides.items():
+            if route == prefix or route.startswith(prefix.rstrip("/") + "/"):
+                self._send(status, answer, content_type)
+                return
         pki = owner.pki
         if pki is None:
             self._send(503, b"no PKI served yet", "text/plain")
@@ -789,7 +794,8 @@ class RevocationServer:
             server.serve(pki)
 
     ``requests`` records every path asked for; ``at`` (default: the PKI's ``now``) is the time CRLs and
-    OCSP responses are produced for.
+    OCSP responses are produced for.  :meth:`override` makes a path (and everything under it) answer
+    with fixed bytes instead, to serve a forged or stale CRL, an OCSP error, or an HTTP error.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -798,6 +804,7 @@ class RevocationServer:
         self.pki: DemoPki | None = None
         self.at: dt.datetime | None = None
         self.requests: list[str] = []
+        self.overrides: dict[str, tuple[int, bytes, str]] = {}
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, name="caiso-pki-revocation", daemon=True
         )
@@ -812,6 +819,13 @@ class RevocationServer:
     def serve(self, pki: DemoPki) -> RevocationServer:
         """Start answering for ``pki``'s CAs."""
         self.pki = pki
+        return self
+
+    def override(
+        self, path: str, body: bytes, *, status: int = 200, content_type: str = "application/octet-stream"
+    ) -> RevocationServer:
+        """Answer ``path`` (``/crl/caiso-issuing.crl``, ``/ocsp/caiso-issuing``) with ``body`` from now on."""
+        self.overrides[path] = (status, body, content_type)
         return self
 
     def stop(self) -> None:
