@@ -6,6 +6,7 @@ Missing data is an error, not a skip: a conformance suite that silently does not
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -97,3 +98,28 @@ def test_validating_the_same_objects_twice_gives_the_same_answer() -> None:
     first = {case["id"]: _run(case).to_dict() for case in CASES}
     second = {case["id"]: _run(case).to_dict() for case in CASES}
     assert first == second
+
+
+def test_validating_all_of_pkits_writes_nothing_to_stderr(tmp_path: Any) -> None:
+    """pyhanko logs tracebacks during ordinary validation (46 lines for 4.4.21 alone); an application
+    that configured no logging must see none of them, nor any warning."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from _pkits import CASES, NOTICE_CASES, cert, pkits_options\n"
+        "from caiso_pki.validation import validate_chain\n"
+        "for case in [*CASES, *NOTICE_CASES]:\n"
+        "    names = case.get('path_intermediates', case.get('other_certs', []))\n"
+        "    validate_chain(cert(case['cert']), [cert(n) for n in names], **pkits_options(case))\n"
+        "print('done', len(CASES) + len(NOTICE_CASES))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"done {len(CASES) + len(NOTICE_CASES)}"
+    assert done.stderr == ""

@@ -544,3 +544,36 @@ def test_concurrent_threads_each_get_a_correct_answer(
             assert valid, codes
     for _ in range(3):  # the calling thread's own loop is reused across calls
         assert _validate(pki, rig).valid
+
+
+@pytest.mark.openssl
+def test_rsassa_pss_with_mgf1_sha1_is_quiet(tmp_path: Path) -> None:
+    """pyhanko warns about MGF1-SHA1 through logging; an application without logging sees nothing."""
+    import sys
+
+    pss = "-sigopt rsa_padding_mode:pss -sigopt rsa_mgf1_md:sha1 -sigopt rsa_pss_saltlen:32"
+    commands = [
+        f"openssl req -x509 -newkey rsa:2048 -nodes -keyout root.key -subj /CN=PSS-Root -days 10 {pss}"
+        " -sha256 -addext basicConstraints=critical,CA:TRUE"
+        " -addext keyUsage=critical,keyCertSign,cRLSign -out root.pem",
+        "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key"
+        " -subj /CN=leaf.example.com -out leaf.csr",
+        f"openssl x509 -req -in leaf.csr -CA root.pem -CAkey root.key -CAcreateserial -days 5 -sha256 {pss}"
+        " -extfile ext.cnf -out leaf.pem",
+    ]
+    (tmp_path / "ext.cnf").write_text(
+        "basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:leaf.example.com\n"
+        "authorityKeyIdentifier=keyid\nsubjectKeyIdentifier=hash\n"
+    )
+    for command in commands:
+        subprocess.run(command.split(), cwd=tmp_path, check=True, capture_output=True)
+    code = (
+        "from caiso_pki import validate_chain\n"
+        "r = validate_chain('leaf.pem', trust='root.pem', revocation='off', server_name='leaf.example.com')\n"
+        "print(r.valid, r.codes)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert done.stdout.strip() == "True ()", done.stdout + done.stderr
+    assert done.stderr == ""
