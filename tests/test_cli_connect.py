@@ -16,7 +16,7 @@ from _cli import run_cli
 from _tls_servers import CaNamesTlsServer, TlsServer, closed_port, server_context, silent_port
 from caiso_pki import export_pkcs12, testing
 from caiso_pki.cli import COMMANDS, main
-from caiso_pki.connect import CHECK_NAMES
+from caiso_pki.connection import CHECK_NAMES
 from caiso_pki.truststore import TrustStore
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""``caiso_pki.connect``: each acceptance case against a real TLS server on 127.0.0.1, step and reason.
+"""``caiso_pki.connection``: each acceptance case against a real TLS server on 127.0.0.1, step and reason.
 
 The servers (``tests/_tls_servers.py``) are stdlib ``ssl`` servers, except where a server must name its
 acceptable CAs in the CertificateRequest, which Python's ``ssl`` cannot do: those use pyOpenSSL.
@@ -21,7 +21,7 @@ import pytest
 
 from _tls_servers import CaNamesTlsServer, TlsServer, closed_port, server_context, silent_port
 from caiso_pki import PassphraseError, export_pkcs12, testing
-from caiso_pki.connect import (
+from caiso_pki.connection import (
     CHECK_NAMES,
     ClientCredential,
     ConnectionReport,
@@ -462,7 +462,7 @@ def test_importing_the_module_does_not_import_pyopenssl_or_the_validator() -> No
         "http.client",
         "caiso_pki.validation",
     ]
-    code = f"import sys, caiso_pki.connect; print([m for m in {heavy!r} if m in sys.modules])"
+    code = f"import sys, caiso_pki.connection; print([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -471,7 +471,7 @@ def test_importing_the_module_does_not_import_pyopenssl_or_the_validator() -> No
 def test_the_profile_goes_to_the_server_chain_validator(
     material: Material, caiso_server: TlsServer, monkeypatch: pytest.MonkeyPatch, profile: str
 ) -> None:
-    import caiso_pki.connect as module
+    import caiso_pki.connection as module
 
     built: list[tuple[str, str]] = []
     original = module._validator
@@ -514,7 +514,7 @@ def test_a_validator_error_is_a_failure_never_a_pass(
 
 def test_a_negotiated_version_below_tls_1_2_fails_and_nothing_after_it_passes() -> None:
     """Our client never offers TLS 1.1 (the server test above); were it negotiated, step 2 fails."""
-    import caiso_pki.connect as module
+    import caiso_pki.connection as module
     from caiso_pki._tls_probe import Probe
 
     observed = Probe(

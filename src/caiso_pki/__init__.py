@@ -69,6 +69,12 @@ _EXPORTS: Final[dict[str, str]] = {
     "requests_adapter": "caiso_pki.tls",
     "httpx_client": "caiso_pki.tls",
     "server_ssl_context": "caiso_pki.tls",
+    # connecting to an ISO application
+    "connect": "caiso_pki.connection",
+    "ConnectionReport": "caiso_pki.connection",
+    "ConnectionCheck": "caiso_pki.connection",
+    "ClientCredential": "caiso_pki.connection",
+    "ConnectUnavailableError": "caiso_pki.connection",
     # validation
     "Validator": "caiso_pki.validation",
     "validate_chain": "caiso_pki.validation",
@@ -118,6 +124,10 @@ __all__ = [
     "CaisoPkiError",
     "Certificate",
     "ChainCheck",
+    "ClientCredential",
+    "ConnectUnavailableError",
+    "ConnectionCheck",
+    "ConnectionReport",
     "CpsProfile",
     "Csr",
     "CsrDescription",
@@ -168,6 +178,7 @@ __all__ = [
     "check_chain",
     "check_csr",
     "client_ssl_context",
+    "connect",
     "describe_csr",
     "detect_kind",
     "export_pkcs12",
@@ -235,6 +246,13 @@ if TYPE_CHECKING:
         SubjectAltNames,
         UnsupportedCertificateError,
         UserNotice,
+    )
+    from caiso_pki.connection import (
+        ClientCredential,
+        ConnectionCheck,
+        ConnectionReport,
+        ConnectUnavailableError,
+        connect,
     )
     from caiso_pki.csr import (
         Csr,

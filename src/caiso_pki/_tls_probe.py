@@ -1,10 +1,10 @@
-"""One TLS connection with pyOpenSSL, recording what happened on the wire for :mod:`caiso_pki.connect`.
+"""One TLS connection with pyOpenSSL, recording what happened on the wire for :mod:`caiso_pki.connection`.
 
 This module only observes: it connects, runs the handshake with OpenSSL verifying nothing, reads the
 server's verdict on our client certificate, optionally sends one HTTP request, and writes the facts into
 a :class:`Probe`.  What they mean (pass or fail, the reason, what to do) is decided in
-:mod:`caiso_pki.connect`, which imports this module only when :func:`~caiso_pki.connect.connect` runs,
-so importing ``caiso_pki.connect`` does not import pyOpenSSL.
+:mod:`caiso_pki.connection`, which imports this module only when :func:`~caiso_pki.connection.connect` runs,
+so importing ``caiso_pki.connection`` does not import pyOpenSSL.
 
 The socket is non-blocking and every wait is bounded by a deadline (``selectors``), because pyOpenSSL
 works on the raw file descriptor and would otherwise block past any socket timeout.
@@ -30,7 +30,7 @@ from caiso_pki.errors import CaisoPkiError
 if TYPE_CHECKING:
     from cryptography import x509
 
-    from caiso_pki.connect import ClientCredential
+    from caiso_pki.connection import ClientCredential
 
 __all__ = ["TLS1_2", "Probe", "TcpFailure", "probe"]
 

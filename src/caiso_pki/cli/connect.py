@@ -1,6 +1,6 @@
 """``caiso-pki connect``: diagnose a mutual-TLS connection to an ISO application, one check per line.
 
-Everything is :func:`caiso_pki.connect.connect`; this command reads the PFX and the trust, calls it and
+Everything is :func:`caiso_pki.connection.connect`; this command reads the PFX and the trust, calls it and
 prints the report's checklist (or ``--json``, described by ``docs/schemas/connect-report.schema.json``).
 
 Exit status: 0 when no check failed, 1 when one did, 2 on bad input (unreadable files, a wrong PFX
@@ -28,7 +28,7 @@ from caiso_pki.cli._common import (
 
 if TYPE_CHECKING:
     from caiso_pki._io import NamedBytes
-    from caiso_pki.connect import HttpMethod
+    from caiso_pki.connection import HttpMethod
     from caiso_pki.truststore import TrustStore
     from caiso_pki.validation import Profile
 
@@ -110,7 +110,7 @@ def connect_cmd(  # noqa: PLR0917 -- click passes every option positionally
     https URLs an HTTP request (5).  One line per check, then the first failure and what to do.
     Without --password-file/--password-env the PFX password is asked for on the terminal.
     """
-    from caiso_pki.connect import ClientCredential, connect
+    from caiso_pki.connection import ClientCredential, connect
 
     if (store_dir is None) == (trust_file is None):
         raise click.UsageError("give exactly one of --store DIR or --trust FILE")

@@ -683,7 +683,7 @@ def _wire() -> Callable[..., Probe]:
         from caiso_pki._tls_probe import probe
     except ImportError as exc:  # pyOpenSSL missing, or too old for this cryptography
         raise ConnectUnavailableError(
-            f"caiso_pki.connect needs pyOpenSSL 26.3 or newer ({exc}): pip install 'caiso-pki[connect]'"
+            f"caiso_pki.connection needs pyOpenSSL 26.3 or newer ({exc}): pip install 'caiso-pki[connect]'"
         ) from exc
     return probe
 
