@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
+from caiso_pki._io import NamedBytes
 from caiso_pki._text import path_text, printable
 from caiso_pki.certificate import Certificate, ensure_aware
 from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputError, ProfileError
@@ -57,6 +58,8 @@ EXPIRY_WINDOWS: Final = (30, 60, 90)
 _CHUNK: Final = 250  # leaves per validate_many call, so progress moves
 
 Outcome = Literal["valid", "invalid"]
+#: What :func:`audit_paths` walks: paths of files and folders, or a file's content already read.
+AuditInput = str | os.PathLike[str] | NamedBytes
 
 
 def _iso(value: dt.datetime) -> str:
@@ -217,10 +220,13 @@ def _later(at: dt.datetime, days: int) -> dt.datetime:
         ) from exc
 
 
-def _files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[SkippedFile]]:
-    files: list[Path] = []
+def _files(paths: Iterable[AuditInput]) -> tuple[list[Path | NamedBytes], list[SkippedFile]]:
+    files: list[Path | NamedBytes] = []
     skipped: list[SkippedFile] = []
     for given in paths:
+        if isinstance(given, NamedBytes):  # content already read (standard input)
+            files.append(given)
+            continue
         path = Path(given)
         if path.is_dir():
             files.extend(
@@ -239,13 +245,13 @@ def _files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Sk
     return files, skipped
 
 
-def _load(files: Sequence[Path]) -> tuple[list[tuple[str, int, Certificate]], list[SkippedFile]]:
+def _load(files: Sequence[Path | NamedBytes]) -> tuple[list[tuple[str, int, Certificate]], list[SkippedFile]]:
     from caiso_pki._io import load_certificates
 
     found: list[tuple[str, int, Certificate]] = []
     skipped: list[SkippedFile] = []
     for path in files:
-        name = path_text(path)
+        name = path.name if isinstance(path, NamedBytes) else path_text(path)
         try:
             certificates = load_certificates(path)
         except CaisoPkiError as exc:
@@ -270,7 +276,7 @@ def _lint(cert: Certificate, profile: CpsProfile | None) -> tuple[tuple[Finding,
 
 
 def audit_paths(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: Iterable[AuditInput],
     *,
     trust: Any,
     profile: CpsProfile | ProfileSource | None = None,
@@ -287,7 +293,8 @@ def audit_paths(
 ) -> AuditReport:
     """Validate (and lint, with ``profile``) every certificate found under ``paths``.
 
-    Folders are walked recursively (hidden files skipped); every certificate of every file is audited,
+    Folders are walked recursively (hidden files skipped); every certificate of every file is audited
+    (a :class:`~caiso_pki._io.NamedBytes` in ``paths`` is a file's content, already read),
     and the CA certificates found are also offered as intermediates, with ``intermediates`` and those
     of ``trust`` (a :class:`~caiso_pki.truststore.TrustStore` or certificates).  The validation options
     mean what they mean for :func:`~caiso_pki.validation.validate_chain`; ``at`` defaults to now, once
@@ -309,7 +316,7 @@ def audit_paths(
     _later(when, max(EXPIRY_WINDOWS))
     loaded_profile = load_cps_profile(profile) if profile is not None else None
     named = list(paths)
-    given = [path_text(path) for path in named]
+    given = [path.name if isinstance(path, NamedBytes) else path_text(path) for path in named]
     if not given:
         raise MalformedInputError("audit: give at least one file or folder")
     files, skipped = _files(named)

@@ -31,6 +31,7 @@ from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputErro
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_CODES",
+    "DIRECTORY",
     "EXIT_NEGATIVE",
     "EXIT_OK",
     "INPUT_FILE",
@@ -38,9 +39,11 @@ __all__ = [
     "PROFILE_REF",
     "STDIN_HELP",
     "UTC_TIME",
+    "Directory",
     "InputError",
     "InputFile",
     "OutputFile",
+    "PathParam",
     "ProfileRef",
     "UtcTime",
     "check_outputs",
@@ -120,7 +123,15 @@ def handle_errors(func: F) -> F:
 # -- inputs ---------------------------------------------------------------------------------------
 
 
-class InputFile(click.ParamType):  # type: ignore[type-arg,unused-ignore]  # generic from click 8.4
+class PathParam(click.ParamType):  # type: ignore[type-arg,unused-ignore]  # generic from click 8.4
+    """Base of the parameter types that name a file or a directory the command reads or writes.
+
+    One type to look for, so tooling (the robustness test, the help check) finds every such parameter
+    of every command, including commands added later.
+    """
+
+
+class InputFile(PathParam):
     """A file the command reads: the value is its content as :class:`~caiso_pki._io.NamedBytes`.
 
     The file is read once, when the command line is parsed, with the library's size cap, so FIFOs,
@@ -182,7 +193,7 @@ def _param_label(param: click.Parameter | None) -> str:
 INPUT_FILE: Final = InputFile()
 
 
-class ProfileRef(click.ParamType):  # type: ignore[type-arg,unused-ignore]
+class ProfileRef(PathParam):
     """A profile option: a built-in name stays a string; a file (or ``-``) is read as by :class:`InputFile`.
 
     The profile loaders take either, and resolve a file's relative ``extends`` against its directory.
@@ -219,7 +230,37 @@ def _builtin_profile_names() -> frozenset[str]:
     return frozenset(BUILTIN_PROFILES) | frozenset(builtin_request_profiles())
 
 
-class OutputFile(click.ParamType):  # type: ignore[type-arg,unused-ignore]
+class Directory(PathParam):
+    """A directory option (a trust store, an output folder): a :class:`~pathlib.Path`.
+
+    It may not exist yet (``store init`` and ``demo --dir`` create it), but an existing file, or ``-``,
+    is refused with the same one-line error as unreadable input.
+    """
+
+    name = "directory"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        """``DIR`` in usage lines and help."""
+        return "DIR"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
+        """``value`` as a path, refused when it names something that is not a directory."""
+        if isinstance(value, Path):
+            path = value
+        else:
+            text = os.fsdecode(value) if isinstance(value, bytes) else str(value)
+            if text in ("", "-"):
+                raise InputError(f"{_param_label(param)} {text!r}: give a directory path")
+            path = Path(text)
+        if path.exists() and not path.is_dir():
+            raise InputError(f"{_param_label(param)} {display_path(path)}: not a directory")
+        return path
+
+
+DIRECTORY: Final = Directory()
+
+
+class OutputFile(PathParam):
     """A file the command writes: a :class:`~pathlib.Path`, where ``-`` means standard output.
 
     The value is only a path; :func:`check_outputs` checks every output of a command before anything is

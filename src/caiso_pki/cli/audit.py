@@ -8,31 +8,53 @@ a bad profile or option).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from caiso_pki._io import NamedBytes
 from caiso_pki.cli._common import (
+    DIRECTORY,
     EXIT_NEGATIVE,
     INPUT_FILE,
     OUTPUT_FILE,
     PROFILE_REF,
     STDIN_HELP,
     UTC_TIME,
+    PathParam,
     check_outputs,
     handle_errors,
     is_stdout,
 )
 
 if TYPE_CHECKING:
-    from caiso_pki._io import NamedBytes
     from caiso_pki.audit import AuditReport
 
 __all__ = ["audit"]
 
 EXIT_FINDINGS = EXIT_NEGATIVE
+
+
+class AuditPath(PathParam):
+    """A file or folder to audit; ``-`` reads one file's worth of certificates from standard input."""
+
+    name = "path"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        """``PATH`` in usage lines and help."""
+        return "PATH"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Path | NamedBytes:
+        """``-`` as standard input's content, anything else as a path (checked by the audit)."""
+        if str(value) == "-":
+            converted: NamedBytes = INPUT_FILE.convert(value, param, ctx)
+            return converted
+        return value if isinstance(value, Path) else Path(os.fsdecode(value))
 
 
 def _render(report: AuditReport, fmt: str) -> str:
@@ -48,12 +70,12 @@ def _render(report: AuditReport, fmt: str) -> str:
 
 
 @click.command("audit")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=AuditPath())
 @click.option(
     "--store",
     "store_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=DIRECTORY,
     help="Trust store directory (its anchors and intermediates are used; never the OS list).",
 )
 @click.option(
@@ -93,7 +115,7 @@ def _render(report: AuditReport, fmt: str) -> str:
 )
 @handle_errors
 def audit(  # noqa: PLR0917 -- click passes every option positionally
-    paths: tuple[Path, ...],
+    paths: tuple[Path | NamedBytes, ...],
     store_dir: Path,
     profile: str | NamedBytes | None,
     at: dt.datetime | None,
@@ -105,7 +127,8 @@ def audit(  # noqa: PLR0917 -- click passes every option positionally
 ) -> None:
     """Validate (and lint) every certificate found in PATHS: totals, failure codes, upcoming expiries.
 
-    PATHS are files and folders (walked recursively, hidden files skipped); each must exist.
+    PATHS are files and folders (walked recursively, hidden files skipped; - for stdin); each must
+    exist.
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

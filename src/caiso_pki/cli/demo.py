@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from caiso_pki._text import display_path, path_text
-from caiso_pki.cli._common import EXIT_NEGATIVE, echo_json, echo_lines, handle_errors
+from caiso_pki.cli._common import DIRECTORY, EXIT_NEGATIVE, echo_json, echo_lines, handle_errors
 from caiso_pki.errors import CaisoPkiError
 
 __all__ = ["demo"]
@@ -40,7 +40,7 @@ def _prepare(directory: Path | None, *, force: bool) -> Path:
 @click.option(
     "--dir",
     "directory",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=DIRECTORY,
     default=None,
     help="Where to write the demo files (default: a new temporary directory).",
 )

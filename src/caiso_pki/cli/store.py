@@ -15,6 +15,7 @@ import click
 
 from caiso_pki._text import display_path, path_text
 from caiso_pki.cli._common import (
+    DIRECTORY,
     EXIT_NEGATIVE,
     INPUT_FILE,
     OUTPUT_FILE,
@@ -59,7 +60,7 @@ def _store_dir(ctx: click.Context) -> Path:
     "--store",
     "-s",
     "store_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=DIRECTORY,
     envvar="CAISO_PKI_STORE",
     help="Trust store directory (or $CAISO_PKI_STORE).",
 )

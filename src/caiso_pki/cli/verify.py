@@ -14,6 +14,7 @@ import click
 
 from caiso_pki._text import printable
 from caiso_pki.cli._common import (
+    DIRECTORY,
     EXIT_NEGATIVE,
     INPUT_FILE,
     STDIN_HELP,
@@ -95,7 +96,7 @@ def render_text(result: ValidationResult) -> str:
 @click.option(
     "--store",
     "store_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=DIRECTORY,
     help="Trust store directory (honours roles and distrust dates).",
 )
 @click.option(
