@@ -1,4 +1,4 @@
-"""Developer sessions: tests, lint, typecheck, docs, bench, fuzz."""
+"""Developer sessions: tests, tests_oldest, lint, typecheck, docs, bench, fuzz."""
 
 from __future__ import annotations
 
@@ -19,6 +19,13 @@ PKITS = os.environ.get("CAISO_PKI_PKITS_DIR", str(ROOT.parent / "shared" / "conf
 def tests(session: nox.Session) -> None:
     """Run the test suite (PKITS data from $CAISO_PKI_PKITS_DIR or ../shared/conformance/pkits)."""
     session.install("-e", ".[test]")
+    session.run("python", "-m", "pytest", "-n", "auto", *session.posargs, env={"CAISO_PKI_PKITS_DIR": PKITS})
+
+
+@nox.session
+def tests_oldest(session: nox.Session) -> None:
+    """The test suite against the oldest supported dependency versions (.ci/oldest.txt)."""
+    session.install("-e", ".[test]", "-r", ".ci/oldest.txt")
     session.run("python", "-m", "pytest", "-n", "auto", *session.posargs, env={"CAISO_PKI_PKITS_DIR": PKITS})
 
 

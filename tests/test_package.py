@@ -68,3 +68,27 @@ def test_console_script_help() -> None:
 
 def test_all_matches_the_export_table() -> None:
     assert set(caiso_pki.__all__) == {"__version__", *caiso_pki._EXPORTS}
+
+
+def test_ci_runs_the_oldest_versions_pyproject_admits() -> None:
+    """.ci/oldest.txt pins exactly the lower bounds of pyproject.toml, and .ci/run and nox use it."""
+    import re
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    pins = dict(
+        re.fullmatch(r"([A-Za-z0-9_.-]+)==(\S+)", line).groups()  # type: ignore[union-attr]
+        for line in (root / ".ci" / "oldest.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    dependencies = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    bounds = {}
+    for spec in dependencies:
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9.]+)(,<[0-9.]+)?", spec)
+        if match:
+            bounds[match[1]] = match[2]
+    for name, version in pins.items():
+        assert name in bounds, name
+        assert version.startswith(bounds[name]), (name, version, bounds[name])
+    assert ".ci/oldest.txt" in (root / ".ci" / "run").read_text()
+    assert ".ci/oldest.txt" in (root / "noxfile.py").read_text()
