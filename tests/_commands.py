@@ -99,6 +99,7 @@ class Material:
     root: Path
     cert: Path
     leaf: Path
+    leaf_key: Path
     roots: Path
     csr: Path
     key: Path
@@ -115,12 +116,13 @@ def make_material(d: Path) -> Material:
     issued = pki.issuing_ca.issue("rig", "rig-0001.example.com")
     (d / "cert.pem").write_text(issued.pem_bundle())
     (d / "leaf.pem").write_text(issued.certificate.pem)
+    (d / "leaf.key").write_bytes(issued.key_pem())
     (d / "roots.pem").write_text("".join(cert.pem for cert in pki.trust_anchors))
     key = generate_private_key("ec-p256")
     save_private_key(key, d / "key.pem")
     csr = build_csr(key, "CN=rig-0001.example.com,O=Example,C=US", dns_names=["rig-0001.example.com"])
     (d / "req.csr").write_text(csr.pem)
-    export_pkcs12(issued.key, issued.certificate, issued.chain, "pfx-password", path=d / "id.p12")
+    export_pkcs12(issued.key, issued.certificate, issued.chain, PFX_PASSWORD, path=d / "id.p12")
     (d / "profile.toml").write_text('extends = "caiso-demo"\n')
     (d / "certs").mkdir()
     (d / "certs" / "rig.pem").write_text(issued.pem_bundle())
@@ -129,6 +131,7 @@ def make_material(d: Path) -> Material:
         root=d,
         cert=d / "cert.pem",
         leaf=d / "leaf.pem",
+        leaf_key=d / "leaf.key",
         roots=d / "roots.pem",
         csr=d / "req.csr",
         key=d / "key.pem",
@@ -139,8 +142,11 @@ def make_material(d: Path) -> Material:
     )
 
 
-def good_value(leaf: Leaf, name: str, m: Material) -> str:
+def good_value(leaf: Leaf, name: str, m: Material, slot: str = "") -> str:
     """A sound value for a required parameter that is not the slot under test."""
+    chosen = FOR_SLOT.get((leaf.path, slot), {}).get(name)
+    if chosen is not None:
+        return os.fspath(getattr(m, chosen))
     per_command = {
         ("csr", "check", "file"): m.csr,
         ("csr", "show", "file"): m.csr,
@@ -162,13 +168,17 @@ def good_value(leaf: Leaf, name: str, m: Material) -> str:
     return os.fspath(value)
 
 
+#: The environment variable the runs name for the PFX password (tests set it to the material's password).
+PASSWORD_ENV = "CAISO_PKI_TEST_PFX_PASSWORD"
+PFX_PASSWORD = "pfx-password"
+
 #: Options that take a run past usage errors (a key decision for csr new, a trust source for verify).
 EXTRAS: dict[tuple[str, ...], list[str]] = {
     ("csr", "new"): ["--key-spec", "ec-p256", "--no-passphrase"],
     ("csr", "renew"): ["--rekey", "ec-p256", "--no-passphrase"],  # the key_path slot drops these
     ("verify",): ["--revocation", "off"],
     ("audit",): ["--revocation", "off"],
-    ("connect",): ["--timeout", "2"],
+    ("connect",): ["--timeout", "2", "--password-env", PASSWORD_ENV],
 }
 #: What to leave out when a slot is under test, so the run reads it instead of stopping at a usage error.
 EXCLUDE: dict[tuple[tuple[str, ...], str], frozenset[str]] = {
@@ -176,6 +186,7 @@ EXCLUDE: dict[tuple[tuple[str, ...], str], frozenset[str]] = {
     (("csr", "new"), "passphrase_file"): frozenset({"--no-passphrase"}),
     (("csr", "renew"), "passphrase_file"): frozenset({"--no-passphrase"}),
     (("csr", "renew"), "key_path"): frozenset({"--rekey", "--no-passphrase", "key_out"}),
+    (("connect",), "password_file"): frozenset({"--password-env"}),
 }
 #: Optional outputs given on every run (so a failing run can be caught leaving them behind).
 OPTIONAL_OUTPUTS: dict[tuple[str, ...], frozenset[str]] = {
@@ -184,7 +195,18 @@ OPTIONAL_OUTPUTS: dict[tuple[str, ...], frozenset[str]] = {
     ("audit",): frozenset({"out_file"}),
 }
 #: Options given only when the slot under test is not one of them (they exclude each other).
-TRUST_SOURCE: dict[tuple[str, ...], tuple[str, str]] = {("verify",): ("--trust", "roots")}
+TRUST_SOURCE: dict[tuple[str, ...], tuple[str, str]] = {
+    ("verify",): ("--trust", "roots"),
+    ("connect",): ("--trust", "roots"),
+}
+#: Sound values that depend on the slot under test (a password file is only read for a PFX).
+FOR_SLOT: dict[tuple[tuple[str, ...], str], dict[str, str]] = {
+    (("inspect",), "password_file"): {"file": "p12"},
+}
+#: Options added when a slot is under test, so the command uses it (a PKCS#12 export reads a password).
+SLOT_EXTRAS: dict[tuple[tuple[str, ...], str], list[str]] = {
+    (("store", "export"), "password_file"): ["--format", "pkcs12"],
+}
 
 
 def _flag(param: click.Parameter) -> str:
@@ -226,11 +248,11 @@ def build_argv(leaf: Leaf, slot: str, value: str, m: Material, out: Path) -> tup
         elif name == slot:
             arg = value
         elif param.required or (in_group and name == "store_dir"):
-            arg = good_value(leaf, name, m)
+            arg = good_value(leaf, name, m, slot)
         else:
             continue
         target.extend([arg] if isinstance(param, click.Argument) else [_flag(param), arg])
-    extras = _without(EXTRAS.get(leaf.path, []), excluded)
+    extras = _without(EXTRAS.get(leaf.path, []), excluded) + SLOT_EXTRAS.get((leaf.path, slot), [])
     trust = TRUST_SOURCE.get(leaf.path)
     if trust is not None and slot not in ("trust_file", "store_dir"):
         extras += [trust[0], os.fspath(getattr(m, trust[1]))]

@@ -30,7 +30,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _cli import Run, run_cli, run_in_pty
-from _commands import LEAVES, SLOTS, Leaf, Material, build_argv, make_material, slot_names
+from _commands import (
+    LEAVES,
+    PASSWORD_ENV,
+    PFX_PASSWORD,
+    SLOTS,
+    Leaf,
+    Material,
+    build_argv,
+    make_material,
+    slot_names,
+)
 from caiso_pki._io import MAX_INPUT_BYTES
 from caiso_pki.cli import COMMANDS, main
 from caiso_pki.truststore import TrustStore
@@ -39,6 +49,11 @@ from caiso_pki.truststore import TrustStore
 @pytest.fixture(scope="module")
 def material(tmp_path_factory: pytest.TempPathFactory) -> Material:
     return make_material(tmp_path_factory.mktemp("sound"))
+
+
+@pytest.fixture(autouse=True)
+def _pfx_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PASSWORD_ENV, PFX_PASSWORD)  # runs name it with --password-env
 
 
 def test_every_command_in_commands_is_exercised() -> None:
