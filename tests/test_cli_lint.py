@@ -207,7 +207,7 @@ def test_lint_reads_pipes_and_stdin(files: dict[str, Path]) -> None:
         assert "clean against caiso-demo" in result.out
 
 
-def test_out_of_range_profile_numbers_fail_validation_not_lint(
+def test_out_of_range_profile_numbers_are_refused_when_loading(
     files: dict[str, Path], tmp_path: Path
 ) -> None:
     # issue 13 defect 3: max_days = 1000000000 passed "profile validate"; lint then raised OverflowError
