@@ -23,7 +23,7 @@ import enum
 import os
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final, TypedDict
 
 import attrs
 
@@ -33,14 +33,27 @@ from caiso_pki.oids import ANY_POLICY, oid_name
 from caiso_pki.profiles.cps import KINDS, Citation, CpsProfile, Rule, load_cps_profile
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     from cryptography import x509
     from rich.console import RenderableType
 
-    from caiso_pki.validation import ValidationResult
+    from caiso_pki.revocation import RevocationCache
+    from caiso_pki.types import (
+        CertificateInput,
+        CertificatesInput,
+        CrlsInput,
+        CsrInput,
+        JsonDict,
+        OcspsInput,
+        TrustInput,
+    )
+    from caiso_pki.validation import AlgorithmPolicy, PathBudget, RevocationMode, ValidationResult, Validator
 
 __all__ = [
     "CODE_DESCRIPTIONS",
     "ChainCheck",
+    "CheckOptions",
     "Finding",
     "Severity",
     "check_chain",
@@ -52,6 +65,26 @@ __all__ = [
 ]
 
 ProfileInput = CpsProfile | str | os.PathLike[str]
+
+
+class CheckOptions(TypedDict, total=False):
+    """Validation options :func:`check_chain` passes to the :class:`~caiso_pki.validation.Validator`.
+
+    The policy comes from the CPS profile, so it is not among them.
+    """
+
+    key_usage: Iterable[str] | str | None
+    extended_key_usage: Iterable[str] | str | None
+    max_path_length: int | None
+    revocation: RevocationMode
+    crls: CrlsInput
+    ocsp_responses: OcspsInput
+    fetch: bool
+    timeout: float
+    algorithm_policy: AlgorithmPolicy | None
+    revocation_cache: RevocationCache | None
+    path_budget: PathBudget
+    waive: Iterable[str] | None
 
 
 class Severity(enum.StrEnum):
@@ -93,7 +126,7 @@ class Finding:
         cite = f" ({self.citation})" if self.citation else ""
         return f"{where}{self.severity.value}: {self.code}: {self.message}{cite}"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonDict:
         """JSON-ready form."""
         return {
             "code": self.code,
@@ -658,13 +691,17 @@ def _resolve_kind(profile: CpsProfile, kind: str | None, detected: str) -> str:
     return chosen
 
 
-def _as_certificate(cert: Any) -> Certificate:
+def _as_certificate(cert: CertificateInput) -> Certificate:
     if isinstance(cert, Certificate):
         return cert
     from cryptography import x509 as cx509
 
     if isinstance(cert, cx509.Certificate):
         return Certificate.from_cryptography(cert)
+    from caiso_pki.types import CertificateHolder
+
+    if isinstance(cert, CertificateHolder):
+        return cert.certificate
     from caiso_pki._io import load_certificate
 
     return load_certificate(cert)
@@ -707,7 +744,9 @@ def _lint_certificate(
     return sink.findings
 
 
-def lint_certificate(cert: Any, profile: ProfileInput, kind: str | None = None) -> tuple[Finding, ...]:
+def lint_certificate(
+    cert: CertificateInput, profile: ProfileInput, kind: str | None = None
+) -> tuple[Finding, ...]:
     """Check one certificate against ``profile`` (a :class:`CpsProfile`, built-in name, path or TOML text).
 
     ``kind`` is one of :data:`~caiso_pki.profiles.cps.KINDS`; when ``None`` it is detected
@@ -718,7 +757,7 @@ def lint_certificate(cert: Any, profile: ProfileInput, kind: str | None = None) 
     return _sorted(_lint_certificate(_as_certificate(cert), loaded, kind, None))
 
 
-def lint_csr(csr: Any, profile: ProfileInput, kind: str) -> tuple[Finding, ...]:
+def lint_csr(csr: CsrInput, profile: ProfileInput, kind: str) -> tuple[Finding, ...]:
     """Check a certificate signing request against what ``profile`` demands of a ``kind`` certificate.
 
     Only what a CSR carries is checked: its signature (proof of possession), key, signature algorithm,
@@ -829,14 +868,16 @@ def _span(cert: Certificate) -> str:
     return f"{cert.not_before.date().isoformat()}..{cert.not_after.date().isoformat()}"
 
 
-def _leaf_first(path: Sequence[Any]) -> list[Certificate]:
+def _leaf_first(path: Sequence[CertificateInput]) -> list[Certificate]:
     certs = [_as_certificate(item) for item in path]
     if len(certs) > 1 and certs[0].is_self_issued and not certs[-1].is_self_issued:
         certs.reverse()
     return certs
 
 
-def lint_chain(path: Sequence[Any], profile: ProfileInput, *, kind: str | None = None) -> tuple[Finding, ...]:
+def lint_chain(
+    path: Sequence[CertificateInput], profile: ProfileInput, *, kind: str | None = None
+) -> tuple[Finding, ...]:
     """Lint every certificate of ``path`` and the chain rules between neighbours.
 
     ``path`` runs leaf first (leaf, intermediates, optionally the root); an anchor-first path (as in
@@ -879,7 +920,7 @@ class ChainCheck:
     ok: bool
     kind: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonDict:
         """JSON-ready form."""
         return {
             "ok": self.ok,
@@ -900,42 +941,57 @@ class ChainCheck:
 
 
 def check_chain(
-    leaf: Any,
-    intermediates: Iterable[Any] = (),
+    leaf: CertificateInput,
+    intermediates: CertificatesInput = (),
     *,
-    trust: Any,
+    trust: TrustInput | None = None,
+    validator: Validator | None = None,
     profile: ProfileInput = "caiso-basic-assurance",
     kind: str | None = None,
     at: dt.datetime | None = None,
-    **validate_kwargs: Any,
+    **options: Unpack[CheckOptions],
 ) -> ChainCheck:
     """Validate ``leaf`` with the profile's policy requirement, then lint the path that was built.
 
-    Path validation (:func:`caiso_pki.validation.validate_chain`) runs with
-    ``policy=profile.policy_requirement(kind)``: explicit policy, the kind's acceptable policy OIDs.
-    Other keyword arguments (``crls``, ``revocation``, ``algorithm_policy`` ...) go to
-    ``validate_chain`` unchanged.  When no path could be built, the leaf and ``intermediates`` as given
-    are linted instead.
+    Path validation runs with ``policy=profile.policy_requirement(kind)``: explicit policy, the kind's
+    acceptable policy OIDs.  Give either ``trust`` (and any other :class:`~caiso_pki.validation.Validator`
+    option as a keyword: ``crls``, ``revocation``, ``algorithm_policy`` ...) or a ready ``validator``,
+    whose options are kept and whose policy is replaced by the profile's when they differ.  When no
+    path could be built, the leaf and ``intermediates`` as given are linted instead.
     """
-    from caiso_pki.validation import validate_chain
+    from caiso_pki.validation import Validator
+    from caiso_pki.validation.options import certificate_list
 
+    if (trust is None) == (validator is None):
+        raise MalformedInputError(
+            "check_chain: give trust= (with validation options) or validator=, not both"
+        )
+    if "policy" in options:  # not a CheckOptions key, but callers without a type checker may try
+        raise ProfileError("check_chain takes the policy requirement from the profile; do not pass policy=")
+    if validator is not None and options:
+        raise MalformedInputError(
+            f"check_chain: {', '.join(sorted(options))} belong to the validator you passed; "
+            "build the validator with them"
+        )
     loaded = _resolve_profile(profile)
     leaf_cert = _as_certificate(leaf)
-    others = list(intermediates)
+    others = certificate_list(intermediates, "intermediate")
     try:
         detected = detect_kind(leaf_cert)
     except MalformedInputError:
         detected = "api-client"
     chosen = _resolve_kind(loaded, kind, detected)
-    if "policy" in validate_kwargs:
-        raise ProfileError("check_chain takes the policy requirement from the profile; do not pass policy=")
-    result = validate_chain(
-        leaf_cert, others, trust=trust, at=at, policy=loaded.policy_requirement(chosen), **validate_kwargs
-    )
+    requirement = loaded.policy_requirement(chosen)
+    if validator is None:
+        assert trust is not None
+        validator = Validator(trust=trust, policy=requirement, **options)
+    elif validator.policy != requirement:
+        validator = attrs.evolve(validator, policy=requirement)
+    result = validator.validate(leaf_cert, others, at=at)
     if result.path and result.path[-1] == leaf_cert:
         path: list[Certificate] = list(reversed(result.path))
     else:
-        path = [leaf_cert, *(_as_certificate(item) for item in others)]
+        path = [leaf_cert, *others]
     findings = lint_chain(path, loaded, kind=chosen)
     ok = result.valid and not any(f.severity is Severity.ERROR for f in findings)
     return ChainCheck(validation=result, findings=findings, ok=ok, kind=chosen)

@@ -9,9 +9,12 @@ one result per finding.  Levels map ``error`` -> ``error``, ``warning`` -> ``war
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from caiso_pki.lint import CODE_DESCRIPTIONS, Finding, Severity
+
+if TYPE_CHECKING:
+    from caiso_pki.types import JsonDict
 
 __all__ = ["SARIF_SCHEMA_URI", "SARIF_VERSION", "findings_to_sarif", "sarif_log"]
 
@@ -113,6 +116,6 @@ def sarif_log(
     }
 
 
-def findings_to_sarif(findings: Iterable[Finding], *, tool_version: str, artifact_uri: str) -> dict[str, Any]:
+def findings_to_sarif(findings: Iterable[Finding], *, tool_version: str, artifact_uri: str) -> JsonDict:
     """A SARIF 2.1.0 log (JSON-ready ``dict``) for the findings of one linted file ``artifact_uri``."""
     return sarif_log({artifact_uri: tuple(findings)}, tool_version=tool_version)

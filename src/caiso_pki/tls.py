@@ -49,7 +49,9 @@ from caiso_pki.pkcs12 import certificates_from, check_key_matches, order_chain, 
 from caiso_pki.truststore import TrustStore, trust_material
 
 if TYPE_CHECKING:
+    import httpx
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+    from requests.adapters import HTTPAdapter  # type: ignore[import-untyped,unused-ignore]
 
     from caiso_pki._io import Password, Source
 
@@ -207,16 +209,19 @@ def server_ssl_context(
     return ctx
 
 
-def httpx_client(ctx: ssl.SSLContext, **options: Any) -> Any:
-    """An ``httpx.Client(verify=ctx, **options)``; needs ``httpx`` installed (not a dependency)."""
+def httpx_client(ctx: ssl.SSLContext, **options: object) -> httpx.Client:
+    """An ``httpx.Client(verify=ctx, **options)``; needs ``httpx`` installed (not a dependency).
+
+    ``options`` go to ``httpx.Client`` unchanged (``timeout=``, ``base_url=`` ...).
+    """
     try:
         import httpx
     except ImportError as exc:
         raise CaisoPkiError("httpx is not installed: pip install httpx") from exc
-    return httpx.Client(verify=ctx, **options)
+    return httpx.Client(verify=ctx, **options)  # type: ignore[arg-type]
 
 
-def requests_adapter(ctx: ssl.SSLContext, **options: Any) -> Any:
+def requests_adapter(ctx: ssl.SSLContext, **options: object) -> HTTPAdapter:
     """A ``requests`` transport adapter that uses ``ctx`` for every HTTPS connection.
 
     Mount it: ``session.mount("https://", requests_adapter(ctx))``.  The adapter ignores the
@@ -261,4 +266,4 @@ def requests_adapter(ctx: ssl.SSLContext, **options: Any) -> Any:
             conn.cert_file = None
             conn.key_file = None
 
-    return SSLContextAdapter(**options)
+    return SSLContextAdapter(**options)  # type: ignore[arg-type,unused-ignore]

@@ -24,6 +24,7 @@ from cryptography import x509
 from cryptography.x509 import ocsp
 
 from caiso_pki.certificate import Certificate
+from caiso_pki.csr import Csr
 from caiso_pki.truststore import TrustEntry, TrustStore
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "CertificateInput",
     "CertificatesInput",
     "CrlInput",
+    "CsrInput",
     "CrlsInput",
     "JsonDict",
     "JsonValue",
@@ -61,6 +63,8 @@ TrustInput: TypeAlias = TrustStore | TrustEntry | CertificatesInput | Iterable[T
 CrlInput: TypeAlias = x509.CertificateRevocationList | SourceInput
 #: One CRL or an iterable of them.
 CrlsInput: TypeAlias = CrlInput | Iterable[CrlInput]
+#: A certificate signing request: a :class:`~caiso_pki.csr.Csr`, a ``cryptography`` CSR, or its bytes/path.
+CsrInput: TypeAlias = Csr | x509.CertificateSigningRequest | SourceInput
 #: One OCSP response: a ``cryptography`` OCSP response, DER bytes or a path.
 OcspInput: TypeAlias = ocsp.OCSPResponse | SourceInput
 #: One OCSP response or an iterable of them.
