@@ -849,7 +849,7 @@ class Lookup:
 
     leaf: Certificate
     offered: Sequence[Certificate]
-    pool: _Pool
+    pool: _Pool | None
     result: ValidationResult | None = None
     found: tuple[_Shape, bytes, int] | None = None
     key: tuple[object, ...] | None = None
@@ -867,6 +867,8 @@ def lookup(
     pool: _Pool | None = None,
 ) -> Lookup:
     """The cached answer for ``leaf`` when a template gives it exactly (synchronous: no I/O)."""
+    if not validator._state.learn:
+        return Lookup(leaf, offered, None)
     cache = validator.cache
     if pool is None:
         pool = _Pool([*offered, *validator.trust.intermediates], validator)
@@ -908,7 +910,7 @@ async def finish(
     leaf = state.leaf
     result = await validator._full(leaf, state.offered, at=at, server_name=server_name)
     cache._count(fast=False)
-    if state.found is None or state.key is None:
+    if state.found is None or state.key is None or state.pool is None:
         return result
     if state.template is not None:
         if result.codes == ("revoked",):

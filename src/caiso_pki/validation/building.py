@@ -26,9 +26,11 @@ certificate.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import logging
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
     from asn1crypto import x509 as asn1_x509
 
 __all__ = ["Candidate", "PathBuilder", "SignatureCache"]
+
+logger = logging.getLogger("caiso_pki.validation")
 
 #: Default bound on remembered signature checks of one Validator.
 DEFAULT_MAX_SIGNATURES: Final = 65_536
@@ -101,8 +105,8 @@ class Candidate:
         return (self.anchor.certificate, *self.chain)
 
 
-# verify(issuer key holder, subject) -> True (verifies), False (does not), None (cannot tell here)
-Verifier = Callable[["asn1_x509.Certificate", "asn1_x509.Certificate"], "bool | None"]
+# verify(issuer, subject) -> True (verifies), False (does not), None (cannot tell here)
+Verifier = Callable[[Certificate, Certificate], "bool | None"]
 IssuerFetcher = Callable[["asn1_x509.Certificate"], Awaitable[list[Certificate]]]
 
 
@@ -126,57 +130,68 @@ class PathBuilder:
         self._verify = verify
         self._fetch_issuers = fetch_issuers
         self._fetched: set[bytes] = set()
+        self._wanted: dict[bytes, Certificate] = {}
         self.limit: str | None = None
         self.pruned: str | None = None
         self.signature_checks = 0
         self.candidates_seen = 0
         self.paths_given = 0
         self.deepest: tuple[Certificate, ...] = (leaf,)
+        self._names: dict[int, tuple[object, object]] = {}
         self._anchors_by_name: dict[object, list[Anchor]] = {}
         anchor_ders = set()
         for anchor in anchors:
             anchor_ders.add(anchor.certificate.der)
-            self._anchors_by_name.setdefault(_subject_key(anchor.certificate), []).append(anchor)
+            self._anchors_by_name.setdefault(self._name_keys(anchor.certificate)[0], []).append(anchor)
         self._by_name: dict[object, list[Certificate]] = {}
-        seen: set[bytes] = set()
+        self._known: set[bytes] = set(anchor_ders)
         for cert in pool:
-            if cert.der in seen or cert.der in anchor_ders:
+            if cert.der in self._known:
                 continue
-            seen.add(cert.der)
+            self._known.add(cert.der)
             self._add(cert)
         self._edges: dict[tuple[bytes, bytes], bool | None] = {}
         self._facts: dict[int, tuple[tuple[object, bytes], bytes | None, bytes | None, bool]] = {}
 
     def _add(self, cert: Certificate) -> None:
         try:
-            key = _subject_key(cert)
+            key = self._name_keys(cert)[0]
         except Exception:  # an intermediate whose name cannot be read cannot be an issuer
             return
         self._by_name.setdefault(key, []).append(cert)
 
-    async def paths(self) -> AsyncIterator[Candidate]:
-        """Candidate paths, best first: good signatures everywhere, then (if none) any signatures."""
-        for allow_bad in (False, True):
-            given = self.paths_given
-            async for candidate in self._search([self.leaf], allow_bad=allow_bad):
-                yield candidate
-                if self.limit is not None:
+    async def paths(self) -> AsyncGenerator[Candidate, None]:
+        """Candidate paths, best first: good signatures everywhere, then (if none) any signatures.
+
+        The search itself is synchronous; when it finds no path and a certificate of a dead end has
+        no issuer at all, the issuers named in its caIssuers URL are fetched and the search runs again.
+        """
+        while True:
+            for allow_bad in (False, True):
+                given = self.paths_given
+                for candidate in self._search([self.leaf], allow_bad=allow_bad):
+                    yield candidate
+                    if self.limit is not None:
+                        return
+                if self.paths_given > given or self.limit is not None:
                     return
-            if self.paths_given > given or self.limit is not None:
+            if not await self._fetch_wanted():
                 return
 
-    async def _search(self, chain: list[Certificate], *, allow_bad: bool) -> AsyncIterator[Candidate]:
+    def _search(self, chain: list[Certificate], *, allow_bad: bool) -> Iterator[Candidate]:
         if len(chain) > len(self.deepest):
             self.deepest = tuple(chain)
         current = chain[-1]
         try:
-            issuer_key = _issuer_key(current)
+            issuer_key = self._name_keys(current)[1]
         except Exception:  # an issuer name that cannot be read: no issuer can be found
             return
         anchors = self._anchors_by_name.get(issuer_key, [])
         intermediates = self._by_name.get(issuer_key, [])
-        if not anchors and not intermediates and self._fetch_issuers is not None:
-            intermediates = await self._fetch(current, issuer_key)
+        if not anchors and not intermediates:
+            if self._fetch_issuers is not None and current.der not in self._fetched:
+                self._wanted.setdefault(current.der, current)
+            return
         ranked = sorted(
             [(cand.certificate, cand) for cand in anchors] + [(cert, None) for cert in intermediates],
             key=lambda item: self._rank(current, item[0], is_anchor=item[1] is not None),
@@ -204,7 +219,7 @@ class PathBuilder:
             if len(chain) > self.budget.max_depth:
                 self.pruned = f"more than {self.budget.max_depth} intermediates"
                 continue
-            async for candidate in self._search([*chain, cert], allow_bad=allow_bad):
+            for candidate in self._search([*chain, cert], allow_bad=allow_bad):
                 yield candidate
                 if self.limit is not None:
                     return
@@ -220,18 +235,26 @@ class PathBuilder:
             self.limit = f"more than {self.budget.max_signature_checks} signature checks"
             return None
         try:
-            verdict = self._verify(issuer.asn1, subject.asn1)
+            verdict = self._verify(issuer, subject)
         except Exception:  # anything odd: let RFC 5280 validation decide (and name the defect)
             verdict = None
         self._edges[pair] = verdict
         return verdict
+
+    def _name_keys(self, cert: Certificate) -> tuple[object, object]:
+        """(subject, issuer) in asn1crypto's normalised, hashable form, computed once per certificate."""
+        found = self._names.get(id(cert))
+        if found is None:
+            subject, issuer = _raw_names(cert)
+            found = self._names[id(cert)] = (_name_key(subject), _name_key(issuer))
+        return found
 
     def _fact(self, cert: Certificate) -> tuple[tuple[object, bytes], bytes | None, bytes | None, bool]:
         """(identity, authority key id, subject key id, valid at ``at``), read once per certificate."""
         found = self._facts.get(id(cert))
         if found is None:
             asn1: Any = cert.asn1
-            identity = (asn1.subject.hashable, asn1.public_key.dump())
+            identity = (self._name_keys(cert)[0], asn1.public_key.dump())
             try:
                 aki, ski = asn1.authority_key_identifier, asn1.key_identifier
             except Exception:  # unreadable identifiers rank last but stay candidates
@@ -249,22 +272,39 @@ class PathBuilder:
         key_match = 1 if not aki or not ski else (0 if aki == ski else 2)
         return key_match, 0 if is_anchor else 1, 0 if current else 1
 
-    async def _fetch(self, cert: Certificate, issuer_key: object) -> list[Certificate]:
-        if cert.der in self._fetched or self._fetch_issuers is None:
-            return []
-        self._fetched.add(cert.der)
-        try:
-            found = await self._fetch_issuers(cert.asn1)
-        except Exception:  # an unreachable caIssuers URL means no issuer from there
-            return []
-        for issuer in found:
-            self._add(issuer)
-        return self._by_name.get(issuer_key, [])
+    async def _fetch_wanted(self) -> bool:
+        """Fetch the issuers of the dead ends found so far; whether any new certificate arrived."""
+        wanted, self._wanted = list(self._wanted.values()), {}
+        arrived = False
+        for cert in wanted:
+            if self._fetch_issuers is None or cert.der in self._fetched:
+                continue
+            self._fetched.add(cert.der)
+            try:
+                found = await self._fetch_issuers(cert.asn1)
+            except Exception as exc:  # an unreachable caIssuers URL means no issuer from there
+                logger.debug("caIssuers fetch failed for %s: %s", cert.fingerprint_sha256, exc)
+                continue
+            for issuer in found:
+                if issuer.der not in self._known:
+                    self._known.add(issuer.der)
+                    self._add(issuer)
+                    arrived = True
+        return arrived
 
 
-def _subject_key(cert: Certificate) -> object:
-    return cert.asn1.subject.hashable
+def _raw_names(cert: Certificate) -> tuple[bytes, bytes]:
+    """The DER of the subject and issuer names (cryptography's view when it has one: much cheaper)."""
+    parsed = cert._x509
+    if parsed is not None:
+        return parsed.subject.public_bytes(), parsed.issuer.public_bytes()
+    asn1: Any = cert.asn1
+    return asn1.subject.dump(), asn1.issuer.dump()
 
 
-def _issuer_key(cert: Certificate) -> object:
-    return cert.asn1.issuer.hashable
+@functools.lru_cache(maxsize=4096)
+def _name_key(der: bytes) -> object:
+    """asn1crypto's normalised form of a DER name (RFC 5280 7.1 comparison), computed once per name."""
+    from asn1crypto import x509 as asn1_x509
+
+    return asn1_x509.Name.load(der).hashable

@@ -24,7 +24,9 @@ pyhanko log record reaches a handler the application did not set up.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import ipaddress
 import logging
 import traceback
@@ -101,7 +103,6 @@ class Request:
     signatures: SignatureCache = attrs.field(factory=SignatureCache)
     defective_crls: Sequence[tuple[object, str]] = ()
     unusable_ocsps: Sequence[str] = ()
-    trust_anchors: dict[bytes, CertTrustAnchor] = attrs.field(factory=dict)
 
 
 @attrs.define
@@ -143,13 +144,14 @@ async def _run(request: Request, backend: Any) -> ValidationResult:
     context = _context(request)
     chosen: _Outcome | None = None
     first: _Outcome | None = None
-    async for candidate in builder.paths():
-        outcome = await _validate(candidate.anchor, candidate.path, request, context)
-        if outcome.failure is None:
-            chosen = outcome
-            break
-        if first is None:
-            first = outcome
+    async with contextlib.aclosing(builder.paths()) as candidates:
+        async for candidate in candidates:
+            outcome = await _validate(candidate.anchor, candidate.path, request, context)
+            if outcome.failure is None:
+                chosen = outcome
+                break
+            if first is None:
+                first = outcome
     failures: list[ValidationFailure] = []
     warnings: list[str] = []
     statuses: tuple[RevocationStatus, ...] = ()
@@ -213,15 +215,20 @@ def _trusted_leaf(request: Request, anchor: Anchor) -> ValidationResult:
 
 
 def _trust_anchor(anchor: Anchor, request: Request) -> CertTrustAnchor:
-    """pyhanko's trust anchor with the certificate's own constraints as qualifiers (RFC 5937)."""
-    cached = request.trust_anchors.get(anchor.certificate.der)
-    if cached is not None:
-        return cached
+    return _anchor_for(anchor.certificate)
+
+
+@functools.lru_cache(maxsize=256)
+def _anchor_for(certificate: Certificate) -> CertTrustAnchor:
+    """pyhanko's trust anchor with the certificate's own constraints as qualifiers (RFC 5937).
+
+    A pure function of the certificate (compared by DER), so it is built once per anchor.
+    """
     from pyhanko_certvalidator.authority import CertTrustAnchor, TrustQualifiers
     from pyhanko_certvalidator.name_trees import process_general_subtrees
     from pyhanko_certvalidator.policy_decl import PKIXValidationParams
 
-    cert = anchor.certificate.asn1
+    cert = certificate.asn1
     params = None
     constraints = cert.name_constraints_value
     if constraints is not None:
@@ -238,19 +245,22 @@ def _trust_anchor(anchor: Anchor, request: Request) -> CertTrustAnchor:
         valid_from=cert.not_valid_before,
         valid_until=cert.not_valid_after,
     )
-    made = CertTrustAnchor(cert, quals=quals)
-    request.trust_anchors[anchor.certificate.der] = made
-    return made
+    return CertTrustAnchor(cert, quals=quals)
+
+
+@functools.lru_cache(maxsize=64)
+def _trust_manager(anchors: tuple[Certificate, ...]) -> Any:
+    """pyhanko's trust manager over ``anchors`` (read-only once built, so shared)."""
+    from pyhanko_certvalidator.registry import SimpleTrustManager
+
+    return SimpleTrustManager.build(trust_roots=[_anchor_for(cert) for cert in anchors])
 
 
 def _context(request: Request) -> Any:
     from pyhanko_certvalidator import ValidationContext
-    from pyhanko_certvalidator.registry import SimpleTrustManager
 
     return ValidationContext(
-        trust_manager=SimpleTrustManager.build(
-            trust_roots=[_trust_anchor(a, request) for a in request.anchors]
-        ),
+        trust_manager=_trust_manager(tuple(a.certificate for a in request.anchors)),
         moment=request.at,
         revocation_mode="none",
         time_tolerance=TOLERANCE,
@@ -422,12 +432,9 @@ async def _revocation(
         )
     from pyhanko_certvalidator import ValidationContext
     from pyhanko_certvalidator.path import ValidationPath
-    from pyhanko_certvalidator.registry import SimpleTrustManager
 
     context = ValidationContext(
-        trust_manager=SimpleTrustManager.build(
-            trust_roots=[_trust_anchor(a, request) for a in request.anchors]
-        ),
+        trust_manager=_trust_manager(tuple(a.certificate for a in request.anchors)),
         other_certs=[cert.asn1 for cert in (*request.pool, *path)],
         moment=request.at,
         crls=request.crls,
@@ -483,16 +490,29 @@ def _merge(failures: list[ValidationFailure], found: list[ValidationFailure]) ->
 # -- signatures --------------------------------------------------------------------------------------
 
 
+_VALIDATOR_CLASS: list[type] = []
+
+
 def _signature_validator(cache: SignatureCache) -> Any:
     """pyhanko's signature validator with a memory, and a key that does not fit is a bad signature.
 
     pyhanko-certvalidator 0.33 trips an ``assert`` when, say, an ECDSA signature meets an RSA issuer key
     (a certificate signed by the wrong CA); that must read ``bad-signature`` on the right certificate.
+    The class is made once (pyhanko is imported lazily); each validator holds its Validator's cache.
     """
+    if not _VALIDATOR_CLASS:
+        _VALIDATOR_CLASS.append(_make_validator_class())
+    return _VALIDATOR_CLASS[0](cache)
+
+
+def _make_validator_class() -> type:
     from cryptography.exceptions import InvalidSignature
     from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
 
     class _Validator(DefaultSignatureValidator):
+        def __init__(self, cache: SignatureCache) -> None:
+            self._cache = cache
+
         def validate_signature(
             self,
             signature: bytes,
@@ -502,6 +522,7 @@ def _signature_validator(cache: SignatureCache) -> Any:
             *args: Any,
             **kwargs: Any,
         ) -> None:
+            cache = self._cache
             key = None
             if not args and not kwargs:  # a non-default context may change the verdict: no memory
                 key = SignatureCache.key(
@@ -525,24 +546,60 @@ def _signature_validator(cache: SignatureCache) -> Any:
             if key is not None:
                 cache.put(key, True)
 
-    return _Validator()
+    return _Validator
+
+
+_FAST: Final = frozenset(
+    {
+        "sha256_rsa",
+        "sha384_rsa",
+        "sha512_rsa",
+        "sha256_ecdsa",
+        "sha384_ecdsa",
+        "sha512_ecdsa",
+        "ed25519",
+        "ed448",
+    }
+)
 
 
 def _verifier(request: Request) -> Any:
-    """verify(issuer, subject) for path building: True, False, or None when it cannot tell here."""
-    from cryptography.exceptions import InvalidSignature
+    """verify(issuer, subject) for path building: True, False, or None when it cannot tell here.
+
+    Common algorithms are verified with cryptography directly (the key is already parsed there); the
+    verdict goes into the shared signature cache under the key pyhanko's check uses, so the
+    signature is verified once.  Anything else goes through pyhanko's own signature validator.
+    """
+    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
     from pyhanko_certvalidator import errors as pv
 
-    validator = _signature_validator(request.signatures)
+    cache = request.signatures
+    validator = _signature_validator(cache)
 
-    def verify(issuer: Any, subject: Any) -> bool | None:
+    def verify(issuer: Certificate, subject: Certificate) -> bool | None:
+        asn1 = subject.asn1
+        signature = asn1["signature_value"].native
+        tbs = asn1["tbs_certificate"].dump()
+        public_key = issuer.asn1.public_key
+        algorithm = asn1["signature_algorithm"]
+        key = SignatureCache.key(signature, tbs, public_key.dump(), algorithm.dump())
+        known = cache.get(key)
+        if known is not None:
+            return known
+        fast_subject, fast_issuer = subject._x509, issuer._x509
+        if fast_subject is not None and fast_issuer is not None and algorithm.signature_algo in _FAST:
+            try:
+                fast_subject.verify_directly_issued_by(fast_issuer)
+            except InvalidSignature:
+                cache.put(key, False)
+                return False
+            except (ValueError, TypeError, UnsupportedAlgorithm):
+                pass  # names, parameters or algorithms cryptography will not judge: pyhanko decides
+            else:
+                cache.put(key, True)
+                return True
         try:
-            validator.validate_signature(
-                subject["signature_value"].native,
-                subject["tbs_certificate"].dump(),
-                issuer.public_key,
-                subject["signature_algorithm"],
-            )
+            validator.validate_signature(signature, tbs, public_key, algorithm)
         except (pv.AlgorithmNotSupported, pv.DSAParametersUnavailable):
             return None
         except InvalidSignature:

@@ -23,6 +23,7 @@ text must not be decoded (DNS names are compared as bytes, never through an IDNA
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections import Counter
@@ -69,59 +70,57 @@ class CertView:
     """One certificate of the path as the rules see it: parsed once, errors kept, never raised."""
 
     cert: Certificate
-    index: int
-    last: int
     is_anchor: bool
+    is_leaf: bool  # the last certificate of the path
+    issues: bool  # it issues the next certificate of the path
     algorithms: AlgorithmPolicy
     asn1: asn1_x509.Certificate = attrs.field(init=False)
     extensions: list[tuple[str, bool, Any]] = attrs.field(init=False, factory=list)
     undecodable: dict[str, str] = attrs.field(init=False, factory=dict)
+    _first: dict[str, tuple[bool, Any]] = attrs.field(init=False, factory=dict)
+    _decoded: dict[str, tuple[bool, Any]] = attrs.field(init=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         self.asn1 = self.cert.asn1
         raw = self.asn1["tbs_certificate"]["extensions"]
-        if raw.native is None:
+        if raw.contents is None:
             return
         for ext in raw:
             oid = ext["extn_id"].dotted
             critical = bool(ext["critical"].native)
             self.extensions.append((oid, critical, ext))
-
-    @property
-    def is_leaf(self) -> bool:
-        """The last certificate of the path."""
-        return self.index == self.last
-
-    @property
-    def issues(self) -> bool:
-        """Whether this certificate issues the next one in the path."""
-        return self.index < self.last
+            self._first.setdefault(oid, (critical, ext))
 
     def find(self, oid: str) -> tuple[bool, Any] | None:
         """(critical, decoded value) of the first extension ``oid``, ``None`` when absent.
 
         Raises :class:`_Undecodable` when the value cannot be decoded (reported by its own rule).
         """
-        for ext_oid, critical, ext in self.extensions:
-            if ext_oid == oid:
-                if oid in self.undecodable:
-                    raise _Undecodable(self.undecodable[oid])
-                try:
-                    value = ext["extn_value"].parsed
-                    value.native  # noqa: B018 -- decode it all now
-                except Exception as exc:  # asn1crypto raises many types on bad DER
-                    self.undecodable[oid] = f"{type(exc).__name__}: {exc}"
-                    raise _Undecodable(self.undecodable[oid]) from exc
-                return critical, value
-        return None
+        decoded = self._decoded.get(oid)
+        if decoded is not None:
+            return decoded
+        if oid in self.undecodable:
+            raise _Undecodable(self.undecodable[oid])
+        first = self._first.get(oid)
+        if first is None:
+            return None
+        critical, ext = first
+        try:
+            value = _decode(oid, ext)
+        except Exception as exc:  # asn1crypto raises many types on bad DER
+            self.undecodable[oid] = f"{type(exc).__name__}: {exc}"
+            raise _Undecodable(self.undecodable[oid]) from exc
+        self._decoded[oid] = (critical, value)
+        return critical, value
 
     def has(self, oid: str) -> bool:
         """Whether an extension ``oid`` is present (decodable or not)."""
-        return any(ext_oid == oid for ext_oid, _, _ in self.extensions)
+        return oid in self._first
 
     def critical(self, oid: str) -> bool:
         """Whether the (first) extension ``oid`` is marked critical."""
-        return any(ext_oid == oid and critical for ext_oid, critical, _ in self.extensions)
+        first = self._first.get(oid)
+        return first is not None and first[0]
 
     def is_ca(self) -> bool:
         """basicConstraints cA=TRUE."""
@@ -166,20 +165,55 @@ class Rule:
 # -- the rules -------------------------------------------------------------------------------------
 
 
+def _decode(oid: str, ext: Any) -> Any:
+    """The parsed value of ``ext``, decoded all through now (raises on bad DER).
+
+    The dNSName values of a subjectAltName stay raw bytes: ``invalid-dns-name`` judges them byte by
+    byte, and decoding them as text would make a non-ASCII name an undecodable extension instead.
+    """
+    value = ext["extn_value"].parsed
+    if oid == _SAN:
+        for general in value:
+            if general.name == "dns_name":
+                general.chosen.contents  # noqa: B018 -- framing only
+            else:
+                general.native  # noqa: B018
+    else:
+        value.native  # noqa: B018 -- decode it all now
+    return value
+
+
 def _malformed_extension(view: CertView) -> str | None:
     bad = []
-    for oid, _, _ in view.extensions:
+    seen = set()
+    for oid, _, ext in view.extensions:
         try:
-            view.find(oid)
+            if oid in seen:
+                _decode(oid, ext)  # a repeated extension: its value must decode too
+            else:
+                view.find(oid)
         except _Undecodable as exc:
             bad.append(f"{_name(oid)} ({exc})")
-    cx = view.cert._x509
-    if not bad and cx is not None:
-        try:
-            cx.extensions  # noqa: B018 -- cryptography decodes every extension it knows
-        except ValueError as exc:
-            bad.append(f"an extension cryptography cannot decode ({exc})")
+        except Exception as exc:  # asn1crypto raises many types on bad DER
+            bad.append(f"{_name(oid)} ({type(exc).__name__}: {exc})")
+        seen.add(oid)
     return f"cannot decode {'; '.join(bad)}" if bad else None
+
+
+def _cryptography_problem(view: CertView) -> str | None:
+    """What cryptography cannot decode in extensions asn1crypto reads (checked in :func:`_verdicts`).
+
+    cryptography is stricter (an empty extendedKeyUsage, a repeated extension, a non-ASCII dNSName):
+    when a rule already names the defect of the certificate, this vaguer finding is not added.
+    """
+    cx = view.cert._x509
+    if cx is None:
+        return None
+    try:
+        cx.extensions  # noqa: B018 -- cryptography decodes every extension it knows
+    except Exception as exc:  # ValueError, DuplicateExtension, UnsupportedGeneralNameType ...
+        return f"cannot decode an extension cryptography cannot decode ({type(exc).__name__}: {exc})"
+    return None
 
 
 def _serial(view: CertView) -> str | None:
@@ -389,7 +423,7 @@ def _key(view: CertView) -> str | None:
     spki = view.asn1.public_key
     algorithm = spki.algorithm
     if algorithm in {"rsa", "rsassa_pss"}:
-        bits = spki.bit_size
+        bits = _exact_bits(spki)
         return (
             f"an RSA key of {bits} bits (at least {policy.min_rsa_bits})"
             if bits < policy.min_rsa_bits
@@ -401,7 +435,7 @@ def _key(view: CertView) -> str | None:
         params = spki["algorithm"]["parameters"]
         if params.native is None:
             return None  # parameters inherited from the issuer (RFC 3279 2.3.2)
-        bits = spki.bit_size
+        bits = _exact_bits(spki)
         return (
             f"a DSA key of {bits} bits (at least {policy.min_dsa_bits})"
             if bits < policy.min_dsa_bits
@@ -416,6 +450,14 @@ def _key(view: CertView) -> str | None:
             return None
         return f"an EC key on curve {curve} (the algorithm policy accepts {', '.join(sorted(policy.curves))})"
     return None
+
+
+def _exact_bits(spki: Any) -> int:
+    """The RSA modulus's or DSA prime's exact size: asn1crypto's ``bit_size`` rounds up to whole octets,
+    which would let a 2041-bit key pass a 2048-bit minimum."""
+    if spki.algorithm == "dsa":
+        return int(spki["algorithm"]["parameters"]["p"].native).bit_length()
+    return int(spki["public_key"].parsed["modulus"].native).bit_length()
 
 
 def _explicit_curve(view: CertView) -> str | None:
@@ -505,7 +547,7 @@ def _webpki_key(view: CertView) -> str | None:
     spki = view.asn1.public_key
     algorithm = spki.algorithm
     if algorithm == "rsa":
-        bits = spki.bit_size
+        bits = _exact_bits(spki)
         if bits < 2048 or bits % 8:
             return f"an RSA key of {bits} bits (the Baseline Requirements need 2048 or more, a multiple of 8)"
         return None
@@ -763,29 +805,52 @@ def check_path(
     for index, cert in enumerate(path):
         if only is not None and index not in only:
             continue
-        try:
-            view = CertView(cert, index, last, anchored and index == 0, algorithms)
-        except Exception as exc:  # asn1crypto cannot even list the extensions
-            failures.append(
-                ValidationFailure(
-                    "malformed-extension", f"cannot read the extensions: {exc}", index, _subject(cert)
-                )
-            )
-            continue
-        for rule in RULES:
-            if (rule.profile == "webpki" and profile != "webpki") or rule.code in waive:
-                continue
-            try:
-                if not rule.applies(view):
-                    continue
-                problem = rule.check(view)
-            except _Undecodable:
-                continue
-            except Exception as exc:  # fail closed: a rule that cannot decide is a failure
-                problem = f"could not be checked ({type(exc).__name__}: {exc})"
-            if problem:
-                failures.append(ValidationFailure(rule.code, problem, index, _subject(cert)))
+        role = (anchored and index == 0, index == last, index < last)
+        for code, problem in _verdicts(cert, role, algorithms, profile, waive):
+            failures.append(ValidationFailure(code, problem, index, _subject(cert)))
     return failures
+
+
+@functools.lru_cache(maxsize=4096)
+def _verdicts(
+    cert: Certificate,
+    role: tuple[bool, bool, bool],
+    algorithms: AlgorithmPolicy,
+    profile: str,
+    waive: frozenset[str],
+) -> tuple[tuple[str, str], ...]:
+    """(code, problem) of every rule ``cert`` breaks in ``role`` (anchor, leaf, issuer).
+
+    A pure function of its arguments (certificates compare by DER), so verdicts are remembered: a
+    service that sees the same anchors and intermediates again pays for them once.
+    """
+    is_anchor, is_leaf, issues = role
+    try:
+        view = CertView(cert, is_anchor, is_leaf, issues, algorithms)
+    except Exception as exc:  # asn1crypto cannot even list the extensions
+        return (("malformed-extension", f"cannot read the extensions: {exc}"),)
+    found: list[tuple[str, str]] = []
+    for rule in RULES:
+        if (rule.profile == "webpki" and profile != "webpki") or rule.code in waive:
+            continue
+        try:
+            if not rule.applies(view):
+                continue
+            problem = rule.check(view)
+        except _Undecodable:
+            continue
+        except Exception as exc:  # fail closed: a rule that cannot decide is a failure
+            problem = f"could not be checked ({type(exc).__name__}: {exc})"
+        if problem:
+            found.append((rule.code, problem))
+    if not found and "malformed-extension" not in waive:
+        try:
+            problem = _cryptography_problem(view)
+        except Exception as exc:  # fail closed
+            problem = f"could not be checked ({type(exc).__name__}: {exc})"
+        if problem:
+            found.append(("malformed-extension", problem))
+    return tuple(found)
 
 
 def _subject(cert: Certificate) -> str | None:

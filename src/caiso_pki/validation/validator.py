@@ -121,9 +121,9 @@ class _State:
         self.ocsps: list[asn1_ocsp.OCSPResponse] = []
         self.unusable_ocsps: list[str] = []
         self.signatures = SignatureCache()
-        self.trust_anchors: dict[bytes, object] = {}
         self.revocation_cache: RevocationCache | None = None
         self.options_key: _OptionsKey = _OptionsKey()
+        self.learn = True  # False for the one-shot Validator of validate_chain: nothing to reuse
 
 
 @attrs.frozen
@@ -350,7 +350,6 @@ class Validator:
             signatures=self._state.signatures,
             defective_crls=self._state.defective_crls,
             unusable_ocsps=self._state.unusable_ocsps,
-            trust_anchors=self._state.trust_anchors,  # type: ignore[arg-type]
         )
         backend = self._backend() if request.fetch else None
         try:
@@ -473,6 +472,7 @@ async def validate_chain_async(
         profile=profile,
         waive=waive,
     )
+    validator._state.learn = False
     return await validator.validate_async(leaf, intermediates, at=at, server_name=server_name)
 
 
@@ -504,23 +504,24 @@ def _run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
 def _run_on_thread_loop(coroutine: Coroutine[Any, Any, None]) -> None:
     """Run ``coroutine`` on this thread's own event loop, created once and reused.
 
-    ``asyncio.run`` builds and tears down a loop per call, which costs about as much as a sixth of a
-    whole chain validation; a service validating peer after peer keeps one loop per thread instead.
-    Whatever the coroutine left running is cancelled before returning, as ``asyncio.run`` would.
+    ``asyncio.run`` (and ``asyncio.Runner``) build or prepare a loop and install a SIGINT handler per
+    call, which costs about a sixth of a whole chain validation; a service validating peer after peer
+    keeps one loop per thread instead.  Whatever the coroutine left running is cancelled before
+    returning, as ``asyncio.run`` would.
     """
-    runner: asyncio.Runner | None = getattr(_THREAD_LOOPS, "runner", None)
-    if runner is None:
-        runner = asyncio.Runner()
-        _THREAD_LOOPS.runner = runner
-        weakref.finalize(threading.current_thread(), runner.close)
+    loop: asyncio.AbstractEventLoop | None = getattr(_THREAD_LOOPS, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        _THREAD_LOOPS.loop = loop
+        weakref.finalize(threading.current_thread(), loop.close)
     try:
-        runner.run(coroutine)
+        loop.run_until_complete(coroutine)
     finally:
-        leftovers = [task for task in asyncio.all_tasks(runner.get_loop()) if not task.done()]
+        leftovers = [task for task in asyncio.all_tasks(loop) if not task.done()]
         if leftovers:
             for task in leftovers:
                 task.cancel()
-            runner.run(_drain(leftovers))
+            loop.run_until_complete(_drain(leftovers))
 
 
 async def _drain(tasks: list[asyncio.Task[Any]]) -> None:
