@@ -7,15 +7,17 @@ import stat
 import subprocess
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from caiso_pki import testing
+from caiso_pki.certificate import Certificate
 from caiso_pki.errors import CaisoPkiError
 from caiso_pki.oids import DEMO_BASIC_ASSURANCE_POLICY
 
@@ -209,3 +211,81 @@ def test_trust_store_holds_every_hierarchy(demo_pki: testing.DemoPki) -> None:
         demo_pki.entrust_root.certificate,
         demo_pki.entrust_intermediate.certificate,
     }
+
+
+# -- re-signing edited certificates (raw DER) -----------------------------------------------------
+
+
+def _verifies(cert: Certificate, issuer_key: Any) -> bool:
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        issuer_key.public_key().verify(
+            cert.asn1["signature_value"].native,
+            cert.asn1["tbs_certificate"].dump(),
+            *(
+                (ec.ECDSA(hashes.SHA256()),)
+                if isinstance(issuer_key, ec.EllipticCurvePrivateKey)
+                else (padding.PKCS1v15(), hashes.SHA256())
+            ),
+        )
+    except InvalidSignature:
+        return False
+    return True
+
+
+def test_resign_without_edit_is_the_same_certificate(demo_pki: testing.DemoPki) -> None:
+    issuing = demo_pki.issuing_ca
+    issued = issuing.issue("rig", "same.example.com")
+    again = issuing.resign(issued)
+    # RSA PKCS#1 v1.5 signatures are deterministic: nothing changed, not even the signature
+    assert again.der == issued.certificate.der
+
+
+def test_resign_mints_what_the_builder_refuses(demo_pki: testing.DemoPki) -> None:
+    from asn1crypto import core
+
+    issuing = demo_pki.issuing_ca
+    issued = issuing.issue("rig", "zero.example.com")
+
+    def defects(tbs: Any) -> None:
+        tbs["serial_number"] = core.Integer(contents=b"\x00")
+        san = next(e for e in tbs["extensions"] if e["extn_id"].dotted == "2.5.29.17")
+        tbs["extensions"] = [*tbs["extensions"], san.copy(), testing.raw_extension("2.5.29.37", b"\x30\x00")]
+
+    broken = issuing.resign(issued, defects)
+    tbs = broken.asn1["tbs_certificate"]
+    assert tbs["serial_number"].contents == b"\x00"
+    oids = [e["extn_id"].dotted for e in tbs["extensions"]]
+    assert oids.count("2.5.29.17") == 2 and oids.count("2.5.29.37") == 2
+    assert _verifies(broken, issuing.key)
+    assert issuing.issued[0] == broken  # recorded like anything the CA issues
+
+
+def test_resign_takes_raw_der_and_any_key(demo_pki: testing.DemoPki) -> None:
+    issued = demo_pki.issuing_ca.issue("rig", "raw.example.com")
+    other = ec.generate_private_key(ec.SECP256R1())
+    tbs_der = issued.certificate.asn1["tbs_certificate"].dump()
+
+    def sha256_ecdsa(tbs: Any) -> bytes:
+        tbs["signature"] = {"algorithm": "sha256_ecdsa"}
+        return bytes(tbs.dump())
+
+    cert = testing.resign(issued, other, sha256_ecdsa)
+    assert cert.asn1["signature_algorithm"]["algorithm"].native == "sha256_ecdsa"
+    assert cert.asn1["tbs_certificate"]["signature"].dump() == cert.asn1["signature_algorithm"].dump()
+    assert _verifies(cert, other)
+    assert cert.asn1["tbs_certificate"].dump() != tbs_der  # the algorithm field changed
+
+
+def test_raw_extension_keeps_bytes_that_are_not_der() -> None:
+    extension = testing.raw_extension("subjectAltName", b"\x30\x05\x82\x03ab", critical=True)
+    assert extension["extn_id"].dotted == "2.5.29.17"
+    assert extension["critical"].native is True
+    assert extension.dump().endswith(b"\x04\x06\x30\x05\x82\x03ab")  # asn1crypto would refuse to parse it
+
+
+def test_resign_refuses_an_edit_that_is_not_a_certificate(demo_pki: testing.DemoPki) -> None:
+    issued = demo_pki.issuing_ca.issue("rig", "junk.example.com")
+    with pytest.raises(CaisoPkiError, match="does not parse"):
+        demo_pki.issuing_ca.resign(issued, lambda tbs: b"\x30\x03\x02\x01")

@@ -21,6 +21,17 @@ Every CA issues end-entity certificates from parameters (:meth:`CertificateAutho
 (:meth:`CertificateAuthority.issue_from_csr`), revokes them, and produces CRLs and signed OCSP responses.
 Everything the knobs produce is a real, signed certificate, so tests can also build deliberately broken
 ones (expired, wrong EKU, missing policy, a CA:false intermediate ...).
+
+Some defects cryptography's builder refuses to produce: a repeated extension, a zero, negative or
+21-octet serial number, GeneralizedTime with fractions, a flipped criticality, explicit curve parameters
+and other values that are not valid X.509.  :meth:`CertificateAuthority.resign` (or :func:`resign` with
+any key) takes a certificate, lets the test edit its to-be-signed part with asn1crypto or as raw DER,
+and signs the result again, so each of those defects is a real, correctly signed certificate too::
+
+    def repeat_san(tbs):
+        tbs["extensions"].append(testing.raw_extension("2.5.29.17", b"\x30\x00"))
+
+    broken = pki.issuing_ca.resign(pki.issuing_ca.issue("rig"), repeat_san)
 """
 
 from __future__ import annotations
@@ -29,15 +40,15 @@ import base64
 import datetime as dt
 import threading
 import urllib.parse
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 import attrs
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes, PrivateKeyTypes
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -48,6 +59,8 @@ from caiso_pki.errors import MalformedInputError, UnsupportedAlgorithmError
 from caiso_pki.oids import ANY_POLICY, DEMO_BASIC_ASSURANCE_POLICY, parse_oid
 
 if TYPE_CHECKING:
+    from asn1crypto import x509 as asn1_x509
+
     from caiso_pki.truststore import TrustStore
 
 __all__ = [
@@ -58,6 +71,9 @@ __all__ = [
     "IssuedCertificate",
     "LeafKind",
     "RevocationServer",
+    "TbsEdit",
+    "raw_extension",
+    "resign",
 ]
 
 #: The day after which the (demo) Verizon Cybertrust roots issue nothing a store should trust.
@@ -76,6 +92,10 @@ _EKU: Final[dict[str, tuple[x509.ObjectIdentifier, ...]]] = {
     "server": (ExtendedKeyUsageOID.SERVER_AUTH,),
     "ocsp-responder": (ExtendedKeyUsageOID.OCSP_SIGNING,),
 }
+#: Edits a to-be-signed certificate for :func:`resign`: change the asn1crypto ``TbsCertificate`` it is
+#: given in place (and return ``None``), or return the complete to-be-signed DER to use instead.
+TbsEdit: TypeAlias = Callable[["asn1_x509.TbsCertificate"], "bytes | None"]
+
 _REASONS: Final[dict[str, x509.ReasonFlags]] = {flag.value: flag for flag in x509.ReasonFlags}
 _KEY_CACHE: dict[str, list[PrivateKeyTypes]] = {}
 
@@ -437,6 +457,19 @@ class CertificateAuthority:
         self.pki.authorities[child.slug] = child
         return child
 
+    def resign(
+        self, certificate: Certificate | IssuedCertificate, edit: TbsEdit | None = None
+    ) -> Certificate:
+        """``certificate`` with its to-be-signed part changed by ``edit``, signed again with this CA's key.
+
+        For defects cryptography's builder refuses (see :func:`resign`).  Re-sign a root with its own
+        :class:`CertificateAuthority` to get a broken anchor; the result is recorded in :attr:`issued`
+        like any certificate this CA issues, so :meth:`revoke`, :meth:`crl` and OCSP know it.
+        """
+        cert = resign(certificate, self.key, edit)
+        self.issued[int(cert.asn1.serial_number)] = cert  # asn1crypto reads zero and negative serials too
+        return cert
+
     # -- revocation ------------------------------------------------------------------------------
 
     def revoke(
@@ -529,6 +562,104 @@ class CertificateAuthority:
             builder = builder.add_extension(nonce, critical=False)
         response = builder.sign(self.key, hashes.SHA256())
         return response.public_bytes(serialization.Encoding.DER)
+
+
+# -- raw DER ---------------------------------------------------------------------------------------
+
+
+def resign(
+    certificate: Certificate | IssuedCertificate,
+    signing_key: CertificateIssuerPrivateKeyTypes,
+    edit: TbsEdit | None = None,
+) -> Certificate:
+    """A certificate whose to-be-signed part ``edit`` changed, signed with ``signing_key``.
+
+    Why: cryptography's builder refuses many defects a validator must reject (repeated extensions, a
+    zero, negative or over-long serial, GeneralizedTime with fractions, an empty extendedKeyUsage, DNS
+    names with underscores or raw UTF-8, explicit curve parameters, undecodable extension values).
+    Build the closest certificate with :meth:`CertificateAuthority.issue`, then edit what the builder
+    would not write; the result is still correctly signed, so only the defect is wrong with it.
+
+    ``edit`` receives a fresh asn1crypto ``TbsCertificate``: change it in place (set
+    ``tbs["serial_number"]``, append to ``tbs["extensions"]``, flip an extension's ``"critical"`` ...),
+    or return the complete to-be-signed DER for what asn1crypto cannot express.  The signature uses the
+    algorithm named in the to-be-signed ``signature`` field (the outer signatureAlgorithm is a copy of
+    it); when the key cannot make that algorithm, an unknown OID say, the key's usual algorithm signs,
+    so the certificate names an algorithm its signature does not use.  Raises
+    :class:`~caiso_pki.errors.MalformedInputError` when the result is not a certificate at all.
+    """
+    from asn1crypto import x509 as asn1_x509
+
+    cert = certificate.certificate if isinstance(certificate, IssuedCertificate) else certificate
+    tbs = asn1_x509.Certificate.load(cert.der)["tbs_certificate"].copy()
+    replaced = edit(tbs) if edit is not None else None
+    tbs_der = bytes(replaced) if replaced is not None else tbs.dump()
+    try:
+        algorithm = asn1_x509.TbsCertificate.load(tbs_der)["signature"]
+        algorithm_der = algorithm.dump()
+    except Exception as exc:  # asn1crypto raises many types on bad DER
+        raise MalformedInputError(
+            f"resign: the edited to-be-signed certificate does not parse: {exc}"
+        ) from exc
+    signature = _signature(signing_key, tbs_der, algorithm)
+    der = _der(0x30, tbs_der + algorithm_der + _der(0x03, b"\x00" + signature))
+    return Certificate.from_der(der, source_name="<re-signed test certificate>")
+
+
+def raw_extension(oid: str, value: bytes, *, critical: bool = False) -> asn1_x509.Extension:
+    """An asn1crypto extension holding ``value`` (the DER inside extnValue) exactly as given.
+
+    For :func:`resign` edits: ``value`` is not checked, so it may be a repeat of an extension already
+    present, an empty sequence, or bytes that are not DER at all.
+    """
+    from asn1crypto import core
+    from asn1crypto import x509 as asn1_x509
+
+    # Loaded from DER rather than built, so asn1crypto does not parse (and refuse) the value.
+    identifier = core.ObjectIdentifier(parse_oid(oid).dotted_string).dump()
+    flag = b"\x01\x01\xff" if critical else b""
+    return asn1_x509.Extension.load(_der(0x30, identifier + flag + _der(0x04, bytes(value))))
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    size = len(content)
+    if size < 0x80:
+        return bytes([tag, size]) + content
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(length)]) + length + content
+
+
+_HASHES: Final[dict[str, type[hashes.HashAlgorithm]]] = {
+    "sha1": hashes.SHA1,
+    "sha224": hashes.SHA224,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+    "md5": hashes.MD5,
+}
+
+
+def _signature(key: CertificateIssuerPrivateKeyTypes, data: bytes, algorithm: Any) -> bytes:
+    """``data`` signed by ``key`` as ``algorithm`` names, or as the key usually signs when it cannot."""
+    try:
+        mechanism = algorithm.signature_algo
+        hash_class = _HASHES.get(algorithm.hash_algo)
+    except (ValueError, KeyError):  # an algorithm asn1crypto does not know
+        mechanism, hash_class = None, None
+    chosen = hash_class() if hash_class is not None else _hash_for(key)
+    if isinstance(key, (ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey)):
+        return key.sign(data)
+    if isinstance(key, rsa.RSAPrivateKey):
+        if mechanism == "rsassa_pss":
+            raise UnsupportedAlgorithmError(
+                "resign: RSASSA-PSS signatures are not supported; use PKCS#1 v1.5"
+            )
+        return key.sign(data, padding.PKCS1v15(), chosen)
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return key.sign(data, ec.ECDSA(chosen))
+    if isinstance(key, dsa.DSAPrivateKey):
+        return key.sign(data, chosen)
+    raise UnsupportedAlgorithmError(f"resign: cannot sign with a {type(key).__name__}")
 
 
 def _slug(name: str) -> str:
