@@ -191,3 +191,214 @@ def test_agrees_with_openssl(name: str, tmp_path: Path) -> None:
         match = re.search(r"error (\d+) at", openssl_output)
         assert match, openssl_output
         assert ours.codes[0] in OPENSSL_ERRORS[int(match.group(1))], (name, ours.failures, openssl_output)
+
+
+# -- the strict rules (issue 15): the minted cases of tests/_rule_cases.py --------------------------
+#
+# What ``openssl verify -x509_strict`` (OpenSSL 3.0.19) reports for each case of the rule table, found
+# by running it on every case.  Where OpenSSL checks the rule, both tools must say "not valid" and
+# OpenSSL must give the error listed; where it does not (it says OK), the verdicts differ by design and
+# nothing is asserted: the reason is in RULES_OPENSSL_DOES_NOT_CHECK.  A new case must be put in one
+# of the two tables (test_every_rule_case_is_classified).
+
+#: case -> the openssl verify error numbers that say "not valid" for it.
+RULES_OPENSSL_CHECKS: dict[str, set[int]] = {
+    # X509_V_FLAG_X509_STRICT checks of OpenSSL 3.0 (x509_vfy.c check_extensions, x509v3_cache_extensions)
+    "invalid-time-encoding/generalized-fraction": {14},  # format error in notAfter
+    "invalid-time-encoding/utc-without-seconds": {14},
+    "missing-authority-key-id": {85},
+    "missing-subject-key-id": {86},
+    "key-cert-sign-without-ca": {82},
+    "subject-alt-name-not-critical": {88},
+    "basic-constraints-not-critical": {89},
+    "ca-empty-subject": {83, 84},  # issuer name empty (the leaf), subject name empty (the CA)
+    "explicit-curve-parameters": {94},
+    # OpenSSL does not handle a critical AKI, SKI or AIA: "unhandled critical extension"
+    "critical-authority-key-id": {34},
+    "critical-subject-key-id": {34},
+    "critical-authority-info-access": {34},
+    # a repeated or undecodable extension makes the certificate invalid (EXFLAG_INVALID): no issuer is
+    # then found for it
+    "duplicate-extension": {20},
+    "malformed-extension/subject-alt-name": {20},
+    # the anchor is held to its validity, basicConstraints, keyUsage, critical extensions and name
+    # constraints by both
+    "expired/anchor": {10},
+    "not-yet-valid/anchor": {9},
+    "not-a-ca/anchor": {79},
+    "key-usage/anchor": {79, 32},
+    "critical-extension/anchor": {34},
+    "name-constraints/anchor": {47},
+    # path validation
+    "expired/leaf-one-second": {10},  # no tolerance on either side
+    "not-yet-valid/leaf-one-second": {9},
+    "expired/trusted-leaf": {10},  # with -partial_chain, so the leaf may be its own anchor
+    "expired/intermediate": {10},
+    "bad-signature": {7},
+    "not-a-ca/intermediate": {
+        79,
+        32,
+    },  # cA=FALSE, and (so that keyCertSign-without-CA stays quiet) no keyCertSign
+    "key-usage/intermediate-without-key-cert-sign": {79, 32},
+    "critical-extension/intermediate": {34},
+    "critical-extension/leaf": {34},
+    "path-length-exceeded": {25},
+    "extended-key-usage/leaf": {26},
+    "extended-key-usage/intermediate": {26},  # OpenSSL too lets an intermediate's EKU constrain the leaf
+    "name-constraints/intermediate": {47},
+    "name-mismatch": {62},
+    "policy": {43},
+    "no-path": {20},
+    "untrusted-root": {19},
+    "revoked": {23},
+    "revocation-unavailable": {3},  # -crl_check: the leaf's CRL is missing
+    # OpenSSL finds no issuer: its name comparison is byte-wise on canonical encodings, and it does not
+    # know the signature algorithm
+    "name-chaining": {20},
+    "unsupported-algorithm": {20},
+    # neither finds a path through the same-subject pile
+    "path-building-limit/distinct-keys": {20},
+    "path-building-limit/one-key": {19},
+}
+
+#: case -> why OpenSSL says OK (the rule is not one of its checks), so agreement is not asserted.
+RULES_OPENSSL_DOES_NOT_CHECK: dict[str, str] = {
+    "invalid-serial-number/zero": "OpenSSL 3.0 does not check serial numbers",
+    "invalid-serial-number/negative": "OpenSSL 3.0 does not check serial numbers",
+    "invalid-serial-number/21-octets": "OpenSSL 3.0 does not check serial numbers",
+    "empty-extended-key-usage": "an empty EKU is accepted",
+    "name-constraints-in-end-entity": "ignored in an end-entity certificate",
+    "name-constraints-not-critical": "criticality of nameConstraints is not checked",
+    "policy-constraints-not-critical": "criticality of policyConstraints is not checked",
+    "malformed-name-constraints": "a dNSName constraint is not checked for syntax",
+    "invalid-dns-name/underscore": "SAN dNSName syntax is not checked (only matched against a host name)",
+    "invalid-dns-name/non-ascii": "SAN dNSName syntax is not checked",
+    "invalid-dns-name/emoji": "SAN dNSName syntax is not checked",
+    "weak-key/rsa-512": "the leaf's own key is not checked (only -auth_level would)",
+    "weak-key/rsa-2047": "the leaf's own key is not checked",
+    "weak-key/p-192": "the leaf's own key is not checked",
+    "weak-key/dsa": "the leaf's own key is not checked",
+    "weak-algorithm/sha1": "SHA-1 signatures pass at the default security level",
+    "malformed-extension/authority-info-access": "authorityInfoAccess is not decoded by verify",
+    "malformed/signature-bit-string": "openssl cannot read the file at all (not a verify verdict)",
+    "key-usage/leaf": "-purpose sslserver accepts keyEncipherment instead of digitalSignature",
+    "name-constraints/other-name": "OpenSSL ignores the otherName constraint (the leaf has no otherName); "
+    "pyhanko cannot process it, so we fail closed",
+    "distrusted-anchor": "OpenSSL has no distrust_after",
+    **{
+        name: "the CA/Browser Forum rules are not part of openssl verify"
+        for name in (
+            "webpki-server-auth/client-auth-only",
+            "webpki-server-auth/any-eku-only",
+            "webpki-server-auth/no-eku",
+            "webpki-leaf-is-ca",
+            "webpki-cn-not-in-san/case",
+            "webpki-cn-not-in-san/ip-spelling",
+            "webpki-wildcard/public-suffix",
+            "webpki-wildcard/co-uk",
+            "webpki-wildcard/partial-label",
+            "webpki-key/rsa-2049",
+            "webpki-key/ed25519",
+            "webpki-root-eku",
+            "webpki-root-aki",
+        )
+    },
+}
+
+#: Chains both must accept (from the controls of tests/_rule_cases.py).
+RULES_OPENSSL_VALID = (
+    "valid/rig",
+    "valid/webpki-server",
+    "idn/a-label-san",
+    "idn/server-name-a-label",
+    "idn/server-name-upper-case-a-label",
+    "idn/a-label-under-name-constraints",
+    "valid/anchor-name-constraints-permit",
+)
+
+
+def _rule_tables() -> tuple[dict[str, Any], dict[str, Any]]:
+    from _rule_cases import build_tables
+
+    return build_tables()
+
+
+RULE_CASES, RULE_CONTROLS = _rule_tables()
+
+
+def _openssl_rule_verify(case: Any, directory: Path) -> tuple[bool, str]:
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from caiso_pki.truststore import TrustStore
+
+    anchors = (
+        [e.certificate for e in case.trust.entries] if isinstance(case.trust, TrustStore) else case.trust
+    )
+    (directory / "anchors.pem").write_text("".join(c.pem for c in anchors))
+    (directory / "leaf.pem").write_text(case.leaf.pem)
+    args = ["openssl", "verify", "-x509_strict", "-CAfile", str(directory / "anchors.pem")]
+    args += ["-attime", str(int(case.at.timestamp()))]
+    if any(not cert.is_self_issued for cert in anchors):
+        args.append("-partial_chain")  # a trusted leaf is its own anchor
+    if case.chain:
+        (directory / "untrusted.pem").write_text("".join(c.pem for c in case.chain))
+        args += ["-untrusted", str(directory / "untrusted.pem")]
+    if case.usage == "server":
+        args += ["-purpose", "sslserver"]
+    if case.policy:
+        args += ["-policy", case.policy, "-explicit_policy", "-policy_check"]
+    if case.server_name:
+        args += ["-verify_hostname", case.server_name]
+    if case.crls:
+        pems = "".join(cx509.load_der_x509_crl(der).public_bytes(Encoding.PEM).decode() for der in case.crls)
+        (directory / "crls.pem").write_text(pems)
+        args += ["-CRLfile", str(directory / "crls.pem"), "-crl_check"]
+    proc = subprocess.run([*args, str(directory / "leaf.pem")], capture_output=True, text=True, check=False)
+    return proc.returncode == 0, (proc.stdout + proc.stderr).strip()
+
+
+def test_every_rule_case_is_classified() -> None:
+    assert set(RULES_OPENSSL_CHECKS) | set(RULES_OPENSSL_DOES_NOT_CHECK) == set(RULE_CASES)
+    assert not set(RULES_OPENSSL_CHECKS) & set(RULES_OPENSSL_DOES_NOT_CHECK)
+
+
+@pytest.mark.parametrize("name", sorted(RULES_OPENSSL_CHECKS))
+def test_strict_rules_agree_with_openssl(name: str, tmp_path: Path) -> None:
+    case = RULE_CASES[name]
+    openssl_valid, output = _openssl_rule_verify(case, tmp_path)
+    ours = validate_chain(case.leaf, case.chain, at=case.at, server_name=case.server_name, **case.options())
+    assert not openssl_valid and not ours.valid, (name, ours.failures, output)
+    errors = {int(number) for number in re.findall(r"error (\d+) at", output)}
+    assert errors and errors <= RULES_OPENSSL_CHECKS[name], (name, output)
+
+
+@pytest.mark.parametrize("name", sorted(RULES_OPENSSL_DOES_NOT_CHECK))
+def test_rules_openssl_does_not_check_are_still_ours(name: str, tmp_path: Path) -> None:
+    """The table says why OpenSSL accepts these; this keeps it honest (and us strict)."""
+    case = RULE_CASES[name]
+    openssl_valid, output = _openssl_rule_verify(case, tmp_path)
+    ours = validate_chain(case.leaf, case.chain, at=case.at, server_name=case.server_name, **case.options())
+    assert not ours.valid
+    if name == "malformed/signature-bit-string":
+        assert "Could not read certificate" in output, output
+    else:
+        assert openssl_valid, (name, output)  # if OpenSSL starts checking it, move the case up
+
+
+def _controls() -> list[Any]:
+    params = []
+    for name in RULES_OPENSSL_VALID:
+        blocked = RULE_CONTROLS[name].blocked
+        marks = [pytest.mark.xfail(strict=True, reason=blocked)] if blocked else []
+        params.append(pytest.param(name, id=name, marks=marks))
+    return params
+
+
+@pytest.mark.parametrize("name", _controls())
+def test_valid_controls_agree_with_openssl(name: str, tmp_path: Path) -> None:
+    case = RULE_CONTROLS[name]
+    openssl_valid, output = _openssl_rule_verify(case, tmp_path)
+    assert openssl_valid, output
+    ours = validate_chain(case.leaf, case.chain, at=case.at, server_name=case.server_name, **case.options())
+    assert ours.valid, ours.failures
