@@ -25,7 +25,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from caiso_pki.lint import Finding
     from caiso_pki.policy import PolicyRequirement
     from caiso_pki.profiles.cps import CpsProfile, ProfileSource
+    from caiso_pki.types import CertificatesInput, CrlsInput, JsonDict, TrustInput
     from caiso_pki.validation import AlgorithmPolicy, RevocationMode, ValidationResult
 
 __all__ = [
@@ -102,7 +103,7 @@ class AuditEntry:
         """Whole days from ``at`` until the certificate's notAfter (negative once expired)."""
         return (self.certificate.not_after - at) // dt.timedelta(days=1)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonDict:
         """JSON-ready form."""
         cert = self.certificate
         return {
@@ -189,7 +190,7 @@ class AuditReport:
         totals = self.totals
         return totals["total"] > 0 and totals["invalid"] == 0 and not self.lint_by_severity.get("error")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonDict:
         """JSON-ready form: totals first, then every entry and skipped file."""
         return {
             "at": _iso(self.at),
@@ -278,15 +279,15 @@ def _lint(cert: Certificate, profile: CpsProfile | None) -> tuple[tuple[Finding,
 def audit_paths(
     paths: Iterable[AuditInput],
     *,
-    trust: Any,
+    trust: TrustInput,
     profile: CpsProfile | ProfileSource | None = None,
     at: dt.datetime | None = None,
-    intermediates: Iterable[Any] = (),
+    intermediates: CertificatesInput = (),
     key_usage: Iterable[str] | None = None,
     extended_key_usage: Iterable[str] | str | None = None,
     policy: PolicyRequirement | None = None,
     revocation: RevocationMode = "soft-fail",
-    crls: Iterable[Any] = (),
+    crls: CrlsInput = (),
     algorithm_policy: AlgorithmPolicy | None = None,
     cache: FleetCache | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -308,8 +309,8 @@ def audit_paths(
     for the expiry windows.  Files found that hold no readable certificate, and named paths that are
     neither files nor folders (a FIFO), are reported in :attr:`AuditReport.skipped`, never raised.
     """
-    from caiso_pki.fleet import FleetCache, validate_many
     from caiso_pki.profiles.cps import load_cps_profile
+    from caiso_pki.validation import Validator
     from caiso_pki.validation.options import certificate_list as _certificate_list
 
     when = ensure_aware(at, what="at")
@@ -324,27 +325,22 @@ def audit_paths(
     skipped.extend(unreadable)
     cas = {cert.der: cert for _, _, cert in found if _is_ca(cert)}
     pool = [*cas.values(), *_certificate_list(intermediates, "intermediate")]
-    crl_list = list(crls)
-    shared = cache if cache is not None else FleetCache()
+    validator = Validator(
+        trust=trust,
+        key_usage=key_usage,
+        extended_key_usage=extended_key_usage,
+        policy=policy,
+        revocation=revocation,
+        crls=crls,
+        algorithm_policy=algorithm_policy,
+    )
+    if cache is not None:
+        validator._with_fleet_cache(cache)
     results: list[ValidationResult] = []
     total = len(found)
     for start in range(0, total, _CHUNK):
         chunk = [cert for _, _, cert in found[start : start + _CHUNK]]
-        results.extend(
-            validate_many(
-                chunk,
-                pool,
-                trust=trust,
-                at=when,
-                key_usage=key_usage,
-                extended_key_usage=extended_key_usage,
-                policy=policy,
-                revocation=revocation,
-                crls=crl_list,
-                algorithm_policy=algorithm_policy,
-                cache=shared,
-            )
-        )
+        results.extend(validator.validate_many(chunk, pool, at=when))
         if progress is not None:
             progress(len(results), total)
     entries = []

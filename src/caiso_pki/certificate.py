@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from cryptography import x509 as cx509
     from rich.console import RenderableType
 
+    from caiso_pki.types import JsonDict
+
 __all__ = [
     "Certificate",
     "DistinguishedName",
@@ -141,7 +143,7 @@ class DistinguishedName:
     def __str__(self) -> str:
         return self.rfc4514
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonDict:
         """JSON-ready form: the RFC 4514 string and each attribute."""
         return {
             "rfc4514": self.rfc4514,
@@ -303,7 +305,7 @@ class PolicyInformation:
         """Friendly name from the OID registry (the dotted OID when unknown)."""
         return oid_name(self.oid)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonDict:
         """JSON-ready form."""
         return {
             "oid": self.oid,
@@ -939,7 +941,7 @@ class Certificate:
                 problems.append((view, oid_name(oid) if oid else "extensions", str(exc)))
         return tuple(problems)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonDict:
         """JSON-ready description of the certificate (datetimes as ISO 8601 UTC strings).
 
         A view that a malformed extension makes unreadable is ``null`` (an empty list for list views)

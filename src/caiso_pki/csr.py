@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from caiso_pki.certificate import Certificate, DistinguishedName, SubjectAltNames
     from caiso_pki.keys import PrivateKey
     from caiso_pki.profiles.request import RequestFinding
+    from caiso_pki.types import JsonDict
 
 __all__ = [
     "Csr",
@@ -102,7 +103,7 @@ class CsrDescription:
     requested_extensions: tuple[tuple[str, str, bool], ...]
     challenge_password: bool
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonDict:
         """JSON-ready form; extended key usages appear as friendly names with their OIDs."""
         return {
             "subject": self.subject.to_dict(),
@@ -292,7 +293,7 @@ class Csr:
 
         return csr_rich(self)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonDict:
         """JSON-ready description (see :meth:`describe`)."""
         return self.describe().to_dict()
 

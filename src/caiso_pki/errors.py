@@ -8,10 +8,13 @@ Secrets (private keys, passphrases, PKCS#12 passwords) never appear in a message
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from caiso_pki.profiles.request import RequestFinding
+    from caiso_pki.validation import ValidationResult
 
 __all__ = [
     "CaisoPkiError",
@@ -91,7 +94,7 @@ class ProfileError(CaisoPkiError, ValueError):
 class ProfileViolationError(CaisoPkiError):
     """A request breaks its profile; ``findings`` lists every violation at once."""
 
-    def __init__(self, message: str, findings: Sequence[Any] = ()) -> None:
+    def __init__(self, message: str, findings: Sequence[RequestFinding] = ()) -> None:
         super().__init__(message)
         self.findings = tuple(findings)
 
@@ -99,7 +102,7 @@ class ProfileViolationError(CaisoPkiError):
 class ValidationError(CaisoPkiError):
     """A certificate chain did not validate; ``result`` holds the full ValidationResult."""
 
-    def __init__(self, message: str, result: Any = None) -> None:
+    def __init__(self, message: str, result: ValidationResult | None = None) -> None:
         super().__init__(message)
         self.result = result
 

@@ -33,7 +33,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, TypedDict, Unpack
 
 import attrs
 
@@ -46,9 +46,12 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from caiso_pki._io import Source
+    from caiso_pki.types import JsonDict, JsonValue
 
 __all__ = [
     "MANIFEST_NAME",
+    "AddOptions",
+    "EntryChanges",
     "MANIFEST_VERSION",
     "ExpiryFinding",
     "Role",
@@ -139,6 +142,29 @@ def is_end_entity(certificate: Certificate) -> bool:
     return has_constraints or not certificate.is_self_issued
 
 
+class AddOptions(TypedDict, total=False):
+    """The metadata :meth:`TrustStore.add` takes, for the methods that pass it on."""
+
+    role: Role | None
+    labels: Iterable[str] | str
+    source: str
+    distrust_after: dt.datetime | None
+    notes: str
+    added: dt.datetime | None
+    replace: bool
+
+
+class EntryChanges(TypedDict, total=False):
+    """The entry fields :meth:`TrustStore.update_entry` may change (the certificate stays)."""
+
+    role: Role
+    labels: frozenset[str] | Iterable[str]
+    source: str
+    added: dt.datetime
+    distrust_after: dt.datetime | None
+    notes: str
+
+
 @attrs.frozen
 class TrustEntry:
     """One trusted certificate and what it is trusted for.
@@ -176,7 +202,7 @@ class TrustEntry:
         when = ensure_aware(issued, what="issued")
         return self.distrust_after is None or when <= self.distrust_after
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonDict:
         """A JSON-ready view (also the manifest record)."""
         return {
             "fingerprint_sha256": self.fingerprint,
@@ -226,11 +252,11 @@ class StoreDiff:
     def __bool__(self) -> bool:
         return bool(self.added or self.removed or self.changed)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonDict:
         """A JSON-ready view."""
-        changes = []
+        changes: list[JsonValue] = []
         for before, after in self.changed:
-            fields = {}
+            fields: dict[str, JsonValue] = {}
             for name in ("role", "labels", "source", "distrust_after", "notes"):
                 old, new = before.to_dict()[name], after.to_dict()[name]
                 if old != new:
@@ -256,7 +282,7 @@ class ExpiryFinding:
     when: dt.datetime
     days: int
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonDict:
         """A JSON-ready view."""
         return {
             "fingerprint_sha256": self.entry.fingerprint,
@@ -477,7 +503,7 @@ class TrustStore:
         kept = [existing for existing in self.entries if existing.fingerprint != entry.fingerprint]
         return attrs.evolve(self, entries=[*kept, entry])
 
-    def add_all(self, items: Iterable[Certificate | TrustEntry], **options: Any) -> TrustStore:
+    def add_all(self, items: Iterable[Certificate | TrustEntry], **options: Unpack[AddOptions]) -> TrustStore:
         """A store with every item added (same options as :meth:`add`)."""
         store = self
         for item in items:
@@ -498,10 +524,10 @@ class TrustStore:
             raise TrustStoreError(f"no entry with fingerprint {fingerprint} in the store")
         return attrs.evolve(self, entries=[e for e in self.entries if e.fingerprint != fingerprint])
 
-    def update_entry(self, fingerprint: str, **changes: Any) -> TrustStore:
+    def update_entry(self, fingerprint: str, **changes: Unpack[EntryChanges]) -> TrustStore:
         """A store where the entry for ``fingerprint`` has ``changes`` applied (labels, notes ...)."""
         target = self.get(fingerprint)
-        if "certificate" in changes:
+        if "certificate" in changes:  # not an EntryChanges key; callers without a type checker may try
             raise TrustStoreError("update_entry() cannot change the certificate; remove and add instead")
         try:
             updated = attrs.evolve(target, **changes)
@@ -712,7 +738,7 @@ class StoreEditor:
     def __attrs_post_init__(self) -> None:
         self.original = self.store
 
-    def add(self, item: Certificate | TrustEntry, **options: Any) -> TrustEntry:
+    def add(self, item: Certificate | TrustEntry, **options: Unpack[AddOptions]) -> TrustEntry:
         """Add a certificate or entry (options as :meth:`TrustStore.add`); return the new entry."""
         self.store = self.store.add(item, **options)
         return self.store.entries[-1]

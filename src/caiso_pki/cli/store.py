@@ -141,7 +141,7 @@ def add_cmd(
                 added.append(
                     editor.add(
                         entry.certificate,
-                        role=None if role == "auto" else role,
+                        role=None if role == "auto" else role,  # type: ignore[arg-type]
                         labels=labels,
                         source=entry.source,
                         distrust_after=distrust_after,
@@ -348,7 +348,8 @@ def diff_cmd(ctx: click.Context, other: str, as_json: bool) -> None:
         return
     lines = [f"+ {entry.fingerprint[:16]}  {entry.subject}" for entry in result.added]
     lines += [f"- {entry.fingerprint[:16]}  {entry.subject}" for entry in result.removed]
-    changes: dict[str, Any] = {c["fingerprint_sha256"]: c for c in result.to_dict()["changed"]}
+    changed: Any = result.to_dict()["changed"]  # a list of dicts (StoreDiff.to_dict)
+    changes: dict[str, Any] = {c["fingerprint_sha256"]: c for c in changed}
     for before, _after in result.changed:
         fields = {k: v for k, v in changes[before.fingerprint].items() if isinstance(v, dict)}
         detail = "; ".join(f"{k}: {v['before']!r} -> {v['after']!r}" for k, v in fields.items())

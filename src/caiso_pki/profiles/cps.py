@@ -23,7 +23,7 @@ import os
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -33,6 +33,9 @@ from caiso_pki.errors import MalformedInputError, ProfileError, UnknownOidError
 from caiso_pki.keys import KEY_USAGE_NAMES
 from caiso_pki.oids import ANY_POLICY, oid_name, parse_oid
 from caiso_pki.policy import PolicyRequirement
+
+if TYPE_CHECKING:
+    from caiso_pki.types import JsonDict
 
 #: What names a CPS profile: a built-in name, a path, TOML text, or a file's bytes (NamedBytes).
 ProfileSource = str | os.PathLike[str] | NamedBytes
@@ -139,7 +142,7 @@ class Citation:
     def __str__(self) -> str:
         return f"{self.title} §{self.section}"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonDict:
         """JSON-ready form."""
         return {"document": self.document, "section": self.section, "title": self.title, "url": self.url}
 
@@ -193,7 +196,7 @@ class Rule:
         value = self.params.get(key)
         return value if isinstance(value, dt.datetime) else None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonDict:
         """JSON-ready form."""
         params: dict[str, Any] = {}
         for key, value in self.params.items():
@@ -280,7 +283,7 @@ class CpsProfile:
             if rule.unconfigured(key)
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonDict:
         """JSON-ready form of the effective (merged) profile."""
         return {
             "name": self.name,

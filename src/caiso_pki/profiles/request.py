@@ -19,7 +19,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping, Sized
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
@@ -28,6 +28,9 @@ from caiso_pki.errors import CaisoPkiError, MalformedInputError, ProfileError
 from caiso_pki.keys import SUPPORTED_KEY_SPECS, KeySpec, key_usage_fits, key_usage_name
 from caiso_pki.oids import oid_name, parse_oid
 from caiso_pki.subject import CN, attribute_oid, validate_attribute
+
+if TYPE_CHECKING:
+    from caiso_pki.types import JsonDict
 
 __all__ = [
     "BUILTIN_PROFILE_NAMES",
@@ -272,7 +275,7 @@ class RequestProfile:
         """Every finding for ``content`` against this profile (empty when the request conforms)."""
         return tuple(_check(self, content))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonDict:
         """JSON-ready form (attribute names and EKU names rather than OIDs where known)."""
         return {
             "name": self.name,
