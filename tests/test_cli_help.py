@@ -83,16 +83,8 @@ STDIN_CASES = [
 ]
 
 
-#: Inputs whose messages do not name <stdin> yet, because validation names CRLs by position; the
-#: lead engineer owns validation (issue 13 report).  strict: the test says so once it is fixed.
-_NAMED_BY_POSITION = pytest.mark.xfail(
-    strict=True, reason="validation names a CRL 'crls[0]', not its input name (<stdin>)"
-)
-
-
 def _stdin_case(leaf: Leaf, name: str) -> object:
-    marks = [_NAMED_BY_POSITION] if name == "crl_files" else []
-    return pytest.param(leaf, name, marks=marks, id=f"{leaf.name}:{name}")
+    return pytest.param(leaf, name, id=f"{leaf.name}:{name}")
 
 
 @pytest.mark.parametrize(("leaf", "name"), [_stdin_case(leaf, name) for leaf, name in STDIN_CASES])

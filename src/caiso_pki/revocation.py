@@ -258,8 +258,8 @@ def load_ocsp_response(source: Source) -> cx_ocsp.OCSPResponse:
                 single.certificate_status  # noqa: B018
                 single.this_update_utc  # noqa: B018
                 single.next_update_utc  # noqa: B018
-    except ValueError as exc:
-        raise MalformedInputError(f"{name}: not a DER OCSP response ({exc})") from exc
+    except Exception as exc:  # ValueError, or anything else cryptography's parser throws at damage
+        raise MalformedInputError(f"{name}: not a DER OCSP response ({type(exc).__name__}: {exc})") from exc
     return response
 
 

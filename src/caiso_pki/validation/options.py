@@ -243,17 +243,20 @@ def trust_set(trust: TrustInput | TrustSet | None) -> TrustSet:
 
 
 def crl_ders(crls: CrlsInput | None) -> tuple[bytes, ...]:
-    """The DER of every CRL given (PEM files may hold several)."""
+    """The DER of every CRL given (PEM files may hold several), each checked to decode.
+
+    A CRL that does not decode raises :class:`~caiso_pki.errors.MalformedInputError` naming its
+    input (the file, ``<stdin>``, ``<CRL bytes>`` ...).
+    """
     from caiso_pki._io import is_pem, read_source, split_pem
 
     if crls is None:
         return ()
-    single = isinstance(crls, (bytes, bytearray, memoryview, str, os.PathLike)) or hasattr(
-        crls, "public_bytes"
-    )
+    single = isinstance(crls, (bytes, bytearray, memoryview, str, os.PathLike))
+    single = single or hasattr(crls, "public_bytes")
     items = [crls] if single or not isinstance(crls, Iterable) else list(crls)
     result: list[bytes] = []
-    for item in items:
+    for position, item in enumerate(items):
         public_bytes = getattr(item, "public_bytes", None)
         if callable(public_bytes):  # a cryptography CertificateRevocationList
             from cryptography.hazmat.primitives.serialization import Encoding
@@ -265,14 +268,29 @@ def crl_ders(crls: CrlsInput | None) -> tuple[bytes, ...]:
             result.append(dump())
             continue
         data, name = read_source(item, what="CRL")  # type: ignore[arg-type]
+        name = getattr(item, "name", None) or (name if not name.startswith("<") else f"crls[{position}]")
         if is_pem(data):
             blocks = [block for block in split_pem(data, name) if block.label == "X509 CRL"]
             if not blocks:
                 raise MalformedInputError(f"{name}: holds no X509 CRL block")
-            result.extend(block.der for block in blocks)
+            ders = [block.der for block in blocks]
         else:
-            result.append(data)
+            ders = [data]
+        for der in ders:
+            _check_crl(der, name)
+        result.extend(ders)
     return tuple(result)
+
+
+def _check_crl(der: bytes, name: str) -> None:
+    from asn1crypto import crl as asn1_crl
+
+    try:
+        parsed = asn1_crl.CertificateList.load(der, strict=True)
+        parsed["tbs_cert_list"]["issuer"].native  # noqa: B018 -- force the lazy parse now
+        parsed["tbs_cert_list"]["this_update"].native  # noqa: B018
+    except Exception as exc:  # asn1crypto raises ValueError, TypeError, KeyError ... on garbage
+        raise MalformedInputError(f"{name}: not a valid DER X.509 CRL") from exc
 
 
 def parse_crls(ders: Iterable[bytes]) -> list[asn1_crl.CertificateList]:
