@@ -600,6 +600,7 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
         [("not-a-ca", 0)],
         edits(drop(KU), replace(BC, ext(x509.BasicConstraints(ca=False, path_length=None)))),
     )
+    anchor("not-a-ca/anchor-without-basic-constraints", [("not-a-ca", 0)], edits(drop(KU), drop(BC)))
     anchor(
         "critical-extension/anchor",
         [("critical-extension", 0)],

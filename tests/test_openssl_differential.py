@@ -226,6 +226,7 @@ RULES_OPENSSL_CHECKS: dict[str, set[int]] = {
     "expired/anchor": {10},
     "not-yet-valid/anchor": {9},
     "not-a-ca/anchor": {79},
+    "not-a-ca/anchor-without-basic-constraints": {79},
     "key-usage/anchor": {79, 32},
     "critical-extension/anchor": {34},
     "name-constraints/anchor": {47},
