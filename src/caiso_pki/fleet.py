@@ -42,7 +42,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple, TypeAlias
 
 import attrs
 
@@ -63,8 +63,6 @@ from caiso_pki.validation.results import RevocationStatus, ValidationFailure, Va
 from caiso_pki.validation.results import iso as _iso
 
 if TYPE_CHECKING:
-    from cryptography import x509
-
     from caiso_pki.revocation import RevocationCache
     from caiso_pki.validation.validator import Validator
 
@@ -106,6 +104,27 @@ _SOFT_FAIL_NOTE: Final = "no revocation information for {} (soft-fail: accepted 
 DEFAULT_MAX_TEMPLATES: Final = 1024
 DEFAULT_MAX_CRLS: Final = 256
 DEFAULT_MAX_SIGNATURES: Final = 65_536
+
+
+_UNKNOWN: Final = object()
+
+
+class HashedKey:
+    """A tuple of values hashed once, compared by identity first (template keys are looked up per leaf)."""
+
+    __slots__ = ("_hash", "values")
+
+    def __init__(self, *values: object) -> None:
+        self.values = values
+        self._hash = hash(values)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (
+            isinstance(other, HashedKey) and self._hash == other._hash and self.values == other.values
+        )
 
 
 @attrs.define
@@ -173,9 +192,7 @@ class FleetCache:
                 raise MalformedInputError(f"FleetCache {name}: expected a positive integer, got {value!r}")
         self.stats = FleetStats()
         self._lock = threading.RLock()
-        self._templates: collections.OrderedDict[tuple[object, ...], _Template | None] = (
-            collections.OrderedDict()
-        )
+        self._templates: collections.OrderedDict[HashedKey, _Template | None] = collections.OrderedDict()
         self._crls: collections.OrderedDict[bytes, _CrlIndex | None] = collections.OrderedDict()
         self._signatures: dict[bytes, bool] = {}
         self._max_templates = max_templates
@@ -197,15 +214,16 @@ class FleetCache:
             self._crls.clear()
             self._signatures.clear()
 
-    def _template(self, key: tuple[object, ...]) -> tuple[bool, _Template | None]:
+    def _template(self, key: HashedKey) -> tuple[bool, _Template | None]:
         """(known, template): ``known`` is False when nothing was learnt for ``key`` yet."""
         with self._lock:
-            if key not in self._templates:
+            found = self._templates.get(key, _UNKNOWN)
+            if found is _UNKNOWN:
                 return False, None
             self._templates.move_to_end(key)
-            return True, self._templates[key]
+            return True, found  # type: ignore[return-value]
 
-    def _remember(self, key: tuple[object, ...], template: _Template | None) -> None:
+    def _remember(self, key: HashedKey, template: _Template | None) -> None:
         with self._lock:
             if key in self._templates:
                 return
@@ -335,8 +353,7 @@ _UTC: Final = re.compile(rb"\d{12}Z")
 _GENERALIZED: Final = re.compile(rb"\d{14}Z")
 
 
-@attrs.frozen
-class _Shape:
+class _Shape(NamedTuple):
     """What path validation reads from a leaf, besides its signature, validity, serial and names.
 
     Raw DER pieces of the to-be-signed certificate: two leaves with equal shapes under the same
@@ -362,7 +379,7 @@ def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
     return tag, pos + 2 + count, pos + 2 + count + size
 
 
-def _shape(cert: x509.Certificate) -> tuple[_Shape, bytes, int] | None:
+def _shape(der: bytes) -> tuple[_Shape, bytes, int] | None:
     """The leaf's shape, raw subject name and serial number, or ``None`` for anything unusual.
 
     ``None`` also when any of the leaf's own values could break a structural rule
@@ -373,7 +390,9 @@ def _shape(cert: x509.Certificate) -> tuple[_Shape, bytes, int] | None:
     verdict on them never comes from a template.
     """
     try:
-        tbs = cert.tbs_certificate_bytes
+        _, outer, _ = _tlv(der, 0)
+        _, _, tbs_end = _tlv(der, outer)
+        tbs = der[outer:tbs_end]
         tag, pos, end = _tlv(tbs, 0)
         tag, start, stop = _tlv(tbs, pos)
         if tag == 0xA0:  # version
@@ -408,14 +427,34 @@ def _shape(cert: x509.Certificate) -> tuple[_Shape, bytes, int] | None:
                 return None  # unique identifiers or trailing data: unusual, take the full path
             _, pos, limit = _tlv(tbs, start)
             while pos < limit:
-                _, inner, after = _tlv(tbs, pos)
-                _, oid_start, oid_end = _tlv(tbs, inner)
+                # Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET
+                # STRING }: short lengths are read inline (this loop runs for every leaf of a fleet).
+                size = tbs[pos + 1]
+                if size < 0x80:
+                    inner, after = pos + 2, pos + 2 + size
+                else:
+                    _, inner, after = _tlv(tbs, pos)
+                if tbs[inner] != 0x06 or tbs[inner + 1] >= 0x80:
+                    return None
+                oid_start = inner + 2
+                oid_end = oid_start + tbs[inner + 1]
                 oid = tbs[oid_start:oid_end]
                 critical = False
-                tag, value_start, value_end = _tlv(tbs, oid_end)
-                if tag == 0x01:
-                    critical = tbs[value_start:value_end] != b"\x00"
-                    tag, value_start, value_end = _tlv(tbs, value_end)
+                head = oid_end
+                if tbs[head] == 0x01:  # critical BOOLEAN: always one octet in DER
+                    if tbs[head + 1] != 1:
+                        return None
+                    critical = tbs[head + 2] != 0
+                    head += 3
+                size = tbs[head + 1]
+                if tbs[head] != 0x04:
+                    return None
+                if size < 0x80:
+                    value_start, value_end = head + 2, head + 2 + size
+                else:
+                    _, value_start, value_end = _tlv(tbs, head)
+                if value_end != after:
+                    return None
                 if oid == _SAN_OID and not _san_ok(tbs, value_start, value_end):
                     return None
                 if oid == _SKI_OID and not _ski_ok(tbs, value_start, value_end):
@@ -824,8 +863,9 @@ class _Pool:
 
     def __init__(self, certs: Sequence[Certificate], validator: Validator) -> None:
         self.certificates = tuple(certs)
-        self.key = tuple(sorted({cert.der for cert in certs}))
-        self.ders = frozenset(self.key) | validator.trust.anchor_ders
+        self.ders_sorted = tuple(sorted({cert.der for cert in certs}))
+        self.key = HashedKey(*self.ders_sorted)
+        self.ders = frozenset(self.ders_sorted) | validator.trust.anchor_ders
         self._groups: Counter[object] | None = None
         anchors = (a.certificate for a in validator.trust.anchors)
         self._all = list({cert.der: cert for cert in (*certs, *anchors)}.values())
@@ -852,7 +892,7 @@ class Lookup:
     pool: _Pool | None
     result: ValidationResult | None = None
     found: tuple[_Shape, bytes, int] | None = None
-    key: tuple[object, ...] | None = None
+    key: HashedKey | None = None
     template: _Template | None = None
     known: bool = False
 
@@ -875,14 +915,15 @@ def lookup(
     found = None
     if leaf.der not in pool.ders:
         try:
-            found = _shape(leaf.x509)
+            leaf.x509  # noqa: B018 -- a certificate only asn1crypto reads takes the full path
+            found = _shape(leaf.der)
         except CaisoPkiError:  # a certificate only asn1crypto reads: the full path
             found = None
     state = Lookup(leaf, offered, pool, found=found)
     if found is None:
         return state
     shape, subject_der, serial = found
-    state.key = (validator._state.options_key, pool.key, shape)
+    state.key = HashedKey(validator._state.options_key, pool.key, shape)
     state.known, state.template = cache._template(state.key)
     if state.template is not None:
         state.result = _fast(
@@ -946,7 +987,7 @@ async def validate_leaves(
     """Every leaf through ``validator`` (see :meth:`Validator.validate_many`)."""
     shared = certificate_list(intermediates, "intermediate")
     items = [_split_item(item, position) for position, item in enumerate(_iterate(leaves))]
-    pools: dict[tuple[bytes, ...], _Pool] = {}
+    pools: dict[HashedKey, _Pool] = {}
     shared_pool: _Pool | None = None
     results: list[ValidationResult] = []
     total = len(items)
@@ -959,7 +1000,11 @@ async def validate_leaves(
             if shared_pool is None:
                 shared_pool = _Pool([*shared, *validator.trust.intermediates], validator)
             pool = shared_pool
-        results.append(await validate_leaf(validator, leaf, offered, at=at, server_name=None, pool=pool))
+        state = lookup(validator, leaf, offered, at=at, server_name=None, pool=pool)
+        found = state.result
+        if found is None:
+            found = await finish(validator, state, at=at, server_name=None)
+        results.append(found)
         if progress is not None:
             progress(len(results), total)
     return results

@@ -88,29 +88,11 @@ def _check_cache(instance: object, attribute: attrs.Attribute[Any], value: Any) 
         raise MalformedInputError(f"revocation_cache: expected a RevocationCache, got {type(value).__name__}")
 
 
-class _OptionsKey:
-    """Every option that can change an answer, hashed once (templates are looked up per leaf)."""
-
-    __slots__ = ("_hash", "values")
-
-    def __init__(self, *values: object) -> None:
-        self.values = values
-        self._hash = hash(values)
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        return self is other or (
-            isinstance(other, _OptionsKey) and self._hash == other._hash and self.values == other.values
-        )
-
-
 class _State:
     """The caches of one Validator (never shared with another, ``attrs.evolve`` included)."""
 
     def __init__(self) -> None:
-        from caiso_pki.fleet import FleetCache
+        from caiso_pki.fleet import FleetCache, HashedKey
 
         self.lock = threading.Lock()
         self.fleet: FleetCache = FleetCache()
@@ -122,7 +104,7 @@ class _State:
         self.unusable_ocsps: list[str] = []
         self.signatures = SignatureCache()
         self.revocation_cache: RevocationCache | None = None
-        self.options_key: _OptionsKey = _OptionsKey()
+        self.options_key: HashedKey = HashedKey()
         self.learn = True  # False for the one-shot Validator of validate_chain: nothing to reuse
 
 
@@ -184,7 +166,9 @@ class Validator:
                 self._state.ocsps.append(response)
             else:
                 self._state.unusable_ocsps.append(f"an OCSP response given offline says {status!r}")
-        self._state.options_key = _OptionsKey(
+        from caiso_pki.fleet import HashedKey
+
+        self._state.options_key = HashedKey(
             tuple((a.certificate.der, a.distrust_after, a.label) for a in self.trust.anchors),
             tuple(cert.der for cert in self.trust.intermediates),
             self.key_usage,
