@@ -11,9 +11,7 @@ indices (0 = the anchor), with each failure's ``subject`` that of ``result.path[
 * ``caiso-pki verify --json`` (in-process with CliRunner for every case, and as a real subprocess for
   a handful).
 
-A guard test fails when a code of :data:`~caiso_pki.validation.FAILURE_CODES` has no case.  Cases marked
-``blocked`` wait for an engine change (the reason names it): they are expected to fail until then, and
-an unexpected pass fails the suite so the mark is removed.
+A guard test fails when a code of :data:`~caiso_pki.validation.FAILURE_CODES` has no case.
 """
 
 from __future__ import annotations
@@ -58,9 +56,8 @@ SUBPROCESS_CASES = (
 
 def _params(table: dict[str, Case]) -> list[Any]:
     params = []
-    for name, case in table.items():
-        marks = [pytest.mark.xfail(strict=True, reason=case.blocked)] if case.blocked else []
-        params.append(pytest.param(name, id=name, marks=marks))
+    for name in table:
+        params.append(pytest.param(name, id=name))
     return params
 
 
@@ -277,7 +274,7 @@ def test_rules_cite_their_section(rule: Any) -> None:
 
 
 def _waive_case(code: str) -> str:
-    return next(name for name, case in CASES.items() if case.codes == (code,) and not case.blocked)
+    return next(name for name, case in CASES.items() if case.codes == (code,))
 
 
 #: What still fails once the rule is waived, because the defect is not only that rule's business:

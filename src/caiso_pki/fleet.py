@@ -746,7 +746,7 @@ def _make_template(
                 return None  # the leaf's names would be checked against the prefix's subtrees
         # One candidate issuer per certificate, so path building has no choice to make.
         for cert in path[1:]:
-            if pool.candidates(cert.asn1.issuer) != 1:
+            if pool.issuers_of(cert) != 1:
                 return None
     except Exception:  # a prefix certificate cryptography cannot read: no template
         return None
@@ -781,7 +781,7 @@ def _make_template(
             crl = same_issuer[0]
             if (crl.this_update, crl.next_update) != (leaf_status.this_update, leaf_status.next_update):
                 return None
-            if pool.candidates(leaf.asn1.issuer) != 1:
+            if pool.issuers_of(leaf) != 1:
                 return None
             kind = "crl"
         elif leaf_status.status == "unknown" and leaf_status.source is None:
@@ -870,14 +870,16 @@ class _Pool:
         anchors = (a.certificate for a in validator.trust.anchors)
         self._all = list({cert.der: cert for cert in (*certs, *anchors)}.values())
 
-    def candidates(self, name: object) -> int:
-        """How many certificates of the pool or anchors have the (normalised) subject ``name``."""
+    def issuers_of(self, cert: Certificate) -> int:
+        """How many certificates of the pool or anchors are named as ``cert``'s issuer (normalised)."""
+        from caiso_pki.validation.building import name_keys
+
         if self._groups is None:
             groups: Counter[object] = Counter()
-            for cert in self._all:
-                groups[cert.asn1.subject.hashable] += 1
+            for candidate in self._all:
+                groups[name_keys(candidate)[0]] += 1
             self._groups = groups
-        return self._groups[name.hashable]  # type: ignore[attr-defined]
+        return self._groups[name_keys(cert)[1]]
 
 
 # -- the engine --------------------------------------------------------------------------------------

@@ -245,8 +245,7 @@ class PathBuilder:
         """(subject, issuer) in asn1crypto's normalised, hashable form, computed once per certificate."""
         found = self._names.get(id(cert))
         if found is None:
-            subject, issuer = _raw_names(cert)
-            found = self._names[id(cert)] = (_name_key(subject), _name_key(issuer))
+            found = self._names[id(cert)] = name_keys(cert)
         return found
 
     def _fact(self, cert: Certificate) -> tuple[tuple[object, bytes], bytes | None, bytes | None, bool]:
@@ -291,6 +290,12 @@ class PathBuilder:
                     self._add(issuer)
                     arrived = True
         return arrived
+
+
+def name_keys(cert: Certificate) -> tuple[object, object]:
+    """(subject, issuer) of ``cert`` in asn1crypto's normalised, hashable form (RFC 5280 7.1)."""
+    subject, issuer = _raw_names(cert)
+    return _name_key(subject), _name_key(issuer)
 
 
 def _raw_names(cert: Certificate) -> tuple[bytes, bytes]:

@@ -131,6 +131,7 @@ async def _run(request: Request, backend: Any) -> ValidationResult:
     if anchor is not None:
         return _trusted_leaf(request, anchor)
     fetchers = backend.get_fetchers() if backend is not None else None
+    dumps = _Dumps()
     fetch_issuers = _issuer_fetcher(fetchers) if fetchers is not None else None
     builder = PathBuilder(
         leaf,
@@ -138,10 +139,10 @@ async def _run(request: Request, backend: Any) -> ValidationResult:
         request.anchors,
         budget=request.budget,
         at=request.at,
-        verify=_verifier(request),
+        verify=_verifier(request, dumps),
         fetch_issuers=fetch_issuers,
     )
-    context = _context(request)
+    context = _context(request, dumps)
     chosen: _Outcome | None = None
     first: _Outcome | None = None
     async with contextlib.aclosing(builder.paths()) as candidates:
@@ -225,18 +226,24 @@ def _anchor_for(certificate: Certificate) -> CertTrustAnchor:
     A pure function of the certificate (compared by DER), so it is built once per anchor.
     """
     from pyhanko_certvalidator.authority import CertTrustAnchor, TrustQualifiers
-    from pyhanko_certvalidator.name_trees import process_general_subtrees
+    from pyhanko_certvalidator.name_trees import default_permitted_subtrees, process_general_subtrees
     from pyhanko_certvalidator.policy_decl import PKIXValidationParams
 
     cert = certificate.asn1
+    ascii_dns_names(cert)
     params = None
     constraints = cert.name_constraints_value
     if constraints is not None:
         permitted = constraints["permitted_subtrees"]
         excluded = constraints["excluded_subtrees"]
+        # As in RFC 5280 6.1.4 (g): a name form the anchor does not constrain stays unconstrained.
         params = PKIXValidationParams(
             user_initial_policy_set=frozenset({ASN1_ANY_POLICY}),
-            initial_permitted_subtrees=process_general_subtrees(permitted) if permitted.native else None,
+            initial_permitted_subtrees=(
+                {**default_permitted_subtrees(), **process_general_subtrees(permitted)}
+                if permitted.native
+                else None
+            ),
             initial_excluded_subtrees=process_general_subtrees(excluded) if excluded.native else None,
         )
     quals = TrustQualifiers(
@@ -256,7 +263,7 @@ def _trust_manager(anchors: tuple[Certificate, ...]) -> Any:
     return SimpleTrustManager.build(trust_roots=[_anchor_for(cert) for cert in anchors])
 
 
-def _context(request: Request) -> Any:
+def _context(request: Request, dumps: _Dumps) -> Any:
     from pyhanko_certvalidator import ValidationContext
 
     return ValidationContext(
@@ -265,7 +272,7 @@ def _context(request: Request) -> Any:
         revocation_mode="none",
         time_tolerance=TOLERANCE,
         algorithm_usage_policy=request.algorithms._to_pyhanko(),
-        signature_validator=_signature_validator(request.signatures),
+        signature_validator=_signature_validator(request.signatures, dumps),
     )
 
 
@@ -278,6 +285,8 @@ async def _validate(
     from pyhanko_certvalidator.util import ConsList
     from pyhanko_certvalidator.validate import intl_validate_path
 
+    for cert in path:
+        ascii_dns_names(cert.asn1)
     pyhanko_path = ValidationPath(
         _trust_anchor(anchor, request), [cert.asn1 for cert in path[1:-1]], path[-1].asn1
     )
@@ -294,6 +303,43 @@ async def _validate(
             subject = _subject(path[index])
         return _Outcome(path, pyhanko_path, ValidationFailure(code, message, index, subject))
     return _Outcome(path, pyhanko_path, None, _policies(pyhanko_path))
+
+
+def ascii_dns_names(cert: Any) -> None:
+    """Make asn1crypto read this certificate's DNS names as their ASCII bytes, not through IDNA 2003.
+
+    RFC 5280 7.2 compares DNS names as A-labels.  asn1crypto decodes every dNSName with Python's
+    IDNA 2003 codec, which raises on IDNA 2008 A-labels that openssl accepts (``xn--fa-hia.de``) and
+    on stray non-ASCII bytes, and pyhanko reads them in name-constraint processing even when no
+    constraint applies.  Each dNSName of the subjectAltName and of the name constraints gets its
+    decoded text set once to the ASCII it holds (bytes outside ASCII shown as ``\\xNN``, which
+    ``invalid-dns-name`` reports anyway).  Only these objects change, never asn1crypto itself.
+    """
+    if getattr(cert, "_caiso_ascii_dns", False):
+        return
+    names: list[Any] = []
+    try:
+        sans = cert.subject_alt_name_value
+        if sans is not None:
+            names.extend(sans)
+    except Exception:  # malformed-extension reports it
+        sans = None
+    try:
+        constraints = cert.name_constraints_value
+        if constraints is not None:
+            for field in ("permitted_subtrees", "excluded_subtrees"):
+                subtrees = constraints[field]
+                if subtrees.native is not None:
+                    names.extend(subtree["base"] for subtree in subtrees)
+    except Exception as exc:  # malformed-name-constraints or malformed-extension reports it
+        logger.debug("name constraints not read for DNS text: %s", exc)
+    for general in names:
+        with contextlib.suppress(Exception):  # an undecodable name: the rules report it
+            if general.name == "dns_name":
+                value = general.chosen
+                value._unicode = bytes(value.contents or b"").decode("ascii", "backslashreplace")
+    with contextlib.suppress(AttributeError):  # an object without a __dict__: redo next time (cheap)
+        cert._caiso_ascii_dns = True
 
 
 def _code_for(exc: BaseException, path: tuple[Certificate, ...], index: int) -> str:
@@ -493,7 +539,29 @@ def _merge(failures: list[ValidationFailure], found: list[ValidationFailure]) ->
 _VALIDATOR_CLASS: list[type] = []
 
 
-def _signature_validator(cache: SignatureCache) -> Any:
+class _Dumps:
+    """DER of asn1crypto objects by identity, for one validation (they stay alive meanwhile).
+
+    Building and pyhanko's check ask about the same signatures; asn1crypto's ``dump()`` walks the
+    object for changes each time, so the bytes are kept once per object.  The object itself is kept
+    too, so an ``id`` is never reused while its entry exists.
+    """
+
+    __slots__ = ("_memo",)
+
+    def __init__(self) -> None:
+        self._memo: dict[int, tuple[object, bytes]] = {}
+
+    def __call__(self, value: Any) -> bytes:
+        found = self._memo.get(id(value))
+        if found is not None and found[0] is value:
+            return found[1]
+        der = bytes(value.dump())
+        self._memo[id(value)] = (value, der)
+        return der
+
+
+def _signature_validator(cache: SignatureCache, dumps: _Dumps | None = None) -> Any:
     """pyhanko's signature validator with a memory, and a key that does not fit is a bad signature.
 
     pyhanko-certvalidator 0.33 trips an ``assert`` when, say, an ECDSA signature meets an RSA issuer key
@@ -502,7 +570,7 @@ def _signature_validator(cache: SignatureCache) -> Any:
     """
     if not _VALIDATOR_CLASS:
         _VALIDATOR_CLASS.append(_make_validator_class())
-    return _VALIDATOR_CLASS[0](cache)
+    return _VALIDATOR_CLASS[0](cache, dumps or _Dumps())
 
 
 def _make_validator_class() -> type:
@@ -510,8 +578,9 @@ def _make_validator_class() -> type:
     from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
 
     class _Validator(DefaultSignatureValidator):
-        def __init__(self, cache: SignatureCache) -> None:
+        def __init__(self, cache: SignatureCache, dumps: _Dumps) -> None:
             self._cache = cache
+            self._dumps = dumps
 
         def validate_signature(
             self,
@@ -525,8 +594,9 @@ def _make_validator_class() -> type:
             cache = self._cache
             key = None
             if not args and not kwargs:  # a non-default context may change the verdict: no memory
+                dumps = self._dumps
                 key = SignatureCache.key(
-                    signature, signed_data, public_key_info.dump(), signature_algorithm.dump()
+                    signature, signed_data, dumps(public_key_info), dumps(signature_algorithm)
                 )
                 known = cache.get(key)
                 if known is True:
@@ -549,21 +619,11 @@ def _make_validator_class() -> type:
     return _Validator
 
 
-_FAST: Final = frozenset(
-    {
-        "sha256_rsa",
-        "sha384_rsa",
-        "sha512_rsa",
-        "sha256_ecdsa",
-        "sha384_ecdsa",
-        "sha512_ecdsa",
-        "ed25519",
-        "ed448",
-    }
-)
+# asn1crypto's signature_algo names cryptography verifies the way pyhanko does (PSS and DSA go to pyhanko)
+_FAST: Final = frozenset({"rsassa_pkcs1v15", "ecdsa", "ed25519", "ed448"})
 
 
-def _verifier(request: Request) -> Any:
+def _verifier(request: Request, dumps: _Dumps) -> Any:
     """verify(issuer, subject) for path building: True, False, or None when it cannot tell here.
 
     Common algorithms are verified with cryptography directly (the key is already parsed there); the
@@ -574,7 +634,7 @@ def _verifier(request: Request) -> Any:
     from pyhanko_certvalidator import errors as pv
 
     cache = request.signatures
-    validator = _signature_validator(cache)
+    validator = _signature_validator(cache, dumps)
 
     def verify(issuer: Certificate, subject: Certificate) -> bool | None:
         asn1 = subject.asn1
@@ -582,7 +642,7 @@ def _verifier(request: Request) -> Any:
         tbs = asn1["tbs_certificate"].dump()
         public_key = issuer.asn1.public_key
         algorithm = asn1["signature_algorithm"]
-        key = SignatureCache.key(signature, tbs, public_key.dump(), algorithm.dump())
+        key = SignatureCache.key(signature, tbs, dumps(public_key), dumps(algorithm))
         known = cache.get(key)
         if known is not None:
             return known
