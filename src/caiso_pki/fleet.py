@@ -107,6 +107,8 @@ DEFAULT_MAX_SIGNATURES: Final = 65_536
 
 
 _UNKNOWN: Final = object()
+_ONCE: Final = object()  # a shape seen once: learning waits for a second leaf of it
+Seen: TypeAlias = Literal["new", "once", "settled"]
 
 
 class HashedKey:
@@ -192,7 +194,7 @@ class FleetCache:
                 raise MalformedInputError(f"FleetCache {name}: expected a positive integer, got {value!r}")
         self.stats = FleetStats()
         self._lock = threading.RLock()
-        self._templates: collections.OrderedDict[HashedKey, _Template | None] = collections.OrderedDict()
+        self._templates: collections.OrderedDict[HashedKey, object] = collections.OrderedDict()
         self._crls: collections.OrderedDict[bytes, _CrlIndex | None] = collections.OrderedDict()
         self._signatures: dict[bytes, bool] = {}
         self._max_templates = max_templates
@@ -214,18 +216,28 @@ class FleetCache:
             self._crls.clear()
             self._signatures.clear()
 
-    def _template(self, key: HashedKey) -> tuple[bool, _Template | None]:
-        """(known, template): ``known`` is False when nothing was learnt for ``key`` yet."""
+    def _template(self, key: HashedKey) -> tuple[Seen, _Template | None]:
+        """What is known of ``key``: ``"new"``, ``"once"`` (one valid leaf seen) or ``"settled"``."""
         with self._lock:
             found = self._templates.get(key, _UNKNOWN)
             if found is _UNKNOWN:
-                return False, None
+                return "new", None
             self._templates.move_to_end(key)
-            return True, found  # type: ignore[return-value]
+            if found is _ONCE:
+                return "once", None
+            return "settled", found  # type: ignore[return-value]
+
+    def _seen_once(self, key: HashedKey) -> None:
+        """Note a shape's first valid leaf; its template is made when a second one comes."""
+        with self._lock:
+            if key not in self._templates:
+                self._templates[key] = _ONCE
+                while len(self._templates) > self._max_templates:
+                    self._templates.popitem(last=False)
 
     def _remember(self, key: HashedKey, template: _Template | None) -> None:
         with self._lock:
-            if key in self._templates:
+            if self._templates.get(key, _UNKNOWN) not in (_UNKNOWN, _ONCE):
                 return
             self._templates[key] = template
             if template is not None:
@@ -896,7 +908,7 @@ class Lookup:
     found: tuple[_Shape, bytes, int] | None = None
     key: HashedKey | None = None
     template: _Template | None = None
-    known: bool = False
+    known: Seen = "new"
 
 
 def lookup(
@@ -958,8 +970,15 @@ async def finish(
     if state.template is not None:
         if result.codes == ("revoked",):
             _learn_revoked(leaf, result, state.template, cache)
-    elif not state.known and result.valid and _eligible(leaf):
-        made = _make_template(leaf, state.found[0], result, pool=state.pool, validator=validator, cache=cache)
+    elif state.known == "new" and result.valid:
+        # Most shapes met once are never met again (a single peer); learning waits for the second.
+        cache._seen_once(state.key)
+    elif state.known == "once" and result.valid:
+        made = None
+        if _eligible(leaf):
+            made = _make_template(
+                leaf, state.found[0], result, pool=state.pool, validator=validator, cache=cache
+            )
         cache._remember(state.key, made)
     return result
 
