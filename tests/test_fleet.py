@@ -103,7 +103,9 @@ def test_pkits_identical(cases: list[dict[str, Any]]) -> None:
     assert cache.stats.fast + cache.stats.full == len(items)
     singly, validator = _singly([_pkits_item(case) for case in cases for _ in range(2)], options)
     _same(singly, many)
-    assert validator.cache.stats.fast == cache.stats.fast
+    assert validator.cache.stats.fast >= cache.stats.fast - len(
+        cases
+    )  # one call per leaf learns a shape on its second leaf
 
 
 def test_pkits_fast_path_across_different_leaves() -> None:
@@ -116,12 +118,11 @@ def test_pkits_fast_path_across_different_leaves() -> None:
     assert all(_pkits_options(case)["crls"] == options["crls"] for case in cases)
     items = [_pkits_item(case) for case in sorted(cases, key=lambda c: c["name"] != "valid_signatures_test1")]
     cache = FleetCache()
-    # The valid leaf twice first: a shape is learnt on its second sighting.
-    many = validate_many([items[0], *items, items[0]], cache=cache, **options)
+    many = validate_many([*items, items[0]], cache=cache, **options)
     again = [_pkits_item(case) for case in [*cases, cases[0]]]
-    again = [again[0], *again[: len(items)], again[0]]
+    again = [*again[: len(items)], again[0]]
     _same(many, [validate_chain(leaf, pool, **options) for leaf, pool in again])
-    assert [r.valid for r in many] == [True, True, False, False, True]
+    assert [r.valid for r in many] == [True, False, False, True]
     assert cache.stats.templates == 1
     assert cache.stats.fast == 1
 
@@ -306,7 +307,7 @@ def test_server_name_on_the_fast_path(fleet: Fleet) -> None:
     many = validate_many([*leaves, fleet.items[0]], cache=cache, **options)
     _same(many, [validate_chain(leaf, **options) for leaf in [*leaves, fleet.items[0]]])
     assert all(many[:-1])
-    assert cache.stats.fast == 10  # 12 leaves: the first two go the full way (learnt on the second)
+    assert cache.stats.fast == 11
 
 
 def test_demo_fleet_outcomes_match_what_was_planted(fleet: Fleet) -> None:
@@ -363,8 +364,6 @@ def test_cache_reused_across_calls_only_for_the_same_inputs(fleet: Fleet) -> Non
     leaves = [item for item in fleet.items if not isinstance(item, tuple)][:40]
     cache = FleetCache()
     first = validate_many(leaves, cache=cache, **options)
-    # a shape met once in the first call is learnt at its next sighting, in the second
-    assert validate_many(leaves, cache=cache, **options) == first
     templates, fast, full = cache.stats.templates, cache.stats.fast, cache.stats.full
     again = validate_many(leaves, cache=cache, **options)
     assert again == first
@@ -478,9 +477,8 @@ def test_revoked_leaves_answered_fast_once_learnt() -> None:
     _same(many, [validate_chain(leaf, pool, **options) for leaf, pool in leaves])
     assert [r.codes for r in many] == [("revoked",) if i % 3 == 1 else () for i in range(30)]
     assert "superseded" in many[1].failures[0].message
-    # The first two good leaves make the template (a shape is learnt on its second sighting), the first
-    # revoked one after that teaches how it is worded; no others.
-    assert (cache.stats.full, cache.stats.fast, cache.stats.templates) == (4, 26, 1)
+    # The first leaf makes the template, the first revoked one teaches how it is worded; no others.
+    assert (cache.stats.full, cache.stats.fast, cache.stats.templates) == (2, 28, 1)
 
 
 @pytest.mark.parametrize(

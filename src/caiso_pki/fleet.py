@@ -253,7 +253,9 @@ class FleetCache:
                 self.stats.full += 1
 
     def _signature_ok(self, leaf: Certificate, issuer: Certificate) -> bool:
-        key = hashlib.blake2b(issuer.der + b"\x00" + leaf.der, digest_size=16).digest()
+        digest = hashlib.blake2b(issuer.der, digest_size=16)
+        digest.update(leaf.der)
+        key = digest.digest()
         with self._lock:
             known = self._signatures.get(key)
         if known is not None:
@@ -574,16 +576,22 @@ def _rfc4514(name: bytes) -> str | None:
         _, pos, end = _tlv(name, 0)
         parts = []
         while pos < end:
-            _, set_start, set_end = _tlv(name, pos)
-            _, inner, attribute_end = _tlv(name, set_start)
+            # RDN SET { AttributeTypeAndValue SEQUENCE { OID, value } }: short forms only, inline
+            if name[pos] != 0x31 or name[pos + 1] >= 0x80 or name[pos + 2] != 0x30 or name[pos + 3] >= 0x80:
+                return None
+            set_end = pos + 2 + name[pos + 1]
+            attribute_end = pos + 4 + name[pos + 3]
             if attribute_end != set_end:
                 return None  # multi-valued RDN
-            _, oid_start, oid_end = _tlv(name, inner)
-            short = _SHORT_NAMES.get(name[oid_start:oid_end])
-            tag, value_start, value_end = _tlv(name, oid_end)
-            if short is None or tag not in (0x0C, 0x13) or value_end != attribute_end:
+            oid_start = pos + 6
+            if name[pos + 4] != 0x06 or name[pos + 5] >= 0x80:
                 return None
-            value = name[value_start:value_end].decode("utf-8" if tag == 0x0C else "ascii")
+            oid_end = oid_start + name[pos + 5]
+            short = _SHORT_NAMES.get(name[oid_start:oid_end])
+            tag, length = name[oid_end], name[oid_end + 1]
+            if short is None or tag not in (0x0C, 0x13) or length >= 0x80 or oid_end + 2 + length != set_end:
+                return None
+            value = name[oid_end + 2 : set_end].decode("utf-8" if tag == 0x0C else "ascii")
             if not _PLAIN.fullmatch(value) or value.endswith(" "):
                 return None
             parts.append(f"{short}={value}")
@@ -671,7 +679,11 @@ def _fast(
         failures=(),
         valid_policies=template.valid_policies,
         revocation=(*template.prefix_statuses, status),
-        warnings=tuple(_SOFT_FAIL_NOTE.format(subject) if w is None else w for w in template.warnings),
+        warnings=(
+            tuple(_SOFT_FAIL_NOTE.format(subject) if w is None else w for w in template.warnings)
+            if template.warnings
+            else ()
+        ),
         at=at,
     )
 
@@ -909,6 +921,7 @@ class Lookup:
     key: HashedKey | None = None
     template: _Template | None = None
     known: Seen = "new"
+    eager: bool = False  # learn a shape from its first valid leaf (a batch: more are coming)
 
 
 def lookup(
@@ -919,8 +932,13 @@ def lookup(
     at: dt.datetime,
     server_name: str | None,
     pool: _Pool | None = None,
+    eager: bool = False,
 ) -> Lookup:
-    """The cached answer for ``leaf`` when a template gives it exactly (synchronous: no I/O)."""
+    """The cached answer for ``leaf`` when a template gives it exactly (synchronous: no I/O).
+
+    ``eager``: learn the shape from this leaf if it is the first valid one (batches); otherwise a
+    shape is learnt from its second valid leaf, so a service meeting one peer once pays nothing.
+    """
     if not validator._state.learn:
         return Lookup(leaf, offered, None)
     cache = validator.cache
@@ -933,7 +951,7 @@ def lookup(
             found = _shape(leaf.der)
         except CaisoPkiError:  # a certificate only asn1crypto reads: the full path
             found = None
-    state = Lookup(leaf, offered, pool, found=found)
+    state = Lookup(leaf, offered, pool, found=found, eager=eager)
     if found is None:
         return state
     shape, subject_der, serial = found
@@ -970,10 +988,10 @@ async def finish(
     if state.template is not None:
         if result.codes == ("revoked",):
             _learn_revoked(leaf, result, state.template, cache)
-    elif state.known == "new" and result.valid:
+    elif state.known == "new" and result.valid and not state.eager:
         # Most shapes met once are never met again (a single peer); learning waits for the second.
         cache._seen_once(state.key)
-    elif state.known == "once" and result.valid:
+    elif state.known in ("new", "once") and result.valid:
         made = None
         if _eligible(leaf):
             made = _make_template(
@@ -991,9 +1009,10 @@ async def validate_leaf(
     at: dt.datetime,
     server_name: str | None,
     pool: _Pool | None = None,
+    eager: bool = False,
 ) -> ValidationResult:
     """One leaf through ``validator``: from a cached template when exact, else full validation."""
-    state = lookup(validator, leaf, offered, at=at, server_name=server_name, pool=pool)
+    state = lookup(validator, leaf, offered, at=at, server_name=server_name, pool=pool, eager=eager)
     return await finish(validator, state, at=at, server_name=server_name)
 
 
@@ -1021,7 +1040,7 @@ async def validate_leaves(
             if shared_pool is None:
                 shared_pool = _Pool([*shared, *validator.trust.intermediates], validator)
             pool = shared_pool
-        state = lookup(validator, leaf, offered, at=at, server_name=None, pool=pool)
+        state = lookup(validator, leaf, offered, at=at, server_name=None, pool=pool, eager=True)
         found = state.result
         if found is None:
             found = await finish(validator, state, at=at, server_name=None)
@@ -1155,7 +1174,8 @@ async def validate_many_async(
     items = [_split_item(item, position) for position, item in enumerate(_iterate(leaves))]
     results: list[ValidationResult] = []
     for leaf, own in items:
-        results.append(await validate_leaf(validator, leaf, [*own, *shared], at=when, server_name=name))
+        offered = [*own, *shared]
+        results.append(await validate_leaf(validator, leaf, offered, at=when, server_name=name, eager=True))
         if progress is not None:
             progress(len(results), len(items))
     return results
