@@ -164,6 +164,8 @@ class _Template:
     distrust_after: dt.datetime | None
     # when every prefix certificate and revocation answer is current (exclusive bounds)
     window: tuple[dt.datetime, dt.datetime]
+    # verify(signature, tbs) with the issuer's key and the shape's algorithm (None: cryptography decides)
+    verify: _Verify | None
     # reason -> warnings of a revoked leaf, once full validation's answer for one matched ours
     revoked_warnings: dict[str | None, tuple[str, ...]] = attrs.field(factory=dict, eq=False)
 
@@ -252,7 +254,9 @@ class FleetCache:
             else:
                 self.stats.full += 1
 
-    def _signature_ok(self, leaf: Certificate, issuer: Certificate) -> bool:
+    def _signature_ok(
+        self, leaf: Certificate, issuer: Certificate, parsed: _Parsed, verify: _Verify | None
+    ) -> bool:
         digest = hashlib.blake2b(issuer.der, digest_size=16)
         digest.update(leaf.der)
         key = digest.digest()
@@ -261,7 +265,10 @@ class FleetCache:
         if known is not None:
             return known
         try:
-            leaf.x509.verify_directly_issued_by(issuer.x509)
+            if verify is not None:  # the issuer's key, parsed once per template
+                verify(parsed.signature, parsed.tbs)
+            else:
+                leaf.x509.verify_directly_issued_by(issuer.x509)
             ok = True
         except Exception:  # InvalidSignature, ValueError, TypeError ...: the full path will say which
             ok = False
@@ -367,6 +374,16 @@ _UTC: Final = re.compile(rb"\d{12}Z")
 _GENERALIZED: Final = re.compile(rb"\d{14}Z")
 
 
+class _Parsed(NamedTuple):
+    """A leaf as the fast path reads it: its shape and the values that differ from leaf to leaf."""
+
+    shape: _Shape
+    subject: bytes
+    serial: int
+    tbs: bytes
+    signature: bytes
+
+
 class _Shape(NamedTuple):
     """What path validation reads from a leaf, besides its signature, validity, serial and names.
 
@@ -393,7 +410,7 @@ def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
     return tag, pos + 2 + count, pos + 2 + count + size
 
 
-def _shape(der: bytes) -> tuple[_Shape, bytes, int] | None:
+def _shape(der: bytes) -> _Parsed | None:
     """The leaf's shape, raw subject name and serial number, or ``None`` for anything unusual.
 
     ``None`` also when any of the leaf's own values could break a structural rule
@@ -404,9 +421,14 @@ def _shape(der: bytes) -> tuple[_Shape, bytes, int] | None:
     verdict on them never comes from a template.
     """
     try:
-        _, outer, _ = _tlv(der, 0)
+        _, outer, der_end = _tlv(der, 0)
         _, _, tbs_end = _tlv(der, outer)
         tbs = der[outer:tbs_end]
+        _, outer_algorithm_start, outer_algorithm_end = _tlv(der, tbs_end)
+        tag, bits_start, bits_end = _tlv(der, outer_algorithm_end)
+        if tag != 0x03 or bits_end != der_end or der[bits_start] != 0:
+            return None
+        signature = der[bits_start + 1 : bits_end]
         tag, pos, end = _tlv(tbs, 0)
         tag, start, stop = _tlv(tbs, pos)
         if tag == 0xA0:  # version
@@ -419,6 +441,8 @@ def _shape(der: bytes) -> tuple[_Shape, bytes, int] | None:
         serial = int.from_bytes(raw_serial, "big", signed=True)
         _, start, stop = _tlv(tbs, stop)
         signature_algorithm = tbs[start:stop]
+        if der[outer_algorithm_start:outer_algorithm_end] != signature_algorithm:
+            return None  # the outer signatureAlgorithm must repeat the inner one (RFC 5280 4.1.1.2)
         head = stop
         _, start, stop = _tlv(tbs, head)
         issuer = tbs[head:stop]
@@ -476,7 +500,8 @@ def _shape(der: bytes) -> tuple[_Shape, bytes, int] | None:
                 value = b"" if oid in _PER_LEAF else tbs[value_start:value_end]
                 extensions.append((oid, critical, value))
                 pos = after
-        return _Shape(issuer, signature_algorithm, tuple(extensions), key), subject, serial
+        shape = _Shape(issuer, signature_algorithm, tuple(extensions), key)
+        return _Parsed(shape, subject, serial, tbs, signature)
     except (IndexError, ValueError):
         return None
 
@@ -623,9 +648,7 @@ def _eligible(leaf: Certificate) -> bool:
 
 def _fast(
     leaf: Certificate,
-    shape: _Shape,
-    subject_der: bytes,
-    serial: int,
+    parsed: _Parsed,
     *,
     template: _Template,
     at: dt.datetime,
@@ -637,6 +660,7 @@ def _fast(
     Key usage and extended key usage need no check here: their DER is part of the shape, so they are
     the template leaf's, which passed.
     """
+    shape, subject_der, serial = parsed.shape, parsed.subject, parsed.serial
     lo, hi = template.window
     if not lo + _TOLERANCE < at < hi - _TOLERANCE:
         return None  # a prefix certificate or revocation answer is not current at ``at``
@@ -650,7 +674,7 @@ def _fast(
         return None
     if server_name is not None and not _name_matches(leaf, server_name):
         return None
-    if not cache._signature_ok(leaf, template.issuer):
+    if not cache._signature_ok(leaf, template.issuer, parsed, template.verify):
         return None
     index = len(template.prefix)
     subject = _rfc4514(subject_der) or cert.subject.rfc4514_string()
@@ -825,6 +849,7 @@ def _make_template(
         return None
     return _Template(
         window=window,
+        verify=_verifier_for(issuer, leaf),
         issuer=issuer,
         prefix=path[:-1],
         prefix_statuses=statuses[:-1],
@@ -835,6 +860,42 @@ def _make_template(
         warnings=tuple(warnings),
         distrust_after=anchor.distrust_after,
     )
+
+
+_Verify: TypeAlias = Callable[[bytes, bytes], None]
+
+
+def _verifier_for(issuer: Certificate, leaf: Certificate) -> _Verify | None:
+    """A check of a signature by ``issuer``'s key in the algorithm of ``leaf``'s shape, or ``None``.
+
+    The shape fixes the signature algorithm (its DER is part of it), so every leaf of the template
+    is verified the same way, with the issuer's public key parsed once.  RSA PKCS#1 v1.5, ECDSA and
+    EdDSA only; anything else is left to ``verify_directly_issued_by``.
+    """
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
+
+    try:
+        key = issuer.x509.public_key()
+        algorithm = leaf.x509.signature_hash_algorithm
+        oid = leaf.x509.signature_algorithm_oid.dotted_string
+    except Exception:  # anything unusual: cryptography's own check per leaf
+        return None
+    if isinstance(key, rsa.RSAPublicKey) and oid in _RSA_PKCS1 and algorithm is not None:
+        rsa_key, rsa_hash = key, algorithm
+        return lambda signature, data: rsa_key.verify(signature, data, padding.PKCS1v15(), rsa_hash)
+    if isinstance(key, ec.EllipticCurvePublicKey) and oid in _ECDSA and algorithm is not None:
+        ec_key, ecdsa = key, ec.ECDSA(algorithm)
+        return lambda signature, data: ec_key.verify(signature, data, ecdsa)
+    if isinstance(key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)) and oid in _EDDSA:
+        return key.verify
+    return None
+
+
+_RSA_PKCS1: Final = frozenset(
+    {"1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13", "1.2.840.113549.1.1.14"}
+)
+_ECDSA: Final = frozenset({"1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4"})
+_EDDSA: Final = frozenset({"1.3.101.112", "1.3.101.113"})
 
 
 def _window(
@@ -917,7 +978,7 @@ class Lookup:
     offered: Sequence[Certificate]
     pool: _Pool | None
     result: ValidationResult | None = None
-    found: tuple[_Shape, bytes, int] | None = None
+    found: _Parsed | None = None
     key: HashedKey | None = None
     template: _Template | None = None
     known: Seen = "new"
@@ -954,15 +1015,13 @@ def lookup(
     state = Lookup(leaf, offered, pool, found=found, eager=eager)
     if found is None:
         return state
-    shape, subject_der, serial = found
+    shape = found.shape
     state.key = HashedKey(validator._state.options_key, pool.key, shape)
     state.known, state.template = cache._template(state.key)
     if state.template is not None:
         state.result = _fast(
             leaf,
-            shape,
-            subject_der,
-            serial,
+            found,
             template=state.template,
             at=at,
             server_name=server_name,
@@ -995,7 +1054,7 @@ async def finish(
         made = None
         if _eligible(leaf):
             made = _make_template(
-                leaf, state.found[0], result, pool=state.pool, validator=validator, cache=cache
+                leaf, state.found.shape, result, pool=state.pool, validator=validator, cache=cache
             )
         cache._remember(state.key, made)
     return result
