@@ -257,3 +257,110 @@ def test_only_one_input_reads_stdin(files: dict[str, Path]) -> None:
     code, out = run("-", "--trust", "-", input=files["rig"].read_text())
     assert code == 2
     assert "standard input ('-') can be read only once" in out
+
+
+# -- issue 13 defect 13: fetches run together under one deadline, and a terminal says what is fetched
+
+
+class _Silent:
+    """A TCP server on 127.0.0.1 that accepts connections and never answers (a hung responder)."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.held: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def _accept(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.held.append(connection)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        for connection in self.held:
+            connection.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def silent() -> Iterator[_Silent]:
+    server = _Silent()
+    yield server
+    server.close()
+
+
+def test_fetches_share_one_deadline(silent: _Silent) -> None:
+    """Four hung fetches (CRL and OCSP for the CA and the leaf) end together when --timeout runs out:
+    each certificate says the checks did not finish within the deadline, not four timeouts in a row."""
+    pki = testing.DemoPki.create(base_url=silent.base_url)
+    leaf = pki.issuing_ca.issue("rig")
+    seen: list[str] = []
+    from caiso_pki.validation import Validator
+
+    validator = Validator(
+        trust=[pki.root.certificate], fetch=True, timeout=1, revocation="hard-fail", on_fetch=seen.append
+    )
+    result = validator.validate(leaf.certificate, leaf.chain)
+    assert not result.valid
+    assert set(result.codes) == {"revocation-unavailable"}
+    assert all("1 s deadline" in failure.message for failure in result.failures), result.failures
+    assert [s.status for s in result.revocation] == ["not-checked", "unknown", "unknown"]
+    # both certificates' fetches started before the deadline: they ran concurrently
+    assert any("/ocsp/caiso-issuing" in url for url in seen), seen
+    assert any("/ocsp/caiso-root" in url or "/crl/caiso-root" in url for url in seen), seen
+
+
+def test_a_terminal_shows_what_is_being_fetched(
+    served: tuple[testing.RevocationServer, testing.DemoPki], tmp_path: Path
+) -> None:
+    from _cli import run_in_pty
+
+    _, pki = served
+    leaf = pki.issuing_ca.issue("rig")
+    (tmp_path / "leaf.pem").write_text(leaf.pem_bundle())
+    (tmp_path / "roots.pem").write_text("".join(c.pem for c in pki.trust_anchors))
+    shown = run_in_pty(
+        [
+            "verify",
+            tmp_path / "leaf.pem",
+            "--trust",
+            tmp_path / "roots.pem",
+            "--fetch",
+            "--revocation",
+            "require",
+        ]
+    )
+    assert shown.returncode == 0, shown.stdout
+    assert b"fetching http://127.0.0.1:" in shown.stdout
+    piped = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "caiso_pki",
+            "verify",
+            str(tmp_path / "leaf.pem"),
+            "--trust",
+            str(tmp_path / "roots.pem"),
+            "--fetch",
+        ],
+        capture_output=True,
+        check=False,
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert b"fetching" not in piped.stderr  # no status line without a terminal

@@ -329,6 +329,7 @@ class _Settings:
     cache: RevocationCache | None
     ocsp_nonce: bool
     certid_hash_algo: str
+    on_fetch: Callable[[str], None] | None = None
 
 
 class _Shared:
@@ -350,6 +351,9 @@ class _Shared:
         self.budget.charge(url)
         settings = self.settings
         logger.debug("fetching %s %s", method, url)
+        if settings.on_fetch is not None:
+            with contextlib.suppress(Exception):  # a progress display must never break a fetch
+                settings.on_fetch(url)
         try:
             return await asyncio.wait_for(
                 _in_thread(
@@ -686,6 +690,7 @@ def fetcher_backend(
     ocsp_nonce: bool = False,
     certid_hash_algo: Literal["sha1", "sha256"] = "sha1",
     max_requests: int | None = DEFAULT_MAX_REQUESTS,
+    on_fetch: Callable[[str], None] | None = None,
 ) -> CaisoFetcherBackend:
     """A pyhanko-certvalidator ``FetcherBackend`` that fetches CRLs, OCSP and issuers with our limits.
 
@@ -697,6 +702,7 @@ def fetcher_backend(
     a fresh answer); many CA responders serve pre-signed answers and ignore nonces, hence the default.
     ``certid_hash_algo`` is the CertID hash in OCSP requests (SHA-1 is what responders expect).
     ``max_requests`` bounds the requests one validation may make (``None``: unbounded).
+    ``on_fetch(url)`` is called as each request starts (a status line; it must not block).
     """
     if not timeout > 0:
         raise FetchError(f"timeout must be a positive number of seconds, got {timeout!r}")
@@ -719,5 +725,6 @@ def fetcher_backend(
         cache=cache,
         ocsp_nonce=ocsp_nonce,
         certid_hash_algo=certid_hash_algo,
+        on_fetch=on_fetch,
     )
     return CaisoFetcherBackend(settings, max_requests=max_requests)

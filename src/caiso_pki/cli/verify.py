@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +83,17 @@ def render_text(result: ValidationResult) -> str:
     if result.valid_policies:
         lines.append(f"valid policies: {', '.join(sorted(result.valid_policies))}")
     return "\n".join(printable(line) for line in lines)
+
+
+def _status_line() -> Callable[[str], None] | None:
+    """On a terminal, one stderr line that says what is being fetched (``--fetch`` can take a while)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(url: str) -> None:
+        click.echo(f"\r\x1b[Kfetching {printable(url)[:150]} ...", nl=False, err=True)
+
+    return show
 
 
 @click.command()
@@ -197,8 +209,13 @@ def verify(  # noqa: PLR0917 -- click passes every option positionally
         key_usage=_USAGES[usage]["key_usage"] if usage else None,
         extended_key_usage=_USAGES[usage]["extended_key_usage"] if usage else None,
         profile=profile,  # type: ignore[arg-type]
+        on_fetch=_status_line() if fetch else None,
     )
-    result = validator.validate(leaf, list(chain), at=at, server_name=server_name)
+    try:
+        result = validator.validate(leaf, list(chain), at=at, server_name=server_name)
+    finally:
+        if fetch and sys.stderr.isatty():
+            click.echo("\r\x1b[K", nl=False, err=True)  # clear the status line
     if as_json:
         echo_json(result.to_dict())
     else:

@@ -23,7 +23,7 @@ import contextlib
 import datetime as dt
 import threading
 import weakref
-from collections.abc import Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
@@ -133,6 +133,8 @@ class Validator:
     :param path_budget: bounds on path building (:class:`~caiso_pki.validation.options.PathBudget`).
     :param waive: codes of structural rules not to enforce (``"policy-constraints-not-critical"``),
         for data sets that predate them; every other rule still applies.
+    :param on_fetch: called with each URL as a fetch starts (``caiso-pki verify`` shows it on a
+        terminal); it must return at once.
     """
 
     trust: TrustSet = attrs.field(converter=trust_set)
@@ -154,6 +156,7 @@ class Validator:
     profile: Profile = attrs.field(default="rfc5280", validator=check_profile)
     path_budget: PathBudget = attrs.field(factory=PathBudget, validator=check_budget)
     waive: frozenset[str] = attrs.field(default=None, converter=waived_codes)
+    on_fetch: Callable[[str], None] | None = attrs.field(default=None, eq=False, repr=False)
     _state: _State = attrs.field(init=False, factory=_State, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
@@ -355,7 +358,7 @@ class Validator:
                 if self._state.revocation_cache is None:
                     self._state.revocation_cache = revocation_module.RevocationCache()
                 cache = self._state.revocation_cache
-        return revocation_module.fetcher_backend(timeout=self.timeout, cache=cache)
+        return revocation_module.fetcher_backend(timeout=self.timeout, cache=cache, on_fetch=self.on_fetch)
 
 
 # -- the module-level functions ----------------------------------------------------------------------
