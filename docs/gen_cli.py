@@ -16,6 +16,7 @@ import click
 
 MARKER = "<!-- cli-reference -->"
 EXIT_MARKER = "<!-- exit-status -->"
+CODES_MARKER = "<!-- failure-codes -->"
 
 
 def _context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
@@ -56,14 +57,27 @@ def exit_status_table() -> str:
     return "\n".join(["| Status | Meaning |", "| --- | --- |", *rows])
 
 
+def failure_codes_table() -> str:
+    """Markdown: every validation failure code, what it means and the rule it comes from."""
+    from caiso_pki.validation import CODES
+
+    rows = ["| Code | Meaning | Source |", "|---|---|---|"]
+    rows += [f"| `{code}` | {info.meaning} | {info.source} |" for code, info in sorted(CODES.items())]
+    return "\n".join(rows)
+
+
 def render(markdown: str) -> str:
-    """``markdown`` with both markers filled."""
-    return markdown.replace(EXIT_MARKER, exit_status_table()).replace(MARKER, cli_reference())
+    """``markdown`` with every marker filled."""
+    return (
+        markdown.replace(EXIT_MARKER, exit_status_table())
+        .replace(MARKER, cli_reference())
+        .replace(CODES_MARKER, failure_codes_table())
+    )
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
-    """MkDocs hook: fill the markers on the CLI reference page."""
-    if MARKER not in markdown and EXIT_MARKER not in markdown:
+    """MkDocs hook: fill the markers (CLI reference, exit codes, failure codes)."""
+    if not any(marker in markdown for marker in (MARKER, EXIT_MARKER, CODES_MARKER)):
         return markdown
     return render(markdown)
 

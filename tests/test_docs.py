@@ -129,3 +129,19 @@ def test_api_reference_covers_every_public_module() -> None:
         m for m in modules if f"::: {m}\n" not in reference and not reference.endswith(f"::: {m}")
     )
     assert not missing, f"modules without an API reference page: {missing}"
+
+
+def test_the_failure_code_table_lists_every_code() -> None:
+    """docs/api/validation.md shows the table generated from CODES (every code, its meaning, its source)."""
+    import sys
+
+    sys.path.insert(0, str(DOCS))
+    import gen_cli
+
+    from caiso_pki.validation import CODES
+
+    page = (DOCS / "api" / "validation.md").read_text("utf-8")
+    assert gen_cli.CODES_MARKER in page
+    table = gen_cli.render(page)
+    for code, info in CODES.items():
+        assert f"| `{code}` | {info.meaning} | {info.source} |" in table
