@@ -232,3 +232,15 @@ def test_eight_threads_give_the_sequential_answers(
     codes = {tuple(f["code"] for f in result["failures"]) for _, result in got}
     assert codes == {(), ("revoked",), ("expired",), ("extended-key-usage",)}
     assert validator.cache.stats.fast >= 900  # the valid leaves after the first
+
+
+def test_one_list_of_options() -> None:
+    """The functions that build a Validator take its options through ValidatorOptions, which holds
+    exactly the Validator's fields but trust; check_chain's takes all but policy and profile (the CPS
+    profile decides those)."""
+    from caiso_pki.lint import CheckOptions
+    from caiso_pki.validation import ValidatorOptions
+
+    fields = {field.name for field in attrs.fields(Validator) if field.init} - {"trust"}
+    assert set(ValidatorOptions.__optional_keys__) == fields
+    assert set(CheckOptions.__optional_keys__) == fields - {"policy", "profile"}

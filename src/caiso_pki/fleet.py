@@ -48,14 +48,10 @@ import attrs
 
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import CaisoPkiError, MalformedInputError
-from caiso_pki.policy import PolicyRequirement
-from caiso_pki.types import CertificateInput, CertificatesInput, CrlsInput, JsonDict, OcspsInput, TrustInput
+from caiso_pki.types import CertificateInput, CertificatesInput, JsonDict, TrustInput
 from caiso_pki.validation.engine import TOLERANCE as _TOLERANCE
 from caiso_pki.validation.engine import name_matches as _name_matches
 from caiso_pki.validation.options import (
-    AlgorithmPolicy,
-    Profile,
-    RevocationMode,
     certificate_list,
     certificates,
 )
@@ -63,8 +59,9 @@ from caiso_pki.validation.results import RevocationStatus, ValidationFailure, Va
 from caiso_pki.validation.results import iso as _iso
 
 if TYPE_CHECKING:
-    from caiso_pki.revocation import RevocationCache
-    from caiso_pki.validation.validator import Validator
+    from typing import Unpack
+
+    from caiso_pki.validation.validator import Validator, ValidatorOptions
 
 __all__ = [
     "FleetCache",
@@ -1121,27 +1118,15 @@ def validate_many(
     *,
     trust: TrustInput,
     at: dt.datetime | None = None,
-    key_usage: Iterable[str] | str | None = None,
-    extended_key_usage: Iterable[str] | str | None = None,
     server_name: str | None = None,
-    policy: PolicyRequirement | None = None,
-    max_path_length: int | None = None,
-    revocation: RevocationMode = "soft-fail",
-    crls: CrlsInput = (),
-    ocsp_responses: OcspsInput = (),
-    fetch: bool = False,
-    timeout: float = 10.0,
-    algorithm_policy: AlgorithmPolicy | None = None,
-    revocation_cache: RevocationCache | None = None,
-    profile: Profile = "rfc5280",
-    waive: Iterable[str] | None = None,
     cache: FleetCache | None = None,
     progress: ProgressCallback | None = None,
+    **options: Unpack[ValidatorOptions],
 ) -> list[ValidationResult]:
     """Validate every leaf as :func:`~caiso_pki.validation.validate_chain` would, much faster in bulk.
 
     A thin wrapper over :meth:`Validator.validate_many <caiso_pki.validation.Validator.validate_many>`:
-    every keyword option means what it means for :class:`~caiso_pki.validation.Validator`, and
+    every other keyword option means what it means for :class:`~caiso_pki.validation.Validator`, and
     ``server_name`` is checked for every leaf.  ``cache`` (a :class:`FleetCache`) carries what was
     learnt into later calls.
 
@@ -1158,22 +1143,10 @@ def validate_many(
             intermediates,
             trust=trust,
             at=at,
-            key_usage=key_usage,
-            extended_key_usage=extended_key_usage,
             server_name=server_name,
-            policy=policy,
-            max_path_length=max_path_length,
-            revocation=revocation,
-            crls=crls,
-            ocsp_responses=ocsp_responses,
-            fetch=fetch,
-            timeout=timeout,
-            algorithm_policy=algorithm_policy,
-            revocation_cache=revocation_cache,
-            profile=profile,
-            waive=waive,
             cache=cache,
             progress=progress,
+            **options,
         )
     )
 
@@ -1184,43 +1157,16 @@ async def validate_many_async(
     *,
     trust: TrustInput,
     at: dt.datetime | None = None,
-    key_usage: Iterable[str] | str | None = None,
-    extended_key_usage: Iterable[str] | str | None = None,
     server_name: str | None = None,
-    policy: PolicyRequirement | None = None,
-    max_path_length: int | None = None,
-    revocation: RevocationMode = "soft-fail",
-    crls: CrlsInput = (),
-    ocsp_responses: OcspsInput = (),
-    fetch: bool = False,
-    timeout: float = 10.0,
-    algorithm_policy: AlgorithmPolicy | None = None,
-    revocation_cache: RevocationCache | None = None,
-    profile: Profile = "rfc5280",
-    waive: Iterable[str] | None = None,
     cache: FleetCache | None = None,
     progress: ProgressCallback | None = None,
+    **options: Unpack[ValidatorOptions],
 ) -> list[ValidationResult]:
     """Asynchronous :func:`validate_many` (same parameters and results); fetches run on the event loop."""
     from caiso_pki.validation.options import server_name_text, validation_time
     from caiso_pki.validation.validator import Validator
 
-    validator = Validator(
-        trust=trust,
-        key_usage=key_usage,
-        extended_key_usage=extended_key_usage,
-        policy=policy,
-        max_path_length=max_path_length,
-        revocation=revocation,
-        crls=crls,
-        ocsp_responses=ocsp_responses,
-        fetch=fetch,
-        timeout=timeout,
-        algorithm_policy=algorithm_policy,
-        revocation_cache=revocation_cache,
-        profile=profile,
-        waive=waive,
-    )
+    validator = Validator(trust=trust, **options)
     if cache is not None:
         if not isinstance(cache, FleetCache):
             raise MalformedInputError(f"cache: expected a FleetCache, got {type(cache).__name__}")

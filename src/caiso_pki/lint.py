@@ -22,7 +22,7 @@ import datetime as dt
 import enum
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Final, TypedDict
 
 import attrs
@@ -85,6 +85,7 @@ class CheckOptions(TypedDict, total=False):
     revocation_cache: RevocationCache | None
     path_budget: PathBudget
     waive: Iterable[str] | None
+    on_fetch: Callable[[str], None] | None
 
 
 class Severity(enum.StrEnum):

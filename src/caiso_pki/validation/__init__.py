@@ -24,7 +24,7 @@ from __future__ import annotations
 from caiso_pki.validation.codes import CODES, FAILURE_CODES, CodeInfo
 from caiso_pki.validation.options import AlgorithmPolicy, PathBudget, Profile, RevocationMode, TrustSet
 from caiso_pki.validation.results import RevocationStatus, ValidationFailure, ValidationResult
-from caiso_pki.validation.validator import Validator, validate_chain, validate_chain_async
+from caiso_pki.validation.validator import Validator, ValidatorOptions, validate_chain, validate_chain_async
 
 __all__ = [
     "CODES",
@@ -39,6 +39,7 @@ __all__ = [
     "ValidationFailure",
     "ValidationResult",
     "Validator",
+    "ValidatorOptions",
     "validate_chain",
     "validate_chain_async",
 ]

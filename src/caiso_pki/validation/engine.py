@@ -362,6 +362,8 @@ def _code_for(exc: BaseException, path: tuple[Certificate, ...], index: int) -> 
             return "unsupported-algorithm"
         if isinstance(exc, pv.PathValidationError) or isinstance(cause, InvalidSignature):
             return "bad-signature"
+        if not _algorithm_known(path[index].asn1):
+            return "unsupported-algorithm"  # older pyhanko releases let asn1crypto's ValueError through
     if isinstance(exc, pv.PathValidationError):
         known = STEP_CODES.get(step or "")
         if known is not None:
@@ -382,6 +384,16 @@ def _code_for(exc: BaseException, path: tuple[Certificate, ...], index: int) -> 
     if _from_asn1crypto(exc):
         return "malformed"
     return "internal"
+
+
+def _algorithm_known(cert: Any) -> bool:
+    """Whether asn1crypto knows the certificate's signature algorithm (a fact, not a message)."""
+    try:
+        cert["signature_algorithm"].signature_algo  # noqa: B018
+        cert["signature_algorithm"].hash_algo  # noqa: B018
+    except (ValueError, KeyError):
+        return False
+    return True
 
 
 def _step(exc: BaseException) -> tuple[str | None, str | None]:

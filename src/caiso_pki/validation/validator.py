@@ -24,7 +24,7 @@ import datetime as dt
 import threading
 import weakref
 from collections.abc import Callable, Coroutine, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypedDict, TypeVar, Unpack
 
 import attrs
 
@@ -70,7 +70,7 @@ if TYPE_CHECKING:
     from caiso_pki.fleet import FleetCache, LeafInput, ProgressCallback
     from caiso_pki.revocation import CaisoFetcherBackend, RevocationCache
 
-__all__ = ["Validator", "validate_chain", "validate_chain_async"]
+__all__ = ["Validator", "ValidatorOptions", "validate_chain", "validate_chain_async"]
 
 T = TypeVar("T")
 
@@ -364,33 +364,45 @@ class Validator:
 # -- the module-level functions ----------------------------------------------------------------------
 
 
+class ValidatorOptions(TypedDict, total=False):
+    """Every :class:`Validator` option but ``trust``, for the functions that build one (``**options``).
+
+    ``tests/test_validator.py`` checks that these keys are exactly the Validator's other fields.
+    """
+
+    key_usage: Iterable[str] | str | None
+    extended_key_usage: Iterable[str] | str | None
+    policy: PolicyRequirement | None
+    max_path_length: int | None
+    revocation: RevocationMode
+    crls: CrlsInput
+    ocsp_responses: OcspsInput
+    fetch: bool
+    timeout: float
+    algorithm_policy: AlgorithmPolicy | None
+    revocation_cache: RevocationCache | None
+    profile: Profile
+    path_budget: PathBudget
+    waive: Iterable[str] | None
+    on_fetch: Callable[[str], None] | None
+
+
 def validate_chain(
     leaf: CertificateInput,
     intermediates: CertificatesInput = (),
     *,
     trust: TrustInput,
     at: dt.datetime | None = None,
-    key_usage: Iterable[str] | str | None = None,
-    extended_key_usage: Iterable[str] | str | None = None,
     server_name: str | None = None,
-    policy: PolicyRequirement | None = None,
-    max_path_length: int | None = None,
-    revocation: RevocationMode = "soft-fail",
-    crls: CrlsInput = (),
-    ocsp_responses: OcspsInput = (),
-    fetch: bool = False,
-    timeout: float = 10.0,
-    algorithm_policy: AlgorithmPolicy | None = None,
-    revocation_cache: RevocationCache | None = None,
-    profile: Profile = "rfc5280",
-    waive: Iterable[str] | None = None,
+    **options: Unpack[ValidatorOptions],
 ) -> ValidationResult:
     """Validate ``leaf`` up to one of the anchors in ``trust`` and report everything found.
 
-    A thin wrapper: ``Validator(trust=trust, ...).validate(leaf, intermediates, at=at,
-    server_name=server_name)``; every option means what it means for :class:`Validator`.  Build one
-    :class:`Validator` instead when you validate more than one leaf with the same options: it keeps its
-    caches between calls.
+    A thin wrapper: ``Validator(trust=trust, **options).validate(leaf, intermediates, at=at,
+    server_name=server_name)``; every option means what it means for :class:`Validator`
+    (``key_usage``, ``extended_key_usage``, ``policy``, ``revocation``, ``crls``, ``fetch``,
+    ``profile`` ...).  Build one :class:`Validator` instead when you validate more than one leaf with
+    the same options: it keeps its caches between calls.
 
     Raises only for bad input (:class:`~caiso_pki.errors.MalformedInputError`,
     :class:`~caiso_pki.errors.InvalidTimeError`); an invalid chain is a result with ``valid=False``.
@@ -398,26 +410,7 @@ def validate_chain(
     prefer :func:`validate_chain_async`.
     """
     return _run_sync(
-        validate_chain_async(
-            leaf,
-            intermediates,
-            trust=trust,
-            at=at,
-            key_usage=key_usage,
-            extended_key_usage=extended_key_usage,
-            server_name=server_name,
-            policy=policy,
-            max_path_length=max_path_length,
-            revocation=revocation,
-            crls=crls,
-            ocsp_responses=ocsp_responses,
-            fetch=fetch,
-            timeout=timeout,
-            algorithm_policy=algorithm_policy,
-            revocation_cache=revocation_cache,
-            profile=profile,
-            waive=waive,
-        )
+        validate_chain_async(leaf, intermediates, trust=trust, at=at, server_name=server_name, **options)
     )
 
 
@@ -427,38 +420,11 @@ async def validate_chain_async(
     *,
     trust: TrustInput,
     at: dt.datetime | None = None,
-    key_usage: Iterable[str] | str | None = None,
-    extended_key_usage: Iterable[str] | str | None = None,
     server_name: str | None = None,
-    policy: PolicyRequirement | None = None,
-    max_path_length: int | None = None,
-    revocation: RevocationMode = "soft-fail",
-    crls: CrlsInput = (),
-    ocsp_responses: OcspsInput = (),
-    fetch: bool = False,
-    timeout: float = 10.0,
-    algorithm_policy: AlgorithmPolicy | None = None,
-    revocation_cache: RevocationCache | None = None,
-    profile: Profile = "rfc5280",
-    waive: Iterable[str] | None = None,
+    **options: Unpack[ValidatorOptions],
 ) -> ValidationResult:
     """Asynchronous :func:`validate_chain` (same parameters and result); fetches run on the event loop."""
-    validator = Validator(
-        trust=trust,
-        key_usage=key_usage,
-        extended_key_usage=extended_key_usage,
-        policy=policy,
-        max_path_length=max_path_length,
-        revocation=revocation,
-        crls=crls,
-        ocsp_responses=ocsp_responses,
-        fetch=fetch,
-        timeout=timeout,
-        algorithm_policy=algorithm_policy,
-        revocation_cache=revocation_cache,
-        profile=profile,
-        waive=waive,
-    )
+    validator = Validator(trust=trust, **options)
     validator._state.learn = False
     return await validator.validate_async(leaf, intermediates, at=at, server_name=server_name)
 
