@@ -238,9 +238,9 @@ def test_one_list_of_options() -> None:
     """The functions that build a Validator take its options through ValidatorOptions, which holds
     exactly the Validator's fields but trust; check_chain's takes all but policy and profile (the CPS
     profile decides those)."""
-    from caiso_pki.lint import CheckOptions
     from caiso_pki.validation import ValidatorOptions
+    from caiso_pki.validation.validator import UsageAndRevocationOptions
 
     fields = {field.name for field in attrs.fields(Validator) if field.init} - {"trust"}
     assert set(ValidatorOptions.__optional_keys__) == fields
-    assert set(CheckOptions.__optional_keys__) == fields - {"policy", "profile"}
+    assert set(UsageAndRevocationOptions.__optional_keys__) == fields - {"policy", "profile"}

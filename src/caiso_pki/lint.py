@@ -22,8 +22,8 @@ import datetime as dt
 import enum
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Final, TypedDict
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
@@ -38,22 +38,13 @@ if TYPE_CHECKING:
     from cryptography import x509
     from rich.console import RenderableType
 
-    from caiso_pki.revocation import RevocationCache
-    from caiso_pki.types import (
-        CertificateInput,
-        CertificatesInput,
-        CrlsInput,
-        CsrInput,
-        JsonDict,
-        OcspsInput,
-        TrustInput,
-    )
-    from caiso_pki.validation import AlgorithmPolicy, PathBudget, RevocationMode, ValidationResult, Validator
+    from caiso_pki.types import CertificateInput, CertificatesInput, CsrInput, JsonDict, TrustInput
+    from caiso_pki.validation import ValidationResult, Validator
+    from caiso_pki.validation.validator import UsageAndRevocationOptions
 
 __all__ = [
     "CODE_DESCRIPTIONS",
     "ChainCheck",
-    "CheckOptions",
     "Finding",
     "Severity",
     "check_chain",
@@ -65,27 +56,6 @@ __all__ = [
 ]
 
 ProfileInput = CpsProfile | str | os.PathLike[str]
-
-
-class CheckOptions(TypedDict, total=False):
-    """Validation options :func:`check_chain` passes to the :class:`~caiso_pki.validation.Validator`.
-
-    The policy comes from the CPS profile, so it is not among them.
-    """
-
-    key_usage: Iterable[str] | str | None
-    extended_key_usage: Iterable[str] | str | None
-    max_path_length: int | None
-    revocation: RevocationMode
-    crls: CrlsInput
-    ocsp_responses: OcspsInput
-    fetch: bool
-    timeout: float
-    algorithm_policy: AlgorithmPolicy | None
-    revocation_cache: RevocationCache | None
-    path_budget: PathBudget
-    waive: Iterable[str] | None
-    on_fetch: Callable[[str], None] | None
 
 
 class Severity(enum.StrEnum):
@@ -950,7 +920,7 @@ def check_chain(
     profile: ProfileInput = "caiso-basic-assurance",
     kind: str | None = None,
     at: dt.datetime | None = None,
-    **options: Unpack[CheckOptions],
+    **options: Unpack[UsageAndRevocationOptions],
 ) -> ChainCheck:
     """Validate ``leaf`` with the profile's policy requirement, then lint the path that was built.
 
@@ -967,7 +937,7 @@ def check_chain(
         raise MalformedInputError(
             "check_chain: give trust= (with validation options) or validator=, not both"
         )
-    if "policy" in options:  # not a CheckOptions key, but callers without a type checker may try
+    if "policy" in options:  # not an option here; callers without a type checker may try
         raise ProfileError("check_chain takes the policy requirement from the profile; do not pass policy=")
     if validator is not None and options:
         raise MalformedInputError(

@@ -860,25 +860,10 @@ def _subject(cert: Certificate) -> str | None:
         return None
 
 
-_NAMES: Final[dict[str, str]] = {
-    _AKI: "authorityKeyIdentifier",
-    _SKI: "subjectKeyIdentifier",
-    _KU: "keyUsage",
-    _SAN: "subjectAltName",
-    _BC: "basicConstraints",
-    _NC: "nameConstraints",
-    _PC: "policyConstraints",
-    _EKU: "extendedKeyUsage",
-    _AIA: "authorityInfoAccess",
-    "2.5.29.31": "cRLDistributionPoints",
-    "2.5.29.32": "certificatePolicies",
-    "2.5.29.33": "policyMappings",
-    "2.5.29.54": "inhibitAnyPolicy",
-}
-
-
 def _name(oid: str) -> str:
-    return _NAMES.get(oid, oid)
+    from caiso_pki.oids import oid_name
+
+    return oid_name(oid)
 
 
 def _asn1_name(oid: str) -> str:

@@ -70,7 +70,13 @@ if TYPE_CHECKING:
     from caiso_pki.fleet import FleetCache, LeafInput, ProgressCallback
     from caiso_pki.revocation import CaisoFetcherBackend, RevocationCache
 
-__all__ = ["Validator", "ValidatorOptions", "validate_chain", "validate_chain_async"]
+__all__ = [
+    "UsageAndRevocationOptions",
+    "Validator",
+    "ValidatorOptions",
+    "validate_chain",
+    "validate_chain_async",
+]
 
 T = TypeVar("T")
 
@@ -364,15 +370,14 @@ class Validator:
 # -- the module-level functions ----------------------------------------------------------------------
 
 
-class ValidatorOptions(TypedDict, total=False):
-    """Every :class:`Validator` option but ``trust``, for the functions that build one (``**options``).
+class UsageAndRevocationOptions(TypedDict, total=False):
+    """The :class:`Validator` options besides ``trust``, ``policy`` and ``profile``.
 
-    ``tests/test_validator.py`` checks that these keys are exactly the Validator's other fields.
+    What :func:`~caiso_pki.lint.check_chain` passes on (the CPS profile decides the policy).
     """
 
     key_usage: Iterable[str] | str | None
     extended_key_usage: Iterable[str] | str | None
-    policy: PolicyRequirement | None
     max_path_length: int | None
     revocation: RevocationMode
     crls: CrlsInput
@@ -381,10 +386,19 @@ class ValidatorOptions(TypedDict, total=False):
     timeout: float
     algorithm_policy: AlgorithmPolicy | None
     revocation_cache: RevocationCache | None
-    profile: Profile
     path_budget: PathBudget
     waive: Iterable[str] | None
     on_fetch: Callable[[str], None] | None
+
+
+class ValidatorOptions(UsageAndRevocationOptions, total=False):
+    """Every :class:`Validator` option but ``trust``, for the functions that build one (``**options``).
+
+    ``tests/test_validator.py`` checks that these keys are exactly the Validator's other fields.
+    """
+
+    policy: PolicyRequirement | None
+    profile: Profile
 
 
 def validate_chain(
