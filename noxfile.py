@@ -33,8 +33,8 @@ def tests_oldest(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
     session.install("ruff")
-    session.run("ruff", "check", "src", "tests", "benchmarks")
-    session.run("ruff", "format", "--check", "src", "tests", "benchmarks")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
 
 
 @nox.session
@@ -68,7 +68,13 @@ def fuzz(session: nox.Session) -> None:
     """Long property-based and coverage-guided fuzzing of the parsers."""
     session.install("-e", ".[test]", "atheris")
     session.run(
-        "python", "-m", "pytest", "tests/fuzz", "-q", "--hypothesis-profile=long", *session.posargs,
+        "python",
+        "-m",
+        "pytest",
+        "tests/fuzz",
+        "-q",
+        "--hypothesis-profile=long",
+        *session.posargs,
         env={"CAISO_PKI_FUZZ": "long"},
     )
     session.run("python", "tests/fuzz/atheris_der.py", "-atheris_runs=200000")
