@@ -32,9 +32,9 @@ from pyhanko_certvalidator import CertificateValidator, PKIXValidationParams, Va
 
 from caiso_pki import testing
 from caiso_pki.certificate import Certificate
-from caiso_pki.fleet import validate_many
 from caiso_pki.oids import DEMO_BASIC_ASSURANCE_POLICY
 from caiso_pki.policy import PolicyRequirement
+from caiso_pki.validation import validate_many
 
 LEAVES = 1000
 REVOKED = 10

@@ -846,14 +846,22 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
             )
         ],
     )
-    # pyhanko cannot process a constraint over otherName: the CA that holds it fails, as name-constraints.
+    # A constraint over otherName constrains otherName SANs only; caiso-pki cannot evaluate one, so a
+    # leaf that has an otherName under it is refused (fail closed).  Without one, the leaf is valid
+    # (the control "valid/other-name-constraint-applies-to-nothing").
+    upn_san = x509.SubjectAlternativeName(
+        [x509.DNSName("rig-0001.example.com"), x509.OtherName(upn, b"\x0c\x0bexample.com")]
+    )
     cases["name-constraints/other-name"] = Case(
-        failures=(("name-constraints", 1),),
-        leaf=other_name_ca.issue("rig", reuse_key=True).certificate,
+        failures=(("name-constraints", 2),),
+        leaf=other_name_ca.issue(
+            "rig", dns_names=[], extra_extensions=[(upn_san, False)], reuse_key=True
+        ).certificate,
         chain=(other_name_ca.certificate,),
         trust=anchors,
         at=at,
     )
+    other_name_untouched = other_name_ca.issue("rig", reuse_key=True).certificate
 
     # -- revocation and trust-store entries --------------------------------------------------------
     revoked = issuing.issue("rig", reuse_key=True, omit_extensions=["authorityInfoAccess"]).certificate
@@ -898,6 +906,11 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
 
     fass_de = issuing.issue("rig", "xn--fa-hia.de", reuse_key=True).certificate
     control("valid/rig", good)
+    control(
+        "valid/other-name-constraint-applies-to-nothing",
+        other_name_untouched,
+        chain=(other_name_ca.certificate,),
+    )
     control("valid/webpki-server", server(), profile="webpki")
     control(
         "valid/webpki-cn-ip", server("127.0.0.1", dns_names=[], ip_addresses=["127.0.0.1"]), profile="webpki"

@@ -23,8 +23,8 @@ from caiso_pki.audit import (
     render_audit_text,
 )
 from caiso_pki.errors import MalformedInputError, ProfileError
-from caiso_pki.fleet import FleetCache
 from caiso_pki.truststore import TrustStore
+from caiso_pki.validation import FleetCache
 
 TOTAL = 1000
 # name -> how many certificates of that kind the folder holds (the issuing CA itself is one more)

@@ -21,7 +21,7 @@ from _misbehaving import (
 )
 from caiso_pki import testing
 from caiso_pki.errors import FetchError, RevocationError
-from caiso_pki.fetch import OCSP_MAX_BYTES, Fetcher, HttpFetcher
+from caiso_pki.validation.fetch import OCSP_MAX_BYTES, Fetcher, HttpFetcher
 
 TIMEOUT = 2.0
 MIB = 1024 * 1024
@@ -198,7 +198,7 @@ def test_unsupported_schemes_cannot_be_allowed(schemes: list[str]) -> None:
 def test_content_type_policy_warn_returns_body(caplog: pytest.LogCaptureFixture) -> None:
     with (
         RawServer(respond(200, b"\x30\x00", content_type="text/html; charset=utf-8")) as server,
-        caplog.at_level(logging.WARNING, logger="caiso_pki.fetch"),
+        caplog.at_level(logging.WARNING, logger="caiso_pki.validation.fetch"),
     ):
         body = HttpFetcher(content_type_policy="warn").fetch(server.url("/x"), timeout=TIMEOUT, max_bytes=MIB)
     assert body == b"\x30\x00"

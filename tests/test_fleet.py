@@ -21,11 +21,18 @@ from _pkits import CASES, NOTICE_CASES, der, pkits_options
 from caiso_pki import testing
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import InvalidTimeError, MalformedInputError
-from caiso_pki.fleet import FleetCache, summarize, validate_many, validate_many_async
 from caiso_pki.oids import ANY_POLICY, DEMO_BASIC_ASSURANCE_POLICY
 from caiso_pki.policy import PolicyRequirement
 from caiso_pki.truststore import TrustStore
-from caiso_pki.validation import ValidationResult, Validator, validate_chain
+from caiso_pki.validation import (
+    FleetCache,
+    ValidationResult,
+    Validator,
+    summarize,
+    validate_chain,
+    validate_many,
+    validate_many_async,
+)
 
 
 def _singly(items: list[Any], options: dict[str, Any]) -> tuple[list[ValidationResult], Validator]:
@@ -97,7 +104,7 @@ def test_pkits_identical(cases: list[dict[str, Any]]) -> None:
     # shape allows one), and leaves of a group sharing a prefix are answered from each other's.
     items = [_pkits_item(case) for case in cases for _ in range(2)]
     cache = FleetCache()
-    many = validate_many(items, cache=cache, **options)
+    many = validate_many(items, fleet_cache=cache, **options)
     again = [_pkits_item(case) for case in cases for _ in range(2)]
     _same(many, [validate_chain(leaf, pool, **options) for leaf, pool in again])
     assert cache.stats.fast + cache.stats.full == len(items)
@@ -118,7 +125,7 @@ def test_pkits_fast_path_across_different_leaves() -> None:
     assert all(_pkits_options(case)["crls"] == options["crls"] for case in cases)
     items = [_pkits_item(case) for case in sorted(cases, key=lambda c: c["name"] != "valid_signatures_test1")]
     cache = FleetCache()
-    many = validate_many([*items, items[0]], cache=cache, **options)
+    many = validate_many([*items, items[0]], fleet_cache=cache, **options)
     again = [_pkits_item(case) for case in [*cases, cases[0]]]
     again = [*again[: len(items)], again[0]]
     _same(many, [validate_chain(leaf, pool, **options) for leaf, pool in again])
@@ -273,7 +280,7 @@ def _fleet_variants(fleet: Fleet) -> dict[str, dict[str, Any]]:
 def test_demo_fleet_identical(fleet: Fleet, variant: str) -> None:
     options = _fleet_variants(fleet)[variant]
     cache = FleetCache()
-    many = validate_many(fleet.items, cache=cache, **options)
+    many = validate_many(fleet.items, fleet_cache=cache, **options)
     one = [
         validate_chain(item[0], item[1], **options)
         if isinstance(item, tuple)
@@ -304,7 +311,7 @@ def test_server_name_on_the_fast_path(fleet: Fleet) -> None:
         "server_name": "rig.fleet.example.com",
     }
     cache = FleetCache()
-    many = validate_many([*leaves, fleet.items[0]], cache=cache, **options)
+    many = validate_many([*leaves, fleet.items[0]], fleet_cache=cache, **options)
     _same(many, [validate_chain(leaf, **options) for leaf in [*leaves, fleet.items[0]]])
     assert all(many[:-1])
     assert cache.stats.fast == 11
@@ -363,9 +370,9 @@ def test_cache_reused_across_calls_only_for_the_same_inputs(fleet: Fleet) -> Non
     options = _fleet_variants(fleet)["require-all-crls"]
     leaves = [item for item in fleet.items if not isinstance(item, tuple)][:40]
     cache = FleetCache()
-    first = validate_many(leaves, cache=cache, **options)
+    first = validate_many(leaves, fleet_cache=cache, **options)
     templates, fast, full = cache.stats.templates, cache.stats.fast, cache.stats.full
-    again = validate_many(leaves, cache=cache, **options)
+    again = validate_many(leaves, fleet_cache=cache, **options)
     assert again == first
     assert cache.stats.templates == templates  # nothing new to learn
     assert cache.stats.fast - fast >= sum(r.valid for r in first)  # every valid leaf is answered fast
@@ -374,7 +381,9 @@ def test_cache_reused_across_calls_only_for_the_same_inputs(fleet: Fleet) -> Non
     # the answers a fresh validation gives at that time.
     later = {**options, "at": fleet.at + dt.timedelta(seconds=1)}
     before = cache.stats.fast
-    assert validate_many(leaves, cache=cache, **later) == [validate_chain(leaf, **later) for leaf in leaves]
+    assert validate_many(leaves, fleet_cache=cache, **later) == [
+        validate_chain(leaf, **later) for leaf in leaves
+    ]
     assert cache.stats.fast - before >= sum(r.valid for r in first)
     # A time past the CRLs' nextUpdate, another policy input, another anchor set: the templates are
     # not used.
@@ -384,7 +393,7 @@ def test_cache_reused_across_calls_only_for_the_same_inputs(fleet: Fleet) -> Non
         {"trust": [fleet.pki.root.certificate], "intermediates": [fleet.pki.issuing_ca.certificate]},
     ):
         before = cache.stats.full
-        results = validate_many(leaves, cache=cache, **{**options, **changed})
+        results = validate_many(leaves, fleet_cache=cache, **{**options, **changed})
         assert cache.stats.full - before >= min(len(leaves), 1 + sum(not r.valid for r in results))
 
 
@@ -398,10 +407,10 @@ def test_template_never_answers_after_expiry(fleet: Fleet) -> None:
         if isinstance(item, Certificate) and item.subject.common_name.startswith("good")
     ]
     cache = FleetCache()
-    assert all(validate_many(leaves[:20], cache=cache, **options))
+    assert all(validate_many(leaves[:20], fleet_cache=cache, **options))
     leaves = leaves[:20]
     later = {**options, "at": fleet.at + dt.timedelta(days=400)}
-    many = validate_many(leaves, cache=cache, **later)
+    many = validate_many(leaves, fleet_cache=cache, **later)
     assert not any(result.valid for result in many)
     _same(many, [validate_chain(leaf, **later) for leaf in leaves])
 
@@ -473,7 +482,7 @@ def test_revoked_leaves_answered_fast_once_learnt() -> None:
     }
     leaves = [(item.certificate, [ca.certificate]) for item in issued]
     cache = FleetCache()
-    many = validate_many(leaves, cache=cache, **options)
+    many = validate_many(leaves, fleet_cache=cache, **options)
     _same(many, [validate_chain(leaf, pool, **options) for leaf, pool in leaves])
     assert [r.codes for r in many] == [("revoked",) if i % 3 == 1 else () for i in range(30)]
     assert "superseded" in many[1].failures[0].message
@@ -499,7 +508,7 @@ def test_revoked_leaves_answered_fast_once_learnt() -> None:
 def test_own_rfc4514_rendering_matches_cryptography(subject: str) -> None:
     from cryptography import x509
 
-    from caiso_pki.fleet import _rfc4514
+    from caiso_pki.validation.shapes import rfc4514 as _rfc4514
 
     name = x509.Name.from_rfc4514_string(subject)
     utf8 = x509.Name(

@@ -247,6 +247,7 @@ RULES_OPENSSL_CHECKS: dict[str, set[int]] = {
     "extended-key-usage/leaf": {26},
     "extended-key-usage/intermediate": {26},  # OpenSSL too lets an intermediate's EKU constrain the leaf
     "name-constraints/intermediate": {47},
+    "name-constraints/other-name": {51},  # unsupported name constraint type: both fail closed
     "name-mismatch": {62},
     "policy": {43},
     "no-path": {20},
@@ -283,8 +284,6 @@ RULES_OPENSSL_DOES_NOT_CHECK: dict[str, str] = {
     "malformed-extension/authority-info-access": "authorityInfoAccess is not decoded by verify",
     "malformed/signature-bit-string": "openssl cannot read the file at all (not a verify verdict)",
     "key-usage/leaf": "-purpose sslserver accepts keyEncipherment instead of digitalSignature",
-    "name-constraints/other-name": "OpenSSL ignores the otherName constraint (the leaf has no otherName); "
-    "pyhanko cannot process it, so we fail closed",
     "distrusted-anchor": "OpenSSL has no distrust_after",
     **{
         name: "the CA/Browser Forum rules are not part of openssl verify"
@@ -315,6 +314,7 @@ RULES_OPENSSL_VALID = (
     "idn/server-name-upper-case-a-label",
     "idn/a-label-under-name-constraints",
     "valid/anchor-name-constraints-permit",
+    "valid/other-name-constraint-applies-to-nothing",
 )
 
 

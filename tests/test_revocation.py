@@ -18,11 +18,10 @@ from pyhanko_certvalidator import errors as pv_errors
 from pyhanko_certvalidator.authority import AuthorityWithCert
 
 from _misbehaving import RawServer, respond, slow_drip
-from caiso_pki import testing
+from caiso_pki import load_ocsp_response, testing
 from caiso_pki.errors import FetchError, MalformedInputError
-from caiso_pki.fetch import HttpFetcher
-from caiso_pki.revocation import RevocationCache, fetcher_backend, load_ocsp_response
-from caiso_pki.validation import ValidationResult, validate_chain
+from caiso_pki.validation import RevocationCache, ValidationResult, fetcher_backend, validate_chain
+from caiso_pki.validation.fetch import HttpFetcher
 
 AIA_OID = "1.3.6.1.5.5.7.1.1"
 CRL_DP_OID = "2.5.29.31"

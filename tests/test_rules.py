@@ -29,9 +29,16 @@ from _cli import console_script
 from _rule_cases import Case, build_tables
 from caiso_pki.certificate import Certificate
 from caiso_pki.cli.verify import verify
-from caiso_pki.fleet import FleetCache, validate_many
 from caiso_pki.truststore import TrustStore
-from caiso_pki.validation import CODES, FAILURE_CODES, ValidationResult, Validator, validate_chain
+from caiso_pki.validation import (
+    CODES,
+    FAILURE_CODES,
+    FleetCache,
+    ValidationResult,
+    Validator,
+    validate_chain,
+    validate_many,
+)
 from caiso_pki.validation.rules import RULES, WAIVABLE
 
 CASES, CLEAN = build_tables()
@@ -115,7 +122,7 @@ def test_validate_many(name: str) -> None:
         case.chain,
         at=case.at,
         server_name=case.server_name,
-        cache=cache,
+        fleet_cache=cache,
         **case.options(),
     )
     for result in results[len(siblings) : len(siblings) + 2]:

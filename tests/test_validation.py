@@ -333,11 +333,20 @@ def test_distrust_after(pki: testing.DemoPki) -> None:
     assert validate_chain(early.certificate, early.chain, trust=store, revocation="off").valid
 
 
-def test_unknown_exceptions_map_to_internal(rig: testing.IssuedCertificate) -> None:
-    from caiso_pki.validation.engine import _code_for
+def test_a_surprise_in_the_engine_is_internal_never_valid(
+    pki: testing.DemoPki, rig: testing.IssuedCertificate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fault injection: whatever path processing raises becomes ``internal``, never a valid result."""
+    from caiso_pki.validation import pkix
 
-    path = (*reversed(rig.chain), rig.certificate)
-    assert _code_for(RuntimeError("boom"), path, 1) == "internal"
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pkix, "process", boom)
+    result = validate_chain(rig.certificate, rig.chain, trust=pki.trust_anchors, revocation="off")
+    assert not result.valid
+    assert result.codes == ("internal",)
+    assert "RuntimeError: boom" in result.failures[0].message
 
 
 # -- async -----------------------------------------------------------------------------------------

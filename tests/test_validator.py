@@ -12,10 +12,16 @@ import pytest
 
 from caiso_pki import testing
 from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputError
-from caiso_pki.fleet import FleetCache
 from caiso_pki.oids import DEMO_BASIC_ASSURANCE_POLICY
 from caiso_pki.policy import PolicyRequirement
-from caiso_pki.validation import AlgorithmPolicy, PathBudget, ValidationResult, Validator, validate_chain
+from caiso_pki.validation import (
+    AlgorithmPolicy,
+    FleetCache,
+    PathBudget,
+    ValidationResult,
+    Validator,
+    validate_chain,
+)
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +189,7 @@ def test_evolve_shares_no_cache_and_clear_empties(pki: testing.DemoPki) -> None:
 
 def test_fleet_cache_bounds_hold(pki: testing.DemoPki) -> None:
     cache = FleetCache(max_templates=2, max_crls=1, max_signatures=4)
-    validator = _validator(pki)._with_fleet_cache(cache)
+    validator = attrs.evolve(_validator(pki), fleet_cache=cache)
     leaves = [pki.issuing_ca.issue("rig", f"b-{i}.example.com", reuse_key=True) for i in range(30)]
     for leaf in leaves:
         assert validator.validate(leaf.certificate, leaf.chain, at=pki.now)

@@ -83,26 +83,26 @@ _EXPORTS: Final[dict[str, str]] = {
     "ValidationResult": "caiso_pki.validation",
     "ValidationFailure": "caiso_pki.validation",
     "RevocationStatus": "caiso_pki.validation",
-    "RevocationCache": "caiso_pki.revocation",
-    "fetcher_backend": "caiso_pki.revocation",
-    "load_ocsp_response": "caiso_pki.revocation",
-    "HttpFetcher": "caiso_pki.fetch",
-    "Fetcher": "caiso_pki.fetch",
+    "RevocationCache": "caiso_pki.validation",
+    "fetcher_backend": "caiso_pki.validation",
+    "load_ocsp_response": "caiso_pki._io",
+    "HttpFetcher": "caiso_pki.validation",
+    "Fetcher": "caiso_pki.validation",
     "findings_to_sarif": "caiso_pki.sarif",
     "detect_kind": "caiso_pki.lint",
     "worst_severity": "caiso_pki.lint",
     "AlgorithmPolicy": "caiso_pki.validation",
     "FAILURE_CODES": "caiso_pki.validation",
     "PlotUnavailableError": "caiso_pki.errors",
-    "FleetCache": "caiso_pki.fleet",
+    "FleetCache": "caiso_pki.validation",
     "audit_paths": "caiso_pki.audit",
     "AuditReport": "caiso_pki.audit",
     "RenewalRequest": "caiso_pki.csr",
     "CsrDescription": "caiso_pki.csr",
     "RequestFinding": "caiso_pki.profiles.request",
     "FindingList": "caiso_pki.display",
-    "validate_many": "caiso_pki.fleet",
-    "validate_many_async": "caiso_pki.fleet",
+    "validate_many": "caiso_pki.validation",
+    "validate_many_async": "caiso_pki.validation",
     # CPS profiles and linting
     "CpsProfile": "caiso_pki.profiles.cps",
     "load_cps_profile": "caiso_pki.profiles.cps",
@@ -235,6 +235,7 @@ if TYPE_CHECKING:
         load_certificates,
         load_crl,
         load_csr,
+        load_ocsp_response,
         load_pkcs12,
         load_private_key,
     )
@@ -282,8 +283,6 @@ if TYPE_CHECKING:
         UnsupportedAlgorithmError,
         ValidationError,
     )
-    from caiso_pki.fetch import Fetcher, HttpFetcher
-    from caiso_pki.fleet import FleetCache, validate_many, validate_many_async
     from caiso_pki.keys import (
         KeySpec,
         generate_private_key,
@@ -309,11 +308,6 @@ if TYPE_CHECKING:
         RequestProfile,
         load_request_profile,
     )
-    from caiso_pki.revocation import (
-        RevocationCache,
-        fetcher_backend,
-        load_ocsp_response,
-    )
     from caiso_pki.sarif import findings_to_sarif
     from caiso_pki.subject import Subject
     from caiso_pki.tls import client_ssl_context, httpx_client, requests_adapter, server_ssl_context
@@ -325,11 +319,18 @@ if TYPE_CHECKING:
     from caiso_pki.validation import (
         FAILURE_CODES,
         AlgorithmPolicy,
+        Fetcher,
+        FleetCache,
+        HttpFetcher,
         PathBudget,
+        RevocationCache,
         RevocationStatus,
         ValidationFailure,
         ValidationResult,
         Validator,
+        fetcher_backend,
         validate_chain,
         validate_chain_async,
+        validate_many,
+        validate_many_async,
     )

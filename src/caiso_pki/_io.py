@@ -27,6 +27,7 @@ from caiso_pki.errors import (
 if TYPE_CHECKING:
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+    from cryptography.x509 import ocsp as cx_ocsp
 
     from caiso_pki.certificate import Certificate
     from caiso_pki.csr import Csr
@@ -38,6 +39,7 @@ __all__ = [
     "Pkcs12Bundle",
     "Source",
     "detect_kind",
+    "load_ocsp_response",
     "is_pem",
     "is_rust_panic",
     "load_certificate",
@@ -631,9 +633,35 @@ _PEM_KINDS: Final[tuple[tuple[frozenset[str], Kind], ...]] = (
 )
 
 
-def _is_ocsp_response(data: bytes) -> bool:
-    from caiso_pki.revocation import load_ocsp_response
+def load_ocsp_response(source: Source) -> cx_ocsp.OCSPResponse:
+    """Load a DER OCSP response (bytes or a path) and check that it parses.
 
+    Use it for offline revocation data handed to validation.  A response whose status is not
+    ``successful`` still loads (check ``response_status``); anything that is not an OCSP response
+    raises :class:`~caiso_pki.errors.MalformedInputError` naming the input.
+    """
+    from cryptography.x509 import ocsp as cx_ocsp_module
+
+    data, name = read_source(source, what="OCSP response")
+    if is_pem(data):
+        raise MalformedInputError(f"{name}: PEM is not a format for OCSP responses; pass the DER bytes")
+    try:
+        response = cx_ocsp_module.load_der_ocsp_response(data)
+        if response.response_status == cx_ocsp_module.OCSPResponseStatus.SUCCESSFUL:
+            response.responder_name  # noqa: B018
+            response.produced_at_utc  # noqa: B018
+            response.extensions  # noqa: B018
+            for single in response.responses:
+                single.serial_number  # noqa: B018
+                single.certificate_status  # noqa: B018
+                single.this_update_utc  # noqa: B018
+                single.next_update_utc  # noqa: B018
+    except Exception as exc:  # ValueError, or anything else cryptography's parser throws at damage
+        raise MalformedInputError(f"{name}: not a DER OCSP response ({type(exc).__name__}: {exc})") from exc
+    return response
+
+
+def _is_ocsp_response(data: bytes) -> bool:
     try:
         load_ocsp_response(data)
     except (CaisoPkiError, ValueError, TypeError):

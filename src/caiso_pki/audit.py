@@ -2,7 +2,7 @@
 
 :func:`audit_paths` walks files and folders, loads every certificate it finds (PEM, DER, PKCS#7;
 files holding no certificate are skipped with a note), validates all of them at once with
-:func:`caiso_pki.fleet.validate_many` (CA certificates found along the way are offered as
+:meth:`caiso_pki.Validator.validate_many` (CA certificates found along the way are offered as
 intermediates), lints each against a CPS profile when one is given, and returns an
 :class:`AuditReport`: totals by outcome and by failure code, lint findings by code, and what expires
 within 30, 60 and 90 days.  The ``caiso-pki audit`` command is a thin layer over it; the renderers
@@ -35,12 +35,11 @@ from caiso_pki.certificate import Certificate, ensure_aware
 from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputError, ProfileError
 
 if TYPE_CHECKING:
-    from caiso_pki.fleet import FleetCache
     from caiso_pki.lint import Finding
     from caiso_pki.policy import PolicyRequirement
     from caiso_pki.profiles.cps import CpsProfile, ProfileSource
     from caiso_pki.types import CertificatesInput, CrlsInput, JsonDict, TrustInput
-    from caiso_pki.validation import AlgorithmPolicy, RevocationMode, ValidationResult
+    from caiso_pki.validation import AlgorithmPolicy, FleetCache, RevocationMode, ValidationResult
 
 __all__ = [
     "EXPIRY_WINDOWS",
@@ -333,9 +332,8 @@ def audit_paths(
         revocation=revocation,
         crls=crls,
         algorithm_policy=algorithm_policy,
+        fleet_cache=cache,
     )
-    if cache is not None:
-        validator._with_fleet_cache(cache)
     results: list[ValidationResult] = []
     total = len(found)
     for start in range(0, total, _CHUNK):

@@ -94,7 +94,7 @@ def describe_crl(crl: x509.CertificateRevocationList) -> dict[str, Any]:
 def describe_ocsp_response(response: ocsp.OCSPResponse) -> dict[str, Any]:
     """JSON-ready description of an OCSP response: status, responder, produced-at and each answer.
 
-    ``response`` should come from :func:`caiso_pki.revocation.load_ocsp_response`, which has already
+    ``response`` should come from :func:`caiso_pki.load_ocsp_response`, which has already
     read every field, so this cannot fail on damage.  A response whose status is not ``successful``
     carries nothing else: only ``status`` is set then.
     """
@@ -448,7 +448,7 @@ def inspect_cmd(
         document["crl"] = describe_crl(load_crl(file))
         sections.append(("Certificate revocation list", _crl_rows(document["crl"])))
     elif kind == "ocsp-response":
-        from caiso_pki.revocation import load_ocsp_response
+        from caiso_pki._io import load_ocsp_response
 
         document["ocsp_response"] = describe_ocsp_response(load_ocsp_response(file))
         sections.append(("OCSP response", _ocsp_rows(document["ocsp_response"])))

@@ -9,9 +9,9 @@ works like Go's ``crypto/x509`` and cryptography's verifier instead:
   subjectKeyIdentifier, then anchors before intermediates, then candidates valid at the validation
   time, then input order;
 * each edge is kept only when the candidate's key verifies the signature (signature checks are
-  counted, and cached by :class:`SignatureCache`); when no path has good signatures, a second pass
-  allows edges whose signature fails, so RFC 5280 validation reports ``bad-signature`` on the right
-  certificate rather than ``no-path``;
+  counted, and cached by :class:`~caiso_pki.validation.signatures.SignatureCache`); when no path has
+  good signatures, a second pass allows edges whose signature fails, so RFC 5280 validation reports
+  ``bad-signature`` on the right certificate rather than ``no-path``;
 * a certificate whose subject and public key already appear in the chain is skipped (no cycles, and
   no chain that only repeats one key under one name);
 * :class:`~caiso_pki.validation.options.PathBudget` caps the depth, the signature checks, the
@@ -19,77 +19,24 @@ works like Go's ``crypto/x509`` and cryptography's verifier instead:
   and says which (``limit``); a branch deeper than the depth cap is only pruned (``pruned``).  When
   no valid path is found and either happened, the validation fails with ``path-building-limit``.
 
-Missing issuers can be fetched from the authorityInfoAccess caIssuers URL (``fetch``), once per
-certificate.
+Missing issuers can be fetched from the authorityInfoAccess caIssuers URL: the builder does no I/O
+itself; it lists the dead ends (:meth:`PathBuilder.dead_ends`) and takes what the caller fetched
+(:meth:`PathBuilder.add`), once per certificate.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
-import logging
-import threading
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import attrs
 
 from caiso_pki.certificate import Certificate
 from caiso_pki.validation.options import Anchor, PathBudget
 
-if TYPE_CHECKING:
-    from asn1crypto import x509 as asn1_x509
-
-__all__ = ["Candidate", "PathBuilder", "SignatureCache"]
-
-logger = logging.getLogger("caiso_pki.validation")
-
-#: Default bound on remembered signature checks of one Validator.
-DEFAULT_MAX_SIGNATURES: Final = 65_536
-
-
-class SignatureCache:
-    """Signature verifications already done, keyed by a digest of key, algorithm, data and signature.
-
-    Shared by path building and by pyhanko's validation of the chosen path, so each signature is
-    verified once per Validator.  Thread-safe; the oldest half is dropped when full.
-    """
-
-    def __init__(self, max_entries: int = DEFAULT_MAX_SIGNATURES) -> None:
-        self._lock = threading.Lock()
-        self._results: dict[bytes, bool] = {}
-        self._max = max_entries
-
-    def __len__(self) -> int:
-        return len(self._results)
-
-    def get(self, key: bytes) -> bool | None:
-        """The remembered outcome, or ``None``."""
-        with self._lock:
-            return self._results.get(key)
-
-    def put(self, key: bytes, ok: bool) -> None:
-        """Remember an outcome."""
-        with self._lock:
-            if len(self._results) >= self._max:
-                for stale in list(self._results)[: max(1, self._max // 2)]:
-                    del self._results[stale]
-            self._results[key] = ok
-
-    def clear(self) -> None:
-        """Forget everything."""
-        with self._lock:
-            self._results.clear()
-
-    @staticmethod
-    def key(signature: bytes, signed_data: bytes, public_key: bytes, algorithm: bytes) -> bytes:
-        """The cache key of one verification."""
-        digest = hashlib.blake2b(digest_size=20)
-        for part in (public_key, algorithm, signature, signed_data):
-            digest.update(len(part).to_bytes(4, "big"))
-            digest.update(part)
-        return digest.digest()
+__all__ = ["Candidate", "PathBuilder", "name_keys"]
 
 
 @attrs.frozen
@@ -107,7 +54,6 @@ class Candidate:
 
 # verify(issuer, subject) -> True (verifies), False (does not), None (cannot tell here)
 Verifier = Callable[[Certificate, Certificate], "bool | None"]
-IssuerFetcher = Callable[["asn1_x509.Certificate"], Awaitable[list[Certificate]]]
 
 
 class PathBuilder:
@@ -122,13 +68,13 @@ class PathBuilder:
         budget: PathBudget,
         at: dt.datetime,
         verify: Verifier,
-        fetch_issuers: IssuerFetcher | None = None,
+        fetching: bool = False,
     ) -> None:
         self.leaf = leaf
         self.budget = budget
         self.at = at
         self._verify = verify
-        self._fetch_issuers = fetch_issuers
+        self._fetching = fetching
         self._fetched: set[bytes] = set()
         self._wanted: dict[bytes, Certificate] = {}
         self.limit: str | None = None
@@ -160,23 +106,37 @@ class PathBuilder:
             return
         self._by_name.setdefault(key, []).append(cert)
 
-    async def paths(self) -> AsyncGenerator[Candidate, None]:
+    def candidates(self) -> Iterator[Candidate]:
         """Candidate paths, best first: good signatures everywhere, then (if none) any signatures.
 
-        The search itself is synchronous; when it finds no path and a certificate of a dead end has
-        no issuer at all, the issuers named in its caIssuers URL are fetched and the search runs again.
+        When it finds no path, :meth:`dead_ends` lists the certificates that had no issuer at all (for
+        their caIssuers URLs); :meth:`add` offers fetched issuers, and a new call searches again.
         """
-        while True:
-            for allow_bad in (False, True):
-                given = self.paths_given
-                for candidate in self._search([self.leaf], allow_bad=allow_bad):
-                    yield candidate
-                    if self.limit is not None:
-                        return
-                if self.paths_given > given or self.limit is not None:
+        for allow_bad in (False, True):
+            given = self.paths_given
+            for candidate in self._search([self.leaf], allow_bad=allow_bad):
+                yield candidate
+                if self.limit is not None:
                     return
-            if not await self._fetch_wanted():
+            if self.paths_given > given or self.limit is not None:
                 return
+
+    def dead_ends(self) -> list[Certificate]:
+        """Certificates met without any issuer candidate whose issuers were not fetched yet (once each)."""
+        wanted, self._wanted = list(self._wanted.values()), {}
+        fresh = [cert for cert in wanted if cert.der not in self._fetched]
+        self._fetched.update(cert.der for cert in fresh)
+        return fresh
+
+    def add(self, issuers: Sequence[Certificate]) -> bool:
+        """Offer fetched issuer certificates; whether any was new."""
+        arrived = False
+        for issuer in issuers:
+            if issuer.der not in self._known:
+                self._known.add(issuer.der)
+                self._add(issuer)
+                arrived = True
+        return arrived
 
     def _search(self, chain: list[Certificate], *, allow_bad: bool) -> Iterator[Candidate]:
         if len(chain) > len(self.deepest):
@@ -189,7 +149,7 @@ class PathBuilder:
         anchors = self._anchors_by_name.get(issuer_key, [])
         intermediates = self._by_name.get(issuer_key, [])
         if not anchors and not intermediates:
-            if self._fetch_issuers is not None and current.der not in self._fetched:
+            if self._fetching and current.der not in self._fetched:
                 self._wanted.setdefault(current.der, current)
             return
         ranked = sorted(
@@ -270,26 +230,6 @@ class PathBuilder:
         _, _, ski, current = self._fact(candidate)
         key_match = 1 if not aki or not ski else (0 if aki == ski else 2)
         return key_match, 0 if is_anchor else 1, 0 if current else 1
-
-    async def _fetch_wanted(self) -> bool:
-        """Fetch the issuers of the dead ends found so far; whether any new certificate arrived."""
-        wanted, self._wanted = list(self._wanted.values()), {}
-        arrived = False
-        for cert in wanted:
-            if self._fetch_issuers is None or cert.der in self._fetched:
-                continue
-            self._fetched.add(cert.der)
-            try:
-                found = await self._fetch_issuers(cert.asn1)
-            except Exception as exc:  # an unreachable caIssuers URL means no issuer from there
-                logger.debug("caIssuers fetch failed for %s: %s", cert.fingerprint_sha256, exc)
-                continue
-            for issuer in found:
-                if issuer.der not in self._known:
-                    self._known.add(issuer.der)
-                    self._add(issuer)
-                    arrived = True
-        return arrived
 
 
 def name_keys(cert: Certificate) -> tuple[object, object]:

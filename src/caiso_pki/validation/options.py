@@ -18,7 +18,7 @@ import attrs
 
 from caiso_pki.certificate import Certificate, ensure_aware
 from caiso_pki.errors import InvalidTimeError, MalformedInputError, UnknownOidError
-from caiso_pki.oids import ANY_POLICY, parse_oid
+from caiso_pki.oids import parse_oid
 from caiso_pki.policy import PolicyRequirement
 from caiso_pki.types import (
     CertificateHolder,
@@ -32,7 +32,6 @@ from caiso_pki.types import (
 if TYPE_CHECKING:
     from asn1crypto import crl as asn1_crl
     from asn1crypto import ocsp as asn1_ocsp
-    from pyhanko_certvalidator.policy_decl import DisallowWeakAlgorithmsPolicy, PKIXValidationParams
 
 __all__ = [
     "AlgorithmPolicy",
@@ -65,7 +64,6 @@ KU_ASN1: Final[dict[str, str]] = {
 _KU_BY_LOWER: Final = {name.lower(): asn1 for name, asn1 in KU_ASN1.items()} | {
     asn1: asn1 for asn1 in KU_ASN1.values()
 }
-ASN1_ANY_POLICY: Final = "any_policy"
 
 
 def _lower_set(values: Iterable[str]) -> frozenset[str]:
@@ -87,7 +85,7 @@ class AlgorithmPolicy:
 
     The default refuses MD2, MD5 and SHA-1 signatures, RSA keys under 2048 bits, DSA keys, and elliptic
     curves other than P-256, P-384 and P-521 (the curves Go, BoringSSL and the CA/Browser Forum accept).
-    It applies to the keys that sign (pyhanko checks them as it verifies each signature) and to every
+    It applies to the keys that sign (checked as each signature is verified) and to every
     certificate's own key, the leaf's included.  Test suites built on older algorithms (NIST PKITS) pass
     a laxer policy explicitly, for example ``AlgorithmPolicy(weak_hashes={"md2", "md5"},
     min_rsa_bits=1024, allow_dsa=True, min_dsa_bits=1024)``.
@@ -100,16 +98,6 @@ class AlgorithmPolicy:
     curves: frozenset[str] = attrs.field(
         default=frozenset({"secp256r1", "secp384r1", "secp521r1"}), converter=_lower_set
     )
-
-    @functools.lru_cache(maxsize=16)  # noqa: B019 -- a few frozen, hashable policies; kept alive on purpose
-    def _to_pyhanko(self) -> DisallowWeakAlgorithmsPolicy:
-        from pyhanko_certvalidator.policy_decl import DisallowWeakAlgorithmsPolicy
-
-        return DisallowWeakAlgorithmsPolicy(  # type: ignore[no-untyped-call]
-            weak_hash_algos=self.weak_hashes,
-            rsa_key_size_threshold=self.min_rsa_bits,
-            dsa_key_size_threshold=self.min_dsa_bits,
-        )
 
 
 STRICT_ALGORITHMS: Final = AlgorithmPolicy()
@@ -294,7 +282,7 @@ def _check_crl(der: bytes, name: str) -> None:
 
 
 def parse_crls(ders: Iterable[bytes]) -> list[asn1_crl.CertificateList]:
-    """asn1crypto CRLs for pyhanko, each fully decoded now so damage shows here, not mid-validation."""
+    """asn1crypto CRLs, each fully decoded now so damage shows here, not mid-validation."""
     from asn1crypto import crl as asn1_crl
 
     loaded = []
@@ -376,20 +364,6 @@ def eku_oids(extended_key_usage: Iterable[str] | str | None) -> frozenset[str]:
         return frozenset(parse_oid(str(name)).dotted_string for name in names)
     except UnknownOidError as exc:
         raise MalformedInputError(f"extended_key_usage: {exc}") from exc
-
-
-@functools.lru_cache(maxsize=64)
-def pkix_params(policy: PolicyRequirement) -> PKIXValidationParams:
-    """pyhanko's RFC 5280 initial policy inputs for ``policy``."""
-    from pyhanko_certvalidator.policy_decl import PKIXValidationParams
-
-    initial = frozenset(ASN1_ANY_POLICY if oid == ANY_POLICY else oid for oid in policy.acceptable)
-    return PKIXValidationParams(
-        user_initial_policy_set=initial,
-        initial_explicit_policy=policy.require_explicit,
-        initial_policy_mapping_inhibit=policy.inhibit_mapping,
-        initial_any_policy_inhibit=policy.inhibit_any,
-    )
 
 
 # -- attrs validators for Validator fields ----------------------------------------------------------
@@ -487,7 +461,7 @@ def server_name_text(server_name: object) -> str | None:
     """
     import ipaddress
 
-    from caiso_pki.validation.engine import a_label
+    from caiso_pki.validation.names import a_label
 
     if server_name is None:
         return None

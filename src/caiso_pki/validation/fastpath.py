@@ -1,27 +1,32 @@
-"""Fleet-scale validation: many leaves against one set of anchors, with what can be shared shared.
+"""The fast path: a leaf answered from a template learnt on an earlier leaf of the same shape.
 
-:meth:`Validator.validate_many <caiso_pki.validation.Validator.validate_many>` (and the
-:func:`validate_many` wrapper) gives, for every leaf, exactly the
-:class:`~caiso_pki.validation.ValidationResult` that a fresh full validation would give with the same
-inputs, but checks hundreds or thousands of leaves at a time much faster, because most of a fleet looks
-alike: every RIG certificate of a participant hangs under the same issuing CA, asserts the same policies
-and points at the same CRL.  :meth:`Validator.validate <caiso_pki.validation.Validator.validate>` uses
-the same machinery one leaf at a time, so a service validating peer after peer gets the fast path too.
-
-How it stays exact.  The first leaf of each *shape* goes through full validation (pyhanko's RFC 5280
-path validation).  When that leaf is valid, its result becomes a template for the shape: the validated
-anchor-to-issuer prefix with its revocation statuses, the policies that survived RFC 5280 policy
-processing, and the warnings.  A shape is everything validation reads from a leaf besides its own
+Most of a fleet looks alike: every RIG certificate of a participant hangs under the same issuing CA,
+asserts the same policies and points at the same CRL.  A :class:`~caiso_pki.validation.Validator`
+therefore learns, from a valid leaf that went through full validation (:mod:`~caiso_pki.validation.engine`),
+a *template* for its shape: the validated anchor-to-issuer prefix with its revocation statuses, the
+policies that survived RFC 5280 policy processing, and the warnings.  A shape
+(:mod:`~caiso_pki.validation.shapes`) is everything validation reads from a leaf besides its own
 signature, validity period, serial number and names: the issuer name and authority key identifier, the
-set of extensions and their criticality, the asserted policy OIDs, the signature algorithm, the CRL
-distribution points and OCSP URLs.  Each later leaf of that shape needs only the last step of RFC 5280
-path validation, done here with ``cryptography``: its signature by the issuer's key, its validity at
-``at``, the server name and ``distrust_after`` checks, and a lookup of its serial number in the
-(already validated) CRL of the issuer.  Any doubt sends the leaf down the full path: a shape whose
-answer could depend on the leaf (name constraints in the prefix, policy constraints or mappings in the
-leaf, a CA or self-issued leaf, OCSP answers, fetching, several candidate issuers or CRLs), and every
-leaf that fails a fast check, so failure codes, indices and messages always come from full validation.
-``tests/test_fleet.py`` runs NIST PKITS and a mixed demo fleet through both and compares every field.
+set of extensions and their criticality and values, the asserted policy OIDs, the signature algorithm
+and the key's type and size.  Each later leaf of that shape needs only the last step of RFC 5280 path
+validation, done here with ``cryptography``: its signature by the issuer's key, its validity at ``at``,
+the server name and ``distrust_after`` checks, and a lookup of its serial number in the (already
+validated) CRL of the issuer.
+
+Which leaves it declines (they take the full path, so failure codes, indices and messages always come
+from full validation): a leaf whose shape is not known yet (a single :meth:`Validator.validate` learns
+from the second valid leaf of a shape, a batch from the first); every leaf the fast checks do not pass
+(not current, bad signature, name mismatch, distrusted anchor, revoked for a reason not seen yet); a
+leaf that :func:`~caiso_pki.validation.shapes.shape` finds unusual (see there: odd serials, times, keys,
+names, extensions); a leaf named like its issuer, a CA leaf, an RSASSA-PSS signature, name constraints
+anywhere in the prefix, policy mappings or constraints in the leaf; and no template is made under the
+webpki profile, with fetching on, with OCSP responses that could speak for the leaf, or with scoped,
+delta or indirect CRLs, when the path had a choice of issuers, or when the prefix's certificates and
+revocation answers are not all current at one time window.
+
+Equality with full validation is a tested property, not an assumption: ``tests/test_fastpath_differential.py``
+mutates leaves one property at a time under several chain shapes and compares every answer with a
+fresh full validation (``tests/fuzz`` runs ten times as many).
 
 What is cached, and for how long: parsed CRLs (their revoked serial numbers) and signature checks are
 kept for any validation time; templates are keyed by every option that can change an answer (the
@@ -38,40 +43,36 @@ import collections
 import datetime as dt
 import hashlib
 import os
-import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Final, Literal, NamedTuple, TypeAlias
+from collections.abc import Callable, Iterable, Sequence
+from typing import Final, Literal, TypeAlias
 
 import attrs
 
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import CaisoPkiError, MalformedInputError
-from caiso_pki.types import CertificateInput, CertificatesInput, JsonDict, TrustInput
-from caiso_pki.validation.engine import TOLERANCE as _TOLERANCE
-from caiso_pki.validation.engine import name_matches as _name_matches
-from caiso_pki.validation.options import (
-    certificate_list,
-    certificates,
-)
+from caiso_pki.types import CertificateInput, CertificatesInput
+from caiso_pki.validation.building import name_keys
+from caiso_pki.validation.names import name_matches
+from caiso_pki.validation.options import TrustSet, certificate_list, certificates
 from caiso_pki.validation.results import RevocationStatus, ValidationFailure, ValidationResult
 from caiso_pki.validation.results import iso as _iso
-
-if TYPE_CHECKING:
-    from typing import Unpack
-
-    from caiso_pki.validation.validator import Validator, ValidatorOptions
+from caiso_pki.validation.shapes import Parsed, Shape, rfc4514, shape
 
 __all__ = [
     "FleetCache",
     "FleetStats",
-    "FleetSummary",
+    "HashedKey",
     "LeafInput",
+    "Lookup",
+    "Pool",
     "ProgressCallback",
-    "summarize",
-    "validate_many",
-    "validate_many_async",
+    "Settings",
+    "iterate",
+    "learn",
+    "lookup",
+    "split_item",
 ]
 
 #: A leaf: anything :func:`~caiso_pki.validation.validate_chain` takes as its leaf, or a pair
@@ -106,6 +107,24 @@ DEFAULT_MAX_SIGNATURES: Final = 65_536
 _UNKNOWN: Final = object()
 _ONCE: Final = object()  # a shape seen once: learning waits for a second leaf of it
 Seen: TypeAlias = Literal["new", "once", "settled"]
+
+
+@attrs.frozen
+class Settings:
+    """What the fast path needs to know of a Validator's options (built once by the Validator).
+
+    ``key`` identifies every option that can change an answer; ``learn`` is false for the one-shot
+    validators of :func:`~caiso_pki.validation.validate_chain`, which have nothing to reuse.
+    """
+
+    key: HashedKey
+    trust: TrustSet
+    revocation: str
+    crls: tuple[bytes, ...]
+    ocsp: bool
+    fetch: bool
+    profile: str
+    learn: bool = True
 
 
 class HashedKey:
@@ -252,7 +271,7 @@ class FleetCache:
                 self.stats.full += 1
 
     def _signature_ok(
-        self, leaf: Certificate, issuer: Certificate, parsed: _Parsed, verify: _Verify | None
+        self, leaf: Certificate, issuer: Certificate, parsed: Parsed, verify: _Verify | None
     ) -> bool:
         digest = hashlib.blake2b(issuer.der, digest_size=16)
         digest.update(leaf.der)
@@ -324,303 +343,7 @@ def _index_crl(der: bytes) -> _CrlIndex:
     )
 
 
-@attrs.frozen
-class FleetSummary:
-    """Totals over a list of results: how many are valid, and how often each failure code occurs."""
-
-    total: int
-    valid: int
-    invalid: int
-    by_code: Mapping[str, int]
-
-    def to_dict(self) -> JsonDict:
-        """JSON-ready form."""
-        return {
-            "total": self.total,
-            "valid": self.valid,
-            "invalid": self.invalid,
-            "by_code": {code: count for code, count in self.by_code.items()},
-        }
-
-
-def summarize(results: Iterable[ValidationResult]) -> FleetSummary:
-    """Count valid and invalid results and the failure codes (each code once per result)."""
-    total = valid = 0
-    codes: Counter[str] = Counter()
-    for result in results:
-        total += 1
-        if result.valid:
-            valid += 1
-        codes.update(dict.fromkeys(result.codes, 1))
-    return FleetSummary(total, valid, total - valid, dict(sorted(codes.items())))
-
-
 # -- the fast path -----------------------------------------------------------------------------------
-
-
-# The leaf extensions whose value varies from leaf to leaf without changing path validation: the
-# subjectAltName (its names are checked per leaf, here and by the server-name check) and the
-# subjectKeyIdentifier (checked to be well formed).  Every other extension value is part of the shape.
-_PER_LEAF: Final = frozenset({bytes([0x55, 0x1D, 17]), bytes([0x55, 0x1D, 14])})
-_SAN_OID: Final = bytes([0x55, 0x1D, 17])
-_SKI_OID: Final = bytes([0x55, 0x1D, 14])
-_RSA_OID: Final = bytes.fromhex("2a864886f70d010101")
-_EC_OID: Final = bytes.fromhex("2a8648ce3d0201")
-_EDDSA_OIDS: Final = frozenset({bytes.fromhex("2b6570"), bytes.fromhex("2b6571")})
-_UTC: Final = re.compile(rb"\d{12}Z")
-_GENERALIZED: Final = re.compile(rb"\d{14}Z")
-
-
-class _Parsed(NamedTuple):
-    """A leaf as the fast path reads it: its shape and the values that differ from leaf to leaf."""
-
-    shape: _Shape
-    subject: bytes
-    serial: int
-    tbs: bytes
-    signature: bytes
-
-
-class _Shape(NamedTuple):
-    """What path validation reads from a leaf, besides its signature, validity, serial and names.
-
-    Raw DER pieces of the to-be-signed certificate: two leaves with equal shapes under the same
-    prefix get the same answer from every step of path validation except those :func:`_fast` redoes.
-    """
-
-    issuer: bytes
-    signature_algorithm: bytes
-    extensions: tuple[tuple[bytes, bool, bytes], ...]
-    key: tuple[bytes, bytes, int]  # (algorithm OID, curve OID, RSA modulus bits) of the leaf's key
-
-
-def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
-    """(tag, start of value, end of value) of the DER element at ``pos``."""
-    tag = data[pos]
-    length = data[pos + 1]
-    if length < 0x80:
-        return tag, pos + 2, pos + 2 + length
-    count = length & 0x7F
-    if count == 0 or count > 4:
-        raise ValueError("indefinite or oversized length")
-    size = int.from_bytes(data[pos + 2 : pos + 2 + count], "big")
-    return tag, pos + 2 + count, pos + 2 + count + size
-
-
-def _shape(der: bytes) -> _Parsed | None:
-    """The leaf's shape, raw subject name and serial number, or ``None`` for anything unusual.
-
-    ``None`` also when any of the leaf's own values could break a structural rule
-    (:mod:`caiso_pki.validation.rules`): a serial that is not positive or is longer than 20 octets,
-    times not in the exact RFC 5280 form, an empty subject, a key that is not RSA, named-curve EC or
-    EdDSA, a subjectAltName with anything but well-formed DNS names, IP addresses, e-mail addresses
-    and URIs, a malformed subjectKeyIdentifier.  Such leaves always take the full path, so the rules'
-    verdict on them never comes from a template.
-    """
-    try:
-        _, outer, der_end = _tlv(der, 0)
-        _, _, tbs_end = _tlv(der, outer)
-        tbs = der[outer:tbs_end]
-        _, outer_algorithm_start, outer_algorithm_end = _tlv(der, tbs_end)
-        tag, bits_start, bits_end = _tlv(der, outer_algorithm_end)
-        if tag != 0x03 or bits_end != der_end or der[bits_start] != 0:
-            return None
-        signature = der[bits_start + 1 : bits_end]
-        tag, pos, end = _tlv(tbs, 0)
-        tag, start, stop = _tlv(tbs, pos)
-        if tag == 0xA0:  # version
-            tag, start, stop = _tlv(tbs, stop)
-        if tag != 0x02:  # serial
-            return None
-        raw_serial = tbs[start:stop]
-        if not 1 <= len(raw_serial) <= 20 or raw_serial[0] & 0x80 or not any(raw_serial):
-            return None
-        serial = int.from_bytes(raw_serial, "big", signed=True)
-        _, start, stop = _tlv(tbs, stop)
-        signature_algorithm = tbs[start:stop]
-        if der[outer_algorithm_start:outer_algorithm_end] != signature_algorithm:
-            return None  # the outer signatureAlgorithm must repeat the inner one (RFC 5280 4.1.1.2)
-        head = stop
-        _, start, stop = _tlv(tbs, head)
-        issuer = tbs[head:stop]
-        _, start, stop = _tlv(tbs, stop)  # validity
-        if not _times_ok(tbs, start, stop):
-            return None
-        head = stop
-        _, start, stop = _tlv(tbs, head)
-        subject = tbs[head:stop]
-        if subject == b"\x30\x00":
-            return None
-        _, start, stop = _tlv(tbs, stop)  # subjectPublicKeyInfo
-        key = _key_class(tbs, start, stop)
-        if key is None:
-            return None
-        extensions: list[tuple[bytes, bool, bytes]] = []
-        if stop < end:
-            tag, start, stop = _tlv(tbs, stop)
-            if tag != 0xA3 or stop != end:
-                return None  # unique identifiers or trailing data: unusual, take the full path
-            _, pos, limit = _tlv(tbs, start)
-            while pos < limit:
-                # Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET
-                # STRING }: short lengths are read inline (this loop runs for every leaf of a fleet).
-                size = tbs[pos + 1]
-                if size < 0x80:
-                    inner, after = pos + 2, pos + 2 + size
-                else:
-                    _, inner, after = _tlv(tbs, pos)
-                if tbs[inner] != 0x06 or tbs[inner + 1] >= 0x80:
-                    return None
-                oid_start = inner + 2
-                oid_end = oid_start + tbs[inner + 1]
-                oid = tbs[oid_start:oid_end]
-                critical = False
-                head = oid_end
-                if tbs[head] == 0x01:  # critical BOOLEAN: always one octet in DER
-                    if tbs[head + 1] != 1:
-                        return None
-                    critical = tbs[head + 2] != 0
-                    head += 3
-                size = tbs[head + 1]
-                if tbs[head] != 0x04:
-                    return None
-                if size < 0x80:
-                    value_start, value_end = head + 2, head + 2 + size
-                else:
-                    _, value_start, value_end = _tlv(tbs, head)
-                if value_end != after:
-                    return None
-                if oid == _SAN_OID and not _san_ok(tbs, value_start, value_end):
-                    return None
-                if oid == _SKI_OID and not _ski_ok(tbs, value_start, value_end):
-                    return None
-                value = b"" if oid in _PER_LEAF else tbs[value_start:value_end]
-                extensions.append((oid, critical, value))
-                pos = after
-        shape = _Shape(issuer, signature_algorithm, tuple(extensions), key)
-        return _Parsed(shape, subject, serial, tbs, signature)
-    except (IndexError, ValueError):
-        return None
-
-
-def _times_ok(der: bytes, start: int, stop: int) -> bool:
-    pos = start
-    for _ in range(2):
-        tag, value_start, value_end = _tlv(der, pos)
-        pattern = _UTC if tag == 0x17 else _GENERALIZED if tag == 0x18 else None
-        if pattern is None or not pattern.fullmatch(der[value_start:value_end]):
-            return False
-        pos = value_end
-    return pos == stop
-
-
-def _key_class(der: bytes, start: int, stop: int) -> tuple[bytes, bytes, int] | None:
-    """(algorithm, curve, RSA bits) of a subjectPublicKeyInfo, or ``None`` for anything else."""
-    _, algorithm_start, algorithm_end = _tlv(der, start)
-    tag, oid_start, oid_end = _tlv(der, algorithm_start)
-    if tag != 0x06:
-        return None
-    algorithm = der[oid_start:oid_end]
-    tag, bits_start, bits_end = _tlv(der, algorithm_end)
-    if tag != 0x03 or bits_end != stop:
-        return None
-    if algorithm in _EDDSA_OIDS:
-        return (algorithm, b"", 0) if oid_end == algorithm_end else None
-    if algorithm == _EC_OID:
-        if oid_end >= algorithm_end:
-            return None
-        tag, curve_start, curve_end = _tlv(der, oid_end)
-        if tag != 0x06 or curve_end != algorithm_end:
-            return None  # explicit curve parameters: the rules decide
-        return algorithm, der[curve_start:curve_end], 0
-    if algorithm == _RSA_OID:
-        if der[bits_start] != 0:
-            return None
-        _, key_start, _ = _tlv(der, bits_start + 1)
-        tag, modulus_start, modulus_end = _tlv(der, key_start)
-        if tag != 0x02:
-            return None
-        modulus = der[modulus_start:modulus_end].lstrip(b"\x00")
-        if not modulus:
-            return None
-        return algorithm, b"", (len(modulus) - 1) * 8 + modulus[0].bit_length()
-    return None
-
-
-def _san_ok(der: bytes, start: int, stop: int) -> bool:
-    from caiso_pki.validation.rules import dns_ok
-
-    tag, pos, end = _tlv(der, start)
-    if tag != 0x30 or end != stop or pos == end:
-        return False
-    while pos < end:
-        tag, value_start, value_end = _tlv(der, pos)
-        value = der[value_start:value_end]
-        if tag == 0x82:
-            if not dns_ok(value, wildcard=True):
-                return False
-        elif tag == 0x87:
-            if len(value) not in (4, 16):
-                return False
-        elif tag in (0x81, 0x86):
-            if not value or any(byte < 0x21 or byte > 0x7E for byte in value):
-                return False
-        else:
-            return False
-        pos = value_end
-    return True
-
-
-def _ski_ok(der: bytes, start: int, stop: int) -> bool:
-    tag, _, end = _tlv(der, start)
-    return tag == 0x04 and end == stop
-
-
-# RFC 4514 short names cryptography uses, for the attributes _rfc4514 renders itself.
-_SHORT_NAMES: Final[dict[bytes, str]] = {
-    bytes([0x55, 0x04, 3]): "CN",
-    bytes([0x55, 0x04, 6]): "C",
-    bytes([0x55, 0x04, 7]): "L",
-    bytes([0x55, 0x04, 8]): "ST",
-    bytes([0x55, 0x04, 10]): "O",
-    bytes([0x55, 0x04, 11]): "OU",
-}
-_PLAIN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .\-_@:/()'&*!?]*")
-
-
-def _rfc4514(name: bytes) -> str | None:
-    """cryptography's ``rfc4514_string()`` of a DER name, for plain names only (``None`` otherwise).
-
-    Covers single-valued RDNs of CN, C, L, ST, O and OU holding PrintableString or UTF8String text
-    that needs no escaping; building cryptography's Name objects costs more than the signature check.
-    """
-    try:
-        _, pos, end = _tlv(name, 0)
-        parts = []
-        while pos < end:
-            # RDN SET { AttributeTypeAndValue SEQUENCE { OID, value } }: short forms only, inline
-            if name[pos] != 0x31 or name[pos + 1] >= 0x80 or name[pos + 2] != 0x30 or name[pos + 3] >= 0x80:
-                return None
-            set_end = pos + 2 + name[pos + 1]
-            attribute_end = pos + 4 + name[pos + 3]
-            if attribute_end != set_end:
-                return None  # multi-valued RDN
-            oid_start = pos + 6
-            if name[pos + 4] != 0x06 or name[pos + 5] >= 0x80:
-                return None
-            oid_end = oid_start + name[pos + 5]
-            short = _SHORT_NAMES.get(name[oid_start:oid_end])
-            tag, length = name[oid_end], name[oid_end + 1]
-            if short is None or tag not in (0x0C, 0x13) or length >= 0x80 or oid_end + 2 + length != set_end:
-                return None
-            value = name[oid_end + 2 : set_end].decode("utf-8" if tag == 0x0C else "ascii")
-            if not _PLAIN.fullmatch(value) or value.endswith(" "):
-                return None
-            parts.append(f"{short}={value}")
-            pos = set_end
-    except (IndexError, ValueError):  # UnicodeDecodeError is a ValueError
-        return None
-    return ",".join(reversed(parts))
 
 
 def _eligible(leaf: Certificate) -> bool:
@@ -645,7 +368,7 @@ def _eligible(leaf: Certificate) -> bool:
 
 def _fast(
     leaf: Certificate,
-    parsed: _Parsed,
+    parsed: Parsed,
     *,
     template: _Template,
     at: dt.datetime,
@@ -659,22 +382,22 @@ def _fast(
     """
     shape, subject_der, serial = parsed.shape, parsed.subject, parsed.serial
     lo, hi = template.window
-    if not lo + _TOLERANCE < at < hi - _TOLERANCE:
+    if not lo < at < hi:
         return None  # a prefix certificate or revocation answer is not current at ``at``
     cert = leaf.x509
     not_before = cert.not_valid_before_utc
-    if not (not_before + _TOLERANCE < at < cert.not_valid_after_utc - _TOLERANCE):
+    if not (not_before < at < cert.not_valid_after_utc):
         return None
     if subject_der == shape.issuer:
         return None  # a leaf named like its issuer: let pyhanko judge it
     if template.distrust_after is not None and not_before > template.distrust_after:
         return None
-    if server_name is not None and not _name_matches(leaf, server_name):
+    if server_name is not None and not name_matches(leaf, server_name):
         return None
     if not cache._signature_ok(leaf, template.issuer, parsed, template.verify):
         return None
     index = len(template.prefix)
-    subject = _rfc4514(subject_der) or cert.subject.rfc4514_string()
+    subject = rfc4514(subject_der) or cert.subject.rfc4514_string()
     crl = template.crl
     if template.revoked and serial in template.revoked:
         if crl is None:
@@ -766,21 +489,21 @@ def _learn_revoked(
 
 def _make_template(
     leaf: Certificate,
-    shape: _Shape,
+    shape: Shape,
     result: ValidationResult,
     *,
-    pool: _Pool,
-    validator: Validator,
+    pool: Pool,
+    settings: Settings,
     cache: FleetCache,
 ) -> _Template | None:
     """A template from a valid full result, or ``None`` when later leaves could be answered differently."""
     path = result.path
-    trust = validator.trust
+    trust = settings.trust
     if not result.valid or len(path) < 2 or path[-1] != leaf or path[0].der not in trust.anchor_ders:
         return None
-    if validator.fetch and validator.revocation != "off":
+    if settings.fetch and settings.revocation != "off":
         return None
-    if validator.profile == "webpki":
+    if settings.profile == "webpki":
         return None  # its rules read the leaf's names (commonName, wildcards): every leaf is checked in full
     issuer = path[-2]
     try:
@@ -806,14 +529,14 @@ def _make_template(
     crl: _CrlIndex | None = None
     revoked: frozenset[int] = frozenset()
     kind: Literal["not-checked", "unknown", "crl"]
-    if validator.revocation == "off":
+    if settings.revocation == "off":
         if leaf_status.status != "not-checked":
             return None
         kind = "not-checked"
     else:
-        if validator.ocsp_responses and any(oid == _AIA for oid, _, _ in shape.extensions):
+        if settings.ocsp and any(oid == _AIA for oid, _, _ in shape.extensions):
             return None  # an OCSP answer could speak for another leaf
-        indexed = [cache._crl_index(der) for der in validator.crls]
+        indexed = [cache._crl_index(der) for der in settings.crls]
         simple = [index for index in indexed if index is not None and index.simple]
         if len(simple) != len(indexed):
             return None  # delta, scoped or indirect CRLs (or unreadable ones): pyhanko decides every leaf
@@ -923,7 +646,7 @@ def _window(
 # -- inputs ------------------------------------------------------------------------------------------
 
 
-def _split_item(item: LeafInput, position: int) -> tuple[Certificate, list[Certificate]]:
+def split_item(item: LeafInput, position: int) -> tuple[Certificate, list[Certificate]]:
     """``(leaf, intermediates)`` for one input: a certificate-like value or a pair."""
     try:
         if isinstance(item, tuple) and len(item) == 2:
@@ -940,22 +663,20 @@ def _split_item(item: LeafInput, position: int) -> tuple[Certificate, list[Certi
     return found[0], [*found[1:], *pool]
 
 
-class _Pool:
+class Pool:
     """The intermediates and anchors a leaf can chain through, with a name index built once."""
 
-    def __init__(self, certs: Sequence[Certificate], validator: Validator) -> None:
+    def __init__(self, certs: Sequence[Certificate], trust: TrustSet) -> None:
         self.certificates = tuple(certs)
         self.ders_sorted = tuple(sorted({cert.der for cert in certs}))
         self.key = HashedKey(*self.ders_sorted)
-        self.ders = frozenset(self.ders_sorted) | validator.trust.anchor_ders
+        self.ders = frozenset(self.ders_sorted) | trust.anchor_ders
         self._groups: Counter[object] | None = None
-        anchors = (a.certificate for a in validator.trust.anchors)
+        anchors = (a.certificate for a in trust.anchors)
         self._all = list({cert.der: cert for cert in (*certs, *anchors)}.values())
 
     def issuers_of(self, cert: Certificate) -> int:
         """How many certificates of the pool or anchors are named as ``cert``'s issuer (normalised)."""
-        from caiso_pki.validation.building import name_keys
-
         if self._groups is None:
             groups: Counter[object] = Counter()
             for candidate in self._all:
@@ -973,9 +694,9 @@ class Lookup:
 
     leaf: Certificate
     offered: Sequence[Certificate]
-    pool: _Pool | None
+    pool: Pool | None
     result: ValidationResult | None = None
-    found: _Parsed | None = None
+    found: Parsed | None = None
     key: HashedKey | None = None
     template: _Template | None = None
     known: Seen = "new"
@@ -983,37 +704,36 @@ class Lookup:
 
 
 def lookup(
-    validator: Validator,
+    cache: FleetCache,
+    settings: Settings,
     leaf: Certificate,
     offered: Sequence[Certificate],
     *,
     at: dt.datetime,
     server_name: str | None,
-    pool: _Pool | None = None,
+    pool: Pool | None = None,
     eager: bool = False,
 ) -> Lookup:
-    """The cached answer for ``leaf`` when a template gives it exactly (synchronous: no I/O).
+    """The cached answer for ``leaf`` when a template gives it exactly (no I/O).
 
     ``eager``: learn the shape from this leaf if it is the first valid one (batches); otherwise a
     shape is learnt from its second valid leaf, so a service meeting one peer once pays nothing.
     """
-    if not validator._state.learn:
+    if not settings.learn:
         return Lookup(leaf, offered, None)
-    cache = validator.cache
     if pool is None:
-        pool = _Pool([*offered, *validator.trust.intermediates], validator)
+        pool = Pool([*offered, *settings.trust.intermediates], settings.trust)
     found = None
     if leaf.der not in pool.ders:
         try:
             leaf.x509  # noqa: B018 -- a certificate only asn1crypto reads takes the full path
-            found = _shape(leaf.der)
+            found = shape(leaf.der)
         except CaisoPkiError:  # a certificate only asn1crypto reads: the full path
             found = None
     state = Lookup(leaf, offered, pool, found=found, eager=eager)
     if found is None:
         return state
-    shape = found.shape
-    state.key = HashedKey(validator._state.options_key, pool.key, shape)
+    state.key = HashedKey(settings.key, pool.key, found.shape)
     state.known, state.template = cache._template(state.key)
     if state.template is not None:
         state.result = _fast(
@@ -1029,18 +749,12 @@ def lookup(
     return state
 
 
-async def finish(
-    validator: Validator, state: Lookup, *, at: dt.datetime, server_name: str | None
-) -> ValidationResult:
-    """Full validation of a leaf the cache could not answer, and what the cache learns from it."""
-    if state.result is not None:
-        return state.result
-    cache = validator.cache
-    leaf = state.leaf
-    result = await validator._full(leaf, state.offered, at=at, server_name=server_name)
+def learn(cache: FleetCache, settings: Settings, state: Lookup, result: ValidationResult) -> None:
+    """What the cache learns from the full validation of a leaf it could not answer."""
     cache._count(fast=False)
+    leaf = state.leaf
     if state.found is None or state.key is None or state.pool is None:
-        return result
+        return
     if state.template is not None:
         if result.codes == ("revoked",):
             _learn_revoked(leaf, result, state.template, cache)
@@ -1051,136 +765,13 @@ async def finish(
         made = None
         if _eligible(leaf):
             made = _make_template(
-                leaf, state.found.shape, result, pool=state.pool, validator=validator, cache=cache
+                leaf, state.found.shape, result, pool=state.pool, settings=settings, cache=cache
             )
         cache._remember(state.key, made)
-    return result
 
 
-async def validate_leaf(
-    validator: Validator,
-    leaf: Certificate,
-    offered: Sequence[Certificate],
-    *,
-    at: dt.datetime,
-    server_name: str | None,
-    pool: _Pool | None = None,
-    eager: bool = False,
-) -> ValidationResult:
-    """One leaf through ``validator``: from a cached template when exact, else full validation."""
-    state = lookup(validator, leaf, offered, at=at, server_name=server_name, pool=pool, eager=eager)
-    return await finish(validator, state, at=at, server_name=server_name)
-
-
-async def validate_leaves(
-    validator: Validator,
-    leaves: Iterable[LeafInput],
-    intermediates: CertificatesInput,
-    *,
-    at: dt.datetime,
-    progress: ProgressCallback | None,
-) -> list[ValidationResult]:
-    """Every leaf through ``validator`` (see :meth:`Validator.validate_many`)."""
-    shared = certificate_list(intermediates, "intermediate")
-    items = [_split_item(item, position) for position, item in enumerate(_iterate(leaves))]
-    pools: dict[HashedKey, _Pool] = {}
-    shared_pool: _Pool | None = None
-    results: list[ValidationResult] = []
-    total = len(items)
-    for leaf, own in items:
-        offered = [*own, *shared]
-        if own:
-            candidate = _Pool([*offered, *validator.trust.intermediates], validator)
-            pool = pools.setdefault(candidate.key, candidate)
-        else:
-            if shared_pool is None:
-                shared_pool = _Pool([*shared, *validator.trust.intermediates], validator)
-            pool = shared_pool
-        state = lookup(validator, leaf, offered, at=at, server_name=None, pool=pool, eager=True)
-        found = state.result
-        if found is None:
-            found = await finish(validator, state, at=at, server_name=None)
-        results.append(found)
-        if progress is not None:
-            progress(len(results), total)
-    return results
-
-
-def _iterate(leaves: Iterable[LeafInput]) -> list[LeafInput]:
+def iterate(leaves: Iterable[LeafInput]) -> list[LeafInput]:
+    """The leaves of one call as a list; a single certificate, or a single file, is a fleet of one."""
     if isinstance(leaves, (bytes, bytearray, memoryview, str, os.PathLike, Certificate)):
         return [leaves]  # one certificate (or one file) is a fleet of one
     return list(leaves)
-
-
-def validate_many(
-    leaves: Iterable[LeafInput],
-    intermediates: CertificatesInput = (),
-    *,
-    trust: TrustInput,
-    at: dt.datetime | None = None,
-    server_name: str | None = None,
-    cache: FleetCache | None = None,
-    progress: ProgressCallback | None = None,
-    **options: Unpack[ValidatorOptions],
-) -> list[ValidationResult]:
-    """Validate every leaf as :func:`~caiso_pki.validation.validate_chain` would, much faster in bulk.
-
-    A thin wrapper over :meth:`Validator.validate_many <caiso_pki.validation.Validator.validate_many>`:
-    every other keyword option means what it means for :class:`~caiso_pki.validation.Validator`, and
-    ``server_name`` is checked for every leaf.  ``cache`` (a :class:`FleetCache`) carries what was
-    learnt into later calls.
-
-    Returns one :class:`~caiso_pki.validation.ValidationResult` per leaf, in input order, equal to what
-    ``validate_chain(leaf, [*pair_intermediates, *intermediates], ...)`` returns.  Raises
-    :class:`~caiso_pki.errors.MalformedInputError` for bad input (naming ``leaves[i]``) before any
-    validation.  Safe to call inside a running event loop (it then runs on a worker thread).
-    """
-    from caiso_pki.validation.validator import _run_sync
-
-    return _run_sync(
-        validate_many_async(
-            leaves,
-            intermediates,
-            trust=trust,
-            at=at,
-            server_name=server_name,
-            cache=cache,
-            progress=progress,
-            **options,
-        )
-    )
-
-
-async def validate_many_async(
-    leaves: Iterable[LeafInput],
-    intermediates: CertificatesInput = (),
-    *,
-    trust: TrustInput,
-    at: dt.datetime | None = None,
-    server_name: str | None = None,
-    cache: FleetCache | None = None,
-    progress: ProgressCallback | None = None,
-    **options: Unpack[ValidatorOptions],
-) -> list[ValidationResult]:
-    """Asynchronous :func:`validate_many` (same parameters and results); fetches run on the event loop."""
-    from caiso_pki.validation.options import server_name_text, validation_time
-    from caiso_pki.validation.validator import Validator
-
-    validator = Validator(trust=trust, **options)
-    if cache is not None:
-        if not isinstance(cache, FleetCache):
-            raise MalformedInputError(f"cache: expected a FleetCache, got {type(cache).__name__}")
-        validator._with_fleet_cache(cache)
-    when = validation_time(at)
-    name = server_name_text(server_name)
-    if name is None:
-        return await validator.validate_many_async(leaves, intermediates, at=when, progress=progress)
-    shared = certificate_list(intermediates, "intermediate")
-    items = [_split_item(item, position) for position, item in enumerate(_iterate(leaves))]
-    results: list[ValidationResult] = []
-    for leaf, own in items:
-        offered = [*own, *shared]
-        results.append(await validate_leaf(validator, leaf, offered, at=when, server_name=name, eager=True))
-        if progress is not None:
-            progress(len(results), len(items))
-    return results

@@ -16,14 +16,18 @@ Then the mode decides what ``unknown`` means: ``soft-fail`` accepts it with the 
 ``hard-fail`` fails when the certificate names a CRL or OCSP location or when any data for it was
 unusable; ``require`` fails whenever there is no proof.  This module only gathers the facts per
 certificate (:class:`CertRevocation`); :func:`judge` turns them into statuses, failures and warnings.
+
+Where there is no revocation data at all (no CRL or OCSP response given, no fetching), the facts are
+read from the certificates alone (:func:`offline_facts`: whether each names a CRL or OCSP location)
+and pyhanko-certvalidator is not imported.  Otherwise :mod:`caiso_pki.validation.pyhanko_adapter`
+judges the data and :func:`check_path` gathers its answers.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -34,20 +38,9 @@ from caiso_pki.validation.results import iso as _iso
 if TYPE_CHECKING:
     from asn1crypto import crl as asn1_crl
 
-__all__ = ["CertRevocation", "check_path", "judge", "screen_crls"]
+    from caiso_pki.validation.pyhanko_adapter import Answer, RevocationContext
 
-_REASONS: Final[dict[str, str]] = {
-    "unspecified": "unspecified",
-    "key_compromise": "keyCompromise",
-    "ca_compromise": "cACompromise",
-    "affiliation_changed": "affiliationChanged",
-    "superseded": "superseded",
-    "cessation_of_operation": "cessationOfOperation",
-    "certificate_hold": "certificateHold",
-    "remove_from_crl": "removeFromCRL",
-    "privilege_withdrawn": "privilegeWithdrawn",
-    "aa_compromise": "aACompromise",
-}
+__all__ = ["CertRevocation", "check_path", "declared", "judge", "offline_facts", "screen_crls"]
 
 
 @attrs.define
@@ -57,19 +50,54 @@ class CertRevocation:
     index: int
     subject: str
     declared: bool = False  # the certificate names a CRL distribution point or an OCSP responder
+    sources: tuple[bool, bool] = (False, False)  # (names a CRL distribution point, names an OCSP responder)
     good: RevocationStatus | None = None
     revoked: RevocationStatus | None = None
     defects: list[str] = attrs.field(factory=list)
 
 
-def reason_name(reason: Any) -> str | None:
-    """RFC 5280 spelling of an asn1crypto CRL reason."""
-    if reason is None:
-        return None
-    native = getattr(reason, "native", reason)
-    if native is None:
-        return None
-    return _REASONS.get(str(native), str(native))
+def declared(cert: Certificate) -> tuple[bool, bool]:
+    """Whether ``cert`` names a CRL distribution point, and an OCSP responder (raises if unreadable)."""
+    asn1 = cert.asn1
+    aia = asn1.authority_information_access_value
+    has_ocsp = aia is not None and any(entry["access_method"].native == "ocsp" for entry in aia)
+    return asn1.crl_distribution_points_value is not None, has_ocsp
+
+
+def _facts_for(index: int, cert: Certificate) -> CertRevocation:
+    fact = CertRevocation(index, _subject(cert))
+    try:
+        fact.sources = declared(cert)
+        fact.declared = any(fact.sources)
+    except Exception as exc:  # a CRL DP or AIA that cannot be decoded
+        fact.defects.append(f"its CRL distribution point or OCSP location cannot be decoded ({exc})")
+    return fact
+
+
+def offline_facts(
+    path: Sequence[Certificate],
+    *,
+    defective_crls: Sequence[tuple[object, str]],
+    unusable_ocsps: Sequence[str],
+) -> list[CertRevocation]:
+    """The facts for every certificate below the anchor when there is no usable revocation data."""
+    facts = [_facts_for(index, path[index]) for index in range(1, len(path))]
+    _add_unusable(facts, path, defective_crls, unusable_ocsps)
+    return facts
+
+
+def _add_unusable(
+    facts: Sequence[CertRevocation],
+    path: Sequence[Certificate],
+    defective_crls: Sequence[tuple[object, str]],
+    unusable_ocsps: Sequence[str],
+) -> None:
+    for fact in facts:
+        cert = path[fact.index]
+        issuer_name = cert.asn1.issuer.hashable
+        if fact.good is None and fact.revoked is None:
+            fact.defects.extend(defect for name, defect in defective_crls if name == issuer_name)
+            fact.defects.extend(unusable_ocsps)
 
 
 def screen_crls(crls: Sequence[asn1_crl.CertificateList]) -> tuple[list[Any], list[tuple[object, str]]]:
@@ -97,9 +125,7 @@ def screen_crls(crls: Sequence[asn1_crl.CertificateList]) -> tuple[list[Any], li
 
 
 async def check_path(
-    path: Sequence[Certificate],
-    pyhanko_path: Any,
-    context: Any,
+    context: RevocationContext,
     *,
     at: dt.datetime,
     offline_crls: frozenset[bytes],
@@ -110,14 +136,16 @@ async def check_path(
     deadline: float | None,
 ) -> list[CertRevocation]:
     """The facts for every certificate below the anchor, gathered concurrently under ``deadline``."""
-    facts = [CertRevocation(index, _subject(path[index])) for index in range(1, len(path))]
+    import asyncio
+
+    path = context.path
+    facts = [_facts_for(index, path[index]) for index in range(1, len(path))]
     tasks = [
         asyncio.ensure_future(
             _check_one(
                 fact,
                 path[fact.index],
                 path[fact.index - 1],
-                pyhanko_path,
                 context,
                 at=at,
                 offline_crls=offline_crls,
@@ -138,12 +166,7 @@ async def check_path(
                 fact.defects.append(f"revocation checks did not finish within the {deadline:g} s deadline")
             elif task.exception() is not None:  # _check_one catches everything; belt and braces
                 fact.defects.append(f"revocation check failed: {task.exception()}")
-    for fact in facts:
-        cert = path[fact.index]
-        issuer_name = cert.asn1.issuer.hashable
-        if fact.good is None and fact.revoked is None:
-            fact.defects.extend(defect for name, defect in defective_crls if name == issuer_name)
-            fact.defects.extend(unusable_ocsps)
+    _add_unusable(facts, path, defective_crls, unusable_ocsps)
     return facts
 
 
@@ -151,37 +174,20 @@ async def _check_one(
     fact: CertRevocation,
     cert: Certificate,
     issuer: Certificate,
-    pyhanko_path: Any,
-    context: Any,
+    context: RevocationContext,
     *,
     at: dt.datetime,
     offline_crls: frozenset[bytes],
     offline_ocsps: frozenset[bytes],
     fetch: bool,
 ) -> None:
-    from pyhanko_certvalidator import errors as pv
-    from pyhanko_certvalidator._state import ValProcState
-    from pyhanko_certvalidator.revinfo.validate_crl import verify_crl
-    from pyhanko_certvalidator.revinfo.validate_ocsp import verify_ocsp_response
-    from pyhanko_certvalidator.util import ConsList, get_declared_revinfo
-
-    asn1 = cert.asn1
-    try:
-        has_crl, has_ocsp = get_declared_revinfo(asn1)
-    except Exception as exc:  # a CRL DP or AIA that cannot be decoded
-        fact.defects.append(f"its CRL distribution point or OCSP location cannot be decoded ({exc})")
-        has_crl = has_ocsp = False
-    fact.declared = bool(has_crl or has_ocsp)
-
-    def state() -> Any:
-        return ValProcState(cert_path_stack=ConsList.sing(pyhanko_path), init_index=fact.index)
-
-    if offline_ocsps or (fetch and has_ocsp):
-        try:
-            await verify_ocsp_response(asn1, pyhanko_path, context, proc_state=state())
+    has_crl, has_ocsp = (fetch and fact.sources[0]), (fetch and fact.sources[1])
+    if offline_ocsps or has_ocsp:
+        answer = await context.check_ocsp(fact.index)
+        if answer.kind == "good":
             fact.good = _ocsp_good(fact, cert, issuer, context, offline_ocsps)
-        except pv.RevokedError as exc:
-            fact.revoked = _revoked(fact, exc, "ocsp")
+        elif answer.kind == "revoked":
+            fact.revoked = _revoked(fact, answer, "ocsp")
             found = _ocsp_answer(cert, issuer, context, "revoked")
             if found is not None:
                 response, single = found
@@ -191,85 +197,76 @@ async def _check_one(
                     this_update=single["this_update"].native,
                     next_update=single["next_update"].native,
                 )
-        except pv.OCSPNoMatchesError:
-            pass
-        except pv.OCSPValidationIndeterminateError as exc:
-            fact.defects.append(f"OCSP: {_failures(exc)}")
-        except (pv.OCSPFetchError, pv.OCSPValidationError) as exc:
-            fact.defects.append(f"OCSP: {exc}")
-        except Exception as exc:  # fail closed: an answer we could not process proves nothing
-            fact.defects.append(f"OCSP response could not be processed ({type(exc).__name__}: {exc})")
+        elif answer.kind == "defect":
+            fact.defects.append(answer.message)
     if fact.revoked is not None:
         return
-    crls_available = bool(context.revinfo_manager.currently_available_crls())
-    if crls_available or (fetch and has_crl and fact.good is None):
-        try:
-            await verify_crl(asn1, pyhanko_path, context, proc_state=state())
+    if context.crls_available() or (has_crl and fact.good is None):
+        answer = await context.check_crl(fact.index)
+        if answer.kind == "good":
             crl_good = _crl_good(fact, cert, context, at, offline_crls)
             if fact.good is None:
                 fact.good = crl_good
-        except pv.RevokedError as exc:
-            fact.revoked = _revoked(fact, exc, "crl")
-            url, this_update, next_update = _crl_details(cert, context, at, offline_crls, listed=True)
+        elif answer.kind == "revoked":
+            fact.revoked = _revoked(fact, answer, "crl")
+            url, this_update, next_update = _crl_details(
+                fact.index, cert, context, at, offline_crls, listed=True
+            )
             fact.revoked = attrs.evolve(
                 fact.revoked, url=url, this_update=this_update, next_update=next_update
             )
-        except pv.CRLNoMatchesError:
-            pass
-        except pv.CRLValidationIndeterminateError as exc:
-            fact.defects.append(f"CRL: {_failures(exc)}")
-        except (pv.CRLFetchError, pv.CRLValidationError) as exc:
-            fact.defects.append(f"CRL: {exc}")
-        except Exception as exc:  # fail closed
-            fact.defects.append(f"CRL could not be processed ({type(exc).__name__}: {exc})")
+        elif answer.kind == "defect":
+            fact.defects.append(answer.message)
 
 
-def _failures(exc: Any) -> str:
-    details = [str(item[0]) for item in getattr(exc, "failures", ()) if item]
-    return "; ".join(details) if details else str(getattr(exc, "msg", exc))
-
-
-def _revoked(fact: CertRevocation, exc: Any, source: Literal["crl", "ocsp"]) -> RevocationStatus:
-    when = exc.revocation_dt if isinstance(exc.revocation_dt, dt.datetime) else None
+def _revoked(fact: CertRevocation, answer: Answer, source: Literal["crl", "ocsp"]) -> RevocationStatus:
     return RevocationStatus(
-        fact.index, fact.subject, "revoked", source, reason=reason_name(exc.reason), revocation_time=when
+        fact.index,
+        fact.subject,
+        "revoked",
+        source,
+        reason=answer.reason,
+        revocation_time=answer.revocation_time,
     )
 
 
 def _crl_good(
-    fact: CertRevocation, cert: Certificate, context: Any, at: dt.datetime, offline: frozenset[bytes]
+    fact: CertRevocation,
+    cert: Certificate,
+    context: RevocationContext,
+    at: dt.datetime,
+    offline: frozenset[bytes],
 ) -> RevocationStatus:
     """The proof: details of the freshest verified, current CRL of the certificate's issuer."""
-    url, this_update, next_update = _crl_details(cert, context, at, offline, listed=False)
+    url, this_update, next_update = _crl_details(fact.index, cert, context, at, offline, listed=False)
     return RevocationStatus(fact.index, fact.subject, "good", "crl", url, this_update, next_update)
 
 
 def _crl_details(
-    cert: Certificate, context: Any, at: dt.datetime, offline: frozenset[bytes], *, listed: bool
+    index: int,
+    cert: Certificate,
+    context: RevocationContext,
+    at: dt.datetime,
+    offline: frozenset[bytes],
+    *,
+    listed: bool,
 ) -> tuple[str | None, dt.datetime | None, dt.datetime | None]:
     """(url, thisUpdate, nextUpdate) of the freshest verified, current full CRL of the issuer.
 
     With ``listed``, only CRLs that list the certificate count.  Reporting detail only: the verdict
     itself came from pyhanko's verification.
     """
-    manager = context.revinfo_manager
-    asn1 = cert.asn1
-    issuer = asn1.issuer
+    serial = cert.asn1.serial_number
     best: Any = None
     best_time: dt.datetime | None = None
-    for container in manager.currently_available_crls():
-        data = container.crl_data
-        if data.delta_crl_indicator_value is not None or data.issuer != issuer:
-            continue
-        if manager.check_crl_issuer(data) is None:
-            continue  # pyhanko did not verify this one
+    for data in context.verified_crls(index):
         tbs = data["tbs_cert_list"]
         this_update = tbs["this_update"].native
         next_update = tbs["next_update"].native
         if this_update > at or (next_update is not None and next_update < at):
             continue
         if listed and not any(
-            entry["user_certificate"].native == asn1.serial_number for entry in tbs["revoked_certificates"]
+            entry["user_certificate"].native == serial for entry in tbs["revoked_certificates"]
         ):
             continue
         if best_time is None or this_update > best_time:
@@ -282,7 +279,11 @@ def _crl_details(
 
 
 def _ocsp_good(
-    fact: CertRevocation, cert: Certificate, issuer: Certificate, context: Any, offline: frozenset[bytes]
+    fact: CertRevocation,
+    cert: Certificate,
+    issuer: Certificate,
+    context: RevocationContext,
+    offline: frozenset[bytes],
 ) -> RevocationStatus:
     """Details of the OCSP answer pyhanko accepted."""
     found = _ocsp_answer(cert, issuer, context, "good")
@@ -301,11 +302,13 @@ def _ocsp_good(
     )
 
 
-def _ocsp_answer(cert: Certificate, issuer: Certificate, context: Any, status: str) -> tuple[Any, Any] | None:
+def _ocsp_answer(
+    cert: Certificate, issuer: Certificate, context: RevocationContext, status: str
+) -> tuple[Any, Any] | None:
     """The (response, single response) for ``cert`` with ``status``, by CertID (reporting detail)."""
     serial = cert.asn1.serial_number
     issuer_key = issuer.asn1.public_key
-    for response in context.ocsps:
+    for response in context.ocsp_responses():
         if response["response_status"].native != "successful":
             continue
         for single in response.basic_ocsp_response["tbs_response_data"]["responses"]:

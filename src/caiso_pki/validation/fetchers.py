@@ -42,20 +42,18 @@ from pyhanko_certvalidator.fetchers.api import (
 )
 from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issuer_serial
 
-from caiso_pki._io import ASN1_ERRORS, Source, read_source
+from caiso_pki._io import ASN1_ERRORS
 from caiso_pki.certificate import ensure_aware
-from caiso_pki.errors import CaisoPkiError, FetchError, MalformedInputError
-from caiso_pki.fetch import CRL_MAX_BYTES, DEFAULT_TIMEOUT, OCSP_MAX_BYTES, Fetcher, HttpFetcher
+from caiso_pki.errors import CaisoPkiError, FetchError
+from caiso_pki.validation.fetch import CRL_MAX_BYTES, DEFAULT_TIMEOUT, OCSP_MAX_BYTES, Fetcher, HttpFetcher
 
 if TYPE_CHECKING:
-    from cryptography.x509 import ocsp as cx_ocsp
     from pyhanko_certvalidator.authority import Authority
 
 __all__ = [
     "CaisoFetcherBackend",
     "RevocationCache",
     "fetcher_backend",
-    "load_ocsp_response",
 ]
 
 logger = logging.getLogger(__name__)
@@ -233,34 +231,6 @@ def _ocsp_next_update(parsed: ocsp.OCSPResponse) -> dt.datetime | None:
     if not updates or any(not isinstance(u, dt.datetime) for u in updates):
         return None
     return min(updates)  # type: ignore[no-any-return]
-
-
-def load_ocsp_response(source: Source) -> cx_ocsp.OCSPResponse:
-    """Load a DER OCSP response (bytes or a path) and check that it parses.
-
-    Use it for offline revocation data handed to validation.  A response whose status is not
-    ``successful`` still loads (check ``response_status``); anything that is not an OCSP response
-    raises :class:`~caiso_pki.errors.MalformedInputError` naming the input.
-    """
-    from cryptography.x509 import ocsp as cx_ocsp_module
-
-    data, name = read_source(source, what="OCSP response")
-    if pem.detect(data):
-        raise MalformedInputError(f"{name}: PEM is not a format for OCSP responses; pass the DER bytes")
-    try:
-        response = cx_ocsp_module.load_der_ocsp_response(data)
-        if response.response_status == cx_ocsp_module.OCSPResponseStatus.SUCCESSFUL:
-            response.responder_name  # noqa: B018
-            response.produced_at_utc  # noqa: B018
-            response.extensions  # noqa: B018
-            for single in response.responses:
-                single.serial_number  # noqa: B018
-                single.certificate_status  # noqa: B018
-                single.this_update_utc  # noqa: B018
-                single.next_update_utc  # noqa: B018
-    except Exception as exc:  # ValueError, or anything else cryptography's parser throws at damage
-        raise MalformedInputError(f"{name}: not a DER OCSP response ({type(exc).__name__}: {exc})") from exc
-    return response
 
 
 # -- pyhanko-certvalidator fetchers ------------------------------------------------------------------

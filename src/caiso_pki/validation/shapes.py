@@ -1,0 +1,279 @@
+"""A leaf certificate's *shape*: what path validation reads from it besides its own per-leaf values.
+
+The fast path (:mod:`caiso_pki.validation.fastpath`) answers a leaf from a template learnt on an
+earlier leaf of the same shape under the same issuer.  :func:`shape` walks the leaf's DER once, without
+building parsed objects (it runs for every leaf of a fleet), and returns ``None`` for anything unusual,
+which sends the leaf down the full path.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final, NamedTuple
+
+__all__ = ["Parsed", "Shape", "rfc4514", "shape"]
+
+# The leaf extensions whose value varies from leaf to leaf without changing path validation: the
+# subjectAltName (its names are checked per leaf, here and by the server-name check) and the
+# subjectKeyIdentifier (checked to be well formed).  Every other extension value is part of the shape.
+_PER_LEAF: Final = frozenset({bytes([0x55, 0x1D, 17]), bytes([0x55, 0x1D, 14])})
+_SAN_OID: Final = bytes([0x55, 0x1D, 17])
+_SKI_OID: Final = bytes([0x55, 0x1D, 14])
+_RSA_OID: Final = bytes.fromhex("2a864886f70d010101")
+_EC_OID: Final = bytes.fromhex("2a8648ce3d0201")
+_EDDSA_OIDS: Final = frozenset({bytes.fromhex("2b6570"), bytes.fromhex("2b6571")})
+_UTC: Final = re.compile(rb"\d{12}Z")
+_GENERALIZED: Final = re.compile(rb"\d{14}Z")
+
+
+class Parsed(NamedTuple):
+    """A leaf as the fast path reads it: its shape and the values that differ from leaf to leaf."""
+
+    shape: Shape
+    subject: bytes
+    serial: int
+    tbs: bytes
+    signature: bytes
+
+
+class Shape(NamedTuple):
+    """What path validation reads from a leaf, besides its signature, validity, serial and names.
+
+    Raw DER pieces of the to-be-signed certificate: two leaves with equal shapes under the same
+    prefix get the same answer from every step of path validation except those the fast path redoes.
+    """
+
+    issuer: bytes
+    signature_algorithm: bytes
+    extensions: tuple[tuple[bytes, bool, bytes], ...]
+    key: tuple[bytes, bytes, int]  # (algorithm OID, curve OID, RSA modulus bits) of the leaf's key
+
+
+def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
+    """(tag, start of value, end of value) of the DER element at ``pos``."""
+    tag = data[pos]
+    length = data[pos + 1]
+    if length < 0x80:
+        return tag, pos + 2, pos + 2 + length
+    count = length & 0x7F
+    if count == 0 or count > 4:
+        raise ValueError("indefinite or oversized length")
+    size = int.from_bytes(data[pos + 2 : pos + 2 + count], "big")
+    return tag, pos + 2 + count, pos + 2 + count + size
+
+
+def shape(der: bytes) -> Parsed | None:
+    """The leaf's shape, raw subject name and serial number, or ``None`` for anything unusual.
+
+    ``None`` also when any of the leaf's own values could break a structural rule
+    (:mod:`caiso_pki.validation.rules`): a serial that is not positive or is longer than 20 octets,
+    times not in the exact RFC 5280 form, an empty subject, a key that is not RSA, named-curve EC or
+    EdDSA, a subjectAltName with anything but well-formed DNS names, IP addresses, e-mail addresses
+    and URIs, a malformed subjectKeyIdentifier.  Such leaves always take the full path, so the rules'
+    verdict on them never comes from a template.
+    """
+    try:
+        _, outer, der_end = _tlv(der, 0)
+        _, _, tbs_end = _tlv(der, outer)
+        tbs = der[outer:tbs_end]
+        _, outer_algorithm_start, outer_algorithm_end = _tlv(der, tbs_end)
+        tag, bits_start, bits_end = _tlv(der, outer_algorithm_end)
+        if tag != 0x03 or bits_end != der_end or der[bits_start] != 0:
+            return None
+        signature = der[bits_start + 1 : bits_end]
+        tag, pos, end = _tlv(tbs, 0)
+        tag, start, stop = _tlv(tbs, pos)
+        if tag == 0xA0:  # version
+            tag, start, stop = _tlv(tbs, stop)
+        if tag != 0x02:  # serial
+            return None
+        raw_serial = tbs[start:stop]
+        if not 1 <= len(raw_serial) <= 20 or raw_serial[0] & 0x80 or not any(raw_serial):
+            return None
+        serial = int.from_bytes(raw_serial, "big", signed=True)
+        _, start, stop = _tlv(tbs, stop)
+        signature_algorithm = tbs[start:stop]
+        if der[outer_algorithm_start:outer_algorithm_end] != signature_algorithm:
+            return None  # the outer signatureAlgorithm must repeat the inner one (RFC 5280 4.1.1.2)
+        head = stop
+        _, start, stop = _tlv(tbs, head)
+        issuer = tbs[head:stop]
+        _, start, stop = _tlv(tbs, stop)  # validity
+        if not _times_ok(tbs, start, stop):
+            return None
+        head = stop
+        _, start, stop = _tlv(tbs, head)
+        subject = tbs[head:stop]
+        if subject == b"\x30\x00":
+            return None
+        _, start, stop = _tlv(tbs, stop)  # subjectPublicKeyInfo
+        key = _key_class(tbs, start, stop)
+        if key is None:
+            return None
+        extensions: list[tuple[bytes, bool, bytes]] = []
+        if stop < end:
+            tag, start, stop = _tlv(tbs, stop)
+            if tag != 0xA3 or stop != end:
+                return None  # unique identifiers or trailing data: unusual, take the full path
+            _, pos, limit = _tlv(tbs, start)
+            while pos < limit:
+                # Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET
+                # STRING }: short lengths are read inline (this loop runs for every leaf of a fleet).
+                size = tbs[pos + 1]
+                if size < 0x80:
+                    inner, after = pos + 2, pos + 2 + size
+                else:
+                    _, inner, after = _tlv(tbs, pos)
+                if tbs[inner] != 0x06 or tbs[inner + 1] >= 0x80:
+                    return None
+                oid_start = inner + 2
+                oid_end = oid_start + tbs[inner + 1]
+                oid = tbs[oid_start:oid_end]
+                critical = False
+                head = oid_end
+                if tbs[head] == 0x01:  # critical BOOLEAN: always one octet in DER
+                    if tbs[head + 1] != 1:
+                        return None
+                    critical = tbs[head + 2] != 0
+                    head += 3
+                size = tbs[head + 1]
+                if tbs[head] != 0x04:
+                    return None
+                if size < 0x80:
+                    value_start, value_end = head + 2, head + 2 + size
+                else:
+                    _, value_start, value_end = _tlv(tbs, head)
+                if value_end != after:
+                    return None
+                if oid == _SAN_OID and not _san_ok(tbs, value_start, value_end):
+                    return None
+                if oid == _SKI_OID and not _ski_ok(tbs, value_start, value_end):
+                    return None
+                value = b"" if oid in _PER_LEAF else tbs[value_start:value_end]
+                extensions.append((oid, critical, value))
+                pos = after
+        return Parsed(
+            Shape(issuer, signature_algorithm, tuple(extensions), key), subject, serial, tbs, signature
+        )
+    except (IndexError, ValueError):
+        return None
+
+
+def _times_ok(der: bytes, start: int, stop: int) -> bool:
+    pos = start
+    for _ in range(2):
+        tag, value_start, value_end = _tlv(der, pos)
+        pattern = _UTC if tag == 0x17 else _GENERALIZED if tag == 0x18 else None
+        if pattern is None or not pattern.fullmatch(der[value_start:value_end]):
+            return False
+        pos = value_end
+    return pos == stop
+
+
+def _key_class(der: bytes, start: int, stop: int) -> tuple[bytes, bytes, int] | None:
+    """(algorithm, curve, RSA bits) of a subjectPublicKeyInfo, or ``None`` for anything else."""
+    _, algorithm_start, algorithm_end = _tlv(der, start)
+    tag, oid_start, oid_end = _tlv(der, algorithm_start)
+    if tag != 0x06:
+        return None
+    algorithm = der[oid_start:oid_end]
+    tag, bits_start, bits_end = _tlv(der, algorithm_end)
+    if tag != 0x03 or bits_end != stop:
+        return None
+    if algorithm in _EDDSA_OIDS:
+        return (algorithm, b"", 0) if oid_end == algorithm_end else None
+    if algorithm == _EC_OID:
+        if oid_end >= algorithm_end:
+            return None
+        tag, curve_start, curve_end = _tlv(der, oid_end)
+        if tag != 0x06 or curve_end != algorithm_end:
+            return None  # explicit curve parameters: the rules decide
+        return algorithm, der[curve_start:curve_end], 0
+    if algorithm == _RSA_OID:
+        if der[bits_start] != 0:
+            return None
+        _, key_start, _ = _tlv(der, bits_start + 1)
+        tag, modulus_start, modulus_end = _tlv(der, key_start)
+        if tag != 0x02:
+            return None
+        modulus = der[modulus_start:modulus_end].lstrip(b"\x00")
+        if not modulus:
+            return None
+        return algorithm, b"", (len(modulus) - 1) * 8 + modulus[0].bit_length()
+    return None
+
+
+def _san_ok(der: bytes, start: int, stop: int) -> bool:
+    from caiso_pki.validation.rules import dns_ok
+
+    tag, pos, end = _tlv(der, start)
+    if tag != 0x30 or end != stop or pos == end:
+        return False
+    while pos < end:
+        tag, value_start, value_end = _tlv(der, pos)
+        value = der[value_start:value_end]
+        if tag == 0x82:
+            if not dns_ok(value, wildcard=True):
+                return False
+        elif tag == 0x87:
+            if len(value) not in (4, 16):
+                return False
+        elif tag in (0x81, 0x86):
+            if not value or any(byte < 0x21 or byte > 0x7E for byte in value):
+                return False
+        else:
+            return False
+        pos = value_end
+    return True
+
+
+def _ski_ok(der: bytes, start: int, stop: int) -> bool:
+    tag, _, end = _tlv(der, start)
+    return tag == 0x04 and end == stop
+
+
+# RFC 4514 short names cryptography uses, for the attributes _rfc4514 renders itself.
+_SHORT_NAMES: Final[dict[bytes, str]] = {
+    bytes([0x55, 0x04, 3]): "CN",
+    bytes([0x55, 0x04, 6]): "C",
+    bytes([0x55, 0x04, 7]): "L",
+    bytes([0x55, 0x04, 8]): "ST",
+    bytes([0x55, 0x04, 10]): "O",
+    bytes([0x55, 0x04, 11]): "OU",
+}
+_PLAIN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .\-_@:/()'&*!?]*")
+
+
+def rfc4514(name: bytes) -> str | None:
+    """cryptography's ``rfc4514_string()`` of a DER name, for plain names only (``None`` otherwise).
+
+    Covers single-valued RDNs of CN, C, L, ST, O and OU holding PrintableString or UTF8String text
+    that needs no escaping; building cryptography's Name objects costs more than the signature check.
+    """
+    try:
+        _, pos, end = _tlv(name, 0)
+        parts = []
+        while pos < end:
+            # RDN SET { AttributeTypeAndValue SEQUENCE { OID, value } }: short forms only, inline
+            if name[pos] != 0x31 or name[pos + 1] >= 0x80 or name[pos + 2] != 0x30 or name[pos + 3] >= 0x80:
+                return None
+            set_end = pos + 2 + name[pos + 1]
+            attribute_end = pos + 4 + name[pos + 3]
+            if attribute_end != set_end:
+                return None  # multi-valued RDN
+            oid_start = pos + 6
+            if name[pos + 4] != 0x06 or name[pos + 5] >= 0x80:
+                return None
+            oid_end = oid_start + name[pos + 5]
+            short = _SHORT_NAMES.get(name[oid_start:oid_end])
+            tag, length = name[oid_end], name[oid_end + 1]
+            if short is None or tag not in (0x0C, 0x13) or length >= 0x80 or oid_end + 2 + length != set_end:
+                return None
+            value = name[oid_end + 2 : set_end].decode("utf-8" if tag == 0x0C else "ascii")
+            if not _PLAIN.fullmatch(value) or value.endswith(" "):
+                return None
+            parts.append(f"{short}={value}")
+            pos = set_end
+    except (IndexError, ValueError):  # UnicodeDecodeError is a ValueError
+        return None
+    return ",".join(reversed(parts))
