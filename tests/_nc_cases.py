@@ -206,9 +206,10 @@ class Mint:
         san_der: bytes | None = None,
         eku: Sequence[str] | None = None,
         san_critical: bool = False,
+        extra: Sequence[tuple[x509.ExtensionType, bool]] = (),
     ) -> Certificate:
         """A leaf of ``ca`` whose subjectAltName holds exactly ``sans`` (none when ``sans`` is None)."""
-        extra: list[tuple[x509.ExtensionType, bool]] = []
+        extra = list(extra)
         if san_der is not None:
             extra.append((x509.UnrecognizedExtension(_SAN, san_der), san_critical))
         elif sans is not None and len(sans) > 0:
@@ -693,3 +694,181 @@ def build_own(mint: Mint | None = None) -> Table:
     over = m.ca(der=name_constraints(excluded=[f"dns:x{i}.invalid" for i in range(1100)]))
     cases.add("budget/over", [(BUDGET, 1)], m.leaf(over, hosts), (over.certificate,), (m.root.certificate,))
     return cases.table
+
+
+# -- x509-limbo ---------------------------------------------------------------------------------------
+
+LEADING_DOT_DIFFERS = (
+    "limbo reads a leading-dot dNSName constraint as malformed (RFC 5280 defines the leading dot for "
+    "URI and email constraints only); we accept it with subdomain-only meaning, as Go, BoringSSL, "
+    "rustls-webpki, NSS and SChannel do, because deployed roots (HARICA) and Mozilla-imposed constraints "
+    "use it"
+)
+
+
+def build_limbo(mint: Mint | None = None) -> Table:
+    """x509-limbo's name-constraint testcases, re-minted (ids as limbo names them, profile as it runs them).
+
+    Sources: ``limbo/testcases/rfc5280/nc.py``, ``limbo/testcases/webpki/nc.py``; ``cve::cve-2025-61727``
+    and ``rfc5280::nc::nc-forbids-dnsname-wildcard-san`` minted from their descriptions (an excluded
+    subdomain must exclude a covering wildcard SAN), and the ``pathological::nc-dos`` pair minted from
+    its description (2048 constraints against 2048 names).
+    """
+    cases = Cases(mint or Mint())
+    m = cases.mint
+    root = m.root
+
+    def direct(name: str, failures: list[tuple[str, int]], anchor_nc: bytes | None, sans: Sequence[str] | None,
+               *, critical: bool = True, profile: str = "rfc5280", differs: str | None = None, **kw: Any) -> None:
+        """limbo's ``root -> leaf``: the leaf is index 1."""
+        anchor = m.anchor(anchor_nc, critical=critical) if anchor_nc is not None else root.certificate
+        leaf = m.leaf(root, sans, **kw)
+        cases.add(f"limbo: {name}", failures, leaf, (), (anchor,), profile=profile, origin=f"limbo: {name}",
+                  differs=differs)
+
+    def via_ca(name: str, failures: list[tuple[str, int]], ca_nc: bytes, sans: Sequence[str], **kw: Any) -> None:
+        """limbo's ``root -> ICA -> leaf``: the leaf is index 2."""
+        ca = m.ca(der=ca_nc)
+        cases.add(f"limbo: {name}", failures, m.leaf(ca, sans, **kw), (ca.certificate,), (root.certificate,),
+                  origin=f"limbo: {name}")
+
+    nc = name_constraints
+    p = "rfc5280::nc::"
+    direct(p + "permitted-dns-mismatch", [(REFUSED, 1)], nc(["dns:example.com"]), ["dns:not-example.com"])
+    via_ca(p + "excluded-dns-match", [(REFUSED, 2)], nc(excluded=["dns:example.com"]), ["dns:example.com"])
+    direct(p + "permitted-dns-match", [], nc(["dns:example.com"]), ["dns:example.com"])
+    direct(p + "permitted-dns-match-noncritical", [("name-constraints-not-critical", 0)], nc(["dns:example.com"]),
+           ["dns:example.com"], critical=False)
+    direct(p + "permitted-dns-match-more", [], nc(["dns:example.com"]), ["dns:foo.bar.example.com"])
+    direct(p + "excluded-dns-match-second", [(REFUSED, 1)], nc(excluded=["dns:not-allowed.example.com"]),
+           ["dns:example.com", "dns:not-allowed.example.com"])
+    direct(p + "permitted-ip-mismatch", [(REFUSED, 1)], nc(["ip:192.0.2.0/24"]), ["ip:192.0.3.1"])
+    direct(p + "excluded-ipv4-match", [(REFUSED, 1)], nc(excluded=["ip:192.0.2.0/24"]), ["ip:192.0.2.1"])
+    direct(p + "excluded-ipv6-match", [(REFUSED, 1)], nc(excluded=["ip:::1/128"]), ["ip:::1"])
+    direct(p + "permitted-ipv4-match", [], nc(["ip:192.0.2.0/24"]), ["ip:192.0.2.1"])
+    direct(p + "permitted-ipv6-match", [], nc(["ip:::1/128"]), ["ip:::1"])
+    direct(p + "permitted-dn-mismatch", [(REFUSED, 1)], nc(["dn:CN=foo"]), ["dn:CN=not-foo"],
+           subject_name=subject("CN=not-foo"))
+    direct(p + "excluded-dn-match", [(REFUSED, 1)], nc(excluded=["dn:CN=foo"]), ["dn:CN=foo"],
+           subject_name=subject("CN=foo"))
+    direct(p + "permitted-dn-match", [], nc(["dn:CN=foo"]), ["dn:CN=foo"], subject_name=subject("CN=foo"))
+    direct(p + "permitted-dn-match-subject-san-mismatch", [(REFUSED, 1)], nc(["dn:CN=foo"]), ["dn:CN=foo"],
+           subject_name=subject("CN=not-foo"))
+    direct(p + "excluded-dn-match-sub-mismatch", [(REFUSED, 1)], nc(excluded=["dn:CN=foo"]), ["dn:CN=not-foo"],
+           subject_name=subject("CN=foo"))
+    direct(p + "excluded-match-permitted-and-excluded", [(REFUSED, 1)],
+           nc(["dns:example.com"], ["dns:example.com"]), ["dns:example.com"])
+    direct(p + "permitted-different-constraint-type", [], nc(["ip:192.0.2.0/24"]), ["dns:example.com"])
+    direct(p + "excluded-different-constraint-type", [], nc(excluded=["ip:192.0.2.0/24"]), ["dns:example.com"])
+    # a wildcard is not a DNS name: the constraint is malformed, and no dNSName can be inside it
+    direct(p + "invalid-dnsname-wildcard", [(REFUSED, 1), ("malformed-name-constraints", 0)],
+           nc(["dns:*.example.com"]), ["dns:foo.example.com"])
+    direct(p + "invalid-dnsname-leading-period", [], nc(["dns:.example.com"]), ["dns:foo.example.com"],
+           differs=LEADING_DOT_DIFFERS)
+    # an iPAddress subtree of 4 or 16 octets (no mask): malformed, and every IP name under it refused
+    direct(p + "invalid-ipv4-address", [(REFUSED, 1), ("malformed-name-constraints", 0)],
+           nc(["raw:87047f000001"]), ["ip:127.0.0.1"])
+    direct(p + "invalid-ipv6-address", [(REFUSED, 1), ("malformed-name-constraints", 0)],
+           nc(["raw:8710" + "00" * 15 + "01"]), ["ip:::1"])
+    direct(p + "invalid-email-address", [(REFUSED, 1), ("malformed-name-constraints", 0)],
+           nc(["email:invalid@invalid@example.com"]), ["email:example@example.com"])
+    in_leaf = nc(["dns:example.com"])
+    direct(p + "not-allowed-in-ee-noncritical",
+           [("name-constraints-not-critical", 1), ("name-constraints-in-end-entity", 1)], None, ["dns:example.com"],
+           extra=[nc_extension(in_leaf, critical=False)])
+    direct(p + "not-allowed-in-ee-critical", [("name-constraints-in-end-entity", 1)], None, ["dns:example.com"],
+           extra=[nc_extension(in_leaf)])
+
+    # root -> ICA1 -> ICA2 -> EE: a CA's own SAN is a name below the constraints
+    both = nc(["dns:permitted.example.com"], ["dns:forbidden.example.com"])
+    ica1 = m.ca(der=both)
+    ica2 = m.ca(ica1, sans=["dns:forbidden.example.com"])
+    cases.add(f"limbo: {p}intermediate-with-san-rejected-by-intermediate-nc", [(REFUSED, 2)],
+              m.leaf(ica2, ["dns:permitted.example.com"]), (ica2.certificate, ica1.certificate), (root.certificate,),
+              origin=f"limbo: {p}intermediate-with-san-rejected-by-intermediate-nc")
+    constrained_root = m.anchor(both)
+    ica1 = m.ca()
+    ica2 = m.ca(ica1, sans=["dns:forbidden.example.com"])
+    cases.add(f"limbo: {p}intermediate-with-san-rejected-by-root-nc", [(REFUSED, 2)],
+              m.leaf(ica2, ["dns:permitted.example.com"]), (ica2.certificate, ica1.certificate), (constrained_root,),
+              origin=f"limbo: {p}intermediate-with-san-rejected-by-root-nc")
+    for label, first, second in (
+        ("narrows", ["dns:foo.example.com", "dns:bar.example.com"], ["dns:bar.example.com"]),
+        ("widens", ["dns:bar.example.com"], ["dns:foo.example.com", "dns:bar.example.com"]),
+    ):
+        ica1 = m.ca(der=nc(first))
+        ica2 = m.ca(ica1, der=nc(second))
+        cases.add(f"limbo: {p}restrictive-permits-in-intermediates-{label}", [(REFUSED, 3)],
+                  m.leaf(ica2, ["dns:foo.example.com"]), (ica2.certificate, ica1.certificate), (root.certificate,),
+                  origin=f"limbo: {p}restrictive-permits-in-intermediates-{label}")
+    via_ca(p + "nc-permits-invalid-dns-san", [(REFUSED, 2), ("invalid-dns-name", 2)], nc(["dns:example.com"]),
+           ["dns:.example.com", "dns:foo.example.com"])
+    via_ca(p + "nc-permits-invalid-ip-san", [(REFUSED, 2)], nc(["ip:192.0.2.0/24"]),
+           ["ip:192.0.2.0/24", "ip:192.0.2.1"])
+    via_ca(p + "nc-permits-invalid-email-san", [(REFUSED, 2)], nc(["email:example.com"]),
+           ["email:good@example.com", "email:alsogood@example.com", "email:invalid@address@example.com"])
+    via_ca(p + "nc-permits-email-exact", [], nc(["email:foo@example.com"]), ["email:foo@example.com"])
+    via_ca(p + "nc-permits-email-domain", [], nc(["email:example.com"]), ["email:foo@example.com"])
+    private = "other:1.3.6.1.4.1.55738.666.3="
+    via_ca(p + "nc-forbids-othername", [(REFUSED, 2)], nc(["dns:example.com"], [private]),
+           ["dns:example.com", private])
+    via_ca(p + "nc-forbids-othername-noop", [], nc(["dns:example.com"], [private]), ["dns:example.com"])
+    # the one wildcard pair limbo carries: an excluded subdomain excludes a wildcard covering it
+    via_ca(p + "nc-forbids-dnsname-wildcard-san", [(REFUSED, 2)],
+           nc(["dns:example.com"], ["dns:bar.example.com"]), ["dns:*.example.com"])
+    via_ca("cve::cve-2025-61727", [(REFUSED, 2)], nc(excluded=["dns:test.example.com"]), ["dns:*.example.com"])
+
+    # path building must get past a constrained dead end (limbo's two graph cases)
+    a_ica = m.ca(der=both, common_name="Demo NC ICA A")
+    shared = m.ca(a_ica, common_name="an-intermediate")  # ICA_B'' (no SAN) under ICA_A
+    discarded = m.pki.entrust_root
+    dead_end = discarded.resign(shared.certificate, _reissue(discarded, sans=["dns:forbidden.example.com"]))
+    cases.add(f"limbo: {p}nc-forbids-alternate-chain-ica", [],
+              m.leaf(shared, ["dns:permitted.example.com"], subject_name=subject("CN=permitted.example.com")),
+              (a_ica.certificate, dead_end, shared.certificate), (root.certificate,),
+              origin=f"limbo: {p}nc-forbids-alternate-chain-ica")
+    forbidding = m.ca(der=nc(excluded=["dns:forbidden.example.com"]), common_name="Demo NC ICA A2")
+    root_b = m.pki.entrust_root
+    unconstrained = m.ca(root_b, sans=["dns:unconstrained-ica.example.com"], common_name="an-intermediate 2")
+    refused_copy = forbidding.resign(
+        unconstrained.certificate, _reissue(forbidding, sans=["dns:forbidden.example.com"])
+    )
+    cases.add(f"limbo: {p}nc-forbids-same-chain-ica", [],
+              m.leaf(unconstrained, ["dns:unconstrained.example.com"],
+                     subject_name=subject("CN=unconstrained.example.com")),
+              (forbidding.certificate, refused_copy, unconstrained.certificate),
+              (root.certificate, root_b.certificate), origin=f"limbo: {p}nc-forbids-same-chain-ica")
+
+    # webpki::nc
+    w = "webpki::nc::"
+    direct(w + "permitted-dns-match-noncritical", [], nc(["dns:example.com"]), ["dns:example.com"], critical=False,
+           profile="webpki", kind="server", common_name="example.com")
+    for label, der in (("both-null", tlv(0x30, b"")), ("both-empty-sequences", tlv(0x30, tlv(0xA0, b"") + tlv(0xA1, b"")))):
+        ca = m.ca(der=der)
+        leaf = m.leaf(ca, ["dns:example.com"], kind="server", common_name="example.com")
+        cases.add(f"limbo: {w}intermediate-permitted-excluded-subtrees-{label}", [("malformed-name-constraints", 1)],
+                  leaf, (ca.certificate,), (root.certificate,), profile="webpki",
+                  origin=f"limbo: {w}intermediate-permitted-excluded-subtrees-{label}")
+
+    # pathological::nc-dos-*: 2048 subtrees against 2048 names (4,194,304 > 2**20)
+    names = [f"dns:n{i}.example.com" for i in range(2048)]
+    for label, der in (("permitted", nc(names)), ("excluded", nc(excluded=[f"dns:x{i}.invalid" for i in range(2048)]))):
+        ca = m.ca(der=der)
+        cases.add(f"limbo: pathological::nc-dos ({label})", [(BUDGET, 1)], m.leaf(ca, names), (ca.certificate,),
+                  (root.certificate,), origin="limbo: pathological::nc-dos-1..3")
+    return cases.table
+
+
+def _reissue(issuer: testing.CertificateAuthority, *, sans: Sequence[str]) -> Callable[[Any], None]:
+    """An edit that makes a CA certificate issued by ``issuer`` (issuer name, AKI) with ``sans``."""
+    from asn1crypto import x509 as a
+
+    def edit(tbs: Any) -> None:
+        tbs["issuer"] = a.Name.load(issuer.certificate.x509.subject.public_bytes())
+        aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()).public_bytes()
+        kept = [e for e in tbs["extensions"] if e["extn_id"].dotted not in ("2.5.29.35", SAN_OID)]
+        kept.append(testing.raw_extension("2.5.29.35", aki))
+        kept.append(testing.raw_extension(SAN_OID, general_names(sans)))
+        tbs["extensions"] = a.Extensions(kept)
+
+    return edit
