@@ -35,7 +35,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import attrs
-
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
@@ -61,12 +60,12 @@ def _oid_body(dotted: str) -> bytes:
     parts = [int(p) for p in dotted.split(".")]
     body = [40 * parts[0] + parts[1], *parts[2:]]
     out = b""
-    for value in body:
-        chunk = [value & 0x7F]
-        value >>= 7
-        while value:
-            chunk.append(0x80 | (value & 0x7F))
-            value >>= 7
+    for arc in body:
+        chunk = [arc & 0x7F]
+        rest = arc >> 7
+        while rest:
+            chunk.append(0x80 | (rest & 0x7F))
+            rest >>= 7
         out += bytes(reversed(chunk))
     return out
 
@@ -143,7 +142,9 @@ class Mint:
         self._count += 1
         return f"{prefix} {self._count}"
 
-    def anchor(self, der: bytes | None, *, critical: bool = True, base: Certificate | None = None) -> Certificate:
+    def anchor(
+        self, der: bytes | None, *, critical: bool = True, base: Certificate | None = None
+    ) -> Certificate:
         """The root re-signed by itself with a nameConstraints extension holding ``der``."""
         from asn1crypto import x509 as a
 
@@ -300,7 +301,9 @@ class Cases:
     ) -> None:
         """root (constrained) -> plain intermediate -> leaf; the leaf is index 2."""
         m = self.mint
-        anchor = m.anchor(der if der is not None else name_constraints(permitted, excluded), critical=critical)
+        anchor = m.anchor(
+            der if der is not None else name_constraints(permitted, excluded), critical=critical
+        )
         leaf = m.leaf(m.plain, sans, **leaf_kw)
         self.add(name, failures, leaf, (m.plain.certificate,), (anchor,), profile=profile)
 
@@ -389,49 +392,129 @@ def build_own(mint: Mint | None = None) -> Table:
                     )
 
     # A directoryName constraint applies to every subject below it, the intermediate's too.
-    on_anchor("dn/anchor/permitted/refuses-intermediate", [(REFUSED, 1)], permitted=["dn:O=Demo Participant,C=US"],
-              sans=None, subject_name=subject(INSIDE_DN))
-    on_anchor("dn/anchor/excluded/refuses-intermediate", [(REFUSED, 1)], excluded=["dn:O=Demo California ISO,C=US"],
-              sans=None, subject_name=subject(INSIDE_DN))
+    on_anchor(
+        "dn/anchor/permitted/refuses-intermediate",
+        [(REFUSED, 1)],
+        permitted=["dn:O=Demo Participant,C=US"],
+        sans=None,
+        subject_name=subject(INSIDE_DN),
+    )
+    on_anchor(
+        "dn/anchor/excluded/refuses-intermediate",
+        [(REFUSED, 1)],
+        excluded=["dn:O=Demo California ISO,C=US"],
+        sans=None,
+        subject_name=subject(INSIDE_DN),
+    )
     # ... compared as RFC 5280 7.1 says: case-insensitive, insignificant spaces, any string type.
-    on_ca("dn/intermediate/permitted/case-and-spaces", [], permitted=["dn:O=DEMO   participant,C=us"],
-          sans=None, subject_name=subject(INSIDE_DN))
-    on_ca("dn/intermediate/excluded/case", bad, excluded=["dn:O=BLOCKED ORG,C=US"],
-          sans=None, subject_name=subject("CN=x,O=Blocked Org,C=US"))
+    on_ca(
+        "dn/intermediate/permitted/case-and-spaces",
+        [],
+        permitted=["dn:O=DEMO   participant,C=us"],
+        sans=None,
+        subject_name=subject(INSIDE_DN),
+    )
+    on_ca(
+        "dn/intermediate/excluded/case",
+        bad,
+        excluded=["dn:O=BLOCKED ORG,C=US"],
+        sans=None,
+        subject_name=subject("CN=x,O=Blocked Org,C=US"),
+    )
     # ... and to directoryName SANs as well as the subject (x509-limbo's subject/SAN mismatch pair).
-    on_ca("dn/intermediate/permitted/san-outside", bad, permitted=["dn:C=US"],
-          sans=["dn:CN=elsewhere,C=CA"], subject_name=subject(INSIDE_DN))
-    on_ca("dn/intermediate/excluded/san-inside", bad, excluded=["dn:O=Blocked Org,C=US"],
-          sans=["dn:CN=x,O=Blocked Org,C=US"], subject_name=subject(INSIDE_DN))
+    on_ca(
+        "dn/intermediate/permitted/san-outside",
+        bad,
+        permitted=["dn:C=US"],
+        sans=["dn:CN=elsewhere,C=CA"],
+        subject_name=subject(INSIDE_DN),
+    )
+    on_ca(
+        "dn/intermediate/excluded/san-inside",
+        bad,
+        excluded=["dn:O=Blocked Org,C=US"],
+        sans=["dn:CN=x,O=Blocked Org,C=US"],
+        subject_name=subject(INSIDE_DN),
+    )
     # An empty subject is not a name (its SAN carries the identity; RFC 5280 4.1.2.6).
-    on_ca("dn/intermediate/permitted/empty-subject", [], permitted=["dn:C=US", "dns:example.com"],
-          sans=["dns:host.example.com"], subject_name=x509.Name([]), san_critical=True)
+    on_ca(
+        "dn/intermediate/permitted/empty-subject",
+        [],
+        permitted=["dn:C=US", "dns:example.com"],
+        sans=["dns:host.example.com"],
+        subject_name=x509.Name([]),
+        san_critical=True,
+    )
 
     # -- leading dots ------------------------------------------------------------------------------
     for where, place in (("anchor", on_anchor), ("intermediate", on_ca)):
-        place(f"leading-dot/{where}/permitted/subdomain", [], permitted=["dns:.example.com"],
-              sans=["dns:foo.example.com"])
-        place(f"leading-dot/{where}/permitted/deep-subdomain", [], permitted=["dns:.example.com"],
-              sans=["dns:a.b.example.com"])
-        place(f"leading-dot/{where}/permitted/the-domain-itself", bad, permitted=["dns:.example.com"],
-              sans=["dns:example.com"])
-        place(f"leading-dot/{where}/permitted/suffix-not-label", bad, permitted=["dns:.example.com"],
-              sans=["dns:badexample.com"])
+        place(
+            f"leading-dot/{where}/permitted/subdomain",
+            [],
+            permitted=["dns:.example.com"],
+            sans=["dns:foo.example.com"],
+        )
+        place(
+            f"leading-dot/{where}/permitted/deep-subdomain",
+            [],
+            permitted=["dns:.example.com"],
+            sans=["dns:a.b.example.com"],
+        )
+        place(
+            f"leading-dot/{where}/permitted/the-domain-itself",
+            bad,
+            permitted=["dns:.example.com"],
+            sans=["dns:example.com"],
+        )
+        place(
+            f"leading-dot/{where}/permitted/suffix-not-label",
+            bad,
+            permitted=["dns:.example.com"],
+            sans=["dns:badexample.com"],
+        )
         # The fail-open of today: an intermediate excluding .example.com let foo.example.com through.
-        place(f"leading-dot/{where}/excluded/subdomain", bad, excluded=["dns:.example.com"],
-              sans=["dns:foo.example.com"])
-        place(f"leading-dot/{where}/excluded/the-domain-itself", [], excluded=["dns:.example.com"],
-              sans=["dns:example.com"])
-    on_ca("leading-dot/email/permitted/subdomain", [], permitted=["email:.example.com"],
-          sans=["email:alice@mail.example.com"])
-    on_ca("leading-dot/email/permitted/the-host-itself", bad, permitted=["email:.example.com"],
-          sans=["email:alice@example.com"])
-    on_ca("leading-dot/uri/permitted/subdomain", [], permitted=["uri:.example.com"],
-          sans=["uri:https://www.example.com/"])
-    on_ca("leading-dot/uri/permitted/the-host-itself", bad, permitted=["uri:.example.com"],
-          sans=["uri:https://example.com/"])
-    on_ca("leading-dot/uri/excluded/subdomain", bad, excluded=["uri:.example.com"],
-          sans=["uri:https://www.example.com/"])
+        place(
+            f"leading-dot/{where}/excluded/subdomain",
+            bad,
+            excluded=["dns:.example.com"],
+            sans=["dns:foo.example.com"],
+        )
+        place(
+            f"leading-dot/{where}/excluded/the-domain-itself",
+            [],
+            excluded=["dns:.example.com"],
+            sans=["dns:example.com"],
+        )
+    on_ca(
+        "leading-dot/email/permitted/subdomain",
+        [],
+        permitted=["email:.example.com"],
+        sans=["email:alice@mail.example.com"],
+    )
+    on_ca(
+        "leading-dot/email/permitted/the-host-itself",
+        bad,
+        permitted=["email:.example.com"],
+        sans=["email:alice@example.com"],
+    )
+    on_ca(
+        "leading-dot/uri/permitted/subdomain",
+        [],
+        permitted=["uri:.example.com"],
+        sans=["uri:https://www.example.com/"],
+    )
+    on_ca(
+        "leading-dot/uri/permitted/the-host-itself",
+        bad,
+        permitted=["uri:.example.com"],
+        sans=["uri:https://example.com/"],
+    )
+    on_ca(
+        "leading-dot/uri/excluded/subdomain",
+        bad,
+        excluded=["uri:.example.com"],
+        sans=["uri:https://www.example.com/"],
+    )
 
     # -- wildcard SANs ------------------------------------------------------------------------------
     wild = [
@@ -458,15 +541,29 @@ def build_own(mint: Mint | None = None) -> Table:
     ]
     for label, kind, constraint, san, refused in wild:
         on_ca(f"wildcard/{label}", bad if refused else [], **{kind: [constraint]}, sans=[san])
-    on_anchor("wildcard/anchor/excluded/one-subdomain", bad, excluded=["dns:foo.example.com"],
-              sans=["dns:*.example.com"])
-    on_ca("wildcard/permitted-and-excluded", bad, permitted=["dns:example.com"],
-          excluded=["dns:bar.example.com"], sans=["dns:*.example.com"])
+    on_anchor(
+        "wildcard/anchor/excluded/one-subdomain",
+        bad,
+        excluded=["dns:foo.example.com"],
+        sans=["dns:*.example.com"],
+    )
+    on_ca(
+        "wildcard/permitted-and-excluded",
+        bad,
+        permitted=["dns:example.com"],
+        excluded=["dns:bar.example.com"],
+        sans=["dns:*.example.com"],
+    )
 
     # -- empty constraints: every name of that form ------------------------------------------------
-    empties = [("dns", "dns:", "dns:anything.example.org"), ("email", "email:", "email:bob@example.org"),
-               ("uri", "uri:", "uri:https://example.org/x"), ("ipv4", "ip:0.0.0.0/0", "ip:203.0.113.7"),
-               ("ipv6", "ip:::/0", "ip:2001:db8::1"), ("dn", "dn:", f"subject:{INSIDE_DN}")]
+    empties = [
+        ("dns", "dns:", "dns:anything.example.org"),
+        ("email", "email:", "email:bob@example.org"),
+        ("uri", "uri:", "uri:https://example.org/x"),
+        ("ipv4", "ip:0.0.0.0/0", "ip:203.0.113.7"),
+        ("ipv6", "ip:::/0", "ip:2001:db8::1"),
+        ("dn", "dn:", f"subject:{INSIDE_DN}"),
+    ]
     for form, constraint, name in empties:
         on_ca(f"empty/{form}/permitted", [], permitted=[constraint], **_leaf_name(name))
         on_ca(f"empty/{form}/excluded", bad, excluded=[constraint], **_leaf_name(name))
@@ -499,59 +596,136 @@ def build_own(mint: Mint | None = None) -> Table:
         on_ca(f"ip/permitted/{label}", bad if refused else [], permitted=[constraint], sans=[name])
     on_ca("ip/excluded/v4/32", bad, excluded=["ip:192.0.2.7/32"], sans=["ip:192.0.2.7"])
     on_ca("ip/excluded/v6/64", bad, excluded=["ip:2001:db8:0:1::/64"], sans=["ip:2001:db8:0:1::5"])
-    on_ca("ip/excluded/v6-subtree-spares-v4", [], permitted=["ip:1.2.3.0/24"], excluded=["ip:::/0"],
-          sans=["ip:1.2.3.4"])
+    on_ca(
+        "ip/excluded/v6-subtree-spares-v4",
+        [],
+        permitted=["ip:1.2.3.0/24"],
+        excluded=["ip:::/0"],
+        sans=["ip:1.2.3.4"],
+    )
     # Host bits in a subtree's address: cryptography cannot decode the extension (malformed-extension
     # on the CA); the subtree still means its masked network (Go's TestNameConstraintIPNonZeroHostBits)
     undecodable = ("malformed-extension", 1)
-    on_ca("ip/excluded/host-bits-in-subtree", [(REFUSED, LEAF), undecodable],
-          excluded=["ip:10.0.0.0/30", "ip:10.10.10.10/16"], sans=["ip:10.10.0.1"])
-    on_ca("ip/permitted/host-bits-in-subtree", [undecodable], permitted=["ip:10.10.10.10/16"],
-          sans=["ip:10.10.200.1"])
+    on_ca(
+        "ip/excluded/host-bits-in-subtree",
+        [(REFUSED, LEAF), undecodable],
+        excluded=["ip:10.0.0.0/30", "ip:10.10.10.10/16"],
+        sans=["ip:10.10.0.1"],
+    )
+    on_ca(
+        "ip/permitted/host-bits-in-subtree",
+        [undecodable],
+        permitted=["ip:10.10.10.10/16"],
+        sans=["ip:10.10.200.1"],
+    )
     # an iPAddress SAN that is not 4 or 16 octets (here an address and a mask) is refused
     on_ca("ip/permitted/malformed-name", bad, permitted=["ip:192.0.2.0/24"], sans=["ip:192.0.2.0/24"])
 
     # -- rfc822Name --------------------------------------------------------------------------------------
     on_ca("email/mailbox/exact", [], permitted=["email:alice@example.com"], sans=["email:alice@example.com"])
-    on_ca("email/mailbox/other-local-part", bad, permitted=["email:alice@example.com"],
-          sans=["email:bob@example.com"])
-    on_ca("email/mailbox/local-part-case", bad, permitted=["email:alice@example.com"],
-          sans=["email:Alice@example.com"])
-    on_ca("email/mailbox/domain-case", [], permitted=["email:alice@EXAMPLE.com"], sans=["email:alice@example.COM"])
-    on_ca("email/host/subdomain-not-the-host", bad, permitted=["email:example.com"],
-          sans=["email:alice@mail.example.com"])
+    on_ca(
+        "email/mailbox/other-local-part",
+        bad,
+        permitted=["email:alice@example.com"],
+        sans=["email:bob@example.com"],
+    )
+    on_ca(
+        "email/mailbox/local-part-case",
+        bad,
+        permitted=["email:alice@example.com"],
+        sans=["email:Alice@example.com"],
+    )
+    on_ca(
+        "email/mailbox/domain-case",
+        [],
+        permitted=["email:alice@EXAMPLE.com"],
+        sans=["email:alice@example.COM"],
+    )
+    on_ca(
+        "email/host/subdomain-not-the-host",
+        bad,
+        permitted=["email:example.com"],
+        sans=["email:alice@mail.example.com"],
+    )
     on_ca("email/host/domain-case", [], permitted=["email:Example.COM"], sans=["email:alice@EXAMPLE.com"])
     # an exclusion of a host also excludes its subdomains (the stricter reading)
-    on_ca("email/host/excluded-subdomain", bad, excluded=["email:example.com"],
-          sans=["email:alice@mail.example.com"])
+    on_ca(
+        "email/host/excluded-subdomain",
+        bad,
+        excluded=["email:example.com"],
+        sans=["email:alice@mail.example.com"],
+    )
     # quoted local parts are canonicalised before comparing (RFC 5321 4.1.2)
-    on_ca("email/quoted/permitted", [], permitted=["email:alice@example.com"], sans=['email:"alice"@example.com'])
-    on_ca("email/quoted/escaped-permitted", [], permitted=["email:alice@example.com"],
-          sans=['email:"\\a\\l\\i\\c\\e"@example.com'])
-    on_ca("email/quoted/excluded", bad, excluded=["email:alice@example.com"], sans=['email:"alice"@example.com'])
-    on_ca("email/quoted/other-mailbox", bad, permitted=["email:alice@example.com"],
-          sans=['email:"alice bob"@example.com'])
+    on_ca(
+        "email/quoted/permitted",
+        [],
+        permitted=["email:alice@example.com"],
+        sans=['email:"alice"@example.com'],
+    )
+    on_ca(
+        "email/quoted/escaped-permitted",
+        [],
+        permitted=["email:alice@example.com"],
+        sans=['email:"\\a\\l\\i\\c\\e"@example.com'],
+    )
+    on_ca(
+        "email/quoted/excluded", bad, excluded=["email:alice@example.com"], sans=['email:"alice"@example.com']
+    )
+    on_ca(
+        "email/quoted/other-mailbox",
+        bad,
+        permitted=["email:alice@example.com"],
+        sans=['email:"alice bob"@example.com'],
+    )
     # a SAN that is not a mailbox is refused wherever a constraint is in force
-    for label, value in (("two-ats", "alice@bob@example.com"), ("no-at", "alice.example.com"),
-                         ("empty-local", "@example.com"), ("empty-domain", "alice@"),
-                         ("space", "this @ is invalid"), ("unterminated-quote", '"alice@example.com')):
+    for label, value in (
+        ("two-ats", "alice@bob@example.com"),
+        ("no-at", "alice.example.com"),
+        ("empty-local", "@example.com"),
+        ("empty-domain", "alice@"),
+        ("space", "this @ is invalid"),
+        ("unterminated-quote", '"alice@example.com'),
+    ):
         on_ca(f"email/invalid-mailbox/{label}", bad, permitted=["email:example.com"], sans=[f"email:{value}"])
-    on_ca("email/invalid-mailbox/under-dns-constraint", bad, permitted=["dns:example.com"],
-          sans=["dns:host.example.com", "email:this @ is invalid"])
+    on_ca(
+        "email/invalid-mailbox/under-dns-constraint",
+        bad,
+        permitted=["dns:example.com"],
+        sans=["dns:host.example.com", "email:this @ is invalid"],
+    )
+
     # emailAddress in the subject is an rfc822Name for rfc822Name constraints (RFC 5280 4.2.1.10)
     def with_email(address: str) -> x509.Name:
-        return x509.Name([
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Demo Participant"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "Demo NC Leaf"),
-            x509.NameAttribute(NameOID.EMAIL_ADDRESS, address),
-        ])
-    on_ca("email/subject-email/no-san/inside", [], permitted=["email:example.com"], sans=None,
-          subject_name=with_email("alice@example.com"))
-    on_ca("email/subject-email/no-san/outside", bad, permitted=["email:example.com"], sans=None,
-          subject_name=with_email("alice@example.net"))
-    on_ca("email/subject-email/with-san/outside", bad, permitted=["email:example.com"],
-          sans=["email:alice@example.com"], subject_name=with_email("alice@example.net"))
+        return x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Demo Participant"),
+                x509.NameAttribute(NameOID.COMMON_NAME, "Demo NC Leaf"),
+                x509.NameAttribute(NameOID.EMAIL_ADDRESS, address),
+            ]
+        )
+
+    on_ca(
+        "email/subject-email/no-san/inside",
+        [],
+        permitted=["email:example.com"],
+        sans=None,
+        subject_name=with_email("alice@example.com"),
+    )
+    on_ca(
+        "email/subject-email/no-san/outside",
+        bad,
+        permitted=["email:example.com"],
+        sans=None,
+        subject_name=with_email("alice@example.net"),
+    )
+    on_ca(
+        "email/subject-email/with-san/outside",
+        bad,
+        permitted=["email:example.com"],
+        sans=["email:alice@example.com"],
+        subject_name=with_email("alice@example.net"),
+    )
 
     # -- URI ------------------------------------------------------------------------------------------------
     uris = [
@@ -568,7 +742,12 @@ def build_own(mint: Mint | None = None) -> Table:
         ("userinfo-trick", "https://example.com@evil.example.net/", True),
     ]
     for label, uri, refused in uris:
-        on_ca(f"uri/permitted/{label}", bad if refused else [], permitted=["uri:example.com"], sans=[f"uri:{uri}"])
+        on_ca(
+            f"uri/permitted/{label}",
+            bad if refused else [],
+            permitted=["uri:example.com"],
+            sans=[f"uri:{uri}"],
+        )
     on_ca("uri/excluded/subdomain", bad, excluded=["uri:example.com"], sans=["uri:https://www.example.com/"])
     on_ca("uri/excluded/other-host", [], excluded=["uri:example.com"], sans=["uri:https://example.net/"])
 
@@ -585,106 +764,283 @@ def build_own(mint: Mint | None = None) -> Table:
     for label, constraints, sans in isolation:
         on_ca(f"other-form/{label}", [], sans=sans, **constraints)
     upn = "1.3.6.1.4.1.311.20.2.3"
-    on_ca("other-form/othername-constraint/no-othername", [], permitted=[f"other:{upn}=example.com"],
-          sans=["dns:host.example.net"])
-    on_ca("other-form/othername-constraint/othername-san", bad, permitted=[f"other:{upn}=example.com"],
-          sans=[f"other:{upn}=alice@example.com"])
-    on_ca("other-form/othername-excluded/othername-san", bad, excluded=[f"other:{upn}=example.com"],
-          sans=["dns:host.example.com", f"other:{upn}=alice@example.net"])
-    on_ca("other-form/registeredid-constraint/no-registeredid", [], excluded=["rid:1.2.3.4"],
-          sans=["dns:host.example.net"])
-    on_ca("other-form/registeredid-constraint/registeredid-san", bad, permitted=["rid:1.2.3.4"],
-          sans=["rid:1.2.3.4"])
+    on_ca(
+        "other-form/othername-constraint/no-othername",
+        [],
+        permitted=[f"other:{upn}=example.com"],
+        sans=["dns:host.example.net"],
+    )
+    on_ca(
+        "other-form/othername-constraint/othername-san",
+        bad,
+        permitted=[f"other:{upn}=example.com"],
+        sans=[f"other:{upn}=alice@example.com"],
+    )
+    on_ca(
+        "other-form/othername-excluded/othername-san",
+        bad,
+        excluded=[f"other:{upn}=example.com"],
+        sans=["dns:host.example.com", f"other:{upn}=alice@example.net"],
+    )
+    on_ca(
+        "other-form/registeredid-constraint/no-registeredid",
+        [],
+        excluded=["rid:1.2.3.4"],
+        sans=["dns:host.example.net"],
+    )
+    on_ca(
+        "other-form/registeredid-constraint/registeredid-san",
+        bad,
+        permitted=["rid:1.2.3.4"],
+        sans=["rid:1.2.3.4"],
+    )
 
     # -- the CN when there is no SAN -------------------------------------------------------------------
-    on_anchor("cn/rfc5280/no-san/hostname-outside", [], permitted=["dns:example.com"], sans=None,
-              common_name="evil.example.net")
-    on_anchor("cn/rfc5280/with-san/cn-outside", [], permitted=["dns:example.com"], sans=["dns:www.example.com"],
-              common_name="evil.example.net")
+    on_anchor(
+        "cn/rfc5280/no-san/hostname-outside",
+        [],
+        permitted=["dns:example.com"],
+        sans=None,
+        common_name="evil.example.net",
+    )
+    on_anchor(
+        "cn/rfc5280/with-san/cn-outside",
+        [],
+        permitted=["dns:example.com"],
+        sans=["dns:www.example.com"],
+        common_name="evil.example.net",
+    )
     cn_rule = ("webpki-cn-not-in-san", LEAF)
-    on_anchor("cn/webpki/no-san/hostname-outside", [(REFUSED, LEAF), cn_rule], permitted=["dns:example.com"],
-              sans=None, common_name="evil.example.net", kind="server", profile="webpki")
-    on_anchor("cn/webpki/no-san/hostname-inside", [cn_rule], permitted=["dns:example.com"],
-              sans=None, common_name="www.example.com", kind="server", profile="webpki")
-    on_anchor("cn/webpki/no-san/hostname-excluded", [(REFUSED, LEAF), cn_rule], excluded=["dns:example.com"],
-              sans=None, common_name="www.example.com", kind="server", profile="webpki")
-    on_anchor("cn/webpki/no-san/not-a-hostname", [cn_rule], permitted=["dns:example.com"],
-              sans=None, common_name="Demo Participant Server", kind="server", profile="webpki")
+    on_anchor(
+        "cn/webpki/no-san/hostname-outside",
+        [(REFUSED, LEAF), cn_rule],
+        permitted=["dns:example.com"],
+        sans=None,
+        common_name="evil.example.net",
+        kind="server",
+        profile="webpki",
+    )
+    on_anchor(
+        "cn/webpki/no-san/hostname-inside",
+        [cn_rule],
+        permitted=["dns:example.com"],
+        sans=None,
+        common_name="www.example.com",
+        kind="server",
+        profile="webpki",
+    )
+    on_anchor(
+        "cn/webpki/no-san/hostname-excluded",
+        [(REFUSED, LEAF), cn_rule],
+        excluded=["dns:example.com"],
+        sans=None,
+        common_name="www.example.com",
+        kind="server",
+        profile="webpki",
+    )
+    on_anchor(
+        "cn/webpki/no-san/not-a-hostname",
+        [cn_rule],
+        permitted=["dns:example.com"],
+        sans=None,
+        common_name="Demo Participant Server",
+        kind="server",
+        profile="webpki",
+    )
 
     # -- case and IDNA ------------------------------------------------------------------------------------
     on_ca("case/constraint-upper", [], permitted=["dns:EXAMPLE.com"], sans=["dns:host.example.com"])
     on_ca("case/name-upper", [], permitted=["dns:example.com"], sans=["dns:HOST.EXAMPLE.COM"])
     on_ca("case/excluded-mixed", bad, excluded=["dns:Example.COM"], sans=["dns:host.example.com"])
-    on_ca("idna/a-label/inside", [], permitted=["dns:xn--bcher-kva.example"], sans=["dns:shop.xn--bcher-kva.example"])
-    on_ca("idna/a-label/outside", bad, permitted=["dns:xn--bcher-kva.example"],
-          sans=["dns:shop.xn--bcher-kvb.example"])
-    on_ca("idna/a-label/excluded", bad, excluded=["dns:xn--bcher-kva.example"], sans=["dns:XN--BCHER-KVA.example"])
+    on_ca(
+        "idna/a-label/inside",
+        [],
+        permitted=["dns:xn--bcher-kva.example"],
+        sans=["dns:shop.xn--bcher-kva.example"],
+    )
+    on_ca(
+        "idna/a-label/outside",
+        bad,
+        permitted=["dns:xn--bcher-kva.example"],
+        sans=["dns:shop.xn--bcher-kvb.example"],
+    )
+    on_ca(
+        "idna/a-label/excluded",
+        bad,
+        excluded=["dns:xn--bcher-kva.example"],
+        sans=["dns:XN--BCHER-KVA.example"],
+    )
     # a U-label (raw UTF-8) is not a dNSName: invalid-dns-name, and refused under the constraint
-    on_ca("idna/u-label-name", [(REFUSED, LEAF), ("invalid-dns-name", LEAF)],
-          permitted=["dns:xn--bcher-kva.example"], sans=["dns:bücher.example"])
+    on_ca(
+        "idna/u-label-name",
+        [(REFUSED, LEAF), ("invalid-dns-name", LEAF)],
+        permitted=["dns:xn--bcher-kva.example"],
+        sans=["dns:bücher.example"],
+    )
 
     # -- several generations: the constraints intersect --------------------------------------------------
-    def two_levels(name: str, failures: list[tuple[str, int]], anchor: dict[str, list[str]],
-                   ca: dict[str, list[str]], sans: list[str]) -> None:
+    def two_levels(
+        name: str,
+        failures: list[tuple[str, int]],
+        anchor: dict[str, list[str]],
+        ca: dict[str, list[str]],
+        sans: list[str],
+    ) -> None:
         constrained = m.anchor(name_constraints(**anchor))
         middle = m.ca(der=name_constraints(**ca))
         cases.add(name, failures, m.leaf(middle, sans), (middle.certificate,), (constrained,))
 
-    two_levels("generations/narrowed/inside", [], {"permitted": ["dns:example.com"]},
-               {"permitted": ["dns:sub.example.com"]}, ["dns:a.sub.example.com"])
-    two_levels("generations/narrowed/outside-intermediate", bad, {"permitted": ["dns:example.com"]},
-               {"permitted": ["dns:sub.example.com"]}, ["dns:other.example.com"])
-    two_levels("generations/widened-by-intermediate", bad, {"permitted": ["dns:example.com"]},
-               {"permitted": ["dns:example.com", "dns:example.net"]}, ["dns:host.example.net"])
-    two_levels("generations/anchor-excludes-what-intermediate-permits", bad,
-               {"excluded": ["dns:bad.example.com"]}, {"permitted": ["dns:example.com"]}, ["dns:bad.example.com"])
-    two_levels("generations/both-allow", [], {"excluded": ["dns:bad.example.com"]},
-               {"permitted": ["dns:example.com"]}, ["dns:good.example.com"])
-    two_levels("generations/ip-then-dns", [], {"permitted": ["ip:10.0.0.0/8"]},
-               {"permitted": ["dns:example.com"]}, ["dns:host.example.com", "ip:10.2.3.4"])
-    two_levels("generations/ip-then-dns/ip-outside", bad, {"permitted": ["ip:10.0.0.0/8"]},
-               {"permitted": ["dns:example.com"]}, ["dns:host.example.com", "ip:11.2.3.4"])
+    two_levels(
+        "generations/narrowed/inside",
+        [],
+        {"permitted": ["dns:example.com"]},
+        {"permitted": ["dns:sub.example.com"]},
+        ["dns:a.sub.example.com"],
+    )
+    two_levels(
+        "generations/narrowed/outside-intermediate",
+        bad,
+        {"permitted": ["dns:example.com"]},
+        {"permitted": ["dns:sub.example.com"]},
+        ["dns:other.example.com"],
+    )
+    two_levels(
+        "generations/widened-by-intermediate",
+        bad,
+        {"permitted": ["dns:example.com"]},
+        {"permitted": ["dns:example.com", "dns:example.net"]},
+        ["dns:host.example.net"],
+    )
+    two_levels(
+        "generations/anchor-excludes-what-intermediate-permits",
+        bad,
+        {"excluded": ["dns:bad.example.com"]},
+        {"permitted": ["dns:example.com"]},
+        ["dns:bad.example.com"],
+    )
+    two_levels(
+        "generations/both-allow",
+        [],
+        {"excluded": ["dns:bad.example.com"]},
+        {"permitted": ["dns:example.com"]},
+        ["dns:good.example.com"],
+    )
+    two_levels(
+        "generations/ip-then-dns",
+        [],
+        {"permitted": ["ip:10.0.0.0/8"]},
+        {"permitted": ["dns:example.com"]},
+        ["dns:host.example.com", "ip:10.2.3.4"],
+    )
+    two_levels(
+        "generations/ip-then-dns/ip-outside",
+        bad,
+        {"permitted": ["ip:10.0.0.0/8"]},
+        {"permitted": ["dns:example.com"]},
+        ["dns:host.example.com", "ip:11.2.3.4"],
+    )
     # an intermediate's own SAN is a name below the anchor's constraints (index 1)
     outer = m.anchor(name_constraints(permitted=["dns:example.com"]))
     named = m.ca(sans=["dns:ca.example.net"])
-    cases.add("generations/intermediate-san-outside", [(REFUSED, 1)], m.leaf(named, ["dns:host.example.com"]),
-              (named.certificate,), (outer,))
+    cases.add(
+        "generations/intermediate-san-outside",
+        [(REFUSED, 1)],
+        m.leaf(named, ["dns:host.example.com"]),
+        (named.certificate,),
+        (outer,),
+    )
     # three levels: root -> CA1 (example.com) -> CA2 (a.example.com) -> leaf b.example.com, index 3
     ca1 = m.ca(der=name_constraints(permitted=["dns:example.com"]))
     ca2 = m.ca(ca1, der=name_constraints(permitted=["dns:a.example.com"]))
-    cases.add("generations/three-levels/outside", [(REFUSED, 3)], m.leaf(ca2, ["dns:b.example.com"]),
-              (ca2.certificate, ca1.certificate), (m.root.certificate,))
-    cases.add("generations/three-levels/inside", [], m.leaf(ca2, ["dns:x.a.example.com"]),
-              (ca2.certificate, ca1.certificate), (m.root.certificate,))
+    cases.add(
+        "generations/three-levels/outside",
+        [(REFUSED, 3)],
+        m.leaf(ca2, ["dns:b.example.com"]),
+        (ca2.certificate, ca1.certificate),
+        (m.root.certificate,),
+    )
+    cases.add(
+        "generations/three-levels/inside",
+        [],
+        m.leaf(ca2, ["dns:x.a.example.com"]),
+        (ca2.certificate, ca1.certificate),
+        (m.root.certificate,),
+    )
     # a self-issued intermediate is not held to the constraints above it (RFC 5280 6.1.4 (b))
     self_issued = m.root.issue_intermediate(
-        "Demo CAISO Root CA", organization="Demo California ISO", key_spec="ec-p256",
-        extra_extensions=[(x509.UnrecognizedExtension(x509.ObjectIdentifier(SAN_OID),
-                                                      general_names(["dns:not-example.net"])), False)],
+        "Demo CAISO Root CA",
+        organization="Demo California ISO",
+        key_spec="ec-p256",
+        extra_extensions=[
+            (
+                x509.UnrecognizedExtension(
+                    x509.ObjectIdentifier(SAN_OID), general_names(["dns:not-example.net"])
+                ),
+                False,
+            )
+        ],
     )
-    cases.add("generations/self-issued-intermediate", [], m.leaf(self_issued, ["dns:host.example.com"]),
-              (self_issued.certificate,), (outer,))
+    cases.add(
+        "generations/self-issued-intermediate",
+        [],
+        m.leaf(self_issued, ["dns:host.example.com"]),
+        (self_issued.certificate,),
+        (outer,),
+    )
 
     # -- criticality ----------------------------------------------------------------------------------------
-    on_ca("criticality/rfc5280/non-critical", [("name-constraints-not-critical", 1)], critical=False,
-          permitted=["dns:example.com"], sans=["dns:host.example.com"])
-    on_ca("criticality/rfc5280/non-critical-outside", [(REFUSED, LEAF), ("name-constraints-not-critical", 1)],
-          critical=False, permitted=["dns:example.com"], sans=["dns:host.example.net"])
+    on_ca(
+        "criticality/rfc5280/non-critical",
+        [("name-constraints-not-critical", 1)],
+        critical=False,
+        permitted=["dns:example.com"],
+        sans=["dns:host.example.com"],
+    )
+    on_ca(
+        "criticality/rfc5280/non-critical-outside",
+        [(REFUSED, LEAF), ("name-constraints-not-critical", 1)],
+        critical=False,
+        permitted=["dns:example.com"],
+        sans=["dns:host.example.net"],
+    )
     # CABF BR 7.1.2.5.2 allows a non-critical nameConstraints; it is enforced all the same
-    on_ca("criticality/webpki/non-critical", [], critical=False, permitted=["dns:example.com"],
-          sans=["dns:host.example.com"], kind="server", common_name="host.example.com", profile="webpki")
-    on_ca("criticality/webpki/non-critical-outside", [(REFUSED, LEAF)], critical=False,
-          permitted=["dns:example.com"], sans=["dns:host.example.net"], kind="server",
-          common_name="host.example.net", profile="webpki")
+    on_ca(
+        "criticality/webpki/non-critical",
+        [],
+        critical=False,
+        permitted=["dns:example.com"],
+        sans=["dns:host.example.com"],
+        kind="server",
+        common_name="host.example.com",
+        profile="webpki",
+    )
+    on_ca(
+        "criticality/webpki/non-critical-outside",
+        [(REFUSED, LEAF)],
+        critical=False,
+        permitted=["dns:example.com"],
+        sans=["dns:host.example.net"],
+        kind="server",
+        common_name="host.example.net",
+        profile="webpki",
+    )
     # minimum/maximum present: malformed-name-constraints, and a name of that form below is refused
     # (RFC 5280 4.2.1.10: "MUST either process these fields or reject the certificate")
     with_max = tlv(0x30, tlv(0xA0, tlv(0x30, general_name("dns:example.com") + tlv(0x81, b"\x01"))))
-    on_ca("malformed/maximum-present", [(REFUSED, LEAF), ("malformed-name-constraints", 1)], der=with_max,
-          sans=["dns:host.example.com"])
+    on_ca(
+        "malformed/maximum-present",
+        [(REFUSED, LEAF), ("malformed-name-constraints", 1)],
+        der=with_max,
+        sans=["dns:host.example.com"],
+    )
     # a non-contiguous mask is malformed; names of other forms are still judged by the rest
     odd_mask = name_constraints(permitted=["raw:8708c0a80000ff00ff00", "dns:example.com"])
-    on_ca("malformed/non-contiguous-mask", [("malformed-name-constraints", 1)], der=odd_mask,
-          sans=["dns:host.example.com"])
+    on_ca(
+        "malformed/non-contiguous-mask",
+        [("malformed-name-constraints", 1)],
+        der=odd_mask,
+        sans=["dns:host.example.com"],
+    )
 
     # -- the budget -----------------------------------------------------------------------------------
     # names x subtrees, counted before matching: 2**20 = 1,048,576 per path (docs/choices.md)
@@ -718,144 +1074,308 @@ def build_limbo(mint: Mint | None = None) -> Table:
     m = cases.mint
     root = m.root
 
-    def direct(name: str, failures: list[tuple[str, int]], anchor_nc: bytes | None, sans: Sequence[str] | None,
-               *, critical: bool = True, profile: str = "rfc5280", differs: str | None = None, **kw: Any) -> None:
+    def direct(
+        name: str,
+        failures: list[tuple[str, int]],
+        anchor_nc: bytes | None,
+        sans: Sequence[str] | None,
+        *,
+        critical: bool = True,
+        profile: str = "rfc5280",
+        differs: str | None = None,
+        **kw: Any,
+    ) -> None:
         """limbo's ``root -> leaf``: the leaf is index 1."""
         anchor = m.anchor(anchor_nc, critical=critical) if anchor_nc is not None else root.certificate
         leaf = m.leaf(root, sans, **kw)
-        cases.add(f"limbo: {name}", failures, leaf, (), (anchor,), profile=profile, origin=f"limbo: {name}",
-                  differs=differs)
+        cases.add(
+            f"limbo: {name}",
+            failures,
+            leaf,
+            (),
+            (anchor,),
+            profile=profile,
+            origin=f"limbo: {name}",
+            differs=differs,
+        )
 
-    def via_ca(name: str, failures: list[tuple[str, int]], ca_nc: bytes, sans: Sequence[str], **kw: Any) -> None:
+    def via_ca(
+        name: str, failures: list[tuple[str, int]], ca_nc: bytes, sans: Sequence[str], **kw: Any
+    ) -> None:
         """limbo's ``root -> ICA -> leaf``: the leaf is index 2."""
         ca = m.ca(der=ca_nc)
-        cases.add(f"limbo: {name}", failures, m.leaf(ca, sans, **kw), (ca.certificate,), (root.certificate,),
-                  origin=f"limbo: {name}")
+        cases.add(
+            f"limbo: {name}",
+            failures,
+            m.leaf(ca, sans, **kw),
+            (ca.certificate,),
+            (root.certificate,),
+            origin=f"limbo: {name}",
+        )
 
     nc = name_constraints
     p = "rfc5280::nc::"
     direct(p + "permitted-dns-mismatch", [(REFUSED, 1)], nc(["dns:example.com"]), ["dns:not-example.com"])
     via_ca(p + "excluded-dns-match", [(REFUSED, 2)], nc(excluded=["dns:example.com"]), ["dns:example.com"])
     direct(p + "permitted-dns-match", [], nc(["dns:example.com"]), ["dns:example.com"])
-    direct(p + "permitted-dns-match-noncritical", [("name-constraints-not-critical", 0)], nc(["dns:example.com"]),
-           ["dns:example.com"], critical=False)
+    direct(
+        p + "permitted-dns-match-noncritical",
+        [("name-constraints-not-critical", 0)],
+        nc(["dns:example.com"]),
+        ["dns:example.com"],
+        critical=False,
+    )
     direct(p + "permitted-dns-match-more", [], nc(["dns:example.com"]), ["dns:foo.bar.example.com"])
-    direct(p + "excluded-dns-match-second", [(REFUSED, 1)], nc(excluded=["dns:not-allowed.example.com"]),
-           ["dns:example.com", "dns:not-allowed.example.com"])
+    direct(
+        p + "excluded-dns-match-second",
+        [(REFUSED, 1)],
+        nc(excluded=["dns:not-allowed.example.com"]),
+        ["dns:example.com", "dns:not-allowed.example.com"],
+    )
     direct(p + "permitted-ip-mismatch", [(REFUSED, 1)], nc(["ip:192.0.2.0/24"]), ["ip:192.0.3.1"])
     direct(p + "excluded-ipv4-match", [(REFUSED, 1)], nc(excluded=["ip:192.0.2.0/24"]), ["ip:192.0.2.1"])
     direct(p + "excluded-ipv6-match", [(REFUSED, 1)], nc(excluded=["ip:::1/128"]), ["ip:::1"])
     direct(p + "permitted-ipv4-match", [], nc(["ip:192.0.2.0/24"]), ["ip:192.0.2.1"])
     direct(p + "permitted-ipv6-match", [], nc(["ip:::1/128"]), ["ip:::1"])
-    direct(p + "permitted-dn-mismatch", [(REFUSED, 1)], nc(["dn:CN=foo"]), ["dn:CN=not-foo"],
-           subject_name=subject("CN=not-foo"))
-    direct(p + "excluded-dn-match", [(REFUSED, 1)], nc(excluded=["dn:CN=foo"]), ["dn:CN=foo"],
-           subject_name=subject("CN=foo"))
+    direct(
+        p + "permitted-dn-mismatch",
+        [(REFUSED, 1)],
+        nc(["dn:CN=foo"]),
+        ["dn:CN=not-foo"],
+        subject_name=subject("CN=not-foo"),
+    )
+    direct(
+        p + "excluded-dn-match",
+        [(REFUSED, 1)],
+        nc(excluded=["dn:CN=foo"]),
+        ["dn:CN=foo"],
+        subject_name=subject("CN=foo"),
+    )
     direct(p + "permitted-dn-match", [], nc(["dn:CN=foo"]), ["dn:CN=foo"], subject_name=subject("CN=foo"))
-    direct(p + "permitted-dn-match-subject-san-mismatch", [(REFUSED, 1)], nc(["dn:CN=foo"]), ["dn:CN=foo"],
-           subject_name=subject("CN=not-foo"))
-    direct(p + "excluded-dn-match-sub-mismatch", [(REFUSED, 1)], nc(excluded=["dn:CN=foo"]), ["dn:CN=not-foo"],
-           subject_name=subject("CN=foo"))
-    direct(p + "excluded-match-permitted-and-excluded", [(REFUSED, 1)],
-           nc(["dns:example.com"], ["dns:example.com"]), ["dns:example.com"])
+    direct(
+        p + "permitted-dn-match-subject-san-mismatch",
+        [(REFUSED, 1)],
+        nc(["dn:CN=foo"]),
+        ["dn:CN=foo"],
+        subject_name=subject("CN=not-foo"),
+    )
+    direct(
+        p + "excluded-dn-match-sub-mismatch",
+        [(REFUSED, 1)],
+        nc(excluded=["dn:CN=foo"]),
+        ["dn:CN=not-foo"],
+        subject_name=subject("CN=foo"),
+    )
+    direct(
+        p + "excluded-match-permitted-and-excluded",
+        [(REFUSED, 1)],
+        nc(["dns:example.com"], ["dns:example.com"]),
+        ["dns:example.com"],
+    )
     direct(p + "permitted-different-constraint-type", [], nc(["ip:192.0.2.0/24"]), ["dns:example.com"])
-    direct(p + "excluded-different-constraint-type", [], nc(excluded=["ip:192.0.2.0/24"]), ["dns:example.com"])
+    direct(
+        p + "excluded-different-constraint-type", [], nc(excluded=["ip:192.0.2.0/24"]), ["dns:example.com"]
+    )
     # a wildcard is not a DNS name: the constraint is malformed, and no dNSName can be inside it
-    direct(p + "invalid-dnsname-wildcard", [(REFUSED, 1), ("malformed-name-constraints", 0)],
-           nc(["dns:*.example.com"]), ["dns:foo.example.com"])
-    direct(p + "invalid-dnsname-leading-period", [], nc(["dns:.example.com"]), ["dns:foo.example.com"],
-           differs=LEADING_DOT_DIFFERS)
+    direct(
+        p + "invalid-dnsname-wildcard",
+        [(REFUSED, 1), ("malformed-name-constraints", 0)],
+        nc(["dns:*.example.com"]),
+        ["dns:foo.example.com"],
+    )
+    direct(
+        p + "invalid-dnsname-leading-period",
+        [],
+        nc(["dns:.example.com"]),
+        ["dns:foo.example.com"],
+        differs=LEADING_DOT_DIFFERS,
+    )
     # an iPAddress subtree of 4 or 16 octets (no mask): malformed, and every IP name under it refused
-    direct(p + "invalid-ipv4-address", [(REFUSED, 1), ("malformed-name-constraints", 0)],
-           nc(["raw:87047f000001"]), ["ip:127.0.0.1"])
-    direct(p + "invalid-ipv6-address", [(REFUSED, 1), ("malformed-name-constraints", 0)],
-           nc(["raw:8710" + "00" * 15 + "01"]), ["ip:::1"])
-    direct(p + "invalid-email-address", [(REFUSED, 1), ("malformed-name-constraints", 0)],
-           nc(["email:invalid@invalid@example.com"]), ["email:example@example.com"])
+    direct(
+        p + "invalid-ipv4-address",
+        [(REFUSED, 1), ("malformed-name-constraints", 0)],
+        nc(["raw:87047f000001"]),
+        ["ip:127.0.0.1"],
+    )
+    direct(
+        p + "invalid-ipv6-address",
+        [(REFUSED, 1), ("malformed-name-constraints", 0)],
+        nc(["raw:8710" + "00" * 15 + "01"]),
+        ["ip:::1"],
+    )
+    direct(
+        p + "invalid-email-address",
+        [(REFUSED, 1), ("malformed-name-constraints", 0)],
+        nc(["email:invalid@invalid@example.com"]),
+        ["email:example@example.com"],
+    )
     in_leaf = nc(["dns:example.com"])
-    direct(p + "not-allowed-in-ee-noncritical",
-           [("name-constraints-not-critical", 1), ("name-constraints-in-end-entity", 1)], None, ["dns:example.com"],
-           extra=[nc_extension(in_leaf, critical=False)])
-    direct(p + "not-allowed-in-ee-critical", [("name-constraints-in-end-entity", 1)], None, ["dns:example.com"],
-           extra=[nc_extension(in_leaf)])
+    direct(
+        p + "not-allowed-in-ee-noncritical",
+        [("name-constraints-not-critical", 1), ("name-constraints-in-end-entity", 1)],
+        None,
+        ["dns:example.com"],
+        extra=[nc_extension(in_leaf, critical=False)],
+    )
+    direct(
+        p + "not-allowed-in-ee-critical",
+        [("name-constraints-in-end-entity", 1)],
+        None,
+        ["dns:example.com"],
+        extra=[nc_extension(in_leaf)],
+    )
 
     # root -> ICA1 -> ICA2 -> EE: a CA's own SAN is a name below the constraints
     both = nc(["dns:permitted.example.com"], ["dns:forbidden.example.com"])
     ica1 = m.ca(der=both)
     ica2 = m.ca(ica1, sans=["dns:forbidden.example.com"])
-    cases.add(f"limbo: {p}intermediate-with-san-rejected-by-intermediate-nc", [(REFUSED, 2)],
-              m.leaf(ica2, ["dns:permitted.example.com"]), (ica2.certificate, ica1.certificate), (root.certificate,),
-              origin=f"limbo: {p}intermediate-with-san-rejected-by-intermediate-nc")
+    cases.add(
+        f"limbo: {p}intermediate-with-san-rejected-by-intermediate-nc",
+        [(REFUSED, 2)],
+        m.leaf(ica2, ["dns:permitted.example.com"]),
+        (ica2.certificate, ica1.certificate),
+        (root.certificate,),
+        origin=f"limbo: {p}intermediate-with-san-rejected-by-intermediate-nc",
+    )
     constrained_root = m.anchor(both)
     ica1 = m.ca()
     ica2 = m.ca(ica1, sans=["dns:forbidden.example.com"])
-    cases.add(f"limbo: {p}intermediate-with-san-rejected-by-root-nc", [(REFUSED, 2)],
-              m.leaf(ica2, ["dns:permitted.example.com"]), (ica2.certificate, ica1.certificate), (constrained_root,),
-              origin=f"limbo: {p}intermediate-with-san-rejected-by-root-nc")
+    cases.add(
+        f"limbo: {p}intermediate-with-san-rejected-by-root-nc",
+        [(REFUSED, 2)],
+        m.leaf(ica2, ["dns:permitted.example.com"]),
+        (ica2.certificate, ica1.certificate),
+        (constrained_root,),
+        origin=f"limbo: {p}intermediate-with-san-rejected-by-root-nc",
+    )
     for label, first, second in (
         ("narrows", ["dns:foo.example.com", "dns:bar.example.com"], ["dns:bar.example.com"]),
         ("widens", ["dns:bar.example.com"], ["dns:foo.example.com", "dns:bar.example.com"]),
     ):
         ica1 = m.ca(der=nc(first))
         ica2 = m.ca(ica1, der=nc(second))
-        cases.add(f"limbo: {p}restrictive-permits-in-intermediates-{label}", [(REFUSED, 3)],
-                  m.leaf(ica2, ["dns:foo.example.com"]), (ica2.certificate, ica1.certificate), (root.certificate,),
-                  origin=f"limbo: {p}restrictive-permits-in-intermediates-{label}")
-    via_ca(p + "nc-permits-invalid-dns-san", [(REFUSED, 2), ("invalid-dns-name", 2)], nc(["dns:example.com"]),
-           ["dns:.example.com", "dns:foo.example.com"])
-    via_ca(p + "nc-permits-invalid-ip-san", [(REFUSED, 2)], nc(["ip:192.0.2.0/24"]),
-           ["ip:192.0.2.0/24", "ip:192.0.2.1"])
-    via_ca(p + "nc-permits-invalid-email-san", [(REFUSED, 2)], nc(["email:example.com"]),
-           ["email:good@example.com", "email:alsogood@example.com", "email:invalid@address@example.com"])
+        cases.add(
+            f"limbo: {p}restrictive-permits-in-intermediates-{label}",
+            [(REFUSED, 3)],
+            m.leaf(ica2, ["dns:foo.example.com"]),
+            (ica2.certificate, ica1.certificate),
+            (root.certificate,),
+            origin=f"limbo: {p}restrictive-permits-in-intermediates-{label}",
+        )
+    via_ca(
+        p + "nc-permits-invalid-dns-san",
+        [(REFUSED, 2), ("invalid-dns-name", 2)],
+        nc(["dns:example.com"]),
+        ["dns:.example.com", "dns:foo.example.com"],
+    )
+    via_ca(
+        p + "nc-permits-invalid-ip-san",
+        [(REFUSED, 2)],
+        nc(["ip:192.0.2.0/24"]),
+        ["ip:192.0.2.0/24", "ip:192.0.2.1"],
+    )
+    via_ca(
+        p + "nc-permits-invalid-email-san",
+        [(REFUSED, 2)],
+        nc(["email:example.com"]),
+        ["email:good@example.com", "email:alsogood@example.com", "email:invalid@address@example.com"],
+    )
     via_ca(p + "nc-permits-email-exact", [], nc(["email:foo@example.com"]), ["email:foo@example.com"])
     via_ca(p + "nc-permits-email-domain", [], nc(["email:example.com"]), ["email:foo@example.com"])
     private = "other:1.3.6.1.4.1.55738.666.3="
-    via_ca(p + "nc-forbids-othername", [(REFUSED, 2)], nc(["dns:example.com"], [private]),
-           ["dns:example.com", private])
+    via_ca(
+        p + "nc-forbids-othername",
+        [(REFUSED, 2)],
+        nc(["dns:example.com"], [private]),
+        ["dns:example.com", private],
+    )
     via_ca(p + "nc-forbids-othername-noop", [], nc(["dns:example.com"], [private]), ["dns:example.com"])
     # the one wildcard pair limbo carries: an excluded subdomain excludes a wildcard covering it
-    via_ca(p + "nc-forbids-dnsname-wildcard-san", [(REFUSED, 2)],
-           nc(["dns:example.com"], ["dns:bar.example.com"]), ["dns:*.example.com"])
-    via_ca("cve::cve-2025-61727", [(REFUSED, 2)], nc(excluded=["dns:test.example.com"]), ["dns:*.example.com"])
+    via_ca(
+        p + "nc-forbids-dnsname-wildcard-san",
+        [(REFUSED, 2)],
+        nc(["dns:example.com"], ["dns:bar.example.com"]),
+        ["dns:*.example.com"],
+    )
+    via_ca(
+        "cve::cve-2025-61727", [(REFUSED, 2)], nc(excluded=["dns:test.example.com"]), ["dns:*.example.com"]
+    )
 
     # path building must get past a constrained dead end (limbo's two graph cases)
     a_ica = m.ca(der=both, common_name="Demo NC ICA A")
     shared = m.ca(a_ica, common_name="an-intermediate")  # ICA_B'' (no SAN) under ICA_A
     discarded = m.pki.entrust_root
     dead_end = discarded.resign(shared.certificate, _reissue(discarded, sans=["dns:forbidden.example.com"]))
-    cases.add(f"limbo: {p}nc-forbids-alternate-chain-ica", [],
-              m.leaf(shared, ["dns:permitted.example.com"], subject_name=subject("CN=permitted.example.com")),
-              (a_ica.certificate, dead_end, shared.certificate), (root.certificate,),
-              origin=f"limbo: {p}nc-forbids-alternate-chain-ica")
+    cases.add(
+        f"limbo: {p}nc-forbids-alternate-chain-ica",
+        [],
+        m.leaf(shared, ["dns:permitted.example.com"], subject_name=subject("CN=permitted.example.com")),
+        (a_ica.certificate, dead_end, shared.certificate),
+        (root.certificate,),
+        origin=f"limbo: {p}nc-forbids-alternate-chain-ica",
+    )
     forbidding = m.ca(der=nc(excluded=["dns:forbidden.example.com"]), common_name="Demo NC ICA A2")
     root_b = m.pki.entrust_root
     unconstrained = m.ca(root_b, sans=["dns:unconstrained-ica.example.com"], common_name="an-intermediate 2")
     refused_copy = forbidding.resign(
         unconstrained.certificate, _reissue(forbidding, sans=["dns:forbidden.example.com"])
     )
-    cases.add(f"limbo: {p}nc-forbids-same-chain-ica", [],
-              m.leaf(unconstrained, ["dns:unconstrained.example.com"],
-                     subject_name=subject("CN=unconstrained.example.com")),
-              (forbidding.certificate, refused_copy, unconstrained.certificate),
-              (root.certificate, root_b.certificate), origin=f"limbo: {p}nc-forbids-same-chain-ica")
+    cases.add(
+        f"limbo: {p}nc-forbids-same-chain-ica",
+        [],
+        m.leaf(
+            unconstrained,
+            ["dns:unconstrained.example.com"],
+            subject_name=subject("CN=unconstrained.example.com"),
+        ),
+        (forbidding.certificate, refused_copy, unconstrained.certificate),
+        (root.certificate, root_b.certificate),
+        origin=f"limbo: {p}nc-forbids-same-chain-ica",
+    )
 
     # webpki::nc
     w = "webpki::nc::"
-    direct(w + "permitted-dns-match-noncritical", [], nc(["dns:example.com"]), ["dns:example.com"], critical=False,
-           profile="webpki", kind="server", common_name="example.com")
-    for label, der in (("both-null", tlv(0x30, b"")), ("both-empty-sequences", tlv(0x30, tlv(0xA0, b"") + tlv(0xA1, b"")))):
+    direct(
+        w + "permitted-dns-match-noncritical",
+        [],
+        nc(["dns:example.com"]),
+        ["dns:example.com"],
+        critical=False,
+        profile="webpki",
+        kind="server",
+        common_name="example.com",
+    )
+    for label, der in (
+        ("both-null", tlv(0x30, b"")),
+        ("both-empty-sequences", tlv(0x30, tlv(0xA0, b"") + tlv(0xA1, b""))),
+    ):
         ca = m.ca(der=der)
         leaf = m.leaf(ca, ["dns:example.com"], kind="server", common_name="example.com")
-        cases.add(f"limbo: {w}intermediate-permitted-excluded-subtrees-{label}", [("malformed-name-constraints", 1)],
-                  leaf, (ca.certificate,), (root.certificate,), profile="webpki",
-                  origin=f"limbo: {w}intermediate-permitted-excluded-subtrees-{label}")
+        cases.add(
+            f"limbo: {w}intermediate-permitted-excluded-subtrees-{label}",
+            [("malformed-name-constraints", 1)],
+            leaf,
+            (ca.certificate,),
+            (root.certificate,),
+            profile="webpki",
+            origin=f"limbo: {w}intermediate-permitted-excluded-subtrees-{label}",
+        )
 
     # pathological::nc-dos-*: 2048 subtrees against 2048 names (4,194,304 > 2**20)
     names = [f"dns:n{i}.example.com" for i in range(2048)]
-    for label, der in (("permitted", nc(names)), ("excluded", nc(excluded=[f"dns:x{i}.invalid" for i in range(2048)]))):
+    for label, der in (
+        ("permitted", nc(names)),
+        ("excluded", nc(excluded=[f"dns:x{i}.invalid" for i in range(2048)])),
+    ):
         ca = m.ca(der=der)
-        cases.add(f"limbo: pathological::nc-dos ({label})", [(BUDGET, 1)], m.leaf(ca, names), (ca.certificate,),
-                  (root.certificate,), origin="limbo: pathological::nc-dos-1..3")
+        cases.add(
+            f"limbo: pathological::nc-dos ({label})",
+            [(BUDGET, 1)],
+            m.leaf(ca, names),
+            (ca.certificate,),
+            (root.certificate,),
+            origin="limbo: pathological::nc-dos-1..3",
+        )
     return cases.table
 
 
