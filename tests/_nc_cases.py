@@ -260,7 +260,6 @@ class NcCase:
 
 
 Table = dict[str, NcCase]
-NC = ("name-constraints",)  # a reminder that the code is spelled once, below
 REFUSED = "name-constraints"
 BUDGET = "name-constraints-budget"
 
