@@ -128,6 +128,19 @@ def subject(rfc4514: str) -> x509.Name:
     return x509.Name.from_rfc4514_string(rfc4514)
 
 
+def with_name_constraints(der: bytes | None, *, critical: bool = True) -> Callable[[Any], None]:
+    """A TBS edit that replaces the nameConstraints extension with ``der`` (removes it for None)."""
+    from asn1crypto import x509 as asn1_x509
+
+    def edit(tbs: Any) -> None:
+        kept = [e for e in tbs["extensions"] if e["extn_id"].dotted != NC_OID]
+        if der is not None:
+            kept.append(testing.raw_extension(NC_OID, der, critical=critical))
+        tbs["extensions"] = asn1_x509.Extensions(kept)
+
+    return edit
+
+
 class Mint:
     """One demo PKI (EC keys) and helpers that mint anchors, CAs and leaves carrying names."""
 
@@ -142,21 +155,9 @@ class Mint:
         self._count += 1
         return f"{prefix} {self._count}"
 
-    def anchor(
-        self, der: bytes | None, *, critical: bool = True, base: Certificate | None = None
-    ) -> Certificate:
+    def anchor(self, der: bytes | None, *, critical: bool = True) -> Certificate:
         """The root re-signed by itself with a nameConstraints extension holding ``der``."""
-        from asn1crypto import x509 as a
-
-        cert = base or self.root.certificate
-
-        def edit(tbs: Any) -> None:
-            kept = [e for e in tbs["extensions"] if e["extn_id"].dotted != NC_OID]
-            if der is not None:
-                kept.append(testing.raw_extension(NC_OID, der, critical=critical))
-            tbs["extensions"] = a.Extensions(kept)
-
-        return self.root.resign(cert, edit)
+        return self.root.resign(self.root.certificate, with_name_constraints(der, critical=critical))
 
     def ca(
         self,
@@ -186,15 +187,7 @@ class Mint:
         self, parent: testing.CertificateAuthority, ca: testing.CertificateAuthority, der: bytes | None
     ) -> Certificate:
         """``ca``'s certificate re-signed by ``parent`` with other nameConstraints (same key and subject)."""
-        from asn1crypto import x509 as a
-
-        def edit(tbs: Any) -> None:
-            kept = [e for e in tbs["extensions"] if e["extn_id"].dotted != NC_OID]
-            if der is not None:
-                kept.append(testing.raw_extension(NC_OID, der, critical=True))
-            tbs["extensions"] = a.Extensions(kept)
-
-        return parent.resign(ca.certificate, edit)
+        return parent.resign(ca.certificate, with_name_constraints(der))
 
     def leaf(
         self,
