@@ -9,7 +9,8 @@ fails when a code lacks a minted certificate that breaks it.
 
 from __future__ import annotations
 
-from typing import Final
+import functools
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -24,7 +25,9 @@ class CodeInfo:
     source: str
 
 
-CODES: dict[str, CodeInfo] = {
+# The codes of path building, path processing, revocation and the application checks; the structural
+# rules add theirs from their own table when CODES is first read.
+_BASE: dict[str, CodeInfo] = {
     "no-path": CodeInfo("no chain from the leaf to any trust anchor (an issuer is missing)", "RFC 5280 6.1"),
     "untrusted-root": CodeInfo(
         "the chain ends in a self-signed certificate that is not a trust anchor, or no anchors were given",
@@ -55,6 +58,10 @@ CODES: dict[str, CodeInfo] = {
     "name-constraints": CodeInfo(
         "a name is outside the permitted (or inside an excluded) subtree", "RFC 5280 6.1.3 (b)-(c)"
     ),
+    "name-constraints-budget": CodeInfo(
+        "checking the names against the name constraints would take more than the budget of comparisons",
+        "caiso-pki budget (as BoringSSL, cryptography and Go), RFC 5280 6.1.3 (b)-(c)",
+    ),
     "critical-extension": CodeInfo(
         "a certificate carries a critical extension that is not understood", "RFC 5280 6.1.4 (o)"
     ),
@@ -84,16 +91,27 @@ CODES: dict[str, CodeInfo] = {
 }
 
 
-def _with_rules(base: dict[str, CodeInfo]) -> dict[str, CodeInfo]:
+@functools.cache
+def _codes() -> dict[str, CodeInfo]:
     from caiso_pki.validation.rules import RULES
 
-    merged = dict(base)
+    merged = dict(_BASE)
     for rule in RULES:
         merged.setdefault(rule.code, CodeInfo(rule.summary, rule.source))
     return merged
 
 
-CODES = _with_rules(CODES)
+def __getattr__(name: str) -> Any:
+    # computed on first use, so importing validation does not build the rule table
+    if name == "CODES":
+        return _codes()
+    if name == "FAILURE_CODES":
+        return frozenset(_codes())
+    raise AttributeError(f"module 'caiso_pki.validation.codes' has no attribute {name!r}")
 
-#: Every failure code a validation can report.
-FAILURE_CODES: Final = frozenset(CODES)
+
+if TYPE_CHECKING:
+    #: Every failure code -> what it means and where the rule comes from.
+    CODES: dict[str, CodeInfo]
+    #: Every failure code a validation can report.
+    FAILURE_CODES: frozenset[str]

@@ -161,6 +161,7 @@ def _select(request: Request, candidates: Iterable[Candidate]) -> tuple[_Selecte
             policy=request.policy,
             algorithms=request.algorithms,
             cache=request.signatures,
+            webpki=request.profile == "webpki",
         )
         selected = _Selected(path, outcome)
         if outcome.failure is None:
@@ -251,6 +252,9 @@ def _result(
         path = first.path
         assert first.outcome.failure is not None
         failures.append(first.outcome.failure)
+        if first.outcome.failure.code == "name-constraints-budget":
+            # the evaluation ends here: the rest would read the very names the budget refused to read
+            return ValidationResult(valid=False, path=path, failures=tuple(failures), at=request.at)
         if limit is not None:
             failures.append(_limit_failure(limit, builder))
     else:

@@ -46,7 +46,12 @@ import attrs
 from caiso_pki.certificate import Certificate
 from caiso_pki.policy import PolicyRequirement
 from caiso_pki.validation import signatures
-from caiso_pki.validation.names import Constraints, NameConstraintsBudgetError, NameConstraintsError
+from caiso_pki.validation.names import (
+    Constraints,
+    NameConstraintsBudgetError,
+    NameConstraintsError,
+    UnreadableConstraintsError,
+)
 from caiso_pki.validation.policies import PolicyError, PolicyState
 from caiso_pki.validation.results import ValidationFailure
 from caiso_pki.validation.results import iso as _iso
@@ -134,11 +139,21 @@ def process(
     policy: PolicyRequirement | None,
     algorithms: AlgorithmPolicy,
     cache: SignatureCache | None = None,
+    webpki: bool = False,
 ) -> Outcome:
-    """RFC 5280 6.1 on ``path`` (anchor first); never raises."""
+    """RFC 5280 6.1 on ``path`` (anchor first); never raises.
+
+    ``webpki``: the leaf's host-like common name counts as a dNSName when it has no subjectAltName.
+    """
     try:
         return _process(
-            path, at=at, policy=policy, algorithms=algorithms, cache=cache, position=_Position(path)
+            path,
+            at=at,
+            policy=policy,
+            algorithms=algorithms,
+            cache=cache,
+            webpki=webpki,
+            position=_Position(path),
         )
     except _Stop as stop:
         return Outcome(ValidationFailure(stop.code, stop.message, stop.index, _subject(path[stop.index])))
@@ -167,6 +182,7 @@ def _process(
     policy: PolicyRequirement | None,
     algorithms: AlgorithmPolicy,
     cache: SignatureCache | None,
+    webpki: bool,
     position: _Position,
 ) -> Outcome:
     n = len(path) - 1
@@ -175,16 +191,26 @@ def _process(
         state = _start(anchor, n, at, policy)
         for index in range(1, n + 1):
             position.index = index
-            _step(path[index], index=index, n=n, at=at, algorithms=algorithms, cache=cache, state=state)
+            _step(
+                path[index],
+                index=index,
+                n=n,
+                at=at,
+                algorithms=algorithms,
+                cache=cache,
+                state=state,
+                webpki=webpki,
+            )
         position.index = n
         policies = _finish(path[n], state, policy)
     except _Refused as refused:
         raise _Stop(refused.code, str(refused), position.index) from None
-    except (NameConstraintsError, NameConstraintsBudgetError) as exc:
-        code = (
-            "name-constraints-budget" if isinstance(exc, NameConstraintsBudgetError) else "name-constraints"
-        )
-        raise _Stop(code, str(exc), position.index) from None
+    except NameConstraintsBudgetError as exc:
+        raise _Stop("name-constraints-budget", str(exc), exc.index) from None
+    except UnreadableConstraintsError as exc:
+        raise _Stop("malformed", str(exc), exc.index) from None
+    except NameConstraintsError as exc:
+        raise _Stop("name-constraints", str(exc), position.index) from None
     except PolicyError as exc:
         raise _Stop("policy", str(exc), position.index) from None
     except Exception as exc:  # asn1crypto could not decode what a step reads: fail closed
@@ -229,7 +255,7 @@ def _start(anchor: Certificate, n: int, at: dt.datetime, policy: PolicyRequireme
     )
     constraints = asn1.name_constraints_value
     if constraints is not None:
-        state.constraints.add(constraints)
+        state.constraints.add(constraints, 0)
     return state
 
 
@@ -242,6 +268,7 @@ def _step(
     algorithms: AlgorithmPolicy,
     cache: SignatureCache | None,
     state: _State,
+    webpki: bool,
 ) -> None:
     """6.1.3 for the certificate at ``index`` and, below the leaf, 6.1.4 to prepare the next one."""
     asn1 = cert.asn1
@@ -266,7 +293,7 @@ def _step(
         )
     self_issued = asn1.self_issued
     if index == n or not self_issued:  # (b)-(c)
-        state.constraints.check(asn1)
+        state.constraints.check(asn1, cn_as_dns=webpki and index == n)
     policies = asn1.certificate_policies_value  # (d)-(f)
     state.policies.process_policies(
         index,
@@ -274,13 +301,13 @@ def _step(
         self_issued=self_issued,
     )
     if index < n:
-        _prepare(asn1, index, state, self_issued)
+        _prepare(asn1, index, state, self_issued=self_issued)
     unknown = sorted(oid for oid in _critical(asn1) if oid not in UNDERSTOOD)  # 6.1.4 (o), 6.1.5 (f)
     if unknown:
         raise _Refused("critical-extension", f"unsupported critical extension(s): {', '.join(unknown)}")
 
 
-def _prepare(asn1: Any, index: int, state: _State, self_issued: bool) -> None:
+def _prepare(asn1: Any, index: int, state: _State, *, self_issued: bool) -> None:
     """6.1.4 (a)-(n) for the intermediate at ``index``."""
     mappings = asn1.policy_mappings_value  # (a)-(b)
     if mappings is not None:
@@ -304,7 +331,7 @@ def _prepare(asn1: Any, index: int, state: _State, self_issued: bool) -> None:
     state.key = key
     constraints = asn1.name_constraints_value  # (g)
     if constraints is not None:
-        state.constraints.add(constraints)
+        state.constraints.add(constraints, index)
     policy_constraints = asn1.policy_constraints_value  # (h)-(j)
     inhibit_any = asn1.inhibit_any_policy_value
     state.policies.update_counters(

@@ -145,6 +145,8 @@ class Rule:
     profile: Literal["rfc5280", "webpki"]
     check: Check = attrs.field(repr=False)
     summary: str = ""
+    #: a profile that does not enforce this rule (the CA/Browser Forum relaxes a few of RFC 5280's)
+    dropped_by: Literal["webpki"] | None = None
 
     def applies(self, view: CertView) -> bool:
         """Whether this rule looks at ``view`` at all."""
@@ -375,6 +377,13 @@ def _constraint_problem(base: Any) -> str | None:
         raw = base.chosen.contents
         if any(byte > 0x7E or byte < 0x21 for byte in raw):
             return f"an {kind} constraint with characters outside printable ASCII: {raw!r}"
+    if kind == "rfc822_name":
+        from caiso_pki.validation.names import dns_name, mailbox
+
+        raw = base.chosen.contents
+        host = raw[1:] if raw.startswith(b".") else raw
+        if raw and (mailbox(raw) is None if b"@" in raw else dns_name(host, wildcard=False) is None):
+            return f"an rfc822Name constraint that is not a mailbox, a host or a .domain: {raw!r}"
     return None
 
 
@@ -690,7 +699,8 @@ RULES: Final[tuple[Rule, ...]] = (
         "any",
         "rfc5280",
         _not_critical(_NC, "nameConstraints"),
-        "nameConstraints critical",
+        "nameConstraints critical (not in webpki: CABF BR 7.1.2.5.2 allows it non-critical)",
+        dropped_by="webpki",
     ),
     Rule(
         "policy-constraints-not-critical",
@@ -831,7 +841,11 @@ def _verdicts(
         return (("malformed-extension", f"cannot read the extensions: {exc}"),)
     found: list[tuple[str, str]] = []
     for rule in RULES:
-        if (rule.profile == "webpki" and profile != "webpki") or rule.code in waive:
+        if (
+            (rule.profile == "webpki" and profile != "webpki")
+            or rule.dropped_by == profile
+            or rule.code in waive
+        ):
             continue
         try:
             if not rule.applies(view):
