@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import stat
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -44,17 +45,22 @@ import attrs
 
 from caiso_pki._io import NamedBytes
 from caiso_pki._text import path_text
-from caiso_pki.certificate import ensure_aware
+from caiso_pki.certificate import Certificate, ensure_aware
 from caiso_pki.errors import CaisoPkiError, MalformedInputError, PassphraseError
 from caiso_pki.inventory import Inventory, PasswordSource
 from caiso_pki.monitoring import (
+    CertificateFacts,
+    CertificateSample,
     CrlFreshness,
     EndpointStatus,
     FleetMetrics,
     ReadError,
+    anchor_labels,
+    certificate_facts,
+    certificate_sample,
     crl_freshness,
     endpoint_status,
-    fleet_metrics,
+    unique_crls,
 )
 
 if TYPE_CHECKING:
@@ -109,14 +115,43 @@ def _check_timeout(instance: object, attribute: attrs.Attribute[float], value: f
         raise MalformedInputError(f"timeout {value!r}: give a number of seconds from 0 to 600")
 
 
-@attrs.define
-class _Found:
-    """What one scan read: certificate inputs for the audit, CRLs, errors and counts by outcome."""
+FileKey = tuple[int, int, int, int, int]
 
-    inputs: list[NamedBytes] = attrs.field(factory=list)
-    crls: list[tuple[bytes, CrlFreshness]] = attrs.field(factory=list)
+
+@attrs.frozen
+class _FileEntry:
+    """What one file held when it had this ``key`` (its stat): kept until the file changes."""
+
+    key: FileKey
+    outcome: FileOutcome
+    certificates: tuple[tuple[Certificate, CertificateFacts], ...] = ()
+    crl: tuple[bytes, CrlFreshness] | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+class _State:
+    """A monitor's caches: each file's content by stat key, and the fleet validation cache."""
+
+    def __init__(self) -> None:
+        from caiso_pki.fleet import FleetCache
+
+        self.lock = threading.Lock()
+        self.files: dict[str, _FileEntry] = {}
+        self.given_crls: dict[str, _FileEntry] = {}
+        self.fleet = FleetCache()
+
+
+@attrs.define
+class _Scan:
+    """What one scan collects: errors and counts of files by outcome."""
+
     errors: list[ReadError] = attrs.field(factory=list)
     outcomes: Counter[str] = attrs.field(factory=Counter)
+
+    def error(self, name: str, reason: str, *, count: bool = True) -> None:
+        self.errors.append(ReadError(name, reason))
+        if count:
+            self.outcomes["error"] += 1
 
 
 def _os_reason(exc: OSError) -> str:
@@ -126,6 +161,10 @@ def _os_reason(exc: OSError) -> str:
 def _reason(name: str, exc: CaisoPkiError) -> str:
     """An error's message without the file name in front (the ``path`` label carries it)."""
     return str(exc).replace(f"{name}: ", "", 1)
+
+
+def _key(info: os.stat_result) -> FileKey:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 @attrs.frozen
@@ -139,8 +178,14 @@ class FleetMonitor:
     :param client: the client credential to present to endpoints that ask for one (``connect`` sends
         it only as its rules allow).
     :param pkcs12_password: the password source for PKCS#12 files no inventory entry covers.
-    :param revocation: the revocation mode of the audit (CRLs given or found; nothing is fetched).
+    :param revocation: the revocation mode (CRLs given or found under ``paths``; nothing is fetched).
     :param timeout: seconds for each network step of an endpoint probe.
+
+    A monitor keeps what it read from each file until the file changes (same device, inode, size,
+    modification and change times), and a :class:`~caiso_pki.fleet.FleetCache` across scans, so a
+    rescan of an unchanged fleet only validates again.  Validation itself is never cached across
+    scans: each scan validates every certificate at its own time, with the store and CRLs of then.
+    Scans of one monitor run one at a time.
     """
 
     paths: tuple[str, ...] = attrs.field(converter=_paths)
@@ -151,93 +196,120 @@ class FleetMonitor:
     pkcs12_password: PasswordSource | None = None
     revocation: RevocationMode = attrs.field(default="soft-fail", validator=_check_mode)
     timeout: float = attrs.field(default=10.0, validator=_check_timeout)
+    _state: _State = attrs.field(init=False, factory=_State, repr=False, eq=False, hash=False)
 
     def scan(self, *, trust: TrustStore, at: dt.datetime | None = None) -> FleetMetrics:
         """Read every path, validate every certificate found against ``trust`` at ``at`` (default now),
         probe every endpoint, and return the snapshot.
 
-        Unreadable inputs are read errors in the snapshot.  Raises only what the audit raises for bad
-        options (a :class:`~caiso_pki.errors.CaisoPkiError`), for example a trust store with nothing in it.
+        Every certificate of every file is validated as a leaf, with the CA certificates found offered
+        as intermediates (as :func:`~caiso_pki.audit.audit_paths` does).  Unreadable inputs are read
+        errors in the snapshot.  Raises only for bad options (a
+        :class:`~caiso_pki.errors.CaisoPkiError`), for example a trust store with no anchor.
         """
-        from caiso_pki.audit import AuditReport, audit_paths
-
         when = ensure_aware(at, what="at")
-        found = _Found()
-        for path in self._files(found):
-            self._read(path, found)
-        for crl_path in self.crls:
-            self._read_crl(Path(crl_path), found, given=True)
-        crl_bytes = [data for data, _ in found.crls]
-        if found.inputs:
-            report = audit_paths(
-                found.inputs, trust=trust, at=when, revocation=self.revocation, crls=crl_bytes
-            )
-        else:
-            report = AuditReport(at=when, paths=self.paths, entries=())
-        # files the audit could not read a certificate from are errors, not certificate files
-        found.outcomes["certificates"] -= len(report.skipped)
-        found.outcomes["error"] += len(report.skipped)
-        metrics = fleet_metrics(
-            report,
-            store=trust,
-            crls=[freshness for _, freshness in found.crls],
-            inventory=self.inventory,
-            read_errors=found.errors,
-            files={
-                outcome: found.outcomes[outcome] for outcome in ("certificates", "crl", "ignored", "error")
-            },
+        with self._state.lock:
+            scan = _Scan()
+            files = self._state.files = self._read_all(self._files(scan), self._state.files, scan)
+            given = self._state.given_crls = self._given_crls(scan)
+            crls = [entry.crl for entry in (*files.values(), *given.values()) if entry.crl is not None]
+            samples = self._validate(files, trust, when, [data for data, _ in crls])
+            counts = {
+                outcome: scan.outcomes[outcome] for outcome in ("certificates", "crl", "ignored", "error")
+            }
+        metrics = FleetMetrics(
+            at=when,
+            certificates=tuple(samples),
+            read_errors=tuple(sorted(set(scan.errors), key=lambda error: (error.path, error.reason))),
+            crls=unique_crls(freshness for _, freshness in crls),
+            label_names=self.inventory.label_names if self.inventory is not None else (),
+            files=tuple(sorted(counts.items())),
+            trust_anchors=len(trust.anchors()),
         )
         return metrics.with_endpoints(self._probe(endpoint, trust) for endpoint in self.endpoints)
 
     # -- files ---------------------------------------------------------------------------------------
 
-    def _files(self, found: _Found) -> list[Path]:
-        files: list[Path] = []
+    def _files(self, scan: _Scan) -> list[tuple[Path, os.stat_result]]:
+        files: list[tuple[Path, os.stat_result]] = []
         for given in self.paths:
             path = Path(given)
             try:
                 info = path.stat()
             except FileNotFoundError:
                 kind = "dangling symbolic link" if path.is_symlink() else "no such file or directory"
-                found.errors.append(ReadError(path_text(path), kind))
+                scan.error(path_text(path), kind)
                 continue
             except OSError as exc:
-                found.errors.append(ReadError(path_text(path), _os_reason(exc)))
+                scan.error(path_text(path), _os_reason(exc))
                 continue
             if stat.S_ISDIR(info.st_mode):
-                files.extend(_walk(path, found))
+                files.extend(_walk(path, scan))
             elif stat.S_ISREG(info.st_mode):
-                files.append(path)
+                files.append((path, info))
             else:
-                found.errors.append(ReadError(path_text(path), "not a regular file or folder"))
+                scan.error(path_text(path), "not a regular file or folder")
         return files
 
-    def _read(self, path: Path, found: _Found) -> None:
-        from caiso_pki._io import detect_kind, is_pem, read_file
+    def _read_all(
+        self, files: list[tuple[Path, os.stat_result]], cache: dict[str, _FileEntry], scan: _Scan
+    ) -> dict[str, _FileEntry]:
+        """Each file's entry, from the cache when its stat is unchanged (errors are never cached)."""
+        entries: dict[str, _FileEntry] = {}
+        for path, info in files:
+            name = path_text(path)
+            if name in entries:  # named twice (a file and its folder): once is enough
+                continue
+            key = _key(info)
+            entry = cache.get(name)
+            if entry is None or entry.key != key:
+                entry = self._read(path, name, key, scan)
+            if entry is not None:
+                entries[name] = entry
+                scan.outcomes[entry.outcome] += 1
+        return entries
 
-        name = path_text(path)
+    def _read(self, path: Path, name: str, key: FileKey, scan: _Scan) -> _FileEntry | None:
+        from caiso_pki._io import detect_kind, is_pem, load_certificates, read_file
+
         try:
             data = read_file(path, what="certificate")
             pem = is_pem(data)
             kind = detect_kind(data) if pem else None
         except CaisoPkiError as exc:
-            self._error(found, name, _reason(name, exc))
-            return
+            scan.error(name, _reason(name, exc))
+            return None
         suffix = path.suffix.lower()
         if not pem and (suffix in PKCS12_SUFFIXES or _looks_like_pfx(data)):
-            self._read_pkcs12(path, data, found)
-        elif kind == "crl" or (not pem and suffix in _CRL_SUFFIXES):
-            self._read_crl(path, found, given=False, data=data)
-        elif kind in (None, "certificate", "pkcs7"):
-            found.inputs.append(NamedBytes(data, name, path))
-            found.outcomes["certificates"] += 1
-        else:  # keys, CSRs, OCSP responses and other PEM blocks: not what this watches
-            found.outcomes["ignored"] += 1
+            return self._read_pkcs12(path, name, key, data, scan)
+        if kind == "crl" or (not pem and suffix in _CRL_SUFFIXES):
+            crl = _crl(NamedBytes(data, name, path), name, scan)
+            return _FileEntry(key, "crl", crl=crl) if crl is not None else None
+        if kind not in (None, "certificate", "pkcs7"):
+            return _FileEntry(key, "ignored")  # keys, CSRs, OCSP responses: not what this watches
+        try:
+            certificates = load_certificates(NamedBytes(data, name, path))
+        except CaisoPkiError as exc:
+            scan.error(name, f"no certificate read: {_reason(name, exc)}")
+            return None
+        return self._certificates(key, name, certificates, scan)
 
-    def _read_pkcs12(self, path: Path, data: bytes, found: _Found) -> None:
+    def _certificates(
+        self, key: FileKey, name: str, certificates: Sequence[Certificate], scan: _Scan
+    ) -> _FileEntry | None:
+        try:
+            found = tuple((cert, certificate_facts(cert)) for cert in certificates)
+        except CaisoPkiError as exc:
+            scan.error(name, f"certificate not readable: {_reason(name, exc)}")
+            return None
+        labels = tuple(self.inventory.labels_for(name).items()) if self.inventory is not None else ()
+        return _FileEntry(key, "certificates", certificates=found, labels=labels)
+
+    def _read_pkcs12(
+        self, path: Path, name: str, key: FileKey, data: bytes, scan: _Scan
+    ) -> _FileEntry | None:
         from caiso_pki._io import load_pkcs12
 
-        name = path_text(path)
         password = self.inventory.password_for(path) if self.inventory is not None else None
         password = password or self.pkcs12_password
         try:
@@ -245,46 +317,74 @@ class FleetMonitor:
             bundle = load_pkcs12(NamedBytes(data, name, path), secret)
         except PassphraseError as exc:
             if password is None:
-                self._error(
-                    found,
-                    name,
-                    "PKCS#12 password needed: give password_file or password_env for it in the inventory",
-                )
+                reason = "PKCS#12 password needed: give password_file or password_env for it in the inventory"
             else:
-                self._error(found, name, _reason(name, exc))
-            return
+                reason = _reason(name, exc)
+            scan.error(name, reason)
+            return None
         except CaisoPkiError as exc:
-            self._error(found, name, _reason(name, exc))
-            return
-        certificates = [
-            cert for cert in (bundle.certificate, *bundle.additional_certificates) if cert is not None
-        ]
+            scan.error(name, _reason(name, exc))
+            return None
+        certificates = [c for c in (bundle.certificate, *bundle.additional_certificates) if c is not None]
         if not certificates:
-            self._error(found, name, "the PKCS#12 holds no certificate")
-            return
-        pem = "".join(cert.pem for cert in certificates).encode("ascii")
-        found.inputs.append(NamedBytes(pem, name, path))
-        found.outcomes["certificates"] += 1
+            scan.error(name, "the PKCS#12 holds no certificate")
+            return None
+        return self._certificates(key, name, certificates, scan)
 
-    def _read_crl(self, path: Path, found: _Found, *, given: bool, data: bytes | None = None) -> None:
+    def _given_crls(self, scan: _Scan) -> dict[str, _FileEntry]:
         from caiso_pki._io import read_file
 
-        name = path_text(path)
-        try:
-            content = NamedBytes(data, name, path) if data is not None else read_file(path, what="CRL")
-            freshness = crl_freshness(content)
-        except CaisoPkiError as exc:
-            self._error(found, name, _reason(name, exc), count=not given)
-            return
-        found.crls.append((bytes(content), freshness))
-        if not given:
-            found.outcomes["crl"] += 1
+        entries: dict[str, _FileEntry] = {}
+        for given in self.crls:
+            path = Path(given)
+            name = path_text(path)
+            try:
+                key = _key(path.stat())
+            except OSError as exc:
+                scan.error(name, _os_reason(exc), count=False)
+                continue
+            entry = self._state.given_crls.get(name)
+            if entry is None or entry.key != key:
+                try:
+                    data = read_file(path, what="CRL")
+                except CaisoPkiError as exc:
+                    scan.error(name, _reason(name, exc), count=False)
+                    continue
+                crl = _crl(data, name, scan, count=False)
+                if crl is None:
+                    continue
+                entry = _FileEntry(key, "crl", crl=crl)
+            entries[name] = entry
+        return entries
 
-    @staticmethod
-    def _error(found: _Found, name: str, reason: str, *, count: bool = True) -> None:
-        found.errors.append(ReadError(name, reason))
-        if count:
-            found.outcomes["error"] += 1
+    # -- validation ----------------------------------------------------------------------------------
+
+    def _validate(
+        self, files: dict[str, _FileEntry], trust: TrustStore, when: dt.datetime, crls: list[bytes]
+    ) -> list[CertificateSample]:
+        from caiso_pki.fleet import validate_many
+
+        found = [
+            (name, position, cert, facts, entry.labels)
+            for name, entry in sorted(files.items())
+            for position, (cert, facts) in enumerate(entry.certificates)
+        ]
+        if not found:
+            return []
+        pool = list(
+            {facts.fingerprint_sha256: cert for _, _, cert, facts, _ in found if facts.is_ca}.values()
+        )
+        leaves = [cert for _, _, cert, _, _ in found]
+        results = validate_many(
+            leaves, pool, trust=trust, at=when, revocation=self.revocation, crls=crls, cache=self._state.fleet
+        )
+        anchors = anchor_labels(trust)
+        return [
+            certificate_sample(
+                facts, result, anchors=anchors, path=name, position=position, labels=dict(labels)
+            )
+            for (name, position, _, facts, labels), result in zip(found, results, strict=True)
+        ]
 
     # -- endpoints -----------------------------------------------------------------------------------
 
@@ -293,6 +393,17 @@ class FleetMonitor:
 
         report = connect(endpoint, client=self.client, trust=trust, http_method=None, timeout=self.timeout)
         return endpoint_status(report, store=trust)
+
+
+def _crl(
+    data: NamedBytes, name: str, scan: _Scan, *, count: bool = True
+) -> tuple[bytes, CrlFreshness] | None:
+    try:
+        freshness = crl_freshness(data)
+    except CaisoPkiError as exc:
+        scan.error(name, f"not a readable CRL: {_reason(name, exc)}", count=count)
+        return None
+    return bytes(data), freshness
 
 
 def _looks_like_pfx(data: bytes) -> bool:
@@ -304,15 +415,14 @@ def _looks_like_pfx(data: bytes) -> bool:
     return data[header : header + 3] == b"\x02\x01\x03"
 
 
-def _walk(root: Path, found: _Found) -> list[Path]:
+def _walk(root: Path, scan: _Scan) -> list[tuple[Path, os.stat_result]]:
     """Regular files under ``root``, sorted, hidden names skipped; unlistable folders are read errors."""
 
     def unlistable(exc: OSError) -> None:
         where = exc.filename if exc.filename is not None else root
-        found.errors.append(ReadError(path_text(where), f"cannot list the folder: {_os_reason(exc)}"))
-        found.outcomes["error"] += 1
+        scan.error(path_text(where), f"cannot list the folder: {_os_reason(exc)}")
 
-    files: list[Path] = []
+    files: list[tuple[Path, os.stat_result]] = []
     for folder, subfolders, names in os.walk(root, onerror=unlistable):
         subfolders[:] = sorted(sub for sub in subfolders if not sub.startswith("."))
         for name in sorted(names):
@@ -323,15 +433,13 @@ def _walk(root: Path, found: _Found) -> list[Path]:
                 info = path.stat()
             except FileNotFoundError:  # vanished since the listing, or a dangling link
                 reason = "dangling symbolic link" if path.is_symlink() else "vanished while scanning"
-                found.errors.append(ReadError(path_text(path), reason))
-                found.outcomes["error"] += 1
+                scan.error(path_text(path), reason)
                 continue
             except OSError as exc:
-                found.errors.append(ReadError(path_text(path), _os_reason(exc)))
-                found.outcomes["error"] += 1
+                scan.error(path_text(path), _os_reason(exc))
                 continue
             if stat.S_ISREG(info.st_mode):
-                files.append(path)
+                files.append((path, info))
     return files
 
 

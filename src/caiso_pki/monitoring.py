@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CERTIFICATE_LABELS",
+    "CertificateFacts",
     "METRICS",
     "CertificateKind",
     "CertificateSample",
@@ -50,10 +51,14 @@ __all__ = [
     "MetricFamily",
     "MetricSpec",
     "ReadError",
+    "anchor_labels",
+    "certificate_facts",
     "certificate_kind",
+    "certificate_sample",
     "crl_freshness",
     "endpoint_status",
     "fleet_metrics",
+    "unique_crls",
 ]
 
 CertificateKind: TypeAlias = Literal["rig", "dpg", "iccp", "api-client", "ui-client", "ca", "other"]
@@ -393,7 +398,8 @@ class FleetMetrics:
 # -- building snapshots ------------------------------------------------------------------------------
 
 
-def _anchor_labels(store: TrustStore | None) -> dict[str, str]:
+def anchor_labels(store: TrustStore | None) -> dict[str, str]:
+    """Each trust anchor's fingerprint mapped to its store labels, sorted and comma-joined."""
     if store is None:
         return {}
     return {
@@ -401,11 +407,48 @@ def _anchor_labels(store: TrustStore | None) -> dict[str, str]:
     }
 
 
-def _sample_from(
-    cert: Certificate,
+@attrs.frozen
+class CertificateFacts:
+    """What a certificate's samples need from it that never changes: names, serial, kind, dates.
+
+    Computed once per certificate (:func:`certificate_facts`); a monitor that rescans keeps them with
+    the file, so a rescan does not parse what it has already read.
+    """
+
+    subject: str
+    issuer: str
+    serial: str
+    kind: CertificateKind
+    not_before: dt.datetime
+    not_after: dt.datetime
+    fingerprint_sha256: str
+    is_ca: bool
+
+
+def certificate_facts(cert: Certificate) -> CertificateFacts:
+    """The :class:`CertificateFacts` of ``cert``."""
+    kind = certificate_kind(cert)
+    try:
+        is_ca = cert.is_ca
+    except CaisoPkiError:  # only asn1crypto reads it: never offered as an intermediate
+        is_ca = False
+    return CertificateFacts(
+        subject=cert.subject.rfc4514,
+        issuer=cert.issuer.rfc4514,
+        serial=cert.serial_hex,
+        kind=kind,
+        not_before=cert.not_before,
+        not_after=cert.not_after,
+        fingerprint_sha256=cert.fingerprint_sha256,
+        is_ca=is_ca,
+    )
+
+
+def certificate_sample(
+    facts: CertificateFacts | Certificate,
     result: ValidationResult | None,
-    anchors: Mapping[str, str],
     *,
+    anchors: Mapping[str, str],
     code: str | None = None,
     valid: bool | None = None,
     path: str = "",
@@ -413,6 +456,14 @@ def _sample_from(
     endpoint: str = "",
     labels: Mapping[str, str] | None = None,
 ) -> CertificateSample:
+    """One certificate's sample from its facts and its validation ``result``.
+
+    ``anchors`` maps trust-anchor fingerprints to their comma-joined store labels; ``valid`` and
+    ``code`` override what ``result`` says (an endpoint's intermediates); a missing ``result`` is not
+    valid, with the code ``not-validated``.
+    """
+    if isinstance(facts, Certificate):
+        facts = certificate_facts(facts)
     chain_valid = bool(result is not None and result.valid)
     first = result.failures[0].code if result is not None and result.failures else ""
     if result is None:
@@ -421,19 +472,19 @@ def _sample_from(
     # belongs to its hierarchy); a partial chain starts elsewhere and has no anchor labels.
     anchor = anchors.get(result.path[0].fingerprint_sha256, "") if result is not None and result.path else ""
     return CertificateSample(
-        subject=cert.subject.rfc4514,
-        issuer=cert.issuer.rfc4514,
-        serial=cert.serial_hex,
-        kind=certificate_kind(cert),
-        not_before=cert.not_before,
-        not_after=cert.not_after,
+        subject=facts.subject,
+        issuer=facts.issuer,
+        serial=facts.serial,
+        kind=facts.kind,
+        not_before=facts.not_before,
+        not_after=facts.not_after,
         valid=chain_valid if valid is None else valid,
         code=(first or ("" if chain_valid else "invalid")) if code is None else code,
         anchor_labels=anchor,
         path=path,
         position=position,
         endpoint=endpoint,
-        fingerprint_sha256=cert.fingerprint_sha256,
+        fingerprint_sha256=facts.fingerprint_sha256,
         labels=labels or {},
     )
 
@@ -478,7 +529,7 @@ def _fetched_crls(report: AuditReport) -> list[CrlFreshness]:
     return found
 
 
-def _unique_crls(crls: Iterable[CrlFreshness]) -> tuple[CrlFreshness, ...]:
+def unique_crls(crls: Iterable[CrlFreshness]) -> tuple[CrlFreshness, ...]:
     """One series per (issuer, source): the newest CRL seen from each."""
     best: dict[tuple[str, str], CrlFreshness] = {}
     for crl in crls:
@@ -506,12 +557,12 @@ def fleet_metrics(
     (:class:`~caiso_pki.fleet_scan.FleetMonitor`); by default ``files`` is what the audit counted.
     A CRL in ``crls`` that cannot be read becomes a read error.
     """
-    anchors = _anchor_labels(store)
+    anchors = anchor_labels(store)
     certificates = [
-        _sample_from(
+        certificate_sample(
             entry.certificate,
             entry.result,
-            anchors,
+            anchors=anchors,
             path=entry.path,
             position=entry.position,
             labels=inventory.labels_for(entry.path) if inventory is not None else None,
@@ -537,7 +588,7 @@ def fleet_metrics(
         at=report.at,
         certificates=tuple(certificates),
         read_errors=tuple(sorted(set(errors), key=lambda error: (error.path, error.reason))),
-        crls=_unique_crls([*given, *_fetched_crls(report)]),
+        crls=unique_crls([*given, *_fetched_crls(report)]),
         label_names=inventory.label_names if inventory is not None else (),
         files=tuple(sorted(counted.items())),
         trust_anchors=len(store.anchors()) if store is not None else None,
@@ -564,7 +615,7 @@ def endpoint_status(report: ConnectionReport, *, store: TrustStore | None = None
     ``root`` is the validated path's anchor, or, when the chain did not validate, the issuer named by
     the last certificate sent.
     """
-    anchors = _anchor_labels(store)
+    anchors = anchor_labels(store)
     result = report.server_validation
     tls = report.check("tls")
     up = tls.status == "pass"
@@ -581,8 +632,14 @@ def endpoint_status(report: ConnectionReport, *, store: TrustStore | None = None
         valid = bool(result is not None and result.valid and in_path)
         code = "" if valid else (own_codes[0] if own_codes else chain_code or "not-in-path")
         chain.append(
-            _sample_from(
-                cert, result, anchors, code=code, valid=valid, endpoint=report.target, position=position
+            certificate_sample(
+                cert,
+                result,
+                anchors=anchors,
+                code=code,
+                valid=valid,
+                endpoint=report.target,
+                position=position,
             )
         )
     issuer = root = fingerprint = ""
