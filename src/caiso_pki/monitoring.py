@@ -143,7 +143,8 @@ METRICS: Final[tuple[MetricSpec, ...]] = (
     MetricSpec(
         "caiso_pki_files",
         "gauge",
-        "Files named or found under the paths, by what they held: certificates, crl, ignored (keys, CSRs) or error (unreadable).",
+        "Files named or found under the paths, by what they held: certificates, crl, ignored (keys, "
+        "CSRs) or error (unreadable).",
         ("outcome",),
     ),
     MetricSpec(
