@@ -201,3 +201,13 @@ def test_an_unreachable_endpoint_is_down_without_chain_info(tmp_path: Path, pki:
         family.name for family in text_string_to_metric_families(render_prometheus(metrics)) if family.samples
     }
     assert "caiso_pki_endpoint_chain_info" not in names
+
+
+def test_an_endpoint_connect_refuses_is_a_read_error_not_a_failed_scan(
+    tmp_path: Path, pki: testing.DemoPki
+) -> None:
+    monitor = FleetMonitor([tmp_path], endpoints=["bad host:8443"], timeout=2)
+    metrics = monitor.scan(trust=pki.trust_store())
+    (status,) = metrics.endpoints
+    assert not status.up
+    assert [error.path for error in metrics.read_errors] == ["bad host:8443"]

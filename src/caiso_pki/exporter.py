@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from caiso_pki._text import path_text, printable
-from caiso_pki.errors import CaisoPkiError, MalformedInputError
+from caiso_pki.errors import CaisoPkiError, MalformedInputError, TrustStoreError
 from caiso_pki.monitoring import FleetMetrics, MetricFamily, MetricSpec, ReadError
 
 if TYPE_CHECKING:
@@ -128,8 +128,14 @@ class StoreWatcher:
 
         self.directory = Path(directory)
         self.reloads = 0
-        self._fingerprint = self._read_fingerprint()
         self._store: TrustStore = TrustStore.open(self.directory)
+        try:
+            # read after opening: a change in between only makes the next check reopen the store
+            self._fingerprint = self._read_fingerprint()
+        except OSError as exc:
+            raise TrustStoreError(
+                f"{path_text(self.directory)}: cannot list the trust store: {exc.strerror}"
+            ) from exc
 
     def _read_fingerprint(self) -> tuple[tuple[str, int, int, int], ...]:
         entries = []

@@ -101,8 +101,12 @@ def _check_endpoints(
         if "://" in text:
             if not text.lower().startswith("https://"):
                 raise MalformedInputError(f"endpoint {endpoint!r}: use an https:// URL or HOST:PORT")
-        elif not text.rpartition(":")[2].isdigit():
-            raise MalformedInputError(f"endpoint {endpoint!r}: give HOST:PORT or an https:// URL")
+        else:
+            port = text.rpartition(":")[2]
+            if not port.isdigit() or not 0 < int(port) < 65536:
+                raise MalformedInputError(
+                    f"endpoint {endpoint!r}: give HOST:PORT (port 1-65535) or an https:// URL"
+                )
 
 
 def _check_mode(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
@@ -226,7 +230,11 @@ class FleetMonitor:
             files=tuple(sorted(counts.items())),
             trust_anchors=len(trust.anchors()),
         )
-        return metrics.with_endpoints(self._probe(endpoint, trust) for endpoint in self.endpoints)
+        probes = [self._probe(endpoint, trust) for endpoint in self.endpoints]
+        problems = [error for _, error in probes if error is not None]
+        if problems:
+            metrics = attrs.evolve(metrics, read_errors=(*metrics.read_errors, *problems))
+        return metrics.with_endpoints(status for status, _ in probes)
 
     # -- files ---------------------------------------------------------------------------------------
 
@@ -388,11 +396,18 @@ class FleetMonitor:
 
     # -- endpoints -----------------------------------------------------------------------------------
 
-    def _probe(self, endpoint: str, trust: TrustStore) -> EndpointStatus:
+    def _probe(self, endpoint: str, trust: TrustStore) -> tuple[EndpointStatus, ReadError | None]:
+        """The endpoint's status; what stops ``connect`` before it reaches the wire (pyOpenSSL missing,
+        a host name that is not valid) is a read error for the endpoint, which is down."""
         from caiso_pki.connection import connect
 
-        report = connect(endpoint, client=self.client, trust=trust, http_method=None, timeout=self.timeout)
-        return endpoint_status(report, store=trust)
+        try:
+            report = connect(
+                endpoint, client=self.client, trust=trust, http_method=None, timeout=self.timeout
+            )
+        except CaisoPkiError as exc:
+            return EndpointStatus(endpoint=endpoint, up=False), ReadError(endpoint, str(exc))
+        return endpoint_status(report, store=trust), None
 
 
 def _crl(
