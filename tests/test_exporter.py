@@ -125,8 +125,8 @@ def test_the_trust_store_is_reloaded_when_it_changes(
     rig = pki.entrust_intermediate.issue("rig", "rig-0002.example.com")
     (tmp_path / "certs" / "rig.pem").write_text(rig.pem_bundle())
     samples = rescan_and_wait(exporter)
-    ((labels, valid),) = samples["caiso_pki_certificate_valid"][:1]
-    assert valid == 0.0  # the Entrust-shaped root is not in the store yet
+    anchors = value(samples, "caiso_pki_trust_store_anchors")
+    assert {found for _, found in samples["caiso_pki_certificate_valid"]} == {0.0}  # no Entrust root yet
     with TrustStore.edit(store_dir) as editor:
         editor.add(pki.entrust_root.certificate, labels={"rig"})
     samples = rescan_and_wait(exporter)
