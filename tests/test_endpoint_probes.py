@@ -6,66 +6,19 @@ whether the client presented one, so the tests can tell when a credential was se
 
 from __future__ import annotations
 
-import contextlib
 import socket
-import ssl
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from caiso_pki import ClientCredential, server_ssl_context, testing
+from _mtls import context_for, serving
+from caiso_pki import ClientCredential, testing
 from caiso_pki.exposition import render_prometheus
 from caiso_pki.fleet_scan import FleetMonitor
 from caiso_pki.monitoring import EndpointStatus
 from caiso_pki.testing import IssuedCertificate
 from caiso_pki.truststore import TrustStore
-
-
-class RecordingTlsServer:
-    """Handshakes with ``context`` (swappable between connections) and records client certificates."""
-
-    def __init__(self, context: ssl.SSLContext) -> None:
-        self.context = context
-        self.presented: list[bool] = []
-        self.errors: list[str] = []
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.05)
-        self.endpoint = f"127.0.0.1:{self._listener.getsockname()[1]}"
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="caiso-pki-test-mtls", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sock, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with sock:
-                sock.settimeout(10)
-                try:
-                    with self.context.wrap_socket(sock, server_side=True) as tls:
-                        self.presented.append(tls.getpeercert(binary_form=True) is not None)
-                        with contextlib.suppress(OSError):
-                            tls.recv(1)  # until the client closes
-                except (ssl.SSLError, OSError) as exc:
-                    self.errors.append(str(exc))
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-        self._listener.close()
-
-
-def context_for(server: IssuedCertificate, client_roots: list[object]) -> ssl.SSLContext:
-    ctx = server_ssl_context(server.certificate, server.key, chain=server.chain, trust=client_roots)
-    ctx.verify_mode = ssl.CERT_OPTIONAL  # ask for a client certificate, go on without one
-    return ctx
 
 
 @pytest.fixture(scope="module")
@@ -75,15 +28,6 @@ def pki() -> testing.DemoPki:
 
 def server_cert(ca: testing.CertificateAuthority, name: str = "localhost") -> IssuedCertificate:
     return ca.issue("server", name, dns_names=["localhost"], ip_addresses=["127.0.0.1"])
-
-
-@contextlib.contextmanager
-def serving(context: ssl.SSLContext) -> Iterator[RecordingTlsServer]:
-    server = RecordingTlsServer(context)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def probe(monitor: FleetMonitor, store: TrustStore) -> EndpointStatus:
