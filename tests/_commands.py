@@ -179,6 +179,7 @@ EXTRAS: dict[tuple[str, ...], list[str]] = {
     ("verify",): ["--revocation", "off"],
     ("audit",): ["--revocation", "off"],
     ("connect",): ["--timeout", "2", "--password-env", PASSWORD_ENV],
+    ("exporter",): ["--once"],  # one scan and exit: the server mode runs until SIGTERM
 }
 #: What to leave out when a slot is under test, so the run reads it instead of stopping at a usage error.
 EXCLUDE: dict[tuple[tuple[str, ...], str], frozenset[str]] = {

@@ -165,6 +165,31 @@ def _first_line_connect(m: Material, secret: Path, tmp: Path) -> None:
     assert "password" not in right.output.lower().replace("--password-file", ""), right.output
 
 
+def _first_line_exporter_pkcs12(m: Material, secret: Path, tmp: Path) -> None:
+    folder = tmp / "pfx-folder"
+    folder.mkdir()
+    _p12(m, folder)
+    argv = ["exporter", str(folder), "--store", str(m.store), "--once", "--pkcs12-password-file"]
+    right = CliRunner().invoke(main, [*argv, str(secret)])
+    assert right.exit_code == 0, right.output
+    assert "caiso_pki_certificate_valid{" in right.output and "caiso_pki_read_errors{" not in right.output
+    wrong_file = tmp / "wrong.txt"
+    wrong_file.write_bytes(b"second line\n" + FIRST_LINE.encode() + b"\n")
+    wrong = CliRunner().invoke(main, [*argv, str(wrong_file)])
+    assert "wrong PKCS#12 password" in wrong.output, wrong.output
+
+
+def _first_line_exporter_client(m: Material, secret: Path, tmp: Path) -> None:
+    p12 = _p12(m, tmp)
+    argv = ["exporter", str(m.certs), "--store", str(m.store), "--once", "--client-p12", str(p12)]
+    right = CliRunner().invoke(main, [*argv, "--client-password-file", str(secret)])
+    assert right.exit_code == 0, right.output
+    wrong_file = tmp / "wrong.txt"
+    wrong_file.write_bytes(b"second line\n" + FIRST_LINE.encode() + b"\n")
+    wrong = CliRunner().invoke(main, [*argv, "--client-password-file", str(wrong_file)])
+    assert wrong.exit_code == 2 and "password" in wrong.output, wrong.output
+
+
 def _p12(m: Material, tmp: Path) -> Path:
     from caiso_pki import load_certificates
 
@@ -181,6 +206,8 @@ FIRST_LINE_CHECKS = {
     (("csr", "renew"), "passphrase_file"): _first_line_csr_renew,
     (("store", "export"), "password_file"): _first_line_store_export,
     (("connect",), "password_file"): _first_line_connect,
+    (("exporter",), "pkcs12_password_file"): _first_line_exporter_pkcs12,
+    (("exporter",), "client_password_file"): _first_line_exporter_client,
 }
 
 

@@ -31,6 +31,7 @@ COMMANDS: Final[dict[str, str]] = {
     "profile": "caiso_pki.cli.lint:profile",
     "audit": "caiso_pki.cli.audit:audit",
     "connect": "caiso_pki.cli.connect:connect_cmd",
+    "exporter": "caiso_pki.cli.exporter:exporter_cmd",
 }
 
 

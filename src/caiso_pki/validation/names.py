@@ -43,8 +43,9 @@ its form, as Go and NSS read it.  A subtree with ``minimum`` or ``maximum`` pres
 path has name constraints, every name below must parse as its form (a DNS name in the preferred syntax,
 a mailbox, 4 or 16 octets, a URI with a DNS host), or it is refused: an unreadable name cannot be shown
 to be inside or outside a subtree.  In the ``webpki`` profile, a leaf without a subjectAltName has
-its common name held to dNSName constraints when it looks like a host name.  Permitted subtrees from several certificates must all be
-satisfied (RFC 5280 6.1.4 (g)(1), intersection); excluded subtrees accumulate (6.1.4 (g)(2), union).
+its common name held to dNSName constraints when it looks like a host name.  Permitted subtrees from
+several certificates must all be satisfied (RFC 5280 6.1.4 (g)(1), intersection); excluded subtrees
+accumulate (6.1.4 (g)(2), union).
 
 The budget: every constraining certificate's subtrees (all forms) times the names (SAN entries, and
 the subject) of each certificate below it are counted before any comparison, as BoringSSL counts them.
