@@ -33,11 +33,12 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 from caiso_pki.certificate import Certificate
-from caiso_pki.validation.options import AlgorithmPolicy
 from caiso_pki.validation.results import ValidationFailure
 
 if TYPE_CHECKING:
     from asn1crypto import x509 as asn1_x509
+
+    from caiso_pki.validation.options import AlgorithmPolicy
 
 __all__ = ["RULES", "WAIVABLE", "CertView", "Rule", "check_path"]
 
