@@ -142,6 +142,29 @@ def _public_callables() -> list[tuple[str, Any]]:
     return found
 
 
+def _resolve_string_aliases(namespace: dict[str, Any]) -> None:
+    """caiso_pki.types spells aliases that name models as strings (the models are imported for type
+    checkers only); evaluate them, in dependency order, the way a type checker reads them."""
+    import caiso_pki.types
+
+    own = {**vars(caiso_pki.types), **_type_checking_names(caiso_pki.types)}
+    pending = {name for name in caiso_pki.types.__all__ if isinstance(own.get(name), str)}
+    pending -= {"JsonValue", "JsonDict"}  # recursive; typing resolves them itself
+    while pending:
+        done = set()
+        for name in pending:
+            try:
+                own[name] = eval(own[name], own)
+            except TypeError:
+                continue  # refers to an alias still a string: next round
+            done.add(name)
+        assert done, f"aliases that never resolve: {sorted(pending)}"
+        pending -= done
+    for name in caiso_pki.types.__all__:
+        if namespace.get(name) is vars(caiso_pki.types).get(name):
+            namespace[name] = own[name]
+
+
 def _has_any(annotation: Any) -> bool:
     import typing
 
@@ -165,9 +188,11 @@ def test_no_public_signature_says_any(name: str, function: Any) -> None:
     module = inspect.getmodule(function)
     namespace = {
         **vars(caiso_pki.types),
+        **_type_checking_names(caiso_pki.types),
         **(_type_checking_names(module) if module is not None else {}),
         **function.__globals__,
     }
+    _resolve_string_aliases(namespace)
     hints = typing.get_type_hints(function, globalns=namespace)
     offenders = {parameter: hint for parameter, hint in hints.items() if _has_any(hint)}
     assert not offenders, f"{name}: {offenders}"

@@ -10,22 +10,24 @@ and an editor or mypy can tell a caller what to pass:
 * :data:`CrlInput` and :data:`OcspInput`: revocation data given offline;
 * :data:`JsonDict`: the JSON-ready dictionaries every ``to_dict()`` returns.
 
-Importing this module imports ``cryptography.x509`` (for the certificate, CRL and OCSP classes); the
-package's lazy ``import caiso_pki`` does not import it.
+This module sits at the bottom of the import order, as httpx's ``_types.py`` does: it imports
+``cryptography.x509`` (for the certificate, CRL and OCSP classes) and names caiso-pki's own models
+for type checkers only, so importing it loads no model module.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
 
 from cryptography import x509
 from cryptography.x509 import ocsp
 
-from caiso_pki.certificate import Certificate
-from caiso_pki.csr import Csr
-from caiso_pki.truststore import TrustEntry, TrustStore
+if TYPE_CHECKING:
+    from caiso_pki.certificate import Certificate
+    from caiso_pki.csr import Csr
+    from caiso_pki.truststore import TrustEntry, TrustStore
 
 __all__ = [
     "CertificateHolder",
@@ -36,6 +38,7 @@ __all__ = [
     "CrlsInput",
     "JsonDict",
     "JsonValue",
+    "LeafInput",
     "OcspInput",
     "OcspsInput",
     "SourceInput",
@@ -54,17 +57,22 @@ class CertificateHolder(Protocol):
 #: Raw input: DER or PEM bytes, PEM text (a ``str`` holding ``-----BEGIN``) or a path.
 SourceInput: TypeAlias = bytes | bytearray | memoryview | str | os.PathLike[str]
 #: One certificate (a file or PEM text may hold several: the first is the certificate, the rest extras).
-CertificateInput: TypeAlias = Certificate | x509.Certificate | CertificateHolder | SourceInput
+CertificateInput: TypeAlias = "Certificate | x509.Certificate | CertificateHolder | SourceInput"
 #: One certificate input or an iterable of them.
-CertificatesInput: TypeAlias = CertificateInput | Iterable[CertificateInput]
+CertificatesInput: TypeAlias = "CertificateInput | Iterable[CertificateInput]"
 #: Trust anchors (and intermediates): a store, its entries, or certificates (never the OS list).
-TrustInput: TypeAlias = TrustStore | TrustEntry | CertificatesInput | Iterable[TrustEntry | CertificateInput]
+TrustInput: TypeAlias = (
+    "TrustStore | TrustEntry | CertificatesInput | Iterable[TrustEntry | CertificateInput]"
+)
+#: A leaf of a batch: anything :func:`~caiso_pki.validation.validate_chain` takes as its leaf, or a pair
+#: ``(leaf, intermediates)`` whose intermediates are offered for that leaf only.
+LeafInput: TypeAlias = "CertificateInput | tuple[CertificateInput, CertificatesInput]"
 #: One CRL: a ``cryptography`` CRL, DER or PEM bytes, PEM text or a path.
 CrlInput: TypeAlias = x509.CertificateRevocationList | SourceInput
 #: One CRL or an iterable of them.
 CrlsInput: TypeAlias = CrlInput | Iterable[CrlInput]
 #: A certificate signing request: a :class:`~caiso_pki.csr.Csr`, a ``cryptography`` CSR, or its bytes/path.
-CsrInput: TypeAlias = Csr | x509.CertificateSigningRequest | SourceInput
+CsrInput: TypeAlias = "Csr | x509.CertificateSigningRequest | SourceInput"
 #: One OCSP response: a ``cryptography`` OCSP response, DER bytes or a path.
 OcspInput: TypeAlias = ocsp.OCSPResponse | SourceInput
 #: One OCSP response or an iterable of them.

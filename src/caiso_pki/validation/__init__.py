@@ -54,7 +54,7 @@ _EXPORTS: Final[dict[str, str]] = {
     "summarize": "caiso_pki.validation.results",
     "FleetCache": "caiso_pki.validation.fastpath",
     "FleetStats": "caiso_pki.validation.fastpath",
-    "LeafInput": "caiso_pki.validation.fastpath",
+    "LeafInput": "caiso_pki.types",
     "ProgressCallback": "caiso_pki.validation.fastpath",
     "Validator": "caiso_pki.validation.validator",
     "ValidatorOptions": "caiso_pki.validation.validator",
@@ -115,8 +115,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from caiso_pki.types import LeafInput
     from caiso_pki.validation.codes import CODES, FAILURE_CODES, CodeInfo
-    from caiso_pki.validation.fastpath import FleetCache, FleetStats, LeafInput, ProgressCallback
+    from caiso_pki.validation.fastpath import FleetCache, FleetStats, ProgressCallback
     from caiso_pki.validation.fetch import Fetcher, HttpFetcher
     from caiso_pki.validation.fetchers import CaisoFetcherBackend, RevocationCache, fetcher_backend
     from caiso_pki.validation.options import AlgorithmPolicy, PathBudget, Profile, RevocationMode, TrustSet

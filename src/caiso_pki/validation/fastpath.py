@@ -52,7 +52,7 @@ import attrs
 
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import CaisoPkiError, MalformedInputError
-from caiso_pki.types import CertificateInput, CertificatesInput
+from caiso_pki.types import LeafInput
 from caiso_pki.validation.building import name_keys
 from caiso_pki.validation.names import name_matches
 from caiso_pki.validation.options import TrustSet, certificate_list, certificates
@@ -75,9 +75,6 @@ __all__ = [
     "split_item",
 ]
 
-#: A leaf: anything :func:`~caiso_pki.validation.validate_chain` takes as its leaf, or a pair
-#: ``(leaf, intermediates)`` whose intermediates are offered for that leaf only.
-LeafInput: TypeAlias = CertificateInput | tuple[CertificateInput, CertificatesInput]
 
 #: ``progress(done, total)``, called after each leaf.
 ProgressCallback: TypeAlias = Callable[[int, int], None]

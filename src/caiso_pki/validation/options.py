@@ -11,8 +11,9 @@ import datetime as dt
 import functools
 import math
 import os
+import sys
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, cast
 
 import attrs
 
@@ -32,6 +33,8 @@ from caiso_pki.types import (
 if TYPE_CHECKING:
     from asn1crypto import crl as asn1_crl
     from asn1crypto import ocsp as asn1_ocsp
+
+    from caiso_pki.truststore import TrustEntry, TrustStore
 
 __all__ = [
     "AlgorithmPolicy",
@@ -198,30 +201,34 @@ def trust_set(trust: TrustInput | TrustSet | None) -> TrustSet:
     A trust entry's ``role`` (``"intermediate"`` offers it to path building only) and
     ``distrust_after`` are honoured.  ``None`` is refused: the operating system's list is never used.
     """
-    from caiso_pki.truststore import TrustEntry, TrustStore
-
     if isinstance(trust, TrustSet):
         return trust
     if trust is None:
         raise MalformedInputError("trust: pass a TrustStore or certificates; the OS trust list is never used")
+    # A TrustStore or TrustEntry exists only once caiso_pki.truststore is imported: a caller passing
+    # certificates does not pay for importing it.
+    store_module = sys.modules.get("caiso_pki.truststore")
+    store_type: tuple[type, ...] = (store_module.TrustStore,) if store_module is not None else ()
+    entry_type: tuple[type, ...] = (store_module.TrustEntry,) if store_module is not None else ()
     items: Iterable[TrustEntry | CertificateInput]
-    if isinstance(trust, TrustStore):
-        items = trust.entries
-    elif isinstance(trust, (bytes, bytearray, memoryview, str, os.PathLike, Certificate, TrustEntry)):
-        items = [trust]
+    if isinstance(trust, store_type):
+        items = cast("TrustStore", trust).entries
+    elif isinstance(trust, (bytes, bytearray, memoryview, str, os.PathLike, Certificate, *entry_type)):
+        items = [cast("CertificateInput", trust)]
     elif isinstance(trust, Iterable):
-        items = trust
+        items = cast("Iterable[TrustEntry | CertificateInput]", trust)
     else:
-        items = [trust]
+        items = [cast("CertificateInput", trust)]
     anchors: list[Anchor] = []
     extra: list[Certificate] = []
     for item in items:
-        if isinstance(item, TrustEntry):
-            if item.role == "intermediate":
-                extra.append(item.certificate)
+        if isinstance(item, entry_type):
+            entry = cast("TrustEntry", item)
+            if entry.role == "intermediate":
+                extra.append(entry.certificate)
                 continue
-            label = ",".join(sorted(item.labels)) or None
-            anchors.append(Anchor(item.certificate, item.distrust_after, label))
+            label = ",".join(sorted(entry.labels)) or None
+            anchors.append(Anchor(entry.certificate, entry.distrust_after, label))
             continue
         anchors.extend(Anchor(cert) for cert in certificates(item, "trust anchor"))
     return TrustSet(tuple(anchors), tuple(extra))

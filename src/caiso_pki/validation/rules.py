@@ -284,10 +284,11 @@ def _anchor_key_usage(view: CertView) -> str | None:
 
 
 def _anchor_critical(view: CertView) -> str | None:
-    from pyhanko_certvalidator.validate import SUPPORTED_EXTENSIONS
+    from caiso_pki.validation.pkix import UNDERSTOOD
 
-    names = {_asn1_name(oid) for oid, critical, _ in view.extensions if critical}
-    unknown = sorted(name for name in names if name not in SUPPORTED_EXTENSIONS)
+    unknown = sorted(
+        {_name(oid) for oid, critical, _ in view.extensions if critical and oid not in UNDERSTOOD}
+    )
     return (
         f"the trust anchor has unsupported critical extension(s): {', '.join(unknown)}" if unknown else None
     )
@@ -879,9 +880,3 @@ def _name(oid: str) -> str:
     from caiso_pki.oids import oid_name
 
     return oid_name(oid)
-
-
-def _asn1_name(oid: str) -> str:
-    from asn1crypto import x509 as asn1_x509
-
-    return str(asn1_x509.ExtensionId.map(oid))

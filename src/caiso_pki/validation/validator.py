@@ -33,9 +33,9 @@ import attrs
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import MalformedInputError, RevocationError
 from caiso_pki.policy import PolicyRequirement
-from caiso_pki.types import CertificateInput, CertificatesInput, CrlsInput, OcspsInput, TrustInput
+from caiso_pki.types import CertificateInput, CertificatesInput, CrlsInput, LeafInput, OcspsInput, TrustInput
 from caiso_pki.validation import engine, fastpath
-from caiso_pki.validation.fastpath import FleetCache, HashedKey, LeafInput, Pool, ProgressCallback, Settings
+from caiso_pki.validation.fastpath import FleetCache, HashedKey, Pool, ProgressCallback, Settings
 from caiso_pki.validation.options import (
     STRICT_ALGORITHMS,
     AlgorithmPolicy,
