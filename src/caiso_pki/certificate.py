@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -356,6 +357,8 @@ _KEY_ALGORITHMS: Final = {
 
 
 _FAITHFUL_CLASS: Any = None
+#: Threads whose asn1crypto parse of one certificate is kept (see :attr:`Certificate.asn1`).
+_MAX_ASN1_THREADS: Final = 64
 
 
 def _faithful_asn1(der: bytes) -> asn1_x509.Certificate:
@@ -435,6 +438,9 @@ class Certificate:
     der: bytes = attrs.field(repr=False)
     _x509: cx509.Certificate | None = attrs.field(repr=False, default=None, alias="x509_obj")
     source_name: str | None = attrs.field(repr=False, default=None)
+    _asn1_by_thread: dict[int, asn1_x509.Certificate] = attrs.field(
+        init=False, factory=dict, repr=False, eq=False, hash=False
+    )
 
     # -- construction ----------------------------------------------------------------------------
 
@@ -510,16 +516,26 @@ class Certificate:
         """False for the rare certificates only asn1crypto can read."""
         return self._x509 is not None
 
-    @functools.cached_property
+    @property
     def asn1(self) -> asn1_x509.Certificate:
-        """The ``asn1crypto`` certificate, as used by pyhanko-certvalidator.
+        """The ``asn1crypto`` certificate, one per thread (parsed on first use in each thread).
 
-        Its ``dump()`` returns the original DER.  asn1crypto re-encodes a certificate whose encoding is
-        not canonical (PKITS's subject unique IDs) the first time it is dumped, and that rewrites the
-        to-be-signed bytes too: the same certificate would then fail its signature check on the
-        second validation.
+        asn1crypto parses lazily and caches what it parsed inside the object, which is not safe when
+        two threads read the same object for the first time: one can see another's half-built list
+        of fields.  A Validator shares its anchors and intermediates between threads, so each thread
+        gets its own parse of them.  Its ``dump()`` returns the original DER: asn1crypto re-encodes a
+        certificate whose encoding is not canonical (PKITS's subject unique IDs) the first time it is
+        dumped, and that would rewrite the to-be-signed bytes, and fail the signature check next time.
         """
-        return _faithful_asn1(self.der)
+        parsed = self._asn1_by_thread
+        ident = threading.get_ident()
+        found = parsed.get(ident)
+        if found is None:
+            found = _faithful_asn1(self.der)
+            if len(parsed) >= _MAX_ASN1_THREADS:
+                parsed.clear()  # threads that ended left their parses behind
+            parsed[ident] = found
+        return found
 
     @functools.cached_property
     def pem(self) -> str:

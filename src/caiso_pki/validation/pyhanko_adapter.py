@@ -95,15 +95,10 @@ def _algorithm_policy(policy: AlgorithmPolicy) -> DisallowWeakAlgorithmsPolicy:
     )
 
 
-@functools.lru_cache(maxsize=64)
 def _trust_manager(anchors: tuple[Certificate, ...]) -> Any:
-    """pyhanko's trust manager over ``anchors`` (read-only once built, so shared)."""
-    return SimpleTrustManager.build(trust_roots=[_anchor(cert) for cert in anchors])
-
-
-@functools.lru_cache(maxsize=256)
-def _anchor(cert: Certificate) -> Any:
-    return CertTrustAnchor(cert.asn1)
+    """pyhanko's trust manager over ``anchors``, built per validation from this thread's asn1crypto
+    objects (they are not shared between threads: see :attr:`~caiso_pki.certificate.Certificate.asn1`)."""
+    return SimpleTrustManager.build(trust_roots=[CertTrustAnchor(cert.asn1) for cert in anchors])
 
 
 class _Signatures(SignatureValidator):
@@ -169,7 +164,7 @@ class RevocationContext:
             algorithm_usage_policy=_algorithm_policy(algorithms),
             signature_validator=_Signatures(cache),
         )
-        anchor = _anchor(path[0])
+        anchor = CertTrustAnchor(path[0].asn1)
         self._prefixes = [
             ValidationPath(anchor, [cert.asn1 for cert in path[1:position]], path[position].asn1)
             for position in range(1, len(path))

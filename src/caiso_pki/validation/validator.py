@@ -117,13 +117,26 @@ class _State:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.fleet = FleetCache()
-        self.crls: list[asn1_crl.CertificateList] = []
+        self.crls: list[bytes] = []  # usable CRLs (DER), parsed per thread by revocation_data()
         self.defective_crls: list[tuple[object, str]] = []
-        self.ocsps: list[asn1_ocsp.OCSPResponse] = []
+        self.ocsps: list[bytes] = []  # successful OCSP responses (DER)
         self.unusable_ocsps: list[str] = []
+        self.parsed: dict[int, tuple[list[asn1_crl.CertificateList], list[asn1_ocsp.OCSPResponse]]] = {}
         self.signatures = SignatureCache()
         self.revocation_cache: RevocationCache | None = None
         self.settings: Settings | None = None
+
+    def revocation_data(self) -> tuple[list[asn1_crl.CertificateList], list[asn1_ocsp.OCSPResponse]]:
+        """This thread's asn1crypto objects of the CRLs and OCSP responses (asn1crypto parses lazily and
+        is not safe to share between threads while it does)."""
+        ident = threading.get_ident()
+        found = self.parsed.get(ident)
+        if found is None:
+            found = (parse_crls(self.crls), parse_ocsps(self.ocsps))
+            if len(self.parsed) >= 64:
+                self.parsed.clear()  # threads that ended left their parses behind
+            self.parsed[ident] = found
+        return found
 
 
 @attrs.frozen
@@ -190,11 +203,12 @@ class Validator:
         state = self._state
         if self.fleet_cache is not None:
             state.fleet = self.fleet_cache
-        state.crls, state.defective_crls = screen_crls(parse_crls(self.crls))
-        for response in parse_ocsps(self.ocsp_responses):
+        usable, state.defective_crls = screen_crls(parse_crls(self.crls))
+        state.crls = [crl.dump() for crl in usable]
+        for der, response in zip(self.ocsp_responses, parse_ocsps(self.ocsp_responses), strict=True):
             status = response["response_status"].native
             if status == "successful":
-                state.ocsps.append(response)
+                state.ocsps.append(der)
             else:
                 state.unusable_ocsps.append(f"an OCSP response given offline says {status!r}")
         checking = self.revocation != "off"
@@ -444,6 +458,7 @@ class Validator:
             return None
         state = self._state
         checking = self.revocation != "off"
+        crls, ocsps = state.revocation_data() if checking and (state.crls or state.ocsps) else ([], [])
         return engine.Request(
             leaf=leaf,
             pool=[*offered, *self.trust.intermediates],
@@ -455,8 +470,8 @@ class Validator:
             policy=self.policy,
             max_path_length=self.max_path_length,
             mode=self.revocation,
-            crls=list(state.crls) if checking else [],
-            ocsps=list(state.ocsps) if checking else [],
+            crls=list(crls),
+            ocsps=list(ocsps),
             fetch=self.fetch and checking,
             timeout=self.timeout,
             algorithms=self.algorithm_policy,
