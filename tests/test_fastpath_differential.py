@@ -39,13 +39,12 @@ import pytest
 
 from _leaf_mutations import (
     KINDS,
+    KNOWN_DIFFERENCES,
     SHAPES,
-    Batch,
-    Verdict,
     applicable,
     build_batch,
     context,
-    dump_leaf,
+    describe,
     run,
     seed_from_environment,
     write_report,
@@ -58,52 +57,6 @@ EXTRA_PER_SHAPE = 60
 #: The issue's floor for the CI run.
 MIN_CI_LEAVES = 1000
 
-#: Differences between the fast path and full validation on the current code, by mutation kind.
-KNOWN_DIFFERENCES: dict[str, str] = {
-    "san/non-minimal-length": (
-        "a subjectAltName whose DER uses a non-minimal (long-form) length is malformed-extension in full "
-        "(cryptography refuses it) but valid on the fast path: fleet._tlv accepts any length form"
-    ),
-    "ski/non-minimal-length": (
-        "a subjectKeyIdentifier OCTET STRING with a long-form length is malformed-extension in full "
-        "(cryptography refuses it) but valid on the fast path (_ski_ok frames it with the lenient _tlv)"
-    ),
-    "san/email-undecodable-host": (
-        "an rfc822Name whose host is not valid IDNA (ops@xn--zz.example.com) fails name-constraints and "
-        "malformed-extension in full (asn1crypto decodes the host with the idna codec) but is valid on "
-        "the fast path (_san_ok only checks printable ASCII)"
-    ),
-    "san/uri-undecodable": (
-        "a URI SAN asn1crypto cannot read (http://[x/, a port that is not a number or above 65535, a host "
-        "that is not valid IDNA) fails name-constraints and malformed-extension in full but is valid on "
-        "the fast path (_san_ok only checks printable ASCII)"
-    ),
-    "subject/not-normalisable": (
-        "a subject asn1crypto cannot normalise for RFC 5280 7.1 comparison (emailAddress or DC not valid "
-        "IDNA, private-use, unassigned or non-character code points, U+FFFD, mixed bidi) is no-path in "
-        "full (path building keys names by asn1crypto's Name.hashable) but valid on the fast path"
-    ),
-    "key/rsa-2048-without-exponent": (
-        "an RSA-2048 leaf key whose RSAPublicKey lacks the exponent is weak-key in full (the rule cannot "
-        "read the key) but valid on the fast path, whose shape keeps only the key's algorithm and size"
-    ),
-    "revoked/date-at-or-after-at": (
-        "a leaf on the CRL with a revocationDate at or after the validation time is not revoked in full "
-        "(pyhanko: revoked only when revocationDate < at) but revoked on the fast path, which looks the "
-        "serial up without the date once the reason's wording is learnt"
-    ),
-}
-
-
-def _describe(batch: Batch, verdict: Verdict) -> str:
-    lines = [batch.where(verdict.leaf)]
-    for way, category, what in verdict.differences:
-        lines.append(f"  {way}: {category}: {what}")
-    dumped = dump_leaf(batch, verdict.leaf)
-    if dumped:
-        lines.append(f"  written to {dumped}")
-    return "\n".join(lines)
-
 
 @pytest.mark.filterwarnings("ignore:Attribute's length must be")
 @pytest.mark.parametrize("shape", sorted(SHAPES))
@@ -115,7 +68,7 @@ def test_fast_path_agrees_with_full_validation(shape: str) -> None:
 
     unexpected = [v for v in verdicts if v.differences and v.leaf.mutation.kind not in KNOWN_DIFFERENCES]
     assert not unexpected, f"{len(unexpected)} leaves differ:\n" + "\n".join(
-        _describe(batch, verdict) for verdict in unexpected[:20]
+        describe(batch, verdict) for verdict in unexpected[:20]
     )
     messages_only = [
         v for v in verdicts if v.differences and {c for _, c, _ in v.differences} == {"messages"}
@@ -201,4 +154,4 @@ def test_known_difference(kind: str) -> None:
     batch = build_batch(spec, seed_from_environment(CI_SEED), mode="kinds", kinds=[*_LEARN, *[kind] * 6])
     verdicts = run(batch)
     differing = [verdict for verdict in verdicts if verdict.differences]
-    assert not differing, "\n".join(_describe(batch, verdict) for verdict in differing)
+    assert not differing, "\n".join(describe(batch, verdict) for verdict in differing)
