@@ -15,6 +15,7 @@ counted, not failed.
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 import pytest
 from hypothesis import settings
@@ -60,8 +61,10 @@ def test_fast_path_agrees_on_random_leaves(shape: str) -> None:
 
     differing = [v for v in verdicts if v.differences]
     unexpected = [v for v in differing if v.leaf.mutation.kind not in KNOWN_DIFFERENCES]
-    assert not unexpected, f"{len(unexpected)} leaves differ (seed={seed}):\n" + "\n".join(
-        describe(batch, verdict) for verdict in unexpected[:20]
+    categories = Counter(category for v in unexpected for _, category, _ in v.differences)
+    assert not unexpected, (
+        f"{len(unexpected)} of {count} leaves differ (seed={seed}; {dict(categories)})\n"
+        + "\n".join(describe(batch, verdict) for verdict in unexpected[:20])
     )
     table = split(verdicts)
     known = {kind: row["differ"] for kind, row in table.items() if row["differ"]}
