@@ -14,18 +14,32 @@ goes through ``Validator.validate`` (after two valid siblings), the same Validat
 
 The fast path must also be used, or the comparison proves nothing: ``Validator.cache.stats`` says,
 leaf by leaf, which answers came from a template, and most leaves of the kinds that keep the shape
-(another serial, subject, SAN value, validity inside or at the edges, key of the same type, a revoked
-serial ...) must be answered fast.  The leaves the fast path declines (hands to full validation) are:
-every leaf under a CA with name constraints; every leaf whose shape differs from the template's (an
-extension added, removed, made critical or not critical, malformed, repeated or given another value;
-another key type or size; another signature algorithm; other issuer name bytes; another AKI); a leaf
-that fails one of the fast checks (validity at or beyond either edge, a bad signature, a server name
-it does not match, a notBefore after the anchor's ``distrust_after``); a leaf the fast reading finds
-unusual (serial not positive or longer than 20 octets, times not in RFC 5280 form, an empty subject
-or one equal to the issuer's, SAN or SKI that do not frame, SAN types other than DNS/IP/e-mail/URI,
-unique identifiers, a certificate cryptography cannot read); the first revoked leaf of each reason,
-and a leaf on the CRL with the reason removeFromCRL.  ``CAISO_PKI_FASTPATH_REPORT=<dir>`` writes the
-split per kind (JSON, one file per shape); ``python tests/_leaf_mutations.py <dir>`` prints it.
+(another serial, subject, SAN value, SKI value, validity strictly inside the edges, key of the same type,
+a revoked serial ...) must be answered fast.  The leaves the fast path declines (hands to full
+validation) are:
+
+* every leaf under a CA with name constraints (no template is made);
+* a leaf whose shape differs from every template: an extension added, removed, made critical or not
+  critical, malformed, repeated, reordered or given another value; another key type or size; another
+  signature algorithm; another AKI.  A valid leaf of a new shape teaches the Validator that shape
+  (``validate``: from its second valid leaf, ``validate_many``: from its first), after which its
+  siblings are answered fast;
+* a leaf whose issuer name bytes differ from the issuing CA's subject (another string type, case or
+  spacing the RFC 5280 comparison forgives): always, no template is made from it;
+* a leaf that fails a fast check: notBefore or notAfter at or beyond ``at`` (the edges themselves go
+  to full validation), a signature that does not verify, a server name it does not match, a notBefore
+  after the anchor's ``distrust_after``;
+* a leaf the fast reading finds unusual or cryptography cannot read: a serial that is zero, negative,
+  longer than 20 octets or not minimally encoded, times not in RFC 5280 form, an empty subject or one
+  equal to the issuer's, a subject cryptography refuses (a multi-valued RDN out of DER order, a
+  TeletexString with non-ASCII bytes, a PrintableString with invalid characters), a SAN that does not
+  frame or holds other than well-formed DNS/IP/e-mail/URI names, unique identifiers, version v2 or v4
+  or an explicit v1, a signature BIT STRING with unused bits, an outer signatureAlgorithm that differs;
+* the first revoked leaf of each reason (later ones are answered fast), and a leaf on the CRL with
+  the reason removeFromCRL.
+
+``CAISO_PKI_FASTPATH_REPORT=<dir>`` writes the split per kind (JSON, one file per shape) and
+``python tests/_leaf_mutations.py <dir>`` prints it.
 
 Known differences (:data:`KNOWN_DIFFERENCES`) are real fast-path bugs found by this test: they are
 reported, kept out of the main assertion, and each has a strict ``xfail`` test that fails as long as
