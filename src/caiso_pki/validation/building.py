@@ -235,7 +235,7 @@ class PathBuilder:
 def name_keys(cert: Certificate) -> tuple[object, object]:
     """(subject, issuer) of ``cert`` in asn1crypto's normalised, hashable form (RFC 5280 7.1)."""
     subject, issuer = _raw_names(cert)
-    return _name_key(subject), _name_key(issuer)
+    return name_key(subject), name_key(issuer)
 
 
 def _raw_names(cert: Certificate) -> tuple[bytes, bytes]:
@@ -248,7 +248,7 @@ def _raw_names(cert: Certificate) -> tuple[bytes, bytes]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _name_key(der: bytes) -> object:
+def name_key(der: bytes) -> object:
     """asn1crypto's normalised form of a DER name (RFC 5280 7.1 comparison), computed once per name."""
     from asn1crypto import x509 as asn1_x509
 

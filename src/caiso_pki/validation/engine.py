@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -39,6 +39,9 @@ from caiso_pki.validation.options import KU_ASN1, AlgorithmPolicy, Anchor, PathB
 from caiso_pki.validation.results import RevocationStatus, ValidationFailure, ValidationResult
 from caiso_pki.validation.results import iso as _iso
 from caiso_pki.validation.signatures import SignatureCache
+
+if TYPE_CHECKING:
+    from caiso_pki.validation.evidence import CrlFacts, OcspFacts
 
 __all__ = ["Request", "needs_io", "run", "run_async"]
 
@@ -70,6 +73,8 @@ class Request:
     signatures: SignatureCache = attrs.field(factory=SignatureCache)
     defective_crls: Sequence[tuple[object, str]] = ()
     unusable_ocsps: Sequence[str] = ()
+    # every CRL and OCSP response given, as caiso_pki.validation.evidence reads them (for listings)
+    evidence: tuple[Sequence[CrlFacts], Sequence[OcspFacts]] = ((), ())
 
 
 def needs_io(request: Request) -> bool:
@@ -189,7 +194,9 @@ def _no_revocation_data(request: Request, path: tuple[Certificate, ...]) -> _Rev
     facts = revocation.offline_facts(
         path, defective_crls=request.defective_crls, unusable_ocsps=request.unusable_ocsps
     )
-    return revocation.judge(facts, request.mode, _subject(path[0]))
+    crls, ocsps = request.evidence
+    revocation.apply_listings(facts, path, crls=crls, ocsps=ocsps, at=request.at)
+    return revocation.judge(facts, request.mode, _subject(path[0]), at=request.at)
 
 
 async def _revocation(request: Request, path: tuple[Certificate, ...], fetchers: Any) -> _Revocation:
@@ -221,7 +228,16 @@ async def _revocation(request: Request, path: tuple[Certificate, ...], fetchers:
         fetch=fetchers is not None,
         deadline=request.timeout if fetchers is not None else None,
     )
-    return revocation.judge(facts, request.mode, _subject(path[0]))
+    crls, ocsps = request.evidence
+    if fetchers is not None:
+        from caiso_pki.validation import evidence
+        from caiso_pki.validation.fetchers import downloaded
+
+        fetched = downloaded(fetchers)
+        crls = [*crls, *evidence.read_crls(fetched)]
+        ocsps = [*ocsps, *evidence.read_ocsps(fetched)]
+    revocation.apply_listings(facts, path, crls=crls, ocsps=ocsps, at=request.at)
+    return revocation.judge(facts, request.mode, _subject(path[0]), at=request.at)
 
 
 def _not_checked(path: tuple[Certificate, ...]) -> _Revocation:

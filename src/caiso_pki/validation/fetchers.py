@@ -45,6 +45,7 @@ from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issu
 from caiso_pki._io import ASN1_ERRORS
 from caiso_pki.certificate import ensure_aware
 from caiso_pki.errors import CaisoPkiError, FetchError
+from caiso_pki.validation import evidence
 from caiso_pki.validation.fetch import CRL_MAX_BYTES, DEFAULT_TIMEOUT, OCSP_MAX_BYTES, Fetcher, HttpFetcher
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CaisoFetcherBackend",
     "RevocationCache",
+    "downloaded",
     "fetcher_backend",
 ]
 
@@ -192,13 +194,11 @@ def _parse_crl(data: bytes, url: str) -> crl.CertificateList:
         tbs["next_update"].native  # noqa: B018
         len(tbs["revoked_certificates"])
         parsed["signature"].native  # noqa: B018
-        number = parsed.crl_number_value
+        parsed.crl_number_value  # noqa: B018
     except ASN1_ERRORS as exc:
         raise FetchError(
             f"{url}: response is not a DER CRL ({type(exc).__name__}: {str(exc)[:120]})"
         ) from exc
-    if number is None:
-        raise FetchError(f"{url}: the CRL has no CRL number (RFC 5280 5.2.3 requires one); not used")
     return parsed
 
 
@@ -308,6 +308,8 @@ class _Shared:
     def __init__(self, settings: _Settings, budget: _Budget) -> None:
         self.settings = settings
         self.budget = budget
+        # every CRL and OCSP response downloaded, refused ones included: what they list still counts
+        self.evidence: list[bytes] = []
 
     async def fetch(
         self,
@@ -437,14 +439,25 @@ class _CrlFetcher(CRLFetcher):
             cached = settings.cache.get("crl", url) if settings.cache is not None else None
             if cached is not None:
                 logger.debug("CRL %s served from cache", url)
-                return _parse_crl(cached, url)
+                return self._usable(cached, url)
             data = await self._shared.fetch(url, max_bytes=settings.crl_max_bytes)
-            parsed = _parse_crl(data, url)
+            parsed = self._usable(data, url)
             if settings.cache is not None:
                 settings.cache.put("crl", url, data, next_update=_crl_next_update(parsed))
             return parsed
         except CaisoPkiError as exc:
             raise pv_errors.CRLFetchError(f"CRL fetch failed: {exc}") from exc
+
+    def _usable(self, data: bytes, url: str) -> crl.CertificateList:
+        """The CRL, kept as evidence; refused (FetchError) when RFC 5280 section 5 forbids using it to
+        prove "good" (so pyhanko never sees it; its listings are still read from the evidence)."""
+        parsed = _parse_crl(data, url)
+        data = parsed.dump()
+        self._shared.evidence.append(data)
+        for facts in evidence.read_crls([data]):
+            if facts.unusable or facts.no_good:
+                raise FetchError(f"{url}: {facts.unusable or facts.no_good}")
+        return parsed
 
     def fetched_crls(self) -> Iterable[crl.CertificateList]:
         return [value for value in self._jobs.successes() if isinstance(value, crl.CertificateList)]
@@ -519,7 +532,7 @@ class _OcspFetcher(OCSPFetcher):
             cached = cache.get("ocsp", url, request=cert_id) if cache is not None else None
             if cached is not None:
                 logger.debug("OCSP response from %s served from cache", url)
-                return _parse_ocsp(cached, url)
+                return self._usable(cached, url)
             data = await self._shared.fetch(
                 url,
                 method="POST",
@@ -527,7 +540,7 @@ class _OcspFetcher(OCSPFetcher):
                 content_type="application/ocsp-request",
                 max_bytes=settings.ocsp_max_bytes,
             )
-            parsed = _parse_ocsp(data, url)
+            parsed = self._usable(data, url)
         except CaisoPkiError as exc:
             raise pv_errors.OCSPFetchError(f"OCSP fetch failed: {exc}") from exc
         status = parsed["response_status"].native
@@ -540,6 +553,15 @@ class _OcspFetcher(OCSPFetcher):
             raise pv_errors.OCSPValidationError(f"OCSP responder at {url} answered with a different nonce")
         if cache is not None:
             cache.put("ocsp", url, data, next_update=_ocsp_next_update(parsed), request=cert_id)
+        return parsed
+
+    def _usable(self, data: bytes, url: str) -> ocsp.OCSPResponse:
+        """The response, kept as evidence; refused when it carries an unknown critical extension."""
+        parsed = _parse_ocsp(data, url)
+        self._shared.evidence.append(bytes(data))
+        for facts in evidence.read_ocsps([bytes(data)]):
+            if facts.unusable:
+                raise FetchError(f"{url}: {facts.unusable}")
         return parsed
 
     def fetched_responses(self) -> Iterable[ocsp.OCSPResponse]:
@@ -698,3 +720,11 @@ def fetcher_backend(
         on_fetch=on_fetch,
     )
     return CaisoFetcherBackend(settings, max_requests=max_requests)
+
+
+def downloaded(fetchers: Fetchers) -> list[bytes]:
+    """Every CRL and OCSP response the fetchers of one validation downloaded (refused ones included)."""
+    crl_fetcher = fetchers.crl_fetcher
+    if isinstance(crl_fetcher, _CrlFetcher):
+        return list(crl_fetcher._shared.evidence)
+    return []

@@ -36,11 +36,10 @@ from caiso_pki.validation.results import RevocationStatus, ValidationFailure
 from caiso_pki.validation.results import iso as _iso
 
 if TYPE_CHECKING:
-    from asn1crypto import crl as asn1_crl
-
+    from caiso_pki.validation.evidence import CrlFacts, OcspFacts
     from caiso_pki.validation.pyhanko_adapter import Answer, RevocationContext
 
-__all__ = ["CertRevocation", "check_path", "declared", "judge", "offline_facts", "screen_crls"]
+__all__ = ["CertRevocation", "apply_listings", "check_path", "declared", "judge", "offline_facts"]
 
 
 @attrs.define
@@ -100,28 +99,54 @@ def _add_unusable(
             fact.defects.extend(unusable_ocsps)
 
 
-def screen_crls(crls: Sequence[asn1_crl.CertificateList]) -> tuple[list[Any], list[tuple[object, str]]]:
-    """Split CRLs given offline into usable ones and (issuer, defect) for the rest.
+def apply_listings(
+    facts: Sequence[CertRevocation],
+    path: Sequence[Certificate],
+    *,
+    crls: Sequence[CrlFacts],
+    ocsps: Sequence[OcspFacts],
+    at: dt.datetime,
+) -> None:
+    """What authentic CRLs and OCSP responses list, fresh or stale (:mod:`.evidence`), added to the facts.
 
-    pyhanko checks signatures, authority, freshness, scope and critical extensions; what it does not
-    check is done here: RFC 5280 5.2.3 makes the CRL number mandatory.
+    A listing proves "revoked" whatever else was found (revocation is permanent); a stale hold or a
+    removeFromCRL entry in a full CRL proves nothing and is said as a defect.
     """
-    usable: list[Any] = []
-    defective: list[tuple[object, str]] = []
-    for position, parsed in enumerate(crls):
-        tbs = parsed["tbs_cert_list"]
-        issuer = tbs["issuer"]
-        try:
-            number = parsed.crl_number_value
-        except Exception as exc:  # a CRL number that does not decode
-            defective.append((issuer.hashable, f"CRL #{position + 1} has an undecodable CRL number ({exc})"))
+    from caiso_pki.validation import evidence
+
+    if not crls and not ocsps:
+        return
+    for fact in facts:
+        if fact.revoked is not None:
             continue
-        if number is None:
-            shown = issuer.human_friendly
-            defective.append((issuer.hashable, f"the CRL of {shown!r} has no CRL number (RFC 5280 5.2.3)"))
+        found = evidence.listing(path[fact.index], path[fact.index - 1], crls=crls, ocsps=ocsps, at=at)
+        if found is None:
             continue
-        usable.append(parsed)
-    return usable, defective
+        if found.kind == "revoked":
+            fact.good = None
+            fact.revoked = RevocationStatus(
+                fact.index,
+                fact.subject,
+                "revoked",
+                found.source,
+                None,
+                found.this_update,
+                found.next_update,
+                found.reason,
+                found.revocation_time,
+            )
+        elif fact.good is None:
+            what = "CRL" if found.source == "crl" else "OCSP response"
+            if found.kind == "hold":
+                fact.defects.append(
+                    f"a {what} past its nextUpdate ({_iso(found.next_update)}) puts it on hold "
+                    "(certificateHold), which may have been released since: no proof either way"
+                )
+            else:
+                fact.defects.append(
+                    f"a full {what} lists it as removeFromCRL, which only a delta CRL may say "
+                    "(RFC 5280 5.3.1)"
+                )
 
 
 async def check_path(
@@ -324,9 +349,13 @@ def _ocsp_answer(
 
 
 def judge(
-    facts: Sequence[CertRevocation], mode: str, anchor_subject: str
+    facts: Sequence[CertRevocation], mode: str, anchor_subject: str, *, at: dt.datetime
 ) -> tuple[tuple[RevocationStatus, ...], list[ValidationFailure], list[str]]:
-    """Statuses (anchor first), failures and warnings from the facts, as ``mode`` says."""
+    """Statuses (anchor first), failures and warnings from the facts, as ``mode`` says.
+
+    A revoked certificate fails in every mode (soft-fail included): revocation is the answer, not a
+    missing one.
+    """
     statuses = [RevocationStatus(0, anchor_subject, "not-checked")]
     failures: list[ValidationFailure] = []
     warnings: list[str] = []
@@ -335,7 +364,9 @@ def judge(
             warnings.append(f"revocation information for {fact.subject} is unusable: {defect}")
         if fact.revoked is not None:
             status = fact.revoked
-            failures.append(ValidationFailure("revoked", _revoked_message(status), fact.index, fact.subject))
+            failures.append(
+                ValidationFailure("revoked", _revoked_message(status, at), fact.index, fact.subject)
+            )
         elif fact.good is not None:
             status = fact.good
         else:
@@ -364,11 +395,18 @@ def _unknown_failure(fact: CertRevocation, mode: str) -> ValidationFailure | Non
     return ValidationFailure("revocation-unavailable", message, fact.index, fact.subject)
 
 
-def _revoked_message(status: RevocationStatus) -> str:
+def _revoked_message(status: RevocationStatus, at: dt.datetime) -> str:
     reason = status.reason or "unspecified"
     when = _iso(status.revocation_time) if status.revocation_time else "an unknown time"
     source = "OCSP" if status.source == "ocsp" else "CRL"
-    return f"{status.subject} was revoked at {when} (reason: {reason}), according to {source}"
+    message = f"{status.subject} was revoked at {when} (reason: {reason}), according to {source}"
+    if status.next_update is not None and status.next_update < at:
+        issued = f" issued {_iso(status.this_update)}" if status.this_update is not None else ""
+        message += (
+            f" ({'a response' if source == 'OCSP' else 'a CRL'}{issued}, past its nextUpdate "
+            f"{_iso(status.next_update)}: a revocation stays proven)"
+        )
+    return message
 
 
 def _first(values: Sequence[str]) -> str | None:

@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from asn1crypto import crl as asn1_crl
     from asn1crypto import ocsp as asn1_ocsp
 
+    from caiso_pki.validation.evidence import CrlFacts, OcspFacts
     from caiso_pki.validation.fetchers import CaisoFetcherBackend, RevocationCache
 
 __all__ = [
@@ -117,10 +118,11 @@ class _State:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.fleet = FleetCache()
-        self.crls: list[bytes] = []  # usable CRLs (DER), parsed per thread by revocation_data()
+        self.crls: list[bytes] = []  # CRLs that may prove "good" (DER), parsed per thread for pyhanko
         self.defective_crls: list[tuple[object, str]] = []
-        self.ocsps: list[bytes] = []  # successful OCSP responses (DER)
+        self.ocsps: list[bytes] = []  # usable OCSP responses (DER)
         self.unusable_ocsps: list[str] = []
+        self.evidence: tuple[list[CrlFacts], list[OcspFacts]] = ([], [])  # every CRL and response given
         self.parsed: dict[int, tuple[list[asn1_crl.CertificateList], list[asn1_ocsp.OCSPResponse]]] = {}
         self.signatures = SignatureCache()
         self.revocation_cache: RevocationCache | None = None
@@ -198,19 +200,11 @@ class Validator:
     _state: _State = attrs.field(init=False, factory=_State, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
-        from caiso_pki.validation.revocation import screen_crls
-
         state = self._state
         if self.fleet_cache is not None:
             state.fleet = self.fleet_cache
-        usable, state.defective_crls = screen_crls(parse_crls(self.crls))
-        state.crls = [crl.dump() for crl in usable]
-        for der, response in zip(self.ocsp_responses, parse_ocsps(self.ocsp_responses), strict=True):
-            status = response["response_status"].native
-            if status == "successful":
-                state.ocsps.append(der)
-            else:
-                state.unusable_ocsps.append(f"an OCSP response given offline says {status!r}")
+        if self.crls or self.ocsp_responses:
+            self._screen(state)
         checking = self.revocation != "off"
         state.settings = Settings(
             key=HashedKey(
@@ -236,6 +230,25 @@ class Validator:
             fetch=self.fetch,
             profile=self.profile,
         )
+
+    def _screen(self, state: _State) -> None:
+        """Which CRLs and OCSP responses given offline may prove "good" (see :mod:`.evidence`)."""
+        from caiso_pki.validation import evidence
+
+        crl_facts = evidence.read_crls(self.crls)
+        state.defective_crls = evidence.defects(crl_facts)
+        state.crls = [facts.der for facts in crl_facts if not (facts.unusable or facts.no_good)]
+        successful = []
+        for der, response in zip(self.ocsp_responses, parse_ocsps(self.ocsp_responses), strict=True):
+            status = response["response_status"].native
+            if status == "successful":
+                successful.append(der)
+            else:
+                state.unusable_ocsps.append(f"an OCSP response given offline says {status!r}")
+        ocsp_facts = evidence.read_ocsps(successful)
+        state.ocsps = [facts.der for facts in ocsp_facts if facts.unusable is None]
+        state.unusable_ocsps.extend(facts.unusable for facts in ocsp_facts if facts.unusable is not None)
+        state.evidence = (crl_facts, ocsp_facts)
 
     @classmethod
     def _one_shot(cls, trust: TrustInput, options: ValidatorOptions) -> Validator:
@@ -481,6 +494,7 @@ class Validator:
             signatures=state.signatures,
             defective_crls=state.defective_crls,
             unusable_ocsps=state.unusable_ocsps,
+            evidence=state.evidence if checking else ([], []),
         )
 
     async def _io(self, request: engine.Request) -> ValidationResult:
