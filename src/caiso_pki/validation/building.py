@@ -249,7 +249,14 @@ def _raw_names(cert: Certificate) -> tuple[bytes, bytes]:
 
 @functools.lru_cache(maxsize=4096)
 def name_key(der: bytes) -> object:
-    """asn1crypto's normalised form of a DER name (RFC 5280 7.1 comparison), computed once per name."""
+    """asn1crypto's normalised form of a DER name (RFC 5280 7.1 comparison), computed once per name.
+
+    A name RFC 4518 string preparation cannot prepare (unassigned or private-use code points, an
+    emailAddress that is not IDNA) is keyed by its exact bytes: it equals only itself.
+    """
     from asn1crypto import x509 as asn1_x509
 
-    return asn1_x509.Name.load(der).hashable
+    try:
+        return asn1_x509.Name.load(der).hashable
+    except Exception:  # not preparable: compare the bytes
+        return ("der", der)

@@ -359,8 +359,8 @@ def _crl_listings(
             continue
         crl: x509.CertificateRevocationList = facts.crl
         entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
-        if entry is None or entry.revocation_date_utc > at:
-            continue
+        if entry is None or entry.revocation_date_utc >= at:
+            continue  # revoked from its revocationDate on, as pyhanko reads it
         if key is None:
             key = _issuer_key(issuer)
             if key is None or not _may_sign_crls(issuer):
@@ -443,7 +443,7 @@ def _ocsp_listings(
             if single.issuer_key_hash != _key_hash(spki, single.hash_algorithm):
                 continue
             if single.this_update_utc > at or (
-                single.revocation_time_utc and single.revocation_time_utc > at
+                single.revocation_time_utc and single.revocation_time_utc >= at
             ):
                 continue
             stale = single.next_update_utc is not None and single.next_update_utc < at

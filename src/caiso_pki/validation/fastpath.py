@@ -400,6 +400,8 @@ def _fast(
         if crl is None:
             return None
         date, reason = crl.entries[serial]
+        if date >= at:
+            return None  # revoked only from its revocationDate on (and exactly then): the full path says
         with cache._lock:
             warnings = template.revoked_warnings.get(reason)
         if warnings is None:

@@ -214,8 +214,11 @@ def _ip_name(value: bytes) -> tuple[int, int] | None:
     return len(value), int.from_bytes(value, "big")
 
 
-def _rdn_keys(name: Any) -> tuple[object, ...]:
-    return tuple(rdn.hashable for rdn in name.chosen)
+def _rdn_keys(name: Any) -> tuple[object, ...] | None:
+    try:
+        return tuple(rdn.hashable for rdn in name.chosen)
+    except Exception:  # RFC 4518 cannot prepare it: it cannot be compared with a constraint
+        return None
 
 
 #: form -> read(value): the name as the matcher compares it, or ``None`` when it does not parse.
@@ -276,7 +279,9 @@ class _Subtrees:
             return
         if form == "directoryName":
             keys = _rdn_keys(general.chosen)
-            if keys:
+            if keys is None:
+                self.unreadable.add(form)
+            elif keys:
                 self.prefixes.add(keys)
             else:
                 self.everything.add(form)
@@ -496,16 +501,19 @@ class Constraints:
 
     def _check_name(self, form: str, raw: Any) -> None:
         reader = FORMS.get(form)
-        name = reader(raw) if reader is not None else None
-        if name is None or (form == "directoryName" and not name):
-            if reader is None:
-                if any(form in subtrees.forms for subtrees in (*self.permitted, *self.excluded)):
-                    raise NameConstraintsError(
-                        f"a name of the form {form} cannot be evaluated under {form} constraints"
-                    )
-                return
-            if form == "directoryName":
-                return
+        constrained = any(form in subtrees.forms for subtrees in (*self.permitted, *self.excluded))
+        if reader is None:
+            if constrained:
+                raise NameConstraintsError(
+                    f"a name of the form {form} cannot be evaluated under {form} constraints"
+                )
+            return
+        name = reader(raw)
+        if form == "directoryName" and name == ():
+            return  # an empty name is no name
+        if name is None:
+            if form == "directoryName" and not constrained:
+                return  # a subject RFC 4518 cannot prepare, but no directoryName constraint to compare with
             raise NameConstraintsError(f"{form} {_shown(form, raw)} does not parse, so it cannot be checked")
         for subtrees in (*self.permitted, *self.excluded):
             if form in subtrees.unreadable:

@@ -287,11 +287,11 @@ def _step(
         raise _Refused("not-yet-valid", f"not valid before {_iso(cert.not_before)}")
     if at > cert.not_after:
         raise _Refused("expired", f"expired at {_iso(cert.not_after)}")
-    if asn1.issuer != state.issuer_name:  # (a)(4)
+    if not same_name(asn1.issuer, state.issuer_name):  # (a)(4)
         raise _Refused(
             "name-chaining", "its issuer name does not match the subject of the certificate above it"
         )
-    self_issued = asn1.self_issued
+    self_issued = same_name(asn1.issuer, asn1.subject)
     if index == n or not self_issued:  # (b)-(c)
         state.constraints.check(asn1, cn_as_dns=webpki and index == n)
     policies = asn1.certificate_policies_value  # (d)-(f)
@@ -363,6 +363,15 @@ def _finish(leaf: Certificate, state: _State, policy: PolicyRequirement | None) 
     return state.policies.finish(
         require_explicit_policy=_native(constraints, "require_explicit_policy"), acceptable=acceptable
     )
+
+
+def same_name(one: Any, other: Any) -> bool:
+    """RFC 5280 7.1 name comparison (asn1crypto's, with RFC 4518 string preparation); names that cannot
+    be prepared are equal only when their bytes are."""
+    try:
+        return bool(one == other)
+    except Exception:  # a string RFC 4518 cannot prepare
+        return bool(one.dump() == other.dump())
 
 
 def _native(value: Any, field: str) -> int | None:

@@ -153,7 +153,7 @@ class RevocationContext:
         self.path = tuple(path)
         self._context = ValidationContext(
             trust_manager=_trust_manager(tuple(anchors)),
-            other_certs=[cert.asn1 for cert in (*pool, *path)],
+            other_certs=[cert.asn1 for cert in (*pool, *path[:-1]) if _indexable(cert)],
             moment=at,
             crls=list(crls),
             ocsps=list(ocsps),
@@ -232,6 +232,16 @@ class RevocationContext:
     def ocsp_responses(self) -> list[Any]:
         """Every OCSP response at hand (given or fetched), asn1crypto objects."""
         return list(self._context.ocsps)
+
+
+def _indexable(cert: Certificate) -> bool:
+    """Whether pyhanko's certificate registry can index ``cert`` by its subject (RFC 4518 can prepare
+    it); only issuers are offered to it, so a leaf's odd subject never stops its revocation check."""
+    try:
+        cert.asn1.subject.hashable  # noqa: B018
+    except Exception:  # a subject RFC 4518 cannot prepare: it cannot be an issuer pyhanko looks up
+        return False
+    return True
 
 
 def _revoked(exc: Any) -> Answer:

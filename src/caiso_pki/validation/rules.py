@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
+from asn1crypto.core import Void
 
 from caiso_pki.certificate import Certificate
 from caiso_pki.validation.results import ValidationFailure
@@ -168,22 +169,41 @@ class Rule:
 # -- the rules -------------------------------------------------------------------------------------
 
 
+# GeneralName forms held as IA5String: read as their bytes, never decoded as text
+_RAW_FORMS: Final = frozenset({"dns_name", "rfc822_name", "uniform_resource_identifier"})
+
+
 def _decode(oid: str, ext: Any) -> Any:
     """The parsed value of ``ext``, decoded all through now (raises on bad DER).
 
-    The dNSName values of a subjectAltName stay raw bytes: ``invalid-dns-name`` judges them byte by
-    byte, and decoding them as text would make a non-ASCII name an undecodable extension instead.
+    The dNSName, rfc822Name and URI values of a subjectAltName and of name constraints stay raw bytes:
+    asn1crypto decodes them through the IDNA codec (and parses URIs), which refuses names that are
+    well-formed DER and ASCII (``xn--zz`` hosts, URIs with odd ports).  Their syntax is judged where it
+    matters: ``invalid-dns-name``, the name-constraint rules, and name constraints themselves.
     """
     value = ext["extn_value"].parsed
     if oid == _SAN:
         for general in value:
-            if general.name == "dns_name":
-                general.chosen.contents  # noqa: B018 -- framing only
-            else:
-                general.native  # noqa: B018
+            _frame(general)
+    elif oid == _NC:
+        for field in ("permitted_subtrees", "excluded_subtrees"):
+            subtrees = value[field]
+            if isinstance(subtrees, Void):
+                continue
+            for subtree in subtrees:
+                _frame(subtree["base"])
+                subtree["minimum"].native  # noqa: B018
+                subtree["maximum"].native  # noqa: B018
     else:
         value.native  # noqa: B018 -- decode it all now
     return value
+
+
+def _frame(general: Any) -> None:
+    if general.name in _RAW_FORMS:
+        general.chosen.contents  # noqa: B018 -- framing only
+    else:
+        general.native  # noqa: B018
 
 
 def _malformed_extension(view: CertView) -> str | None:
@@ -341,7 +361,7 @@ def _nc_values(view: CertView) -> str | None:
     problems = []
     for field in ("permitted_subtrees", "excluded_subtrees"):
         subtrees = value[field]
-        if subtrees.native is None:
+        if isinstance(subtrees, Void):
             continue
         if len(subtrees) == 0:
             problems.append(f"{field} is empty")
@@ -351,7 +371,7 @@ def _nc_values(view: CertView) -> str | None:
             problem = _constraint_problem(subtree["base"])
             if problem:
                 problems.append(problem)
-    if value["permitted_subtrees"].native is None and value["excluded_subtrees"].native is None:
+    if isinstance(value["permitted_subtrees"], Void) and isinstance(value["excluded_subtrees"], Void):
         problems.append("neither permitted nor excluded subtrees")
     return f"nameConstraints: {'; '.join(problems)}" if problems else None
 

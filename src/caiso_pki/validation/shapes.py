@@ -50,7 +50,8 @@ class Shape(NamedTuple):
 
 
 def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
-    """(tag, start of value, end of value) of the DER element at ``pos``."""
+    """(tag, start of value, end of value) of the DER element at ``pos``; raises ``ValueError`` for a
+    length that is not in DER's minimal form (cryptography refuses those, so the full path must see them)."""
     tag = data[pos]
     length = data[pos + 1]
     if length < 0x80:
@@ -58,7 +59,10 @@ def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
     count = length & 0x7F
     if count == 0 or count > 4:
         raise ValueError("indefinite or oversized length")
-    size = int.from_bytes(data[pos + 2 : pos + 2 + count], "big")
+    raw = data[pos + 2 : pos + 2 + count]
+    size = int.from_bytes(raw, "big")
+    if len(raw) != count or raw[0] == 0 or size < 0x80:
+        raise ValueError("a length not in its minimal form")
     return tag, pos + 2 + count, pos + 2 + count + size
 
 
@@ -192,9 +196,15 @@ def _key_class(der: bytes, start: int, stop: int) -> tuple[bytes, bytes, int] | 
     if algorithm == _RSA_OID:
         if der[bits_start] != 0:
             return None
-        _, key_start, _ = _tlv(der, bits_start + 1)
+        # RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }, nothing else
+        tag, key_start, key_end = _tlv(der, bits_start + 1)
+        if tag != 0x30 or key_end != bits_end:
+            return None
         tag, modulus_start, modulus_end = _tlv(der, key_start)
         if tag != 0x02:
+            return None
+        tag, exponent_start, exponent_end = _tlv(der, modulus_end)
+        if tag != 0x02 or exponent_end != key_end or exponent_start == exponent_end:
             return None
         modulus = der[modulus_start:modulus_end].lstrip(b"\x00")
         if not modulus:
