@@ -61,7 +61,9 @@ def test_text_with_profile_and_out_file(planted: Planted, tmp_path: Path) -> Non
 
 def test_csv_and_html(planted: Planted, tmp_path: Path) -> None:
     runner = CliRunner()
-    result = runner.invoke(main, _args(planted, "--revocation", "off", "--format", "csv"))
+    at = planted.at.isoformat().replace("+00:00", "Z")
+    args = ["audit", str(planted.folder), "--store", str(planted.store_dir), "--at", at]
+    result = runner.invoke(main, [*args, "--revocation", "off", "--format", "csv"])
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == TOTAL
     codes = {row["codes"] for row in rows}

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 
 from caiso_pki import testing
+from caiso_pki.errors import MalformedInputError
 from caiso_pki.validation import ValidationResult, validate_chain
 
 AIA = "authorityInfoAccess"
@@ -144,7 +145,7 @@ def _validate(leaf: testing.IssuedCertificate, pki: testing.DemoPki, mode: str) 
         leaf.chain,
         trust=[pki.root.certificate],
         revocation=mode,  # type: ignore[arg-type]
-        fetch=True,
+        fetch=mode != "off",  # "off" with fetch=True is refused as contradictory (test_off_refuses_data)
         timeout=5,
     )
 
@@ -229,7 +230,7 @@ def test_offline_crls_without_distribution_points(case: str, mode: str) -> None:
         leaf.chain,
         trust=[pki.root.certificate],
         revocation=mode,  # type: ignore[arg-type]
-        crls=[pki.root.crl(), leaf_crl],
+        crls=[pki.root.crl(), leaf_crl] if mode != "off" else (),
     )
     statuses = [status.status for status in result.revocation]
     if mode == "off":
@@ -267,3 +268,19 @@ def test_a_good_ocsp_answer_does_not_hide_a_crl_that_says_revoked() -> None:
     )
     assert result.codes == ("revoked",)
     assert result.revocation[2].status == "revoked"
+
+
+@pytest.mark.parametrize("data", [{"crls": None}, {"fetch": True}, {"ocsp_responses": None}])
+def test_off_refuses_revocation_data(data: dict[str, object]) -> None:
+    """revocation='off' with CRLs, OCSP responses or fetching cannot be meant: refused, naming both."""
+    pki = testing.DemoPki.create()
+    leaf = pki.issuing_ca.issue("rig")
+    given = {
+        "crls": [pki.issuing_ca.crl()],
+        "ocsp_responses": [pki.issuing_ca.ocsp_response(cert=leaf.certificate)],
+    }
+    options = {key: given[key] if value is None else value for key, value in data.items()}
+    with pytest.raises(MalformedInputError, match=r"revocation='off' with (crls|fetch=True|ocsp_responses)"):
+        validate_chain(
+            leaf.certificate, leaf.chain, trust=[pki.root.certificate], revocation="off", **options
+        )

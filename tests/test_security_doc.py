@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 
 from caiso_pki import testing
+from caiso_pki.errors import MalformedInputError
 from caiso_pki.validation import ValidationResult, Validator
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "security.md"
@@ -230,7 +231,17 @@ def sentence_7(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None
             pki, leaf, mode, crls=[pki.root.crl(), pki.issuing_ca.crl()], ocsp_responses=[good_answer]
         )
         assert result.codes == ("revoked",), (mode, result.failures)
-    assert _check(pki, leaf, "off", crls=[pki.issuing_ca.crl()]).valid
+    # past its nextUpdate, a CRL that lists the certificate still proves it, in every mode
+    stale = pki.issuing_ca.crl(at=pki.now - dt.timedelta(days=30), next_update=dt.timedelta(days=7))
+    for mode in MODES:
+        result = _check(pki, leaf, mode, crls=[pki.root.crl(), stale])
+        assert result.codes == ("revoked",), (mode, result.failures)
+    # a stale hold proves nothing
+    held = pki.issuing_ca.issue("rig", "held.example.com", omit_extensions=[CRL_DP, AIA])
+    pki.issuing_ca.revoke(held, reason="certificateHold", at=pki.now - dt.timedelta(days=40))
+    stale = pki.issuing_ca.crl(at=pki.now - dt.timedelta(days=30), next_update=dt.timedelta(days=7))
+    result = _check(pki, held, "soft-fail", crls=[pki.root.crl(), stale])
+    assert result.valid and result.revocation[2].status == "unknown", result.failures
 
 
 def sentence_8(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None:
@@ -267,9 +278,14 @@ def sentence_11(served: tuple[testing.RevocationServer, testing.DemoPki]) -> Non
     pki = testing.DemoPki.create()
     leaf = pki.issuing_ca.issue("rig")
     pki.issuing_ca.revoke(leaf)
-    result = _check(pki, leaf, "off", crls=[pki.root.crl(), pki.issuing_ca.crl()])
+    result = _check(pki, leaf, "off")
     assert result.valid
     assert {s.status for s in result.revocation} == {"not-checked"}
+    for contradiction in ({"crls": [pki.issuing_ca.crl()]}, {"fetch": True}):
+        with pytest.raises(MalformedInputError, match="revocation='off' with"):
+            _check(pki, leaf, "off", **contradiction)
+    with pytest.raises(MalformedInputError, match="revocation='require' with neither"):
+        _check(pki, leaf, "require")
 
 
 def sentence_12(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None:

@@ -433,11 +433,45 @@ def test_good_status_details(fresh_pki: testing.DemoPki) -> None:
 
 def test_require_without_information_fails(fresh_pki: testing.DemoPki) -> None:
     leaf = fresh_pki.issuing_ca.issue("rig")
-    result = validate_chain(leaf.certificate, leaf.chain, trust=fresh_pki.trust_anchors, revocation="require")
+    # an OCSP response for another certificate: information is given, but none for this chain
+    other = fresh_pki.issuing_ca.issue("rig", "other.example.com")
+    unrelated = fresh_pki.issuing_ca.ocsp_response(cert=other.certificate)
+    result = validate_chain(
+        leaf.certificate,
+        leaf.chain,
+        trust=fresh_pki.trust_anchors,
+        revocation="require",
+        ocsp_responses=[unrelated],
+    )
     # every certificate below the anchor lacks a proof, and each is named
     assert result.codes == ("revocation-unavailable", "revocation-unavailable")
     assert [f.index for f in result.failures] == [1, 2]
     assert [s.status for s in result.revocation] == ["not-checked", "unknown", "unknown"]
+
+
+def test_require_without_any_source_is_refused(fresh_pki: testing.DemoPki) -> None:
+    """Nothing could ever pass: the option combination is refused at construction, naming it."""
+    leaf = fresh_pki.issuing_ca.issue("rig")
+    with pytest.raises(MalformedInputError, match="revocation='require' with neither crls"):
+        validate_chain(leaf.certificate, leaf.chain, trust=fresh_pki.trust_anchors, revocation="require")
+
+
+def test_hard_fail_without_any_source_says_so_in_the_result(fresh_pki: testing.DemoPki) -> None:
+    leaf = fresh_pki.issuing_ca.issue("rig")
+    result = validate_chain(
+        leaf.certificate, leaf.chain, trust=fresh_pki.trust_anchors, revocation="hard-fail"
+    )
+    assert any("revocation='hard-fail' without CRLs" in warning for warning in result.warnings)
+
+
+def test_on_fetch_without_fetch_says_so_and_a_non_callable_is_refused(fresh_pki: testing.DemoPki) -> None:
+    leaf = fresh_pki.issuing_ca.issue("rig")
+    result = validate_chain(
+        leaf.certificate, leaf.chain, trust=fresh_pki.trust_anchors, revocation="off", on_fetch=print
+    )
+    assert "on_fetch is set but fetch is off: nothing is fetched" in result.warnings
+    with pytest.raises(MalformedInputError, match="on_fetch"):
+        validate_chain(leaf.certificate, leaf.chain, trust=fresh_pki.trust_anchors, on_fetch=123)  # type: ignore[arg-type]
 
 
 def test_soft_fail_without_information_warns(fresh_pki: testing.DemoPki) -> None:
@@ -451,14 +485,18 @@ def test_soft_fail_without_information_warns(fresh_pki: testing.DemoPki) -> None
     assert [s.status for s in result.revocation] == ["not-checked", "unknown", "unknown"]
 
 
-def test_off_ignores_a_revoked_leaf(fresh_pki: testing.DemoPki) -> None:
+def test_off_checks_nothing_and_refuses_crls(fresh_pki: testing.DemoPki) -> None:
     ca = fresh_pki.issuing_ca
     leaf = ca.issue("rig")
     ca.revoke(leaf)
-    result = validate_chain(
-        leaf.certificate, leaf.chain, trust=fresh_pki.trust_anchors, revocation="off", crls=[ca.crl()]
-    )
+    result = validate_chain(leaf.certificate, leaf.chain, trust=fresh_pki.trust_anchors, revocation="off")
     assert result.valid
+    assert {status.status for status in result.revocation} == {"not-checked"}
+    # a revoked leaf validating without a word, because its CRL was given with revocation off: refused
+    with pytest.raises(MalformedInputError, match="revocation='off' with crls"):
+        validate_chain(
+            leaf.certificate, leaf.chain, trust=fresh_pki.trust_anchors, revocation="off", crls=[ca.crl()]
+        )
 
 
 # -- revocation over HTTP (fetch=True) ---------------------------------------------------------------
@@ -586,3 +624,45 @@ def test_rsassa_pss_with_mgf1_sha1_is_quiet(tmp_path: Path) -> None:
     )
     assert done.stdout.strip() == "True ()", done.stdout + done.stderr
     assert done.stderr == ""
+
+
+def test_a_path_not_found_is_not_anchored_and_never_called_a_trust_anchor(tmp_path: Path) -> None:
+    """Issue 22, defect 12: a 60-certificate chain cut off by the path budget shows no 'trust anchor'."""
+    from click.testing import CliRunner
+
+    from caiso_pki.cli import main
+
+    pki = testing.DemoPki.create()
+    ca = pki.issuing_ca
+    chain = []
+    for depth in range(60):
+        ca = ca.issue_intermediate(f"Deep CA {depth}", key_spec="ec-p256")
+        chain.append(ca.certificate)
+    leaf = ca.issue("rig", "deep.example.com")
+    result = validate_chain(
+        leaf.certificate, [*chain, pki.issuing_ca.certificate], trust=pki.trust_anchors, revocation="off"
+    )
+    assert not result.valid
+    assert "path-building-limit" in result.codes
+    assert result.anchored is False
+    assert result.path[0] not in pki.trust_anchors
+    assert result.to_dict()["anchored"] is False
+    (tmp_path / "leaf.pem").write_text(leaf.certificate.pem)
+    (tmp_path / "chain.pem").write_text("".join(c.pem for c in [*chain, pki.issuing_ca.certificate]))
+    (tmp_path / "root.pem").write_text(pki.root.certificate.pem)
+    shown = CliRunner().invoke(
+        main,
+        [
+            "verify",
+            str(tmp_path / "leaf.pem"),
+            "--chain",
+            str(tmp_path / "chain.pem"),
+            "--trust",
+            str(tmp_path / "root.pem"),
+            "--revocation",
+            "off",
+        ],
+    )
+    assert shown.exit_code == 1, shown.output
+    assert "NOT a trust anchor" in shown.stdout
+    assert "; trust anchor" not in shown.stdout and "ok; trust anchor" not in shown.stdout

@@ -401,7 +401,7 @@ def csr_rich(csr: Csr) -> RenderableType:
 
 
 def _anchored(result: ValidationResult) -> bool:
-    return result.valid or all(f.code not in ("no-path", "untrusted-root") for f in result.failures)
+    return result.anchored
 
 
 def _role(result: ValidationResult, index: int) -> str:

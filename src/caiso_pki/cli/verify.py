@@ -65,7 +65,7 @@ def render_text(result: ValidationResult) -> str:
     Each line is escaped with :func:`~caiso_pki._text.printable`, so a name in a certificate cannot add
     a line or send terminal codes.
     """
-    anchored = result.valid or all(f.code not in ("no-path", "untrusted-root") for f in result.failures)
+    anchored = result.anchored
     lines = [f"{'VALID' if result.valid else 'NOT VALID'} at {result.at.isoformat().replace('+00:00', 'Z')}"]
     for index in range(len(result.path)):
         mark = "[ok]" if not any(f.index == index for f in result.failures) else "[!!]"

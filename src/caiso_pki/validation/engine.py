@@ -73,6 +73,8 @@ class Request:
     signatures: SignatureCache = attrs.field(factory=SignatureCache)
     defective_crls: Sequence[tuple[object, str]] = ()
     unusable_ocsps: Sequence[str] = ()
+    # what the options themselves make surprising (said in every result's warnings)
+    notes: tuple[str, ...] = ()
     # every CRL and OCSP response given, as caiso_pki.validation.evidence reads them (for listings)
     evidence: tuple[Sequence[CrlFacts], Sequence[OcspFacts]] = ((), ())
 
@@ -270,7 +272,9 @@ def _result(
         failures.append(first.outcome.failure)
         if first.outcome.failure.code == "name-constraints-budget":
             # the evaluation ends here: the rest would read the very names the budget refused to read
-            return ValidationResult(valid=False, path=path, failures=tuple(failures), at=request.at)
+            return ValidationResult(
+                valid=False, path=path, failures=tuple(failures), warnings=request.notes, at=request.at
+            )
         if limit is not None:
             failures.append(_limit_failure(limit, builder))
     else:
@@ -285,15 +289,18 @@ def _result(
         failures=tuple(failures),
         valid_policies=valid_policies,
         revocation=statuses,
-        warnings=tuple(warnings),
+        warnings=(*request.notes, *warnings),
         at=request.at,
+        anchored=anchored,
     )
 
 
 def _internal(request: Request, exc: Exception) -> ValidationResult:
     logger.debug("validation engine error", exc_info=exc)
     failure = ValidationFailure("internal", f"{type(exc).__name__}: {exc}", None, None)
-    return ValidationResult(valid=False, path=(request.leaf,), failures=(failure,), at=request.at)
+    return ValidationResult(
+        valid=False, path=(request.leaf,), failures=(failure,), at=request.at, anchored=False
+    )
 
 
 def _trusted_leaf(request: Request, anchor: Anchor) -> ValidationResult:
@@ -316,7 +323,12 @@ def _trusted_leaf(request: Request, anchor: Anchor) -> ValidationResult:
     failures.extend(_application_checks(path, True, request))
     statuses = (RevocationStatus(0, subject or "", "not-checked"),) if request.mode != "off" else ()
     return ValidationResult(
-        valid=not failures, path=path, failures=tuple(failures), revocation=statuses, at=request.at
+        valid=not failures,
+        path=path,
+        failures=tuple(failures),
+        revocation=statuses,
+        warnings=request.notes,
+        at=request.at,
     )
 
 

@@ -82,9 +82,10 @@ class RevocationStatus:
 class ValidationResult:
     """The outcome of a validation (:meth:`Validator.validate`, :func:`validate_chain`).
 
-    ``path`` runs from the trust anchor to the leaf when a path was built; when none could be, it holds
-    the best partial chain found (its first element is then not a trust anchor).  ``valid_policies``
-    holds the dotted OIDs of the user-domain policies that survived RFC 5280 policy processing.
+    ``path`` runs from the trust anchor to the leaf when a path was built (``anchored`` is true); when
+    none could be, it holds the best partial chain found, leaf last, and ``anchored`` is false: its first
+    element is then not a trust anchor.  ``valid_policies`` holds the dotted OIDs of the user-domain
+    policies that survived RFC 5280 policy processing.
     """
 
     valid: bool
@@ -94,6 +95,7 @@ class ValidationResult:
     revocation: tuple[RevocationStatus, ...] = ()
     warnings: tuple[str, ...] = ()
     at: dt.datetime = attrs.field(factory=lambda: dt.datetime.now(dt.UTC))
+    anchored: bool = True
 
     def __bool__(self) -> bool:
         return self.valid
@@ -135,6 +137,7 @@ class ValidationResult:
         return {
             "valid": self.valid,
             "at": iso(self.at),
+            "anchored": self.anchored,
             "path": [
                 {
                     "index": index,

@@ -127,6 +127,7 @@ class _State:
         self.signatures = SignatureCache()
         self.revocation_cache: RevocationCache | None = None
         self.settings: Settings | None = None
+        self.notes: tuple[str, ...] = ()
 
     def revocation_data(self) -> tuple[list[asn1_crl.CertificateList], list[asn1_ocsp.OCSPResponse]]:
         """This thread's asn1crypto objects of the CRLs and OCSP responses (asn1crypto parses lazily and
@@ -200,6 +201,7 @@ class Validator:
     _state: _State = attrs.field(init=False, factory=_State, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
+        self._check_combination()
         state = self._state
         if self.fleet_cache is not None:
             state.fleet = self.fleet_cache
@@ -230,6 +232,35 @@ class Validator:
             fetch=self.fetch,
             profile=self.profile,
         )
+
+    def _check_combination(self) -> None:
+        """Refuse options that cannot be meant together; note those that are legal but surprising."""
+        given = [
+            name for name, value in (("crls", self.crls), ("ocsp_responses", self.ocsp_responses)) if value
+        ]
+        if self.fetch:
+            given.append("fetch=True")
+        if self.revocation == "off" and given:
+            raise MalformedInputError(
+                f"revocation='off' with {' and '.join(given)}: revocation would not be checked, so a revoked "
+                "certificate would validate; choose a checking mode ('soft-fail', 'hard-fail', 'require') "
+                "or drop them"
+            )
+        if self.revocation == "require" and not given:
+            raise MalformedInputError(
+                "revocation='require' with neither crls, ocsp_responses nor fetch=True: every certificate "
+                "below the anchor would fail for want of revocation information; give CRLs or OCSP "
+                "responses, or fetch=True"
+            )
+        notes = []
+        if self.revocation == "hard-fail" and not given:
+            notes.append(
+                "revocation='hard-fail' without CRLs, OCSP responses or fetching: a certificate that names a "
+                "CRL or OCSP location cannot pass"
+            )
+        if self.on_fetch is not None and not self.fetch:
+            notes.append("on_fetch is set but fetch is off: nothing is fetched")
+        self._state.notes = tuple(notes)
 
     def _screen(self, state: _State) -> None:
         """Which CRLs and OCSP responses given offline may prove "good" (see :mod:`.evidence`)."""
@@ -495,6 +526,7 @@ class Validator:
             defective_crls=state.defective_crls,
             unusable_ocsps=state.unusable_ocsps,
             evidence=state.evidence if checking else ([], []),
+            notes=state.notes,
         )
 
     async def _io(self, request: engine.Request) -> ValidationResult:
@@ -535,7 +567,7 @@ class _Batch:
 
 def _no_anchors(leaf: Certificate, at: dt.datetime) -> ValidationResult:
     failure = ValidationFailure("untrusted-root", "no trust anchors were given", None, None)
-    return ValidationResult(valid=False, path=(leaf,), failures=(failure,), at=at)
+    return ValidationResult(valid=False, path=(leaf,), failures=(failure,), at=at, anchored=False)
 
 
 # -- the module-level functions ----------------------------------------------------------------------
