@@ -128,6 +128,15 @@ OID_NAMES: Final[dict[str, str]] = {
     "1.2.840.113549.1.1.1": "rsaEncryption",
     "1.2.840.10045.2.1": "id-ecPublicKey",
     "1.2.840.10040.4.1": "dsa",
+    # GOST algorithms (Russian national standards): named so reports can say what is not supported
+    "1.2.643.2.2.19": "GOST R 34.10-2001",
+    "1.2.643.2.2.20": "GOST R 34.10-94",
+    "1.2.643.7.1.1.1.1": "GOST R 34.10-2012 (256 bit)",
+    "1.2.643.7.1.1.1.2": "GOST R 34.10-2012 (512 bit)",
+    "1.2.643.2.2.3": "GOST R 34.11-94 with GOST R 34.10-2001",
+    "1.2.643.2.2.4": "GOST R 34.11-94 with GOST R 34.10-94",
+    "1.2.643.7.1.1.3.2": "GOST R 34.11-2012 with GOST R 34.10-2012 (256 bit)",
+    "1.2.643.7.1.1.3.3": "GOST R 34.11-2012 with GOST R 34.10-2012 (512 bit)",
 }
 
 _BY_NAME: Final[dict[str, str]] = {name.lower(): dotted for dotted, name in OID_NAMES.items()}

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Final, Literal, TypedDict, Unpack
 import attrs
 
 from caiso_pki._atomic import atomic_write_bytes
+from caiso_pki._text import display_path
 from caiso_pki.certificate import Certificate, ensure_aware
 from caiso_pki.errors import CaisoPkiError, InvalidTimeError, TrustStoreCorruptError, TrustStoreError
 
@@ -682,19 +683,26 @@ class TrustStore:
         with _locked(path, read_only_ok=True):
             return _read(path)
 
-    def save(self, directory: str | os.PathLike[str] | None = None) -> TrustStore:
+    def save(self, directory: str | os.PathLike[str] | None = None, *, overwrite: bool = False) -> TrustStore:
         """Write this store (deduplicated) to ``directory`` (default: where it was opened), replacing it.
 
-        This is a whole-store write: the directory ends up holding exactly this store.  To change a
-        store that other processes may also change, use :meth:`edit` or :meth:`update`.
+        This is a whole-store write: the directory ends up holding exactly this store.  Saving back to
+        the directory the store was opened from (or initialised in) replaces it; another directory that
+        already holds a trust store is refused unless ``overwrite``.  To change a store that other
+        processes may also change, use :meth:`edit` or :meth:`update`.
         """
         target = Path(directory) if directory is not None else self.directory
         if target is None:
             raise TrustStoreError("save(): this store was built in memory; pass a directory")
         if not target.is_dir():
             raise TrustStoreError(f"{target}: no such directory", remedy="init-store")
+        own = self.directory is not None and _same_directory(self.directory, target)
         store = attrs.evolve(self.dedupe(), directory=target)
         with _locked(target):
+            if not own and not overwrite and (target / MANIFEST_NAME).exists():
+                raise TrustStoreError(
+                    f"{display_path(target)} already holds another trust store", remedy="overwrite"
+                )
             _write(store, target)
         return store
 
@@ -751,6 +759,13 @@ class StoreEditor:
 # -- disk format -------------------------------------------------------------------------------------
 
 
+def _same_directory(first: Path, second: Path) -> bool:
+    try:
+        return first.resolve() == second.resolve()
+    except OSError:
+        return first == second
+
+
 @contextlib.contextmanager
 def _locked(directory: Path, *, read_only_ok: bool = False) -> Iterator[None]:
     from filelock import FileLock, Timeout
@@ -799,8 +814,11 @@ def _write(store: TrustStore, directory: Path) -> None:
                 continue
         except OSError:
             pass
-        atomic_write_bytes(target, pem, mode=0o644, error=TrustStoreError)
-    atomic_write_bytes(directory / MANIFEST_NAME, _manifest_bytes(store), mode=0o644, error=TrustStoreError)
+        # The store's own files: replacing them is what writing a store means.
+        atomic_write_bytes(target, pem, mode=0o644, overwrite=True, error=TrustStoreError)
+    atomic_write_bytes(
+        directory / MANIFEST_NAME, _manifest_bytes(store), mode=0o644, overwrite=True, error=TrustStoreError
+    )
     for child in directory.iterdir():
         stale_pem = _PEM_FILE.match(child.name) and child.name not in wanted
         stale_tmp = child.name.startswith(".") and child.name.endswith(".tmp")

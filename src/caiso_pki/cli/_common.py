@@ -158,7 +158,7 @@ class InputFile(PathParam):
                 return read_stdin(what=self.what)
             return read_file(Path(value), what=self.what)
         except MalformedInputError as exc:
-            raise InputError(cli_message(exc)) from exc
+            raise InputError(f"{_param_label(param)}: {cli_message(exc)}") from exc
 
 
 def read_stdin(*, what: str = "input") -> NamedBytes:

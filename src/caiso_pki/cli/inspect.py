@@ -229,6 +229,7 @@ def _certificate_rows(cert: Certificate) -> Rows:
     )
     if "extension_oids" in broken:
         rows.append(("Extensions", "unreadable: the extensions are malformed"))
+    rows.extend(("Not supported", problem) for problem in cert.unsupported)
     if not cert.parsed_by_cryptography:
         rows.append(
             ("Note", "read with the asn1crypto fallback (cryptography cannot parse this certificate)")
