@@ -576,7 +576,12 @@ def _pfx_kdf_iterations(data: bytes) -> int:
 
 
 def load_pkcs12(source: Source, password: Password) -> Pkcs12Bundle:
-    """Load a PKCS#12 / PFX bundle; raise :class:`PassphraseError` for a wrong password."""
+    """Load a PKCS#12 / PFX bundle; raise :class:`PassphraseError` for a wrong or missing password.
+
+    ``password=None`` means no password: it reads only an unprotected bundle (no MAC).  A bundle
+    protected by an empty password (some Windows and Java exports) is read with ``password=""``; an
+    empty password is never tried unless it is given.
+    """
     from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.serialization import pkcs12
 
@@ -590,6 +595,10 @@ def load_pkcs12(source: Source, password: Password) -> Pkcs12Bundle:
     has_mac = _pfx_has_mac(data)
     if has_mac is None:
         raise MalformedInputError(f"{name}: not a PKCS#12 (PFX) file")
+    if has_mac and secret is None:
+        raise PassphraseError(
+            f'{name}: the PKCS#12 is password-protected; give its password (an empty one as "")'
+        )
     iterations = _pfx_kdf_iterations(data)
     if iterations > MAX_KDF_ITERATIONS:
         raise UnsupportedAlgorithmError(

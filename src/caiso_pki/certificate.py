@@ -22,7 +22,7 @@ import hashlib
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 import attrs
 
@@ -457,10 +457,13 @@ def spki_algorithm_oid(spki_der: bytes) -> str:
         from asn1crypto import core
 
         class _Algorithm(core.Sequence):  # type: ignore[misc]
-            _fields = [("algorithm", core.ObjectIdentifier), ("parameters", core.Any, {"optional": True})]
+            _fields: ClassVar = [
+                ("algorithm", core.ObjectIdentifier),
+                ("parameters", core.Any, {"optional": True}),
+            ]
 
         class _Spki(core.Sequence):  # type: ignore[misc]
-            _fields = [("algorithm", _Algorithm), ("public_key", core.BitString)]
+            _fields: ClassVar = [("algorithm", _Algorithm), ("public_key", core.BitString)]
 
         _GENERIC_SPKI = _Spki
     return str(_GENERIC_SPKI.load(spki_der)["algorithm"]["algorithm"].dotted)

@@ -363,7 +363,9 @@ def export(
                 store, target, at=at, include_retired=include_retired, overwrite=overwrite
             )
         if format == "der":
-            return write_der_directory(store, target, at=at, include_retired=include_retired, overwrite=overwrite)
+            return write_der_directory(
+                store, target, at=at, include_retired=include_retired, overwrite=overwrite
+            )
         data: bytes
         if format == "pem":
             data = to_pem(store, at=at, include_retired=include_retired)

@@ -370,12 +370,13 @@ UTC_TIME: Final = UtcTime()
 _BOM: Final = b"\xef\xbb\xbf"
 
 
-def first_line_secret(data: bytes, name: str) -> str:
+def first_line_secret(data: bytes, name: str, *, allow_empty: bool = False) -> str:
     """The passphrase in a file: its first line, as ``openssl -passin file:`` reads it.
 
     A UTF-8 byte order mark is dropped and the line's trailing LF or CRLF is removed (openssl keeps a
     CR; Windows editors write one, and nobody means it as part of a passphrase).  Bytes that are not
-    UTF-8 and an empty first line raise :class:`PassphraseError` naming the file.
+    UTF-8 raise :class:`PassphraseError` naming the file; so does an empty first line, unless
+    ``allow_empty`` (a PKCS#12 password, which may be empty: see :data:`EMPTY_PFX_RULE`).
     """
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
@@ -389,9 +390,17 @@ def first_line_secret(data: bytes, name: str) -> str:
             f"{name}: the passphrase file is not UTF-8 text (byte {exc.start + 1} of its first line); "
             "save it as UTF-8"
         ) from exc
-    if not secret:
+    if not secret and not allow_empty:
         raise PassphraseError(f"{name}: the first line of the passphrase file is empty")
     return secret
+
+
+#: The one rule for PKCS#12 passwords that are empty, which every command that reads a PFX follows.
+EMPTY_PFX_RULE: Final = (
+    "a PKCS#12 (PFX) password may be empty (some Windows and Java exports use one): give it as an empty "
+    "first line of --password-file, an empty --password-env variable, or Enter at the prompt; an empty "
+    "password is never tried unless it is given"
+)
 
 
 def terminal_available() -> bool:
@@ -417,28 +426,48 @@ def read_passphrase(
     prompt: str | None,
     confirm: bool = False,
     file_option: str = "--password-file",
+    env_option: str | None = None,
+    allow_empty: bool = False,
+    needed_for: str | None = None,
 ) -> str | None:
     """Get a passphrase from a file (its first line), an environment variable or a hidden prompt.
 
     Passphrases are never accepted as plain command-line arguments: they would show in ``ps`` output
-    and shell history.  Without a terminal the prompt is refused with a message naming ``file_option``.
+    and shell history.  Without a terminal the prompt is refused with a message naming ``needed_for``
+    (the input that needs the password) and the options that give one.  ``allow_empty`` is for PKCS#12
+    passwords (:data:`EMPTY_PFX_RULE`): an empty line, variable or answer is then the empty
+    password ``""``; otherwise an empty passphrase is refused (file, variable) or means none (prompt).
     """
+    env_flag = env_option or file_option.replace("-file", "-env")
     if passphrase_file is not None:
         data = passphrase_file if isinstance(passphrase_file, NamedBytes) else _read_secret(passphrase_file)
-        return first_line_secret(data, data.name)
+        return first_line_secret(data, data.name, allow_empty=allow_empty)
     if env_var:
         value = os.environ.get(env_var)
         if value is None:
-            raise PassphraseError(f"environment variable {printable(env_var)} is not set")
+            raise PassphraseError(f"{env_flag} {printable(env_var)}: the environment variable is not set")
+        if not value and not allow_empty:
+            raise PassphraseError(f"{env_flag} {printable(env_var)}: the environment variable is empty")
         return value
     if prompt is not None:
         if not terminal_available():
-            raise PassphraseError(f"no terminal to ask for a password; use {file_option}")
+            subject = f"{needed_for}: it" if needed_for else "the command"
+            raise PassphraseError(
+                f"{subject} needs a {_lower_first(prompt)} and there is no terminal to ask for it; "
+                f"use {file_option} or {env_flag}"
+            )
         value = click.prompt(
             prompt, hide_input=True, confirmation_prompt=confirm, default="", show_default=False, err=True
         )
+        if allow_empty:
+            return str(value)
         return str(value) or None
     return None
+
+
+def _lower_first(text: str) -> str:
+    """``"Key passphrase"`` -> ``"key passphrase"``; an acronym (``"PFX password"``) stays."""
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
 
 
 def _read_secret(path: Path) -> NamedBytes:

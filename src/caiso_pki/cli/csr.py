@@ -75,6 +75,7 @@ def _passphrase(
         prompt="Key passphrase" if prompt else None,
         confirm=confirm,
         file_option="--passphrase-file",
+        env_option="--passphrase-env",
     )
 
 

@@ -67,7 +67,7 @@ def demo(directory: Path | None, force: bool, as_json: bool) -> None:
         _run(Path(scratch), force=False, as_json=as_json, kept=False)
 
 
-def _run(out: Path, *, force: bool, as_json: bool, kept: bool) -> None:  # noqa: PLR0915 -- one story
+def _run(out: Path, *, force: bool, as_json: bool, kept: bool) -> None:
     """The demo's steps, writing into ``out``; the exit status says whether the RIG chain is valid."""
     from caiso_pki import (
         PolicyRequirement,

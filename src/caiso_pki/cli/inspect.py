@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
     from cryptography.x509 import ocsp
 
-    from caiso_pki._io import NamedBytes
+    from caiso_pki._io import NamedBytes, Pkcs12Bundle
     from caiso_pki.certificate import Certificate
     from caiso_pki.csr import Csr
 
@@ -388,10 +388,32 @@ class _Renderer:
 # -- the command ----------------------------------------------------------------------------------
 
 
-def _password(password_file: NamedBytes | None, password_env: str | None, prompt: str) -> str | None:
+def _password(
+    password_file: NamedBytes | None, password_env: str | None, prompt: str, *, file: NamedBytes, pfx: bool
+) -> str | None:
     return read_passphrase(
-        passphrase_file=password_file, env_var=password_env, prompt=prompt, file_option="--password-file"
+        passphrase_file=password_file,
+        env_var=password_env,
+        prompt=prompt,
+        file_option="--password-file",
+        allow_empty=pfx,
+        needed_for=file.name,
     )
+
+
+def _open_pkcs12(
+    file: NamedBytes, password_file: NamedBytes | None, password_env: str | None
+) -> Pkcs12Bundle:
+    """The bundle, with the password given; without one, an unprotected bundle opens and a protected
+    one asks (on a terminal only).  An empty password is never tried unless it is given."""
+    from caiso_pki._io import load_pkcs12
+
+    if password_file is not None or password_env:
+        return load_pkcs12(file, _password(password_file, password_env, "PFX password", file=file, pfx=True))
+    try:
+        return load_pkcs12(file, None)
+    except PassphraseError:
+        return load_pkcs12(file, _password(None, None, "PFX password", file=file, pfx=True))
 
 
 @click.command("inspect")
@@ -425,7 +447,6 @@ def inspect_cmd(
         load_certificates,
         load_crl,
         load_csr,
-        load_pkcs12,
         load_private_key,
     )
 
@@ -454,8 +475,7 @@ def inspect_cmd(
         document["ocsp_response"] = describe_ocsp_response(load_ocsp_response(file))
         sections.append(("OCSP response", _ocsp_rows(document["ocsp_response"])))
     elif kind == "pkcs12":
-        password = _password(password_file, password_env, "PKCS#12 password")
-        bundle = load_pkcs12(file, password)
+        bundle = _open_pkcs12(file, password_file, password_env)
         key_data = describe_private_key(bundle.key) if bundle.key is not None else None
         document["friendly_name"] = bundle.friendly_name
         document["private_key"] = key_data
@@ -490,11 +510,13 @@ def _load_key_description(
     given = password_file is not None or password_env is not None
     encrypted = given
     if given:
-        key = load_private_key(file, password=_password(password_file, password_env, "Key passphrase"))
+        secret = _password(password_file, password_env, "Key passphrase", file=file, pfx=False)
+        key = load_private_key(file, password=secret)
     else:
         try:
             key = load_private_key(file)
         except PassphraseError:
             encrypted = True
-            key = load_private_key(file, password=_password(None, None, "Key passphrase"))
+            secret = _password(None, None, "Key passphrase", file=file, pfx=False)
+            key = load_private_key(file, password=secret)
     return {**describe_private_key(key), "encrypted": encrypted}
