@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 
+    from caiso_pki.certificate import Certificate
+
     PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "KeySpec",
     "generate_private_key",
     "is_signing_key",
+    "key_matches_certificate",
     "key_usage_fits",
     "key_usage_name",
     "private_key_pem",
@@ -216,6 +219,19 @@ def save_private_key(
     return atomic_write_bytes(
         path, data, mode=0o600, overwrite=overwrite, error=CaisoPkiError, what="the private key"
     )
+
+
+def key_matches_certificate(key: PrivateKeyTypes, certificate: Certificate) -> bool:
+    """True when ``key`` is the private half of ``certificate``'s public key."""
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    def spki(public: PublicKeyTypes) -> bytes:
+        return public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+
+    try:
+        return spki(key.public_key()) == spki(certificate.x509.public_key())
+    except (ValueError, TypeError, CaisoPkiError):
+        return False
 
 
 #: RFC 5280 key usage bit names, in bit order; ``contentCommitment`` is accepted as ``nonRepudiation``.

@@ -29,6 +29,10 @@ from caiso_pki._text import display_path, printable
 from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputError, PassphraseError
 
 __all__ = [
+    "KEY_SPEC",
+    "POLICY_OID",
+    "SERVER_NAME",
+    "USAGES",
     "EXIT_BAD_INPUT",
     "EXIT_CODES",
     "DIRECTORY",
@@ -309,6 +313,86 @@ def check_outputs(outputs: dict[str, Path | None], *, force: bool, json_output: 
         if path is not None and not is_stdout(path):
             check_target(path, overwrite=force)
     return bool(to_stdout) and not json_output
+
+
+# -- values with their own syntax ---------------------------------------------------------------------
+
+#: ``--usage`` of verify and audit: the key usage and extended key usage each choice requires.
+USAGES: Final[dict[str, dict[str, set[str]]]] = {
+    "client": {"extended_key_usage": {"clientAuth"}, "key_usage": {"digitalSignature"}},
+    "server": {"extended_key_usage": {"serverAuth"}, "key_usage": {"digitalSignature"}},
+}
+
+
+class _CheckedText(click.ParamType):  # type: ignore[type-arg,unused-ignore]
+    """A text option checked by a library function; its error names the option and the value."""
+
+    def check(self, value: str, what: str) -> str:
+        """The value as the library takes it; raise a :class:`CaisoPkiError` when it is not one."""
+        raise NotImplementedError
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """Check ``value``; a bad one is a usage error (status 2) naming the option."""
+        label = _param_label(param)
+        try:
+            return self.check(str(value), label)
+        except CaisoPkiError as exc:
+            message = cli_message(exc)
+            raise InputError(message if message.startswith(label) else f"{label}: {message}") from exc
+
+
+class PolicyOid(_CheckedText):
+    """A certificate policy: a dotted OID or a name from the OID registry (``anyPolicy``)."""
+
+    name = "oid"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        """``OID`` in usage lines and help."""
+        return "OID"
+
+    def check(self, value: str, what: str) -> str:
+        """The dotted OID."""
+        from caiso_pki.oids import parse_oid
+
+        return parse_oid(value).dotted_string
+
+
+class ServerName(_CheckedText):
+    """A server name a certificate must match: a DNS name (IDNA allowed) or an IP address."""
+
+    name = "name"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        """``NAME`` in usage lines and help."""
+        return "NAME"
+
+    def check(self, value: str, what: str) -> str:
+        """The name, checked (a bad name is bad input, never a name mismatch)."""
+        from caiso_pki._hostname import check_server_name
+
+        check_server_name(value, what=what)
+        return value
+
+
+class KeySpecText(_CheckedText):
+    """A key spec: rsa-2048, rsa-3072, rsa-4096, ec-p256 or ec-p384."""
+
+    name = "spec"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        """``SPEC`` in usage lines and help."""
+        return "SPEC"
+
+    def check(self, value: str, what: str) -> str:
+        """The canonical spec string."""
+        from caiso_pki.keys import KeySpec
+
+        return str(KeySpec.parse(value))
+
+
+POLICY_OID: Final = PolicyOid()
+SERVER_NAME: Final = ServerName()
+KEY_SPEC: Final = KeySpecText()
 
 
 # -- times ----------------------------------------------------------------------------------------

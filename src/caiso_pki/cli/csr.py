@@ -18,6 +18,7 @@ import click
 from caiso_pki.cli._common import (
     EXIT_NEGATIVE,
     INPUT_FILE,
+    KEY_SPEC,
     OUTPUT_FILE,
     PROFILE_REF,
     STDIN_HELP,
@@ -184,7 +185,9 @@ def csr() -> None:
 @click.option("--ip", "ip_addresses", multiple=True, help="IP address subject alternative name (repeatable).")
 @click.option("--uri", "uris", multiple=True, help="URI subject alternative name (repeatable).")
 @click.option("--email", "emails", multiple=True, help="E-mail subject alternative name (repeatable).")
-@click.option("--key-spec", help="Key to generate: rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384.")
+@click.option(
+    "--key-spec", type=KEY_SPEC, help="Key to generate: rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384."
+)
 @click.option("--key", "key_in", type=INPUT_FILE, help=f"Use this existing key ({STDIN_HELP}).")
 @click.option("--key-out", type=OUTPUT_FILE, help="Write the new key here (0600; - for stdout).")
 @click.option("--csr-out", required=True, type=OUTPUT_FILE, help="Write the CSR here (- for stdout).")
@@ -357,10 +360,19 @@ def show_cmd(file: NamedBytes, as_json: bool) -> None:
     "--cert", "cert_path", required=True, type=INPUT_FILE, help=f"The certificate to renew ({STDIN_HELP})."
 )
 @click.option("--key", "key_path", type=INPUT_FILE, help=f"The certificate's key ({STDIN_HELP}).")
-@click.option("--rekey", metavar="SPEC", help="Generate a new key of this spec (rsa-3072, ec-p256 ...).")
+@click.option("--rekey", type=KEY_SPEC, help="Generate a new key of this spec (rsa-3072, ec-p256 ...).")
 @click.option("--csr-out", required=True, type=OUTPUT_FILE, help="Write the CSR here (- for stdout).")
 @click.option("--key-out", type=OUTPUT_FILE, help="Where to write the new key (0600; - for stdout).")
 @_passphrase_options
+@click.option(
+    "--new-passphrase-file",
+    type=INPUT_FILE,
+    help=f"With --rekey: protect the new key with the first line of this file ({STDIN_HELP}).",
+)
+@click.option(
+    "--new-passphrase-env", metavar="VAR", help="With --rekey: protect the new key with this variable."
+)
+@click.option("--prompt-new-passphrase", is_flag=True, help="With --rekey: ask for the new key's passphrase.")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the CSR description as JSON.")
 @handle_errors
@@ -374,41 +386,76 @@ def renew_cmd(  # noqa: PLR0917 -- click passes options as arguments
     passphrase_env: str | None,
     prompt_passphrase: bool,
     no_passphrase: bool,
+    new_passphrase_file: NamedBytes | None,
+    new_passphrase_env: str | None,
+    prompt_new_passphrase: bool,
     force: bool,
     as_json: bool,
 ) -> None:
     """Write a CSR that renews --cert: same subject, SANs and EKU; --rekey for a new key.
 
-    The passphrase options unlock --key and, with --rekey, protect the new key written to --key-out.
+    The --passphrase-* options unlock --key.  With --rekey the new key written to --key-out is
+    protected by the --new-passphrase-* options; without them it takes the --passphrase-* one (the
+    same passphrase as the old key when --key is given too), and --no-passphrase writes it unencrypted.
     Output paths are checked before anything is written.
+
+    \b
+    Example:
+      caiso-pki csr renew --cert rig.pem --key rig.key --passphrase-file old.txt --rekey ec-p256 \\
+        --new-passphrase-file new.txt --key-out rig-2.key --csr-out rig-2.csr
     """
     from caiso_pki._io import load_certificate, load_private_key
     from caiso_pki.csr import renewal_csr
+    from caiso_pki.errors import MalformedInputError
+    from caiso_pki.keys import key_matches_certificate
 
+    old_given = passphrase_file is not None or bool(passphrase_env) or prompt_passphrase
+    new_given = new_passphrase_file is not None or bool(new_passphrase_env) or prompt_new_passphrase
     if rekey is None and key_path is None:
         raise click.UsageError("give --key (the certificate's key) or --rekey SPEC")
     if rekey is not None and key_out is None:
         raise click.UsageError("--rekey needs --key-out for the new private key")
-    if rekey is None and key_out is not None:
-        raise click.UsageError("--key-out is only used with --rekey")
+    if rekey is None and (key_out is not None or new_given):
+        raise click.UsageError("--key-out and the --new-passphrase options are only used with --rekey")
+    if new_given and no_passphrase:
+        raise click.UsageError("--no-passphrase cannot be combined with a --new-passphrase option")
     to_stdout = _check_outputs(key_out, csr_out, force=force, as_json=as_json)
     certificate = load_certificate(cert_path)
-    secret: str | None = None
-    if rekey is not None:
-        secret = _new_key_passphrase(
-            passphrase_file=passphrase_file,
-            passphrase_env=passphrase_env,
-            prompt=prompt_passphrase,
-            no_passphrase=no_passphrase,
-        )
-    elif not no_passphrase:
-        secret = _passphrase(
+    old_secret: str | None = None
+    if key_path is not None and old_given:
+        old_secret = _passphrase(
             passphrase_file=passphrase_file,
             passphrase_env=passphrase_env,
             prompt=prompt_passphrase,
             confirm=False,
         )
-    key = load_private_key(key_path, secret) if key_path is not None else None
+    secret: str | None = None
+    if rekey is not None:
+        if new_given:
+            secret = _new_key_passphrase(
+                passphrase_file=new_passphrase_file,
+                passphrase_env=new_passphrase_env,
+                prompt=prompt_new_passphrase,
+                no_passphrase=False,
+            )
+        elif key_path is not None and old_given and not no_passphrase:
+            secret = old_secret
+        elif key_path is not None and no_passphrase:
+            secret = None
+        else:
+            secret = _new_key_passphrase(
+                passphrase_file=passphrase_file,
+                passphrase_env=passphrase_env,
+                prompt=prompt_passphrase,
+                no_passphrase=no_passphrase,
+            )
+    key = load_private_key(key_path, old_secret) if key_path is not None else None
+    if key is not None and key_path is not None and not key_matches_certificate(key, certificate):
+        raise MalformedInputError(
+            f"--key {key_path.name}: this private key does not belong to the certificate "
+            f"{cert_path.name} ({certificate.subject.rfc4514}); give the key its CSR was made with, or "
+            "--rekey SPEC without --key"
+        )
     result = renewal_csr(certificate, key, new_key_spec=rekey)
     _write_outputs(
         result.key if key_out is not None else None, key_out, secret, result.csr.pem, csr_out, force=force

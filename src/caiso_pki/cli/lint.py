@@ -196,6 +196,24 @@ def validate(file: NamedBytes) -> None:
 
 
 @profile.command("list")
-def list_profiles() -> None:
-    """List the built-in profiles."""
-    echo_lines(BUILTIN_PROFILES)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: each profile's name, title and kinds.")
+@handle_errors
+def list_profiles(as_json: bool) -> None:
+    """List the built-in CPS profiles.
+
+    \b
+    Example:
+      caiso-pki profile list --json
+    """
+    if not as_json:
+        echo_lines(BUILTIN_PROFILES)
+        return
+    profiles = [load_cps_profile(name) for name in BUILTIN_PROFILES]
+    echo_json(
+        {
+            "profiles": [
+                {"name": loaded.name, "title": loaded.title, "kinds": sorted(loaded.kinds)}
+                for loaded in profiles
+            ]
+        }
+    )
