@@ -687,9 +687,10 @@ class TrustStore:
         """Write this store (deduplicated) to ``directory`` (default: where it was opened), replacing it.
 
         This is a whole-store write: the directory ends up holding exactly this store.  Saving back to
-        the directory the store was opened from (or initialised in) replaces it; another directory that
-        already holds a trust store is refused unless ``overwrite``.  To change a store that other
-        processes may also change, use :meth:`edit` or :meth:`update`.
+        the directory the store was opened from (or initialised in) replaces it, and so does saving into
+        an empty store (``TrustStore.init``); another directory whose store holds entries is refused
+        unless ``overwrite``.  To change a store that other processes may also change, use :meth:`edit`
+        or :meth:`update`.
         """
         target = Path(directory) if directory is not None else self.directory
         if target is None:
@@ -699,7 +700,7 @@ class TrustStore:
         own = self.directory is not None and _same_directory(self.directory, target)
         store = attrs.evolve(self.dedupe(), directory=target)
         with _locked(target):
-            if not own and not overwrite and (target / MANIFEST_NAME).exists():
+            if not own and not overwrite and (target / MANIFEST_NAME).exists() and _read(target).entries:
                 raise TrustStoreError(
                     f"{display_path(target)} already holds another trust store", remedy="overwrite"
                 )
