@@ -1157,9 +1157,10 @@ class _TrustSource:
                 f"the trust store {display_path(trust.directory)}" if trust.directory else "the trust store"
             )
             return cls(where, option, trust)
-        name = getattr(trust, "name", None)  # NamedBytes read by the command line
-        if isinstance(name, str):
-            return cls(f"the trust file {name}", option)
+        from caiso_pki._io import NamedBytes
+
+        if isinstance(trust, NamedBytes):  # read by the command line
+            return cls(f"the trust file {trust.name}", option)
         if isinstance(trust, (str, os.PathLike)) and "-----BEGIN" not in str(trust):
             return cls(f"the trust file {display_path(trust)}", option)
         return cls("the trust certificates given", option)
