@@ -2,7 +2,8 @@
 times, passphrase sources and text output.
 
 Exit status, for every command: 0 success, 1 a negative answer (not valid, findings, expiring entries
-with ``--exit-code``), 2 bad input or usage.  :func:`handle_errors` turns every
+with ``--exit-code``), 2 bad input or usage (or an output that cannot be written), 130 interrupted
+(Ctrl-C), 141 standard output closed by its reader.  :func:`handle_errors` turns every
 :class:`~caiso_pki.errors.CaisoPkiError` into one ``error: ...`` line and status 2.
 
 Files are read through :data:`INPUT_FILE` (or :class:`InputFile`): once, streamed with the library's
@@ -14,6 +15,7 @@ drive the terminal.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import json
 import os
@@ -35,6 +37,8 @@ __all__ = [
     "USAGES",
     "EXIT_BAD_INPUT",
     "EXIT_CODES",
+    "EXIT_INTERRUPTED",
+    "EXIT_OUTPUT_CLOSED",
     "DIRECTORY",
     "EXIT_NEGATIVE",
     "EXIT_OK",
@@ -54,24 +58,35 @@ __all__ = [
     "cli_message",
     "echo_json",
     "echo_lines",
+    "echo_out",
     "echo_rich",
     "handle_errors",
     "is_stdout",
     "read_passphrase",
     "read_stdin",
+    "rich_console",
     "terminal_available",
 ]
 
 EXIT_OK: Final = 0
 EXIT_NEGATIVE: Final = 1
 EXIT_BAD_INPUT: Final = 2
+#: Ctrl-C (SIGINT), as shells report a process it ended: 128 + 2.
+EXIT_INTERRUPTED: Final = 130
+#: Standard output closed by its reader (``| head``), as shells report SIGPIPE: 128 + 13.
+EXIT_OUTPUT_CLOSED: Final = 141
 #: The exit-code contract every command keeps (the CLI reference prints this table).
 EXIT_CODES: Final[dict[int, str]] = {
     EXIT_OK: "success: the chain is valid, the CSR conforms, the command did what it was asked",
     EXIT_NEGATIVE: "a negative answer: not valid, lint findings at --fail-on, a CSR that breaks its "
     "profile, an audit with failures or no certificate at all, expiring entries with --exit-code",
     EXIT_BAD_INPUT: "bad input or usage: an unreadable, empty or malformed file, a wrong option, a "
-    "password that is missing or wrong, an output that exists without --force",
+    "password that is missing or wrong, an output that exists without --force, an output that cannot "
+    "be written (a full disk: the error names the output and the system's reason)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C, SIGINT): the command stopped; files are written whole or "
+    "not at all, so nothing partial is left",
+    EXIT_OUTPUT_CLOSED: "standard output was closed by its reader (a pipe into head): the command "
+    "stopped quietly, with no traceback",
 }
 #: What every option or argument that reads a file says about standard input (the help test checks it).
 STDIN_HELP: Final = "- for stdin"
@@ -569,9 +584,24 @@ def echo_lines(lines: Iterable[str], *, err: bool = False) -> None:
         click.echo(printable(line), err=err)
 
 
+#: Output is written in pieces of this size: a reader that leaves (``| head``) is then noticed at the next
+#: piece (status 141) instead of the rest of one huge write being dropped without a word.
+_CHUNK: Final = 65536
+
+
+def echo_out(text: str, *, nl: bool = True) -> None:
+    """Print ``text`` (already safe) to standard output in pieces, flushing each."""
+    if nl:
+        text += "\n"
+    for start in range(0, len(text), _CHUNK):
+        click.echo(text[start : start + _CHUNK], nl=False)
+    if not text:
+        click.echo("", nl=False)
+
+
 def echo_json(data: Any) -> None:
     """Print ``data`` as indented JSON (exact values: JSON's escaping already makes them safe)."""
-    click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+    echo_out(json.dumps(data, indent=2, sort_keys=False, default=str))
 
 
 def echo_rich(value: Any, plain: str) -> None:
@@ -584,13 +614,29 @@ def echo_rich(value: Any, plain: str) -> None:
     fancy = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
     if fancy:
         try:
-            from rich.console import Console
+            console = rich_console()
         except ImportError:
             fancy = False
         else:
-            Console().print(value)
+            console.print(value)
             return
     click.echo(plain)
+
+
+def rich_console(**options: Any) -> Any:
+    """A ``rich`` console whose closed-pipe handling is the command line's (status 141, quietly).
+
+    rich's own handling exits with status 1, the code for a negative answer; here the
+    ``BrokenPipeError`` reaches the command line's handler instead.  Raises ``ImportError`` without rich.
+    """
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    return _Console(**options)
 
 
 def path_label(path: str | os.PathLike[str]) -> str:

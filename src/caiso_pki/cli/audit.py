@@ -28,9 +28,11 @@ from caiso_pki.cli._common import (
     UTC_TIME,
     PathParam,
     check_outputs,
+    echo_out,
     handle_errors,
     is_stdout,
     read_passphrase,
+    rich_console,
 )
 
 if TYPE_CHECKING:
@@ -168,7 +170,6 @@ def audit(  # noqa: PLR0917 -- click passes every option positionally
     Example:
       caiso-pki audit --store trust --usage client certs/
     """
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from caiso_pki._atomic import atomic_write_bytes
@@ -193,7 +194,7 @@ def audit(  # noqa: PLR0917 -- click passes every option positionally
     policy = None
     if policies or explicit_policy:
         policy = PolicyRequirement(acceptable=policies or ("any",), require_explicit=explicit_policy)
-    console = Console(stderr=True)
+    console = rich_console(stderr=True)
     show = not no_progress and sys.stderr.isatty()
     with Progress(
         TextColumn("validating"),
@@ -226,6 +227,6 @@ def audit(  # noqa: PLR0917 -- click passes every option positionally
             err=True,
         )
     else:
-        click.echo(text, nl=False)
+        echo_out(text, nl=False)
     if not report.clean:
         sys.exit(EXIT_FINDINGS)

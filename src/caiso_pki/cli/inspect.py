@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any, Final
 import click
 
 from caiso_pki._text import printable
-from caiso_pki.cli._common import INPUT_FILE, STDIN_HELP, echo_json, handle_errors, read_passphrase
+from caiso_pki.cli._common import (
+    INPUT_FILE,
+    STDIN_HELP,
+    echo_json,
+    handle_errors,
+    read_passphrase,
+    rich_console,
+)
 from caiso_pki.errors import MalformedInputError, PassphraseError
 
 if TYPE_CHECKING:
@@ -354,13 +361,12 @@ class _Renderer:
 
     def __init__(self) -> None:
         self._console: Any = None
-        try:
-            from rich.console import Console
-        except ImportError:  # the [cli] extra normally brings rich; plain text still works
-            return
         stream = sys.stdout  # looked up now, so click's test runner capture works
         width = None if stream.isatty() else 200
-        self._console = Console(file=stream, width=width, highlight=False, soft_wrap=False)
+        try:
+            self._console = rich_console(file=stream, width=width, highlight=False, soft_wrap=False)
+        except ImportError:  # the [cli] extra normally brings rich; plain text still works
+            return
 
     def section(self, title: str, rows: Rows) -> None:
         """Print one titled table; every label and value is escaped (they come from the file)."""
