@@ -438,10 +438,15 @@ def audit_paths(
     found in folders are reported in :attr:`AuditReport.skipped` (see :attr:`AuditReport.unreadable`),
     never raised.
     """
+    from caiso_pki._convert import callable_or_none, instance
+    from caiso_pki.fleet import FleetCache
     from caiso_pki.profiles.cps import load_cps_profile
     from caiso_pki.validation import Validator
     from caiso_pki.validation.options import certificate_list as _certificate_list
 
+    callable_or_none(progress, "progress")
+    if cache is not None:
+        instance(cache, FleetCache, "cache", "a FleetCache")
     when = ensure_aware(at, what="at")
     _later(when, max(EXPIRY_WINDOWS))
     loaded_profile = load_cps_profile(profile) if profile is not None else None

@@ -148,7 +148,15 @@ class CredentialLike(Protocol):
 
 
 def _certificate_tuple(values: Iterable[Certificate]) -> tuple[Certificate, ...]:
-    return tuple(values)
+    from caiso_pki._convert import instances
+
+    return instances(values, Certificate, "chain", "Certificate objects")
+
+
+def _the_certificate(value: object) -> Certificate:
+    from caiso_pki._convert import instance
+
+    return instance(value, Certificate, "certificate", "a Certificate (load it with load_certificate)")
 
 
 @attrs.frozen
@@ -160,7 +168,7 @@ class ClientCredential:
     report's ``client-key`` check says so.
     """
 
-    certificate: Certificate = attrs.field(validator=attrs.validators.instance_of(Certificate))
+    certificate: Certificate = attrs.field(converter=_the_certificate)
     key: PrivateKeyTypes = attrs.field(repr=False)
     chain: tuple[Certificate, ...] = attrs.field(default=(), converter=_certificate_tuple)
 

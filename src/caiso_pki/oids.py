@@ -151,7 +151,12 @@ def _shown(value: object) -> str:
 
 def oid_name(oid: x509.ObjectIdentifier | str) -> str:
     """Return the friendly name of ``oid``, or its dotted form when the registry does not know it."""
-    dotted = oid if isinstance(oid, str) else oid.dotted_string
+    if isinstance(oid, x509.ObjectIdentifier):
+        dotted = oid.dotted_string
+    elif isinstance(oid, str):
+        dotted = oid
+    else:
+        raise UnknownOidError(f"oid: expected a dotted string or an ObjectIdentifier, got {_shown(oid)}")
     return OID_NAMES.get(dotted, dotted)
 
 

@@ -225,8 +225,9 @@ def to_pkcs12(
     """A trust-only PKCS#12 (no key), each certificate marked trusted for Java ``keytool``/``KeyStore``.
 
     With a password the bundle carries an AES-256/PBKDF2 encryption and a SHA-256 MAC (Java wants a
-    store password, conventionally ``changeit``); without one it is unprotected, which is fine for
-    public certificates.
+    store password, conventionally ``changeit``); without one (or with ``""``) its contents are not
+    encrypted and its MAC uses the empty password, so it is read back with ``password=""`` (an empty
+    password is never tried unless given); that is fine for public certificates.
     """
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.serialization import (

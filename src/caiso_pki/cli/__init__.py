@@ -33,6 +33,7 @@ COMMANDS: Final[dict[str, str]] = {
     "profile": "caiso_pki.cli.lint:profile",
     "audit": "caiso_pki.cli.audit:audit",
     "connect": "caiso_pki.cli.connect:connect_cmd",
+    "pkcs12": "caiso_pki.cli.pkcs12:pkcs12",
 }
 
 
