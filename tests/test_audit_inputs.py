@@ -87,7 +87,9 @@ def test_cli_exits_1_and_lists_each_unreadable_file(fleet: Fleet) -> None:
     for name in UNREADABLE:
         assert name in run.out
     data = json.loads(
-        run_cli(["audit", fleet.folder, "--trust", fleet.roots, "--revocation", "off", "--format", "json"]).out
+        run_cli(
+            ["audit", fleet.folder, "--trust", fleet.roots, "--revocation", "off", "--format", "json"]
+        ).out
     )
     assert data["complete"] is False
     assert {Path(skip["path"]).name for skip in data["skipped"] if skip["unreadable"]} == UNREADABLE
@@ -122,7 +124,12 @@ def test_one_string_is_one_path(fleet: Fleet, tmp_path: Path, monkeypatch: pytes
 
 @pytest.mark.parametrize(
     ("paths", "fragment"),
-    [(None, "paths: expected a path"), ([123], r"paths\[0\]: expected a path"), (b"x", "paths: expected"), ([], "paths: give")],
+    [
+        (None, "paths: expected a path"),
+        ([123], r"paths\[0\]: expected a path"),
+        (b"x", "paths: expected"),
+        ([], "paths: give"),
+    ],
 )
 def test_bad_paths_name_the_parameter(fleet: Fleet, paths: object, fragment: str) -> None:
     with pytest.raises(CaisoPkiError, match=fragment):

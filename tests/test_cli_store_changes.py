@@ -28,7 +28,9 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Files:
     d = tmp_path_factory.mktemp("store-changes")
     pki = testing.DemoPki.create()
     client = pki.issuing_ca.issue("api-client", "api-client.example.com")
-    export_pkcs12(client.key, client.certificate, [*client.chain, pki.root.certificate], PASSWORD, path=d / "client.pfx")
+    export_pkcs12(
+        client.key, client.certificate, [*client.chain, pki.root.certificate], PASSWORD, path=d / "client.pfx"
+    )
     (d / "password.txt").write_text(PASSWORD + "\n")
     (d / "root.pem").write_text(pki.root.certificate.pem)
     return Files(pki, d)
@@ -185,7 +187,9 @@ def test_store_edit_changes_labels_note_and_distrust_date(files: Files, store: P
         (["--distrust-after", "2030-01-01", "--no-distrust-after"], "exclude each other"),
     ],
 )
-def test_store_edit_refuses_what_cannot_be_done(files: Files, store: Path, args: list[str], fragment: str) -> None:
+def test_store_edit_refuses_what_cannot_be_done(
+    files: Files, store: Path, args: list[str], fragment: str
+) -> None:
     assert store_cli(store, "add", files.d / "root.pem").returncode == 0
     run = store_cli(store, "edit", files.pki.root.certificate.fingerprint_sha256[:12], *args)
     assert run.returncode == 2

@@ -58,7 +58,9 @@ class Material:
         self.trust = [self.root]
         self.chain = list(self.issued.chain)
         self.new_key = generate_private_key("ec-p256")
-        self.csr = build_csr(self.new_key, "CN=rig-0001.example.com,O=Example,C=US", dns_names=["rig-0001.example.com"])
+        self.csr = build_csr(
+            self.new_key, "CN=rig-0001.example.com,O=Example,C=US", dns_names=["rig-0001.example.com"]
+        )
         self.cert_path = d / "cert.pem"
         self.cert_path.write_text(self.cert.pem)
         self.pfx = export_pkcs12(self.key, self.cert, self.chain, "pw")
@@ -232,7 +234,9 @@ def _cases() -> Iterator[Any]:
                 marks = []
                 if (name, parameter.name) in VALIDATION_OWNED:
                     marks.append(pytest.mark.xfail(strict=True, reason="validation owner"))
-                yield pytest.param(name, parameter.name, label, id=f"{name}-{parameter.name}-{label}", marks=marks)
+                yield pytest.param(
+                    name, parameter.name, label, id=f"{name}-{parameter.name}-{label}", marks=marks
+                )
 
 
 def test_every_public_callable_is_swept() -> None:

@@ -68,7 +68,12 @@ def _passphrase_options(func: F) -> F:
 
 
 def _passphrase(
-    *, passphrase_file: NamedBytes | None, passphrase_env: str | None, prompt: bool, confirm: bool
+    *,
+    passphrase_file: NamedBytes | None,
+    passphrase_env: str | None,
+    prompt: bool,
+    confirm: bool,
+    needed_for: str = "the new private key",
 ) -> str | None:
     return read_passphrase(
         passphrase_file=passphrase_file,
@@ -77,6 +82,7 @@ def _passphrase(
         confirm=confirm,
         file_option="--passphrase-file",
         env_option="--passphrase-env",
+        needed_for=needed_for,
     )
 
 
@@ -236,6 +242,7 @@ def new_cmd(  # noqa: PLR0917 -- click passes options as arguments
             passphrase_env=passphrase_env,
             prompt=prompt_passphrase,
             confirm=False,
+            needed_for=key_in.name,
         )
         key = load_private_key(key_in, secret)
         new_secret = None
@@ -394,9 +401,10 @@ def renew_cmd(  # noqa: PLR0917 -- click passes options as arguments
 ) -> None:
     """Write a CSR that renews --cert: same subject, SANs and EKU; --rekey for a new key.
 
-    The --passphrase-* options unlock --key.  With --rekey the new key written to --key-out is
-    protected by the --new-passphrase-* options; without them it takes the --passphrase-* one (the
-    same passphrase as the old key when --key is given too), and --no-passphrase writes it unencrypted.
+    --passphrase-file, --passphrase-env or --prompt-passphrase unlock --key.  With --rekey the new key
+    written to --key-out is protected by --new-passphrase-file, --new-passphrase-env or
+    --prompt-new-passphrase; without them it takes the passphrase given for --key (or, without --key,
+    the --passphrase-file one), and --no-passphrase writes it unencrypted.
     Output paths are checked before anything is written.
 
     \b
@@ -428,6 +436,7 @@ def renew_cmd(  # noqa: PLR0917 -- click passes options as arguments
             passphrase_env=passphrase_env,
             prompt=prompt_passphrase,
             confirm=False,
+            needed_for=key_path.name,
         )
     secret: str | None = None
     if rekey is not None:
