@@ -206,10 +206,64 @@ SOUND: dict[str, Callable[[Material], dict[str, Any]]] = {
 SKIPPED_PARAMETERS: dict[tuple[str, str], str] = {
     ("connect", "timeout"): "a wrong timeout is refused, but None is the only value that would wait long",
     ("save_private_key", "overwrite"): "a non-bool overwrite is truthy and replaces the file, as intended",
+    ("Severity", "names"): "Enum's functional API (Severity(value, names) makes a new enum), not an input",
+    ("Severity", "module"): "Enum's functional API",
+    ("Severity", "qualname"): "Enum's functional API",
+    ("Severity", "type"): "Enum's functional API",
+    ("Severity", "start"): "Enum's functional API",
+    ("Severity", "boundary"): "Enum's functional API",
 }
 
-#: (callable, parameter) cases that fail inside the validation package, which another engineer owns.
-VALIDATION_OWNED: frozenset[tuple[str, str]] = frozenset()
+#: (callable, parameter, wrong value) cases whose exception escapes from inside the validation code
+#: (``caiso_pki.validation``, ``fleet``, ``revocation``, ``fetch``), which another engineer owns: they
+#: are strict xfails, so fixing one makes the suite fail until its line here is removed.
+VALIDATION_OWNED: frozenset[tuple[str, str, str]] = frozenset(
+    {
+        ("AlgorithmPolicy", "weak_hashes", "None"),
+        ("AlgorithmPolicy", "weak_hashes", "int"),
+        ("AlgorithmPolicy", "curves", "None"),
+        ("AlgorithmPolicy", "curves", "int"),
+        ("HttpFetcher", "max_redirects", "None"),
+        ("HttpFetcher", "max_redirects", "list-of-int"),
+        ("HttpFetcher", "max_redirects", "empty-str"),
+        ("HttpFetcher", "connect_timeout", "None"),
+        ("HttpFetcher", "connect_timeout", "list-of-int"),
+        ("HttpFetcher", "connect_timeout", "empty-str"),
+        ("HttpFetcher", "content_type_policy", "None"),
+        ("HttpFetcher", "content_type_policy", "int"),
+        ("HttpFetcher", "content_type_policy", "list-of-int"),
+        ("HttpFetcher", "content_type_policy", "empty-str"),
+        ("RevocationCache", "max_entries", "None"),
+        ("RevocationCache", "max_entries", "list-of-int"),
+        ("RevocationCache", "max_entries", "empty-str"),
+        ("RevocationCache", "max_age", "int"),
+        ("RevocationCache", "max_age", "list-of-int"),
+        ("RevocationCache", "max_age", "empty-str"),
+        ("Validator", "key_usage", "int"),
+        ("Validator", "extended_key_usage", "int"),
+        ("Validator", "waive", "int"),
+        ("audit_paths", "key_usage", "int"),
+        ("audit_paths", "extended_key_usage", "int"),
+        ("fetcher_backend", "timeout", "None"),
+        ("fetcher_backend", "timeout", "list-of-int"),
+        ("fetcher_backend", "timeout", "empty-str"),
+        ("fetcher_backend", "max_bytes", "list-of-int"),
+        ("fetcher_backend", "max_bytes", "empty-str"),
+        ("fetcher_backend", "allowed_schemes", "None"),
+        ("fetcher_backend", "allowed_schemes", "int"),
+        ("fetcher_backend", "allowed_hosts", "int"),
+        ("validate_many", "leaves", "None"),
+        ("validate_many", "leaves", "int"),
+        ("validate_many", "progress", "int"),
+        ("validate_many", "progress", "list-of-int"),
+        ("validate_many", "progress", "empty-str"),
+        ("validate_many_async", "leaves", "None"),
+        ("validate_many_async", "leaves", "int"),
+        ("validate_many_async", "progress", "int"),
+        ("validate_many_async", "progress", "list-of-int"),
+        ("validate_many_async", "progress", "empty-str"),
+    }
+)
 
 
 def _parameters(name: str) -> list[inspect.Parameter]:
@@ -232,7 +286,7 @@ def _cases() -> Iterator[Any]:
                 continue
             for label in WRONG:
                 marks = []
-                if (name, parameter.name) in VALIDATION_OWNED:
+                if (name, parameter.name, label) in VALIDATION_OWNED:
                     marks.append(pytest.mark.xfail(strict=True, reason="validation owner"))
                 yield pytest.param(
                     name, parameter.name, label, id=f"{name}-{parameter.name}-{label}", marks=marks

@@ -415,7 +415,9 @@ def _open_pkcs12(
     from caiso_pki._io import load_pkcs12
 
     if password_file is not None or password_env:
-        return load_pkcs12(file, _password(password_file, password_env, "PKCS#12 password", file=file, pfx=True))
+        return load_pkcs12(
+            file, _password(password_file, password_env, "PKCS#12 password", file=file, pfx=True)
+        )
     try:
         return load_pkcs12(file, None)
     except PassphraseError:
