@@ -372,3 +372,18 @@ def test_the_empty_pfx_password_rule_is_the_same_everywhere(pki: testing.DemoPki
     assert run_cli(["inspect", pfx]).returncode == 2
     assert run_cli(["audit", pfx, "--trust", tmp_path / "root.pem", "--revocation", "off"]).returncode == 1
     assert run_cli(["store", "--store", tmp_path / "store", "add", pfx]).returncode == 2
+
+
+# -- defect 16: the cli extra is enough for every command ------------------------------------------
+
+
+def test_the_cli_extra_brings_pyopenssl_for_connect() -> None:
+    """The full check installs ``.[cli]`` into a fresh venv and runs every command's example
+    (``python .ci/check_cli_extra.py``); this keeps the declaration that it depends on."""
+    import tomllib
+
+    from conftest import REPO_ROOT
+
+    extras = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert any(requirement.lower().startswith("pyopenssl") for requirement in extras["cli"])
+    assert (REPO_ROOT / ".ci" / "check_cli_extra.py").exists()

@@ -43,8 +43,9 @@ acceptable CA names of the server's CertificateRequest.  pyOpenSSL, maintained b
 Cryptographic Authority with ``cryptography`` and long used by urllib3 and Twisted, exposes
 ``SSL_get_peer_cert_chain``, ``SSL_get_client_CA_list`` and the handshake state callback that tells
 whether a CertificateRequest arrived.  It is the optional ``connect`` extra
-(``pip install 'caiso-pki[connect]'``; the ``cli`` extra includes it too; pyOpenSSL 26.3 or newer, the first to return the CA names as
-``cryptography`` objects) and is imported only when :func:`connect` runs.
+(``pip install 'caiso-pki[connect]'``; the ``cli`` extra includes it too; pyOpenSSL 26.3 or newer,
+the first to return the CA names as ``cryptography`` objects) and is imported only when
+:func:`connect` runs.
 
 OpenSSL verifies nothing here (no trust is loaded into it at all, so the operating system's list is never
 consulted): the chain the server sent is validated by caiso-pki against ``trust`` only, from OpenSSL's

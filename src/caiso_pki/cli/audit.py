@@ -168,7 +168,7 @@ def audit(  # noqa: PLR0917 -- click passes every option positionally
 
     \b
     Example:
-      caiso-pki audit --store trust --usage client certs/
+      caiso-pki audit --store trust demo-files/rig.pem demo-files/pki/caiso-issuing.pem
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

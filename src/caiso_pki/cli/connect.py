@@ -156,7 +156,8 @@ def connect_cmd(  # noqa: PLR0917 -- click passes every option positionally
 
     \b
     Example:
-      caiso-pki connect https://api.example.com/ --cert client.pem --key client.key --trust roots.pem
+      caiso-pki connect https://localhost:8443/ --cert demo-files/rig.pem --key demo-files/rig.key \\
+        --chain demo-files/pki/caiso-chain.pem --trust demo-files/pki/caiso-root.pem
     """
     from caiso_pki.connection import ClientCredential, connect
 

@@ -223,6 +223,11 @@ def new_cmd(  # noqa: PLR0917 -- click passes options as arguments
 
     Both output paths are checked before the key is generated: nothing is written when either is
     refused.  Only one output may be - (stdout); the summary then goes to stderr.
+
+    \b
+    Example:
+      caiso-pki csr new --profile rig --subject "CN=rig-0002.example.com,O=Example,C=US" \\
+        --dns rig-0002.example.com --key-out rig-2.key --no-passphrase --csr-out rig-2.csr
     """
     from caiso_pki._io import load_private_key
     from caiso_pki.csr import build_csr
@@ -301,6 +306,10 @@ def check_cmd(file: NamedBytes, profile_name: str | NamedBytes, as_json: bool) -
     """Check a CSR FILE (made by any tool; - for stdin) against a request profile.
 
     Exit status: 0 it conforms, 1 it breaks the profile, 2 bad input.
+
+    \b
+    Example:
+      caiso-pki csr check demo-files/rig.csr --profile rig
     """
     from caiso_pki._io import load_csr
     from caiso_pki.csr import check_csr
@@ -336,7 +345,12 @@ def check_cmd(file: NamedBytes, profile_name: str | NamedBytes, as_json: bool) -
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @handle_errors
 def show_cmd(file: NamedBytes, as_json: bool) -> None:
-    """Describe a CSR FILE (- for stdin): subject, key, SANs, requested extensions, signature."""
+    """Describe a CSR FILE (- for stdin): subject, key, SANs, requested extensions, signature.
+
+    \b
+    Example:
+      caiso-pki csr show demo-files/rig.csr
+    """
     from caiso_pki.csr import describe_csr
     from caiso_pki.oids import oid_name
 
@@ -409,8 +423,8 @@ def renew_cmd(  # noqa: PLR0917 -- click passes options as arguments
 
     \b
     Example:
-      caiso-pki csr renew --cert rig.pem --key rig.key --passphrase-file old.txt --rekey ec-p256 \\
-        --new-passphrase-file new.txt --key-out rig-2.key --csr-out rig-2.csr
+      caiso-pki csr renew --cert demo-files/rig.pem --key demo-files/rig.key --rekey ec-p256 \\
+        --new-passphrase-file new-passphrase.txt --key-out rig-renewed.key --csr-out rig-renewed.csr
     """
     from caiso_pki._io import load_certificate, load_private_key
     from caiso_pki.csr import renewal_csr

@@ -449,6 +449,10 @@ def inspect_cmd(
     FILE may be - for stdin.  PEM or DER is detected from the content.  For a PKCS#12 file or an
     encrypted key without --password-file/--password-env, the password is asked for with a hidden
     prompt on the terminal; without a terminal that is an error (exit 2).
+
+    \b
+    Example:
+      caiso-pki inspect demo-files/rig.pem
     """
     from caiso_pki._io import (
         detect_kind,

@@ -115,8 +115,8 @@ def build_cmd(  # noqa: PLR0917 -- click passes every option positionally
 
     \b
     Example:
-      caiso-pki pkcs12 build --key rig.key --cert rig.pem --chain caiso-chain.pem --out rig.pfx \\
-        --password-file pfx-password.txt
+      caiso-pki pkcs12 build --key demo-files/rig.key --cert demo-files/rig.pem \\
+        --chain demo-files/pki/caiso-chain.pem --out rig.pfx --password-file pfx-password.txt
     """
     from caiso_pki._atomic import atomic_write_bytes
     from caiso_pki._io import load_certificates

@@ -75,7 +75,12 @@ def store(ctx: click.Context, store_dir: Path | None) -> None:
 @click.pass_context
 @handle_errors
 def init_cmd(ctx: click.Context, as_json: bool) -> None:
-    """Create an empty trust store."""
+    """Create an empty trust store.
+
+    \b
+    Example:
+      caiso-pki store --store trust init
+    """
     directory = _store_dir(ctx)
     TrustStore.init(directory)
     if as_json:
@@ -172,7 +177,7 @@ def add_cmd(
 
     \b
     Example:
-      caiso-pki store --store trust add --label caiso caiso-root.pem
+      caiso-pki store --store trust add --label caiso demo-files/pki/caiso-root.pem
     """
     directory = _store_dir(ctx)
     bundles = [
@@ -330,7 +335,12 @@ def edit_cmd(
 @click.pass_context
 @handle_errors
 def remove_cmd(ctx: click.Context, fingerprints: tuple[str, ...], as_json: bool) -> None:
-    """Remove entries by SHA-256 fingerprint (a unique prefix is enough)."""
+    """Remove entries by SHA-256 fingerprint (a unique prefix is enough).
+
+    \b
+    Example:
+      caiso-pki store --store trust remove 3f2a9c
+    """
     removed: list[TrustEntry] = []
     with TrustStore.edit(_store_dir(ctx)) as editor:
         for fingerprint in fingerprints:
@@ -350,7 +360,12 @@ def remove_cmd(ctx: click.Context, fingerprints: tuple[str, ...], as_json: bool)
 @click.pass_context
 @handle_errors
 def list_cmd(ctx: click.Context, labels: tuple[str, ...], role: str | None, as_json: bool) -> None:
-    """List the entries."""
+    """List the entries.
+
+    \b
+    Example:
+      caiso-pki store --store trust list --label caiso
+    """
     current = TrustStore.open(_store_dir(ctx))
     if labels or role:
         current = current.filter(labels=labels or None, role=role)  # type: ignore[arg-type]
@@ -389,6 +404,10 @@ def expiring_cmd(
     """Entries expiring soon, expired, or retired (distrust-after passed).
 
     Exit status: 0, or 1 with --exit-code when anything is listed; 2 on bad input.
+
+    \b
+    Example:
+      caiso-pki store --store trust expiring --within 90
     """
     current = TrustStore.open(_store_dir(ctx))
     if labels:
@@ -525,6 +544,10 @@ def diff_cmd(ctx: click.Context, other: str, as_json: bool) -> None:
     """Compare the store with OTHER: a store directory, a bundle file (- for stdin), @system or @certifi.
 
     '+' entries are only in OTHER, '-' only in this store, '~' in both with different metadata.
+
+    \b
+    Example:
+      caiso-pki store --store trust diff demo-files/pki/caiso-chain.pem
     """
     current = TrustStore.open(_store_dir(ctx))
     result = current.diff(_other_store(other))

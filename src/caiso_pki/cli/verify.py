@@ -189,7 +189,8 @@ def verify(  # noqa: PLR0917 -- click passes every option positionally
 
     \b
     Example:
-      caiso-pki verify --trust roots.pem --chain chain.pem --usage client leaf.pem
+      caiso-pki verify --trust demo-files/pki/caiso-root.pem --chain demo-files/pki/caiso-chain.pem \\
+        --usage client demo-files/rig.pem
     """
     from caiso_pki.policy import PolicyRequirement
     from caiso_pki.validation import Validator
