@@ -102,11 +102,41 @@ def server_certificate(work: Path) -> None:
         "extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n"
     )
     steps = [
-        ["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
-        + ["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"],
-        ["openssl", "x509", "-req", "-in", "server.csr", "-CA", str(pki / "caiso-issuing.pem")]
-        + ["-CAkey", str(pki / "caiso-issuing.key"), "-CAcreateserial", "-days", "30", "-sha256"]
-        + ["-extfile", str(ext), "-out", "server.pem"],
+        [
+            "openssl",
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ],
+        [
+            "openssl",
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            str(pki / "caiso-issuing.pem"),
+            "-CAkey",
+            str(pki / "caiso-issuing.key"),
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-sha256",
+            "-extfile",
+            str(ext),
+            "-out",
+            "server.pem",
+        ],
     ]
     for step in steps:
         done = run(step, work)
@@ -163,8 +193,19 @@ def main() -> int:
                 server_certificate(work)
                 port = free_port()
                 server = subprocess.Popen(
-                    ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", "server.pem"]
-                    + ["-key", "server.key", "-cert_chain", "demo-files/pki/caiso-chain.pem", "-www"],
+                    [
+                        "openssl",
+                        "s_server",
+                        "-accept",
+                        f"127.0.0.1:{port}",
+                        "-cert",
+                        "server.pem",
+                        "-key",
+                        "server.key",
+                        "-cert_chain",
+                        "demo-files/pki/caiso-chain.pem",
+                        "-www",
+                    ],
                     cwd=work,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,
