@@ -8,9 +8,11 @@ test holds open for writing, so it arrives mid-command without any timing guess.
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,23 @@ def _start(args: list[str], cwd: Path, **kwargs: object) -> subprocess.Popen[byt
     )
 
 
+def _open_when_read(fifo: Path, proc: subprocess.Popen[bytes]) -> int:
+    """The FIFO's write end, opened once ``proc`` has opened it for reading (fails if it never does)."""
+    deadline = time.monotonic() + SAFETY_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:  # ENXIO: no reader yet
+                raise
+        if proc.poll() is not None:
+            _, stderr = proc.communicate()
+            pytest.fail(f"the command ended (status {proc.returncode}) without reading the FIFO: {stderr!r}")
+        time.sleep(0.01)
+    proc.kill()
+    pytest.fail("the command never opened the FIFO")
+
+
 @pytest.mark.parametrize("existing", [False, True], ids=["new-out", "existing-out-with-force"])
 def test_sigint_during_audit_exits_130_and_leaves_no_partial_output(
     fleet: Path, tmp_path: Path, existing: bool
@@ -54,9 +73,9 @@ def test_sigint_during_audit_exits_130_and_leaves_no_partial_output(
     args = ["audit", os.fspath(fleet / "big"), os.fspath(fifo), "--trust", os.fspath(fleet / "roots.pem")]
     args += ["--out", os.fspath(out), "--no-progress", *(["--force"] if existing else [])]
     proc = _start(args, tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    # Opening the FIFO for writing returns once the command has opened it for reading: it is then
+    # Opening the FIFO for writing succeeds once the command has opened it for reading: it is then
     # running (its signal handling in place) and blocked in the middle of the audit.
-    writer = os.open(fifo, os.O_WRONLY)
+    writer = _open_when_read(fifo, proc)
     try:
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=SAFETY_TIMEOUT)
