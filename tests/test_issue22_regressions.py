@@ -28,7 +28,6 @@ from caiso_pki import (
     validate_chain,
     validate_many,
 )
-from caiso_pki._text import path_bytes, path_text
 from caiso_pki.errors import CaisoPkiError, MalformedInputError, PassphraseError
 
 
@@ -205,6 +204,8 @@ def test_a_gost_certificate_is_refused_even_as_its_own_anchor() -> None:
     "raw", [b"caf\xe9.pem", b"plain.pem", b"back\\slash.pem", b"lit\\xff.pem", b"\xff\xfe"]
 )
 def test_file_names_in_json_are_unambiguous(raw: bytes) -> None:
+    from caiso_pki._text import path_bytes, path_text
+
     text = path_text(raw)
     assert path_bytes(text) == raw
     text.encode("utf-8")  # no lone surrogate reaches JSON
@@ -213,6 +214,8 @@ def test_file_names_in_json_are_unambiguous(raw: bytes) -> None:
 
 
 def test_audit_json_keeps_byte_names_apart(pki: testing.DemoPki, tmp_path: Path) -> None:
+    from caiso_pki._text import path_bytes
+
     folder = tmp_path / "names"
     folder.mkdir()
     pem = pki.issuing_ca.issue("rig", "rig.example.com").certificate.pem.encode()
