@@ -390,3 +390,11 @@ def test_the_cli_extra_brings_pyopenssl_for_connect() -> None:
     extras = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     assert any(requirement.lower().startswith("pyopenssl") for requirement in extras["cli"])
     assert (REPO_ROOT / ".ci" / "check_cli_extra.py").exists()
+
+
+def test_profile_list_has_json() -> None:
+    run = run_cli(["profile", "list", "--json"])
+    assert run.returncode == 0, run.output
+    profiles = {entry["name"]: entry for entry in json.loads(run.out)["profiles"]}
+    assert {"caiso-demo", "caiso-basic-assurance"} <= set(profiles)
+    assert "rig" in profiles["caiso-demo"]["kinds"]
