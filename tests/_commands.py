@@ -163,6 +163,9 @@ def good_value(leaf: Leaf, name: str, m: Material, slot: str = "") -> str:
         "fingerprints": "00",
         "url": "https://127.0.0.1:1/",  # loopback, a closed port: refused at once
         "p12_file": m.p12,
+        "cert_file": m.leaf,
+        "key_file": m.leaf_key,
+        "chain_file": m.cert,
     }
     value = per_command.get((*leaf.path, name), by_name.get(name, m.cert))
     return os.fspath(value)
@@ -180,6 +183,7 @@ EXTRAS: dict[tuple[str, ...], list[str]] = {
     ("audit",): ["--revocation", "off"],
     ("connect",): ["--timeout", "2", "--password-env", PASSWORD_ENV],
     ("exporter",): ["--once"],  # one scan and exit: the server mode runs until SIGTERM
+    ("pkcs12", "build"): ["--password-env", PASSWORD_ENV],
 }
 #: What to leave out when a slot is under test, so the run reads it instead of stopping at a usage error.
 EXCLUDE: dict[tuple[tuple[str, ...], str], frozenset[str]] = {
@@ -188,6 +192,21 @@ EXCLUDE: dict[tuple[tuple[str, ...], str], frozenset[str]] = {
     (("csr", "renew"), "passphrase_file"): frozenset({"--no-passphrase"}),
     (("csr", "renew"), "key_path"): frozenset({"--rekey", "--no-passphrase", "key_out"}),
     (("connect",), "password_file"): frozenset({"--password-env"}),
+    (("connect",), "cert_file"): frozenset({"p12_file"}),
+    (("connect",), "key_file"): frozenset({"p12_file"}),
+    (("connect",), "chain_file"): frozenset({"p12_file"}),
+    (("csr", "renew"), "new_passphrase_file"): frozenset({"--no-passphrase"}),
+    (("pkcs12", "build"), "password_file"): frozenset({"--password-env"}),
+}
+#: Optional inputs given sound values on every run (a client certificate for connect), unless excluded.
+OPTIONAL_INPUTS: dict[tuple[str, ...], frozenset[str]] = {
+    ("connect",): frozenset({"p12_file"}),
+}
+#: Optional inputs given sound values when a slot is under test (--cert needs --key).
+SLOT_INPUTS: dict[tuple[tuple[str, ...], str], frozenset[str]] = {
+    (("connect",), "cert_file"): frozenset({"key_file"}),
+    (("connect",), "key_file"): frozenset({"cert_file"}),
+    (("connect",), "chain_file"): frozenset({"cert_file", "key_file"}),
 }
 #: Optional outputs given on every run (so a failing run can be caught leaving them behind).
 OPTIONAL_OUTPUTS: dict[tuple[str, ...], frozenset[str]] = {
@@ -199,10 +218,12 @@ OPTIONAL_OUTPUTS: dict[tuple[str, ...], frozenset[str]] = {
 TRUST_SOURCE: dict[tuple[str, ...], tuple[str, str]] = {
     ("verify",): ("--trust", "roots"),
     ("connect",): ("--trust", "roots"),
+    ("audit",): ("--trust", "roots"),
 }
 #: Sound values that depend on the slot under test (a password file is only read for a PFX).
 FOR_SLOT: dict[tuple[tuple[str, ...], str], dict[str, str]] = {
     (("inspect",), "password_file"): {"file": "p12"},
+    (("store", "add"), "password_file"): {"files": "p12"},
 }
 #: Options added when a slot is under test, so the command uses it (a PKCS#12 export reads a password).
 SLOT_EXTRAS: dict[tuple[tuple[str, ...], str], list[str]] = {
@@ -248,7 +269,12 @@ def build_argv(leaf: Leaf, slot: str, value: str, m: Material, out: Path) -> tup
             arg = os.fspath(path)
         elif name == slot:
             arg = value
-        elif param.required or (in_group and name == "store_dir"):
+        elif (
+            param.required
+            or (in_group and name == "store_dir")
+            or (name in OPTIONAL_INPUTS.get(leaf.path, frozenset()) and name not in excluded)
+            or name in SLOT_INPUTS.get((leaf.path, slot), frozenset())
+        ):
             arg = good_value(leaf, name, m, slot)
         else:
             continue

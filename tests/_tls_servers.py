@@ -223,3 +223,82 @@ def closed_port() -> Iterator[int]:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         yield int(sock.getsockname()[1])
+
+
+class CountingMtlsServer(_Server):
+    """A pyOpenSSL mutual-TLS server that counts what clients send it: certificates and HTTP requests.
+
+    Every client certificate that reaches the server is counted in :attr:`client_certificates`
+    (subjects, from OpenSSL's verify callback, which runs as soon as the client's Certificate message
+    arrives, whether or not the server then accepts it); :attr:`requests` holds every HTTP request
+    read.  With ``require=True`` the server refuses a handshake without a certificate chaining to
+    ``client_roots``; otherwise a client certificate is asked for but optional.
+    """
+
+    def __init__(
+        self,
+        server: IssuedCertificate,
+        *,
+        client_roots: Sequence[Certificate],
+        require: bool = True,
+        tls12_only: bool = False,
+        status: int = 200,
+    ) -> None:
+        from OpenSSL import SSL, crypto
+
+        self.client_certificates: list[str] = []
+        self.connections = 0
+        ctx = SSL.Context(SSL.TLS_SERVER_METHOD)
+        ctx.set_min_proto_version(SSL.TLS1_2_VERSION)
+        if tls12_only:
+            ctx.set_max_proto_version(SSL.TLS1_2_VERSION)
+        ctx.use_certificate(server.certificate.x509)
+        assert server.key is not None
+        ctx.use_privatekey(server.key)  # type: ignore[arg-type]
+        for cert in server.chain:
+            ctx.add_extra_chain_cert(cert.x509)
+        store = ctx.get_cert_store()
+        assert store is not None
+        for root in client_roots:
+            store.add_cert(crypto.X509.from_cryptography(root.x509))
+
+        def count(conn: SSL.Connection, cert: crypto.X509, errno: int, depth: int, ok: int) -> bool:
+            if depth == 0 and not self._seen(conn):
+                self.client_certificates.append(cert.to_cryptography().subject.rfc4514_string())
+                self._mark(conn)
+            return bool(ok)
+
+        mode = SSL.VERIFY_PEER | (SSL.VERIFY_FAIL_IF_NO_PEER_CERT if require else 0)
+        ctx.set_verify(mode, count)
+        self.context = ctx
+        self._counted: set[int] = set()
+        super().__init__(status=status)
+
+    def _seen(self, conn: object) -> bool:
+        return id(conn) in self._counted
+
+    def _mark(self, conn: object) -> None:
+        self._counted.add(id(conn))
+
+    def serve(self, sock: socket.socket) -> None:
+        from OpenSSL import SSL
+
+        self.connections += 1
+        sock.setblocking(True)  # pyOpenSSL on a blocking socket; stop() shuts it down if need be
+        conn = SSL.Connection(self.context, sock)
+        conn.set_accept_state()
+        try:
+            conn.do_handshake()
+        except (SSL.Error, OSError) as exc:
+            self.errors.append(f"handshake: {exc}")
+            return
+        finally:
+            self._counted.discard(id(conn))
+        self.handshakes.append(conn.get_protocol_version_name())
+        try:
+            self.answer(conn.recv, conn.sendall)
+        except (SSL.Error, OSError) as exc:
+            self.errors.append(f"after handshake: {exc}")
+            return
+        with contextlib.suppress(SSL.Error, OSError):
+            conn.shutdown()

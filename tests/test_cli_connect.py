@@ -115,7 +115,7 @@ def test_a_passing_connection_exits_0_with_one_line_per_check(files: Files, ok_s
     assert all(line.startswith(("[pass]", "[n/a]")) for line in checks), result.output
     assert [line.split()[1] for line in checks] == ["1.", "1.", "1.", "1.", "1.", "2.", "3.", "4.", "5."]
     assert lines[-1] == "PASS: no check failed"
-    assert "HEAD /api/resource -> 200 OK" in result.output
+    assert "GET /api/resource -> 200 OK" in result.output
 
 
 def test_a_trust_store_directory(files: Files, ok_server: TlsServer) -> None:
@@ -137,7 +137,7 @@ def test_a_403_exits_1_and_says_ask_your_uaa(files: Files, forbidden_server: Tls
     result = invoke(files, forbidden_server.url)
     assert result.exit_code == 1, result.output
     assert result.output.splitlines()[-2].startswith(
-        "FAIL at step 5 (HTTP): HEAD /api/resource -> 403 Forbidden"
+        "FAIL at step 5 (HTTP): GET /api/resource -> 403 Forbidden"
     )
     assert "authenticated, but not authorised for this application: ask your UAA" in result.output
     assert result.output.splitlines()[-1].startswith("next: ")

@@ -365,7 +365,10 @@ def test_prompt_without_a_terminal_is_bad_input(tmp_path: Path) -> None:
         ["csr", *NEW_KEY, "--key-out", tmp_path / "k", "--csr-out", tmp_path / "c", "--prompt-passphrase"]
     )
     assert result.returncode == 2, result.output
-    assert result.err == "error: no terminal to ask for a password; use --passphrase-file\n"
+    assert result.err == (
+        "error: the new private key: it needs a key passphrase and there is no terminal to ask for it; "
+        "use --passphrase-file or --passphrase-env\n"
+    )
     assert list(tmp_path.iterdir()) == []
 
 

@@ -9,6 +9,7 @@ a help text names is part of the contract, which the CLI reference states.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -22,6 +23,7 @@ from caiso_pki import load_private_key
 from caiso_pki.cli import main
 from caiso_pki.cli._common import EXIT_CODES, STDIN_HELP, Directory, OutputFile, PathParam
 from caiso_pki.pkcs12 import export_pkcs12, import_pkcs12
+from caiso_pki.truststore import TrustStore
 from conftest import REPO_ROOT
 
 _OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*)")
@@ -200,7 +202,86 @@ def _p12(m: Material, tmp: Path) -> Path:
     return path
 
 
+def _first_line_store_add(m: Material, secret: Path, tmp: Path) -> None:
+    store = tmp / "store-first-line"
+    TrustStore.init(store)
+    argv = [
+        "store",
+        "--store",
+        str(store),
+        "add",
+        str(_p12(m, tmp)),
+        "--ca-only",
+        "--password-file",
+        str(secret),
+    ]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 0, result.output
+    assert len(TrustStore.open(store)) >= 1
+
+
+def _first_line_audit(m: Material, secret: Path, tmp: Path) -> None:
+    argv = [
+        "audit",
+        str(_p12(m, tmp)),
+        "--trust",
+        str(m.roots),
+        "--revocation",
+        "off",
+        "--password-file",
+        str(secret),
+    ]
+    result = CliRunner().invoke(main, [*argv, "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+    assert json.loads(result.stdout)["totals"]["total"] >= 1
+
+
+def _first_line_renew_new(m: Material, secret: Path, tmp: Path) -> None:
+    key = tmp / "renewed-new.key"
+    argv = ["csr", "renew", "--cert", str(m.leaf), "--key", str(m.leaf_key), "--rekey", "ec-p256"]
+    result = CliRunner().invoke(
+        main,
+        [
+            *argv,
+            "--key-out",
+            str(key),
+            "--csr-out",
+            str(tmp / "rn.csr"),
+            "--new-passphrase-file",
+            str(secret),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    load_private_key(key, FIRST_LINE)
+
+
+def _first_line_pfx_build(m: Material, secret: Path, tmp: Path) -> None:
+    out = tmp / "built.pfx"
+    argv = ["pkcs12", "build", "--key", str(m.leaf_key), "--cert", str(m.leaf), "--out", str(out)]
+    result = CliRunner().invoke(main, [*argv, "--password-file", str(secret)])
+    assert result.exit_code == 0, result.output
+    assert import_pkcs12(out, FIRST_LINE).key is not None
+
+
+def _first_line_pfx_key(m: Material, secret: Path, tmp: Path) -> None:
+    from caiso_pki import save_private_key
+
+    encrypted = tmp / "encrypted-leaf.key"
+    if not encrypted.exists():
+        save_private_key(load_private_key(m.leaf_key), encrypted, passphrase=FIRST_LINE)
+    (tmp / "pfx-pass.txt").write_text("pfx-password\n")
+    argv = ["pkcs12", "build", "--key", str(encrypted), "--cert", str(m.leaf), "--out", str(tmp / "k.pfx")]
+    argv += ["--password-file", str(tmp / "pfx-pass.txt"), "--key-passphrase-file", str(secret)]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 0, result.output
+
+
 FIRST_LINE_CHECKS = {
+    (("store", "add"), "password_file"): _first_line_store_add,
+    (("audit",), "password_file"): _first_line_audit,
+    (("csr", "renew"), "new_passphrase_file"): _first_line_renew_new,
+    (("pkcs12", "build"), "password_file"): _first_line_pfx_build,
+    (("pkcs12", "build"), "key_passphrase_file"): _first_line_pfx_key,
     (("inspect",), "password_file"): _first_line_inspect,
     (("csr", "new"), "passphrase_file"): _first_line_csr_new,
     (("csr", "renew"), "passphrase_file"): _first_line_csr_renew,

@@ -289,9 +289,14 @@ def test_no_terminal_for_the_password_prompt_is_a_clear_error(
     openssl_material: OpensslMaterial, attribute: str
 ) -> None:
     # issue 13 defect 7: GetPassWarning and "Aborted!" with status 1 before
-    result = run_cli(["inspect", getattr(openssl_material, attribute)])
+    path = getattr(openssl_material, attribute)
+    result = run_cli(["inspect", path])
     assert result.returncode == 2, result.output
-    assert result.err == "error: no terminal to ask for a password; use --password-file\n"
+    what = "PKCS#12 password" if attribute == "leaf_p12" else "key passphrase"
+    assert result.err == (
+        f"error: {path}: it needs a {what} and there is no terminal to ask for it; "
+        "use --password-file or --password-env\n"
+    )
     assert "Warning" not in result.output and "Aborted" not in result.output
 
 

@@ -229,7 +229,8 @@ def test_end_entity_certificates_need_an_explicit_anchor_role(tmp_path: Path, pk
         refused = run(store, "add", str(leaf), *role)
         assert refused.exit_code == 2, refused.output
         assert "is an end-entity certificate, not a CA" in refused.stderr
-        assert "use --role anchor to pin it as a trust anchor" in refused.stderr
+        assert "--role anchor to pin this one as a trust anchor" in refused.stderr
+        assert refused.stderr.startswith(f"error: {leaf}: ")  # issue 22: the file is named
         assert "role='anchor'" not in refused.stderr
         assert len(TrustStore.open(store)) == 0
     single = tmp_path / "single.pem"

@@ -129,7 +129,7 @@ def test_a_correct_client_passes_and_the_http_step_sees_200(
         "Demo CAISO Issuing CA 1",
     ]
     assert report.server_validation is not None and report.server_validation.valid
-    assert caiso_server.requests[-1].startswith(b"HEAD /api/resource HTTP/1.1\r\nHost: 127.0.0.1:")
+    assert caiso_server.requests[-1].startswith(b"GET /api/resource HTTP/1.1\r\nHost: 127.0.0.1:")
 
 
 def test_get_is_sent_when_asked(material: Material, caiso_server: TlsServer) -> None:
@@ -223,10 +223,10 @@ def test_a_server_whose_chain_is_expired(material: Material) -> None:
     assert_first_failure(report, "server-chain", "expired")
     assert report.first_failure is not None and report.first_failure.step == 3
     assert report.server_validation is not None and "expired" in report.server_validation.codes
-    assert (
-        report.check("client-auth").reason
-        == "the server did not ask for a client certificate (ours was not sent)"
-    )
+    assert report.check("client-auth").status == "not-run"
+    assert report.check("client-auth").reason.startswith("not run: the server's chain failed verification")
+    assert report.check("http").status == "not-run"
+    assert server.requests == []  # the connection was closed at the server's certificate
 
 
 def test_a_server_whose_certificate_does_not_match_the_name(material: Material) -> None:
@@ -417,7 +417,7 @@ def test_trust_forms(material: Material, caiso_server: TlsServer, tmp_path: Path
         ("https://127.0.0.1:1/", {"profile": "browser"}, "rfc5280, webpki"),
         ("https://127.0.0.1:1/", {"timeout": 0}, "positive"),
         ("https://127.0.0.1:1/", {"timeout": float("nan")}, "positive"),
-        ("https://127.0.0.1:1/", {"http_method": "POST"}, "HEAD, GET or None"),
+        ("https://127.0.0.1:1/", {"http_method": "POST"}, "GET, HEAD or None"),
         ("https://127.0.0.1:1/", {"trust": None}, "OS trust list is never used"),
         ("https://127.0.0.1:1/", {"trust": []}, "no certificates"),
         ("https://127.0.0.1:1/", {"server_name": "two words"}, "DNS name"),
@@ -505,10 +505,12 @@ def test_a_validator_error_is_a_failure_never_a_pass(
 
     monkeypatch.setattr(Validator, "validate", broken)
     report = connect(caiso_server.url, client=material.client, trust=material.store, timeout=5)
-    for name in ("client-chain", "server-chain"):
-        check = report.check(name)
-        assert check.status == "fail"
-        assert "could not be completed (RuntimeError: validator exploded)" in check.reason
+    assert report.check("client-chain").status == "fail"
+    assert "could not be completed (RuntimeError: validator exploded)" in report.check("client-chain").reason
+    server = report.check("server-chain")
+    assert server.status == "fail"
+    assert "could not be checked (RuntimeError: validator exploded)" in server.reason
+    assert report.stopped_untrusted_server and not report.client_certificate_sent  # failed closed
     assert not report.ok
 
 
@@ -557,7 +559,7 @@ def test_the_report_is_a_frozen_slotted_value_with_renderings(
     assert data["verdict"] == "pass"
     assert [check["name"] for check in data["checks"]] == list(CHECK_NAMES)  # type: ignore[index,union-attr]
     html = report._repr_html_()
-    assert "HEAD /api/resource -&gt; 200 OK" in html
+    assert "GET /api/resource -&gt; 200 OK" in html
     console = Console(file=io.StringIO(), width=200)
     console.print(report)
     assert "client certificate request" in console.file.getvalue()  # type: ignore[attr-defined]

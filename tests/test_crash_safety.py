@@ -53,7 +53,7 @@ _CHILD = textwrap.dedent(
         save_private_key(keys[version], work / "key.pem", overwrite=True)
         atomic_write_bytes(work / "csr.pem", csrs[version], mode=0o644, overwrite=True)
         if version == 0:
-            store_a.save(work / "store")
+            store_a.save(work / "store", overwrite=True)
         else:
             with TrustStore.edit(work / "store") as editor:
                 editor.add(extra, labels={"extra"})
@@ -99,7 +99,7 @@ def _start(work: Path, versions_dir: Path) -> None:
     save_private_key(load_private_key(versions_dir / "key-a.pem"), work / "key.pem")
     (work / "csr.pem").write_bytes((versions_dir / "csr-a.pem").read_bytes())
     (work / "store").mkdir()
-    TrustStore.open(versions_dir / "store-a").save(work / "store")
+    TrustStore.open(versions_dir / "store-a").save(work / "store", overwrite=True)
 
 
 def _temporary_files(work: Path) -> list[Path]:

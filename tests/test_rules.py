@@ -6,7 +6,7 @@ indices (0 = the anchor), with each failure's ``subject`` that of ``result.path[
 * :func:`~caiso_pki.validation.validate_chain`,
 * a :class:`~caiso_pki.validation.Validator` that has just validated a valid leaf of the same issuer
   and shape (so a template exists the defect must not be answered from),
-* :func:`~caiso_pki.fleet.validate_many`, with the valid sibling first and the case twice (the second
+* :func:`~caiso_pki.validation.validate_many`, with the valid sibling first and the case twice (the second
   copy meets the cache the first one left),
 * ``caiso-pki verify --json`` (in-process with CliRunner for every case, and as a real subprocess for
   a handful).

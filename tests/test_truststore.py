@@ -443,11 +443,11 @@ _SAVER = textwrap.dedent(
 
     store_dir, bundle_a, bundle_b = sys.argv[1:]
     stores = [TrustStore.from_certificates(load_certificates(b)) for b in (bundle_a, bundle_b)]
-    stores[0].save(store_dir)
+    stores[0].save(store_dir, overwrite=True)
     print("ready", flush=True)
     i = 0
     while True:
-        stores[i % 2].save(store_dir)
+        stores[i % 2].save(store_dir, overwrite=True)
         i += 1
     """
 )

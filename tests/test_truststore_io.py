@@ -111,12 +111,12 @@ def test_openssl_dir_export_works_as_capath(
     assert refused.returncode != 0
     assert "unable to get issuer certificate" in refused.stdout + refused.stderr
     # with the retired root included the same leaf verifies (openssl cannot enforce distrust_after)
-    export(store, "openssl-dir", out, at=pki.now, include_retired=True)
+    export(store, "openssl-dir", out, at=pki.now, include_retired=True, overwrite=True)
     assert len(list(out.iterdir())) == 6
     assert _openssl(openssl_bin, "verify", "-CApath", str(out), str(retired_file)).returncode == 0
     # re-exporting a smaller store removes stale hash files but leaves other files alone
     (out / "README").write_text("mine")
-    export(store.filter(label="rig"), "openssl-dir", out)
+    export(store.filter(label="rig"), "openssl-dir", out, overwrite=True)
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["README", f"{subject_hash(pki.entrust_root.certificate)}.0", f"{subject_hash(rig_issuer(pki))}.0"]
     )
@@ -176,7 +176,8 @@ def test_pkcs12_trust_bundle_is_readable_by_openssl(
     assert not any("Demo Cybertrust Global Root" in line for line in subjects)
     if password:
         assert "PBES2, PBKDF2, AES-256-CBC" in result.stderr
-    contents = import_pkcs12(path, password)
+    # without a password the MAC uses the empty one, which is read only when given (issue 22)
+    contents = import_pkcs12(path, password or "")
     assert contents.key is None and contents.certificate is None
     assert set(contents.chain) == set(store.trusted(at=pki.now).certificates())
 

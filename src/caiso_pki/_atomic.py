@@ -25,7 +25,7 @@ def fsync_directory(directory: Path) -> None:
 
 
 def check_target(
-    path: str | os.PathLike[str], *, overwrite: bool = True, error: type[CaisoPkiError] = CaisoPkiError
+    path: str | os.PathLike[str], *, overwrite: bool = False, error: type[CaisoPkiError] = CaisoPkiError
 ) -> Path:
     """Refuse a path :func:`atomic_write_bytes` could not write: a directory, a missing parent directory,
     or (with ``overwrite=False``) an existing file.
@@ -50,7 +50,7 @@ def atomic_write_bytes(
     data: bytes,
     *,
     mode: int = 0o644,
-    overwrite: bool = True,
+    overwrite: bool = False,
     error: type[CaisoPkiError] = CaisoPkiError,
     what: str = "the file",
 ) -> Path:

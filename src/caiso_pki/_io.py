@@ -184,15 +184,18 @@ def _read_file(source: str | os.PathLike[str], what: str) -> tuple[bytes, str]:
     from caiso_pki._text import display_path
 
     try:
+        raw = os.fspath(source)
         path = Path(source)
         name = display_path(path)
     except TypeError as exc:  # an os.PathLike whose __fspath__ returns something odd
         raise MalformedInputError(f"<{what} path>: not a usable path") from exc
+    if not raw:  # Path("") is the current directory: never what someone passing "" meant
+        raise MalformedInputError(f"<{what}>: the path is empty; give a file path, PEM text or bytes")
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_INPUT_BYTES + 1)
     except IsADirectoryError as exc:
-        raise MalformedInputError(f"{name} is a directory, expected {_a(what)} file") from exc
+        raise MalformedInputError(f"{name} is a directory, not a file (expected {_a(what)})") from exc
     except FileNotFoundError as exc:
         raise MalformedInputError(f"{name}: no such file (expected {_a(what)})") from exc
     except OSError as exc:
@@ -575,7 +578,12 @@ def _pfx_kdf_iterations(data: bytes) -> int:
 
 
 def load_pkcs12(source: Source, password: Password) -> Pkcs12Bundle:
-    """Load a PKCS#12 / PFX bundle; raise :class:`PassphraseError` for a wrong password."""
+    """Load a PKCS#12 / PFX bundle; raise :class:`PassphraseError` for a wrong or missing password.
+
+    ``password=None`` means no password: it reads only an unprotected bundle (no MAC).  A bundle
+    protected by an empty password (some Windows and Java exports) is read with ``password=""``; an
+    empty password is never tried unless it is given.
+    """
     from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.serialization import pkcs12
 
@@ -589,6 +597,10 @@ def load_pkcs12(source: Source, password: Password) -> Pkcs12Bundle:
     has_mac = _pfx_has_mac(data)
     if has_mac is None:
         raise MalformedInputError(f"{name}: not a PKCS#12 (PFX) file")
+    if has_mac and secret is None:
+        raise PassphraseError(
+            f'{name}: the PKCS#12 is password-protected; give its password (an empty one as "")'
+        )
     iterations = _pfx_kdf_iterations(data)
     if iterations > MAX_KDF_ITERATIONS:
         raise UnsupportedAlgorithmError(
@@ -686,8 +698,12 @@ def detect_kind(source: Source) -> Kind:
         return "pkcs7"
     if _pfx_has_mac(data) is not None:
         return "pkcs12"
+    from caiso_pki.certificate import TrailingDataError
+
     try:
         _certificates_from(data, name)
+    except TrailingDataError:  # a certificate all the same: its loader says what is wrong with it
+        return "certificate"
     except CaisoPkiError:
         pass
     else:

@@ -7,8 +7,12 @@ extra line of output and U+202E (right-to-left override) makes ``moc.elpmaxe`` r
 so a person reads what is really there; the text, CSV, HTML and rich renderers all call it.  JSON output
 does not: it keeps the exact value, which JSON's own escaping already makes safe.
 
-File names that are not valid UTF-8 reach Python as lone surrogates (``os.fsdecode``); they are shown as
-the original bytes (``caf\\xe9.pem``), as ``backslashreplace`` would.
+File names that are not valid UTF-8 reach Python as lone surrogates (``os.fsdecode``).  On POSIX,
+:func:`path_text` writes each such byte as ``\\xNN`` and, so that this cannot be confused with a name
+that really holds those four characters, every backslash of a name as ``\\\\``: the byte ``0xff`` is
+``\\xff``, the characters backslash-x-f-f are ``\\\\xff``.  The mapping is one to one, so JSON
+consumers can recover the exact bytes (``_text.path_bytes`` does).  Windows names are Unicode and kept
+exactly.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import os
 import unicodedata
 from typing import Final
 
-__all__ = ["display_path", "path_text", "printable"]
+__all__ = ["display_path", "path_bytes", "path_text", "printable"]
 
 #: Unicode categories shown escaped: controls (C0, DEL, C1), format characters (bidi overrides and
 #: isolates, zero-width characters, the BOM), surrogates, and the line and paragraph separators.
@@ -58,17 +62,52 @@ def printable(value: object) -> str:
 
 
 def path_text(path: str | os.PathLike[str] | bytes) -> str:
-    """A file name as text that encodes as UTF-8: undecodable bytes become ``\\xNN`` (backslashreplace).
+    """A file name as text that encodes as UTF-8, with one unambiguous escape (POSIX).
 
-    For JSON output, which keeps every other character exactly but must not carry a lone surrogate
-    (strict JSON parsers refuse them).
+    An undecodable byte becomes ``\\xNN`` and a backslash ``\\\\``, so no two names give the same text
+    (:func:`path_bytes` reverses it).  For JSON output, which keeps every other character exactly but
+    must not carry a lone surrogate (strict JSON parsers refuse them).  Windows names are returned as
+    they are.
     """
     name = os.fsdecode(path)
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return os.fsencode(name).decode("utf-8", "backslashreplace")
-    return name
+    if os.name != "posix":
+        return name
+    if "\\" not in name:
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            pass
+        else:
+            return name
+    return "".join(_path_char(char) for char in name)
+
+
+def _path_char(char: str) -> str:
+    if char == "\\":
+        return "\\\\"
+    if 0xDC80 <= ord(char) < 0xDD00:  # os.fsdecode's stand-in for an undecodable byte
+        return f"\\x{ord(char) - 0xDC00:02x}"
+    return char
+
+
+def path_bytes(text: str) -> bytes:
+    """The file name :func:`path_text` wrote as ``text`` (POSIX), as the bytes the file system holds."""
+    if os.name != "posix":
+        return os.fsencode(text)
+    out = bytearray()
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and text[index + 1 : index + 2] == "\\":
+            out += b"\\"
+            index += 2
+        elif char == "\\" and text[index + 1 : index + 2] == "x":
+            out.append(int(text[index + 2 : index + 4], 16))
+            index += 4
+        else:
+            out += char.encode("utf-8")
+            index += 1
+    return bytes(out)
 
 
 def display_path(path: str | os.PathLike[str] | bytes) -> str:

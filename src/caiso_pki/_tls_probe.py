@@ -1,10 +1,14 @@
 """One TLS connection with pyOpenSSL, recording what happened on the wire for :mod:`caiso_pki.connection`.
 
-This module only observes: it connects, runs the handshake with OpenSSL verifying nothing, reads the
-server's verdict on our client certificate, optionally sends one HTTP request, and writes the facts into
-a :class:`Probe`.  What they mean (pass or fail, the reason, what to do) is decided in
-:mod:`caiso_pki.connection`, which imports this module only when :func:`~caiso_pki.connection.connect` runs,
-so importing ``caiso_pki.connection`` does not import pyOpenSSL.
+This module observes, with one exception that is a guarantee: the server's chain is handed to the
+caller's ``server_check`` *during* the handshake, as soon as it arrives, and when that check says no the
+handshake is aborted there, so no client certificate is presented and no request is sent to a server
+that failed verification (``continue_after_untrusted_server=True`` goes on, for diagnosis only).
+Otherwise it connects, runs the handshake, reads the server's verdict on our client certificate,
+optionally sends one HTTP request, and writes the facts into a :class:`Probe`.  What they mean (pass
+or fail, the reason, what to do) is decided in :mod:`caiso_pki.connection`, which imports this module
+only when :func:`~caiso_pki.connection.connect` runs, so importing ``caiso_pki.connection`` does not
+import pyOpenSSL.
 
 The socket is non-blocking and every wait is bounded by a deadline (``selectors``), because pyOpenSSL
 works on the raw file descriptor and would otherwise block past any socket timeout.
@@ -32,7 +36,7 @@ if TYPE_CHECKING:
 
     from caiso_pki.connection import ClientCredential
 
-__all__ = ["TLS1_2", "Probe", "TcpFailure", "probe"]
+__all__ = ["TLS1_2", "Probe", "ServerCheck", "TcpFailure", "probe"]
 
 T = TypeVar("T")
 TcpFailure = Literal["resolve", "refused", "timeout", "other"]
@@ -80,6 +84,11 @@ class Probe:
     http_status: int | None = None
     http_reason: str | None = None
     http_error: str | None = None
+    #: what ``server_check`` said about the server's chain (``None``: it was never asked)
+    server_accepted: bool | None = None
+    server_check_error: str | None = None
+    #: True when the handshake was aborted because the server's chain failed ``server_check``
+    stopped_untrusted: bool = False
 
     @property
     def server_hello(self) -> bool:
@@ -142,12 +151,53 @@ def _drive(sock: socket.socket, operation: Callable[[], T], deadline: float) -> 
             raise TimeoutError
 
 
-def _context(credential: ClientCredential | None, probe: Probe) -> SSL.Context:
+#: What the caller's check of the server's chain (leaf first, as sent) answers: may we go on?
+ServerCheck = Callable[[tuple[Certificate, ...]], bool]
+
+
+def _verifier(
+    probe: Probe, server_check: ServerCheck, *, continue_after_untrusted_server: bool
+) -> Callable[[SSL.Connection, object, int, int, int], bool]:
+    """OpenSSL's verify callback: ask ``server_check`` once, about the whole chain as sent.
+
+    OpenSSL calls it for each certificate of the chain, before the client sends its own certificate
+    (TLS 1.2 and 1.3 alike); returning False aborts the handshake right there.  OpenSSL's own verdict
+    is ignored: no trust is loaded into it, so it has none worth having.
+    """
+    decision: list[bool] = []
+
+    def verify(conn: SSL.Connection, cert: object, errno: int, depth: int, ok: int) -> bool:
+        if not decision:
+            try:
+                chain = conn.get_peer_cert_chain(as_cryptography=True) or []
+                probe.peer_chain = tuple(Certificate.from_cryptography(item) for item in chain)
+                probe.server_accepted = bool(server_check(probe.peer_chain))
+            except Exception as exc:  # fail closed: a check that cannot be completed says no
+                probe.server_accepted = False
+                probe.server_check_error = f"{type(exc).__name__}: {exc}"
+            go_on = probe.server_accepted or continue_after_untrusted_server
+            probe.stopped_untrusted = not go_on
+            decision.append(go_on)
+        return decision[0]
+
+    return verify
+
+
+def _context(
+    credential: ClientCredential | None,
+    probe: Probe,
+    server_check: ServerCheck,
+    *,
+    continue_after_untrusted_server: bool,
+) -> SSL.Context:
     ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
     ctx.set_min_proto_version(SSL.TLS1_2_VERSION)
-    # No verification inside OpenSSL and no trust loaded: we want the chain as sent, and validate it
-    # ourselves against the caller's trust only (never the OS list), failing closed.
-    ctx.set_verify(SSL.VERIFY_NONE)
+    # No trust loaded into OpenSSL (never the OS list): the chain as sent goes to the caller's check,
+    # whose answer decides, before our certificate is sent, whether the handshake may go on.
+    ctx.set_verify(
+        SSL.VERIFY_PEER,
+        _verifier(probe, server_check, continue_after_untrusted_server=continue_after_untrusted_server),
+    )
     ctx.set_info_callback(
         lambda conn, where, ret: probe.states.append(conn.get_state_string().decode("ascii", "replace"))
     )
@@ -190,24 +240,30 @@ def probe(
     http_host: str,
     method: str | None,
     timeout: float,
+    server_check: ServerCheck,
+    continue_after_untrusted_server: bool = False,
 ) -> Probe:
     """Connect, handshake, read the server's verdict on our certificate, then (``http_path``) ask over HTTP.
 
-    Each network wait is bounded by ``timeout`` seconds.  Nothing raises: every outcome is in the result.
+    ``server_check`` gets the server's chain as sent (leaf first) during the handshake; unless it
+    answers True, the handshake is aborted before ``credential`` is presented and nothing else is sent
+    (``stopped_untrusted``), except with ``continue_after_untrusted_server``.  Each network wait is
+    bounded by ``timeout`` seconds.  Nothing raises: every outcome is in the result.
     """
     result = Probe()
     sock = _tcp(host, port, timeout, result)
     if sock is None:
         return result
     conn: SSL.Connection | None = None
+    options = {"continue_after_untrusted_server": continue_after_untrusted_server}
     try:
         sock.setblocking(False)
         try:
-            ctx = _context(credential, result)
+            ctx = _context(credential, result, server_check, **options)
             result.credential_sent = credential is not None
         except (SSL.Error, crypto.Error, TypeError, ValueError) as exc:
             result.credential_error = ssl_reason(exc) if isinstance(exc, SSL.Error) else str(exc)
-            ctx = _context(None, result)
+            ctx = _context(None, result, server_check, **options)
         conn = SSL.Connection(ctx, sock)
         if sni is not None:
             conn.set_tlsext_host_name(sni)
@@ -219,6 +275,9 @@ def probe(
             result.handshake_timeout = True
         except SSL.Error as exc:
             result.handshake_error = ssl_reason(exc)
+        if result.stopped_untrusted:
+            # The client certificate was never sent: the handshake ended at the server's Certificate.
+            result.credential_sent = False
         _record_handshake(conn, result)
         if result.handshake_done and result.version is not None and result.version >= TLS1_2:
             _after_handshake(
@@ -238,11 +297,12 @@ def _record_handshake(conn: SSL.Connection, result: Probe) -> None:
     result.version = conn.get_protocol_version()
     result.version_name = conn.get_protocol_version_name()
     result.cipher = conn.get_cipher_name()
-    try:
-        chain = conn.get_peer_cert_chain(as_cryptography=True) or []
-        result.peer_chain = tuple(Certificate.from_cryptography(cert) for cert in chain)
-    except (CaisoPkiError, ValueError) as exc:
-        result.peer_chain_error = str(exc)
+    if not result.peer_chain:
+        try:
+            chain = conn.get_peer_cert_chain(as_cryptography=True) or []
+            result.peer_chain = tuple(Certificate.from_cryptography(cert) for cert in chain)
+        except (CaisoPkiError, ValueError) as exc:
+            result.peer_chain_error = str(exc)
     result.ca_names = tuple(conn.get_client_ca_list(as_cryptography=True))
 
 

@@ -9,9 +9,15 @@ within 30, 60 and 90 days.  The ``caiso-pki audit`` command is a thin layer over
 (:func:`render_audit_text`, :func:`render_audit_csv`, :func:`render_audit_json`,
 :func:`render_audit_html`) turn a report into text a person or a program reads.
 
-File names are kept as text that encodes as UTF-8 (a name that is not UTF-8 shows its bytes as
-``\\xNN``), and the text, CSV and HTML renderers escape control and bidi characters in every value
-(:func:`caiso_pki._text.printable`); JSON keeps the exact values.
+Files that could not be read (damaged or truncated PEM, binary junk, empty files, a PKCS#12 without
+its password, FIFOs and dangling symbolic links found in a folder) make the audit incomplete: they are
+listed with their reasons and the report is not :attr:`AuditReport.clean`.  Readable files of another
+kind (keys, CSRs, CRLs) are listed as not holding certificates and do not count against the audit.
+
+File names are kept as text that encodes as UTF-8 (:func:`caiso_pki._text.path_text`: a byte that is
+not UTF-8 is ``\\xNN`` and a backslash ``\\\\``), and the text, CSV and HTML renderers escape
+control and bidi characters in every value (:func:`caiso_pki._text.printable`); JSON keeps the exact
+values.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import html
 import io
 import json
 import os
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -35,6 +42,7 @@ from caiso_pki.certificate import Certificate, ensure_aware
 from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputError, ProfileError
 
 if TYPE_CHECKING:
+    from caiso_pki._io import Password
     from caiso_pki.lint import Finding
     from caiso_pki.policy import PolicyRequirement
     from caiso_pki.profiles.cps import CpsProfile, ProfileSource
@@ -68,14 +76,20 @@ def _iso(value: dt.datetime) -> str:
 
 @attrs.frozen
 class SkippedFile:
-    """A file the audit could not read a certificate from, and why."""
+    """A file the audit took no certificate from, and why.
+
+    ``unreadable`` is True when the file could not be read (damage, junk, an empty file, a PKCS#12
+    without its password, a FIFO or dangling link in a folder): the audit is then incomplete.  It is
+    False for a readable file of another kind (a key, a CSR, a CRL), which is only listed.
+    """
 
     path: str
     reason: str
+    unreadable: bool = True
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, str | bool]:
         """JSON-ready form."""
-        return {"path": self.path, "reason": self.reason}
+        return {"path": self.path, "reason": self.reason, "unreadable": self.unreadable}
 
 
 @attrs.frozen
@@ -181,13 +195,30 @@ class AuditReport:
         return tuple(entry for entry in self.entries if entry.certificate.not_after <= self.at)
 
     @property
-    def clean(self) -> bool:
-        """True when certificates were found, every one validates and no lint finding is an error.
+    def unreadable(self) -> tuple[SkippedFile, ...]:
+        """The files that could not be read: while there is one, the audit is incomplete."""
+        return tuple(skip for skip in self.skipped if skip.unreadable)
 
-        An audit that found no certificate at all is not clean: it has shown nothing about the fleet.
+    @property
+    def complete(self) -> bool:
+        """True when every file found could be read (files of another kind, such as keys, aside)."""
+        return not self.unreadable
+
+    @property
+    def clean(self) -> bool:
+        """True when the audit is complete, found certificates, every one validates and no lint finding
+        is an error.
+
+        An audit that found no certificate at all is not clean: it has shown nothing about the fleet;
+        nor is one that could not read every file, which has not shown everything.
         """
         totals = self.totals
-        return totals["total"] > 0 and totals["invalid"] == 0 and not self.lint_by_severity.get("error")
+        return (
+            self.complete
+            and totals["total"] > 0
+            and totals["invalid"] == 0
+            and not self.lint_by_severity.get("error")
+        )
 
     def to_dict(self) -> JsonDict:
         """JSON-ready form: totals first, then every entry and skipped file."""
@@ -196,6 +227,7 @@ class AuditReport:
             "paths": list(self.paths),
             "profile": self.profile,
             "files": self.files,
+            "complete": self.complete,
             "totals": self.totals,
             "by_code": self.by_code,
             "lint_by_code": self.lint_by_code,
@@ -220,7 +252,35 @@ def _later(at: dt.datetime, days: int) -> dt.datetime:
         ) from exc
 
 
-def _files(paths: Iterable[AuditInput]) -> tuple[list[Path | NamedBytes], list[SkippedFile]]:
+def _special(path: Path) -> str | None:
+    """Why ``path`` (found in a folder) is not a file to read, or ``None`` for a regular file."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if stat.S_ISLNK(mode):
+        try:
+            target = path.stat()
+        except OSError:
+            return f"dangling symbolic link (to {path_text(os.readlink(path))})"
+        mode = target.st_mode
+    if stat.S_ISREG(mode):
+        return None
+    kind = (
+        "a FIFO"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a regular file"
+    )
+    return f"{kind}, not a regular file (not opened)"
+
+
+def _files(paths: Sequence[AuditInput]) -> tuple[list[Path | NamedBytes], list[SkippedFile]]:
+    from caiso_pki._io import read_file
+
     files: list[Path | NamedBytes] = []
     skipped: list[SkippedFile] = []
     for given in paths:
@@ -229,39 +289,104 @@ def _files(paths: Iterable[AuditInput]) -> tuple[list[Path | NamedBytes], list[S
             continue
         path = Path(given)
         if path.is_dir():
-            files.extend(
-                sorted(
-                    candidate
-                    for candidate in path.rglob("*")
-                    if candidate.is_file() and not any(part.startswith(".") for part in candidate.parts[-1:])
-                )
-            )
+            for candidate in sorted(path.rglob("*")):
+                if candidate.name.startswith(".") or candidate.is_dir():
+                    continue
+                problem = _special(candidate)
+                if problem is None:
+                    files.append(candidate)
+                else:
+                    skipped.append(SkippedFile(path_text(candidate), problem))
         elif path.is_file():
             files.append(path)
-        elif path.exists():
-            skipped.append(SkippedFile(path_text(path), "not a regular file or directory"))
+        elif path.exists():  # a FIFO or a device named on purpose: read once, like every input
+            files.append(read_file(path, what="certificate file"))
+        elif path.is_symlink():
+            raise MalformedInputError(f"{printable(path_text(path))}: dangling symbolic link")
         else:
             raise MalformedInputError(f"{printable(path_text(path))}: no such file or directory")
     return files, skipped
 
 
-def _load(files: Sequence[Path | NamedBytes]) -> tuple[list[tuple[str, int, Certificate]], list[SkippedFile]]:
-    from caiso_pki._io import load_certificates
+#: Readable files that hold something other than certificates: listed, never counted as unreadable.
+_OTHER_KINDS: Final = {
+    "csr": "a certificate signing request",
+    "crl": "a CRL",
+    "ocsp-response": "an OCSP response",
+    "private-key": "a private key",
+}
 
+
+def _read_one(path: Path | NamedBytes, password: Password) -> list[Certificate] | SkippedFile:
+    """The certificates of one file, or why it gave none."""
+    from caiso_pki._io import detect_kind, load_certificates, load_pkcs12, read_file
+
+    name = path.name if isinstance(path, NamedBytes) else path_text(path)
+    try:
+        data = path if isinstance(path, NamedBytes) else read_file(path, what="certificate file")
+    except CaisoPkiError as exc:
+        return SkippedFile(name, str(exc))
+    try:
+        return load_certificates(data)
+    except CaisoPkiError as exc:
+        failure = exc
+    try:
+        kind = detect_kind(data)
+    except CaisoPkiError as exc:
+        return SkippedFile(name, str(exc))
+    if kind in _OTHER_KINDS:
+        return SkippedFile(name, f"holds {_OTHER_KINDS[kind]}, no certificate", unreadable=False)
+    if kind == "pkcs12":
+        if password is None:
+            return SkippedFile(
+                name, "a PKCS#12 (PFX) file: give its password (password=, or --password-file) to audit it"
+            )
+        try:
+            bundle = load_pkcs12(data, password)
+        except CaisoPkiError as exc:
+            return SkippedFile(name, str(exc))
+        return [cert for cert in (bundle.certificate, *bundle.additional_certificates) if cert is not None]
+    return SkippedFile(name, str(failure) if kind != "unknown" else f"{name}: {_UNKNOWN}")
+
+
+_UNKNOWN: Final = "not a certificate, CSR, CRL, OCSP response, PKCS#7, PKCS#12 or key file"
+
+
+def _load(
+    files: Sequence[Path | NamedBytes], password: Password
+) -> tuple[list[tuple[str, int, Certificate]], list[SkippedFile]]:
     found: list[tuple[str, int, Certificate]] = []
     skipped: list[SkippedFile] = []
     for path in files:
         name = path.name if isinstance(path, NamedBytes) else path_text(path)
-        try:
-            certificates = load_certificates(path)
-        except CaisoPkiError as exc:
-            skipped.append(SkippedFile(name, f"no certificate read: {exc}"))
-            continue
-        if not certificates:
+        outcome = _read_one(path, password)
+        if isinstance(outcome, SkippedFile):
+            skipped.append(outcome)
+        elif not outcome:
             skipped.append(SkippedFile(name, "no certificate in the file"))
-            continue
-        found.extend((name, position, cert) for position, cert in enumerate(certificates))
+        else:
+            found.extend((name, position, cert) for position, cert in enumerate(outcome))
     return found, skipped
+
+
+def _audit_inputs(paths: object) -> list[AuditInput]:
+    """``paths`` as a list of inputs: one path (``str``, ``os.PathLike``) is one input, not its letters."""
+    if isinstance(paths, (str, os.PathLike, NamedBytes)):
+        items: list[object] = [paths]
+    elif isinstance(paths, (bytes, bytearray)) or not isinstance(paths, Iterable):
+        raise MalformedInputError(
+            f"paths: expected a path or a list of paths (str or os.PathLike), got {type(paths).__name__}"
+        )
+    else:
+        items = list(paths)
+    for index, item in enumerate(items):
+        if not isinstance(item, (str, os.PathLike, NamedBytes)):
+            raise MalformedInputError(
+                f"paths[{index}]: expected a path (str or os.PathLike), got {type(item).__name__}"
+            )
+        if isinstance(item, str) and not item:
+            raise MalformedInputError(f"paths[{index}]: the path is empty")
+    return items  # type: ignore[return-value]
 
 
 def _lint(cert: Certificate, profile: CpsProfile | None) -> tuple[tuple[Finding, ...], str | None]:
@@ -276,7 +401,7 @@ def _lint(cert: Certificate, profile: CpsProfile | None) -> tuple[tuple[Finding,
 
 
 def audit_paths(
-    paths: Iterable[AuditInput],
+    paths: AuditInput | Iterable[AuditInput],
     *,
     trust: TrustInput,
     profile: CpsProfile | ProfileSource | None = None,
@@ -290,6 +415,7 @@ def audit_paths(
     algorithm_policy: AlgorithmPolicy | None = None,
     cache: FleetCache | None = None,
     progress: Callable[[int, int], None] | None = None,
+    password: Password = None,
 ) -> AuditReport:
     """Validate (and lint, with ``profile``) every certificate found under ``paths``.
 
@@ -300,27 +426,34 @@ def audit_paths(
     mean what they mean for :func:`~caiso_pki.validation.validate_chain`; ``at`` defaults to now, once
     for the whole audit.  ``profile`` is a CPS profile (built-in name, path or
     :class:`~caiso_pki.profiles.cps.CpsProfile`); each certificate is linted as the kind it looks like.
-    ``progress(done, total)`` is called as certificates are validated.
+    ``progress(done, total)`` is called as certificates are validated.  ``paths`` may be one path.
+    ``password`` opens the PKCS#12 (PFX) files found (an empty one is ``""``, never tried unless given);
+    without it they are listed as unreadable.
 
     Raises :class:`~caiso_pki.errors.ProfileError` for a bad profile,
     :class:`~caiso_pki.errors.MalformedInputError` for bad options and for a path in ``paths`` that
     does not exist, and :class:`~caiso_pki.errors.InvalidTimeError` for an ``at`` too close to year 9999
-    for the expiry windows.  Files found that hold no readable certificate, and named paths that are
-    neither files nor folders (a FIFO), are reported in :attr:`AuditReport.skipped`, never raised.
+    for the expiry windows.  Files found that hold no readable certificate, FIFOs and dangling links
+    found in folders are reported in :attr:`AuditReport.skipped` (see :attr:`AuditReport.unreadable`),
+    never raised.
     """
+    from caiso_pki._convert import callable_or_none, instance
     from caiso_pki.profiles.cps import load_cps_profile
-    from caiso_pki.validation import Validator
+    from caiso_pki.validation import FleetCache, Validator
     from caiso_pki.validation.options import certificate_list as _certificate_list
 
+    callable_or_none(progress, "progress")
+    if cache is not None:
+        instance(cache, FleetCache, "cache", "a FleetCache")
     when = ensure_aware(at, what="at")
     _later(when, max(EXPIRY_WINDOWS))
     loaded_profile = load_cps_profile(profile) if profile is not None else None
-    named = list(paths)
+    named = _audit_inputs(paths)
     given = [path.name if isinstance(path, NamedBytes) else path_text(path) for path in named]
     if not given:
-        raise MalformedInputError("audit: give at least one file or folder")
+        raise MalformedInputError("paths: give at least one file or folder")
     files, skipped = _files(named)
-    found, unreadable = _load(files)
+    found, unreadable = _load(files, password)
     skipped.extend(unreadable)
     cas = {cert.der: cert for _, _, cert in found if _is_ca(cert)}
     pool = [*cas.values(), *_certificate_list(intermediates, "intermediate")]
@@ -423,9 +556,12 @@ def render_audit_text(report: AuditReport, *, limit: int = 50) -> str:
     is escaped with :func:`~caiso_pki._text.printable`, so names cannot add lines or terminal codes.
     """
     totals = report.totals
+    others = len(report.skipped) - len(report.unreadable)
+    notes = [f"{len(report.unreadable)} unreadable"] if report.unreadable else []
+    notes += [f"{others} without certificates"] if others else []
     lines = [
         f"audit at {_iso(report.at)}: {totals['total']} certificates from {report.files} files"
-        + (f" ({len(report.skipped)} skipped)" if report.skipped else ""),
+        + (f" ({', '.join(notes)})" if notes else ""),
         f"  valid    {totals['valid']}",
         f"  invalid  {totals['invalid']}",
     ]
@@ -457,12 +593,15 @@ def render_audit_text(report: AuditReport, *, limit: int = 50) -> str:
             )
         if len(soon) > limit:
             lines.append(f"  ... and {len(soon) - limit} more")
-    if report.skipped:
-        lines.append("skipped:")
-        for skip in report.skipped[:limit]:
-            lines.append(f"  {skip.path}: {skip.reason}")
-        if len(report.skipped) > limit:
-            lines.append(f"  ... and {len(report.skipped) - limit} more")
+    for title, group in (
+        ("unreadable (the audit is incomplete):", report.unreadable),
+        ("without certificates:", tuple(skip for skip in report.skipped if not skip.unreadable)),
+    ):
+        if group:
+            lines.append(title)
+            lines.extend(f"  {skip.path}: {skip.reason}" for skip in group[:limit])
+            if len(group) > limit:
+                lines.append(f"  ... and {len(group) - limit} more")
     return "".join(printable(line) + "\n" for line in lines)
 
 
@@ -580,7 +719,10 @@ def render_audit_html(report: AuditReport) -> str:
     if report.skipped:
         parts += [
             "<h2>Skipped files</h2>",
-            _table(("file", "reason"), ((skip.path, skip.reason) for skip in report.skipped)),
+            _table(
+                ("file", "unreadable", "reason"),
+                ((skip.path, "yes" if skip.unreadable else "no", skip.reason) for skip in report.skipped),
+            ),
         ]
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

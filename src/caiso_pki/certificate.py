@@ -23,7 +23,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 import attrs
 
@@ -43,6 +43,7 @@ __all__ = [
     "DistinguishedName",
     "PolicyInformation",
     "SubjectAltNames",
+    "TrailingDataError",
     "UnsupportedCertificateError",
     "UserNotice",
     "ensure_aware",
@@ -57,6 +58,10 @@ _PARSE_ERRORS: Final = ASN1_ERRORS
 
 class UnsupportedCertificateError(MalformedInputError):
     """``cryptography`` cannot parse this certificate, so the requested view is not available."""
+
+
+class TrailingDataError(MalformedInputError):
+    """A DER certificate followed by bytes that are not part of it."""
 
 
 def ensure_aware(at: dt.datetime | None, *, what: str = "time") -> dt.datetime:
@@ -344,6 +349,39 @@ _ASN1_KU_NAMES: Final = (
     ("encipher_only", "encipherOnly"),
     ("decipher_only", "decipherOnly"),
 )
+#: Key algorithm OIDs asn1crypto (and so path validation) knows, with asn1crypto's name for each.
+_KEY_ALGORITHM_OIDS: Final = {
+    "1.2.840.113549.1.1.1": "rsa",
+    "1.2.840.113549.1.1.10": "rsassa_pss",
+    "1.2.840.10045.2.1": "ec",
+    "1.2.840.10040.4.1": "dsa",
+    "1.3.101.112": "ed25519",
+    "1.3.101.113": "ed448",
+    "1.3.101.110": "x25519",
+    "1.3.101.111": "x448",
+}
+#: Signature algorithms caiso-pki can verify (RSA PKCS#1 v1.5 and PSS, ECDSA, EdDSA, DSA).
+_SUPPORTED_SIGNATURES: Final = frozenset(
+    {
+        "1.2.840.113549.1.1.4",
+        "1.2.840.113549.1.1.5",
+        "1.2.840.113549.1.1.10",
+        "1.2.840.113549.1.1.11",
+        "1.2.840.113549.1.1.12",
+        "1.2.840.113549.1.1.13",
+        "1.2.840.113549.1.1.14",
+        "1.2.840.10045.4.1",
+        "1.2.840.10045.4.3.1",
+        "1.2.840.10045.4.3.2",
+        "1.2.840.10045.4.3.3",
+        "1.2.840.10045.4.3.4",
+        "1.3.101.112",
+        "1.3.101.113",
+        "1.2.840.10040.4.3",
+        "2.16.840.1.101.3.4.3.1",
+        "2.16.840.1.101.3.4.3.2",
+    }
+)
 _KEY_ALGORITHMS: Final = {
     "rsa": "RSA",
     "rsassa_pss": "RSASSA-PSS",
@@ -408,6 +446,32 @@ def _parse_cryptography(der: bytes) -> cx509.Certificate | None:
     return cert
 
 
+_GENERIC_SPKI: Any = None
+
+
+def spki_algorithm_oid(spki_der: bytes) -> str:
+    """The dotted key algorithm OID of a SubjectPublicKeyInfo, read without interpreting the key.
+
+    asn1crypto picks the key's parser from the algorithm and raises ``KeyError`` for an algorithm it
+    does not know (GOST, vendor OIDs), so the algorithm is read with a generic structure instead.
+    """
+    global _GENERIC_SPKI  # noqa: PLW0603 -- built once, on first use, to keep asn1crypto lazy
+    if _GENERIC_SPKI is None:
+        from asn1crypto import core
+
+        class _Algorithm(core.Sequence):  # type: ignore[misc]
+            _fields: ClassVar = [
+                ("algorithm", core.ObjectIdentifier),
+                ("parameters", core.Any, {"optional": True}),
+            ]
+
+        class _Spki(core.Sequence):  # type: ignore[misc]
+            _fields: ClassVar = [("algorithm", _Algorithm), ("public_key", core.BitString)]
+
+        _GENERIC_SPKI = _Spki
+    return str(_GENERIC_SPKI.load(spki_der)["algorithm"]["algorithm"].dotted)
+
+
 def _check_asn1(der: bytes, *, full: bool) -> None:
     """Parse with asn1crypto what path validation and the key views use; raise on damage.
 
@@ -423,8 +487,21 @@ def _check_asn1(der: bytes, *, full: bool) -> None:
         tbs["subject"].native  # noqa: B018
         tbs["issuer"].native  # noqa: B018
         tbs["validity"].native  # noqa: B018
-    tbs["subject_public_key_info"]["algorithm"]["algorithm"].native  # noqa: B018
+    spki_algorithm_oid(tbs["subject_public_key_info"].dump())
     cert["signature_algorithm"]["algorithm"].dotted  # noqa: B018
+
+
+def _der_length(data: bytes) -> int | None:
+    """The length of the DER element at the start of ``data`` (tag, length and contents), if it is one."""
+    if len(data) < 2 or data[0] & 0x1F == 0x1F:  # no room, or a multi-byte tag (never a certificate)
+        return None
+    first = data[1]
+    if first < 0x80:
+        return 2 + first
+    count = first & 0x7F
+    if count == 0 or count > 8 or len(data) < 2 + count:
+        return None
+    return 2 + count + int.from_bytes(data[2 : 2 + count], "big")
 
 
 @attrs.frozen(eq=False, hash=False)
@@ -455,6 +532,17 @@ class Certificate:
         if not isinstance(der, (bytes, bytearray, memoryview)):
             raise MalformedInputError(f"{name}: expected DER bytes, got {type(der).__name__}")
         der = bytes(der)
+        length = _der_length(der)
+        if length is not None and 0 < length < len(der) and der[:1] == b"\x30":
+            try:
+                cls.from_der(der[:length], source_name=source_name)
+            except MalformedInputError:
+                pass
+            else:
+                raise TrailingDataError(
+                    f"{name}: trailing data after the certificate ({len(der) - length} bytes after the "
+                    f"{length}-byte certificate); remove it or convert the file with openssl x509"
+                )
         parsed = _parse_cryptography(der)
         try:
             _check_asn1(der, full=parsed is None)
@@ -633,9 +721,29 @@ class Certificate:
     @_view("key algorithm")
     def key_algorithm(self) -> str:
         """``"RSA"``, ``"EC"``, ``"DSA"``, ``"Ed25519"``, ``"Ed448"`` (...) or the key algorithm OID."""
-        algorithm = self.asn1["tbs_certificate"]["subject_public_key_info"]["algorithm"]["algorithm"]
-        native = str(algorithm.native)
-        return _KEY_ALGORITHMS.get(native, str(algorithm.dotted))
+        dotted = self.key_algorithm_oid
+        native = _KEY_ALGORITHM_OIDS.get(dotted)
+        return _KEY_ALGORITHMS[native] if native is not None else oid_name(dotted)
+
+    @functools.cached_property
+    @_view("key algorithm")
+    def key_algorithm_oid(self) -> str:
+        """Dotted OID of the public key algorithm (read even when caiso-pki cannot use the key)."""
+        return spki_algorithm_oid(self.asn1["tbs_certificate"]["subject_public_key_info"].dump())
+
+    @functools.cached_property
+    def unsupported(self) -> tuple[str, ...]:
+        """What caiso-pki cannot handle in this certificate, one phrase each; empty when it can use it all.
+
+        ``("public key algorithm GOST R 34.10-2001: not supported", ...)``.  Such a certificate can be
+        described (``caiso-pki inspect``), but a chain that needs its key or signature does not validate.
+        """
+        problems = []
+        if self.key_algorithm_oid not in _KEY_ALGORITHM_OIDS:
+            problems.append(f"public key algorithm {oid_name(self.key_algorithm_oid)}: not supported")
+        if self.signature_algorithm_oid not in _SUPPORTED_SIGNATURES:
+            problems.append(f"signature algorithm {self.signature_algorithm}: not supported")
+        return tuple(problems)
 
     @functools.cached_property
     def key_size(self) -> int | None:
@@ -985,6 +1093,7 @@ class Certificate:
             "key_curve": view("key_curve"),
             "signature_algorithm": self.signature_algorithm,
             "signature_algorithm_oid": self.signature_algorithm_oid,
+            "unsupported": list(self.unsupported),
             "is_ca": None if "_basic_constraints" in broken else self.is_ca,
             "path_length": None if "_basic_constraints" in broken else self.path_length,
             "key_usage": list(view("key_usage", ())),

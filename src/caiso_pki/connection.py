@@ -24,13 +24,18 @@ The steps, in order (:data:`CHECK_NAMES` lists the checks' stable names):
 2. **TCP and TLS** (``tls``): connect time, negotiated protocol and cipher; below TLS 1.2 fails (the
    handshake offers nothing older);
 3. **the server's chain as sent** (``server-chain``): validated with caiso-pki's validator for
-   serverAuth, the server name and the chosen validation ``profile``;
+   serverAuth, the server name and the chosen validation ``profile``, *during* the handshake, before
+   anything of ours is sent.  When it fails, the handshake is aborted there: no client certificate is
+   presented and no HTTP request is sent, and steps 4 and 5 are reported as ``not-run`` with the reason
+   (``continue_after_untrusted_server=True`` goes on anyway, for diagnosis only);
 4. **the client certificate request** (``client-auth``): whether the server asked for one, the CA names
    of its CertificateRequest, whether our chain matches one, and whether the server accepted what we
    sent.  Under TLS 1.3 the server's verdict comes *after* the handshake, so :func:`connect` reads on
    until it sees the alert, a session ticket or data;
-5. **HTTP** (``http``, https URLs only): a HEAD (or GET) on the URL's path over the same connection;
-   401 and 403 mean "authenticated, but not authorised for this application: ask your UAA".
+5. **HTTP** (``http``, https URLs only): a GET (or HEAD) on the URL's path over the same connection,
+   of which only the status line is read; 401 and 403 mean "authenticated, but not authorised for this
+   application: ask your UAA".  GET is the default because every server answers it (``openssl s_server
+   -www`` answers nothing else).
 
 Why pyOpenSSL: Python 3.11's :mod:`ssl` gives the peer's chain only after OpenSSL has verified it
 (``getpeercert`` returns the leaf alone, and the unverified chain API arrived in 3.13), and never the
@@ -38,12 +43,13 @@ acceptable CA names of the server's CertificateRequest.  pyOpenSSL, maintained b
 Cryptographic Authority with ``cryptography`` and long used by urllib3 and Twisted, exposes
 ``SSL_get_peer_cert_chain``, ``SSL_get_client_CA_list`` and the handshake state callback that tells
 whether a CertificateRequest arrived.  It is the optional ``connect`` extra
-(``pip install 'caiso-pki[connect]'``, pyOpenSSL 26.3 or newer, the first to return the CA names as
-``cryptography`` objects) and is imported only when :func:`connect` runs.
+(``pip install 'caiso-pki[connect]'``; the ``cli`` extra includes it too; pyOpenSSL 26.3 or newer,
+the first to return the CA names as ``cryptography`` objects) and is imported only when
+:func:`connect` runs.
 
-OpenSSL verifies nothing here (``VERIFY_NONE``, and no trust is loaded into it at all, so the operating
-system's list is never consulted): the chain the server sent is validated afterwards by caiso-pki
-against ``trust`` only, and the report never says the server passed unless that validation did.  Any
+OpenSSL verifies nothing here (no trust is loaded into it at all, so the operating system's list is never
+consulted): the chain the server sent is validated by caiso-pki against ``trust`` only, from OpenSSL's
+verify callback, and the report never says the server passed unless that validation did.  Any
 check that cannot be completed fails, with the reason.  Revocation is not checked (use
 ``caiso-pki verify --fetch`` on the server's chain for that).
 """
@@ -89,7 +95,7 @@ __all__ = [
     "connect",
 ]
 
-CheckStatus: TypeAlias = Literal["pass", "fail", "n/a"]
+CheckStatus: TypeAlias = Literal["pass", "fail", "n/a", "not-run"]
 HttpMethod: TypeAlias = Literal["HEAD", "GET"]
 
 #: Every check of a report, in the order they appear, with the step each belongs to and its title.
@@ -110,6 +116,8 @@ _STEP: Final = {name: step for name, step, _ in _CHECKS}
 _TITLE: Final = {name: title for name, _, title in _CHECKS}
 
 _METHODS: Final = ("HEAD", "GET")
+#: Why steps 4 and 5 did not run after the server's chain failed (nothing more was sent).
+_STOPPED: Final = "not run: the server's chain failed verification (step 3), so the connection was closed"
 #: A client certificate that expires within this many days passes with "renew now" in its reason.
 EXPIRING_DAYS: Final = 30
 _CLIENT_AUTH: Final = "1.3.6.1.5.5.7.3.2"
@@ -141,7 +149,15 @@ class CredentialLike(Protocol):
 
 
 def _certificate_tuple(values: Iterable[Certificate]) -> tuple[Certificate, ...]:
-    return tuple(values)
+    from caiso_pki._convert import instances
+
+    return instances(values, Certificate, "chain", "Certificate objects")
+
+
+def _the_certificate(value: object) -> Certificate:
+    from caiso_pki._convert import instance
+
+    return instance(value, Certificate, "certificate", "a Certificate (load it with load_certificate)")
 
 
 @attrs.frozen
@@ -153,7 +169,7 @@ class ClientCredential:
     report's ``client-key`` check says so.
     """
 
-    certificate: Certificate = attrs.field(validator=attrs.validators.instance_of(Certificate))
+    certificate: Certificate = attrs.field(converter=_the_certificate)
     key: PrivateKeyTypes = attrs.field(repr=False)
     chain: tuple[Certificate, ...] = attrs.field(default=(), converter=_certificate_tuple)
 
@@ -402,6 +418,10 @@ class ConnectionReport:
     http_method: HttpMethod | None = None
     http_status: int | None = None
     http_reason: str | None = None
+    #: whether our certificate was presented to the server (never after its chain failed, by default)
+    client_certificate_sent: bool = False
+    #: True when the connection was closed at the server's certificate because its chain failed
+    stopped_untrusted_server: bool = False
 
     def __bool__(self) -> bool:
         return self.ok
@@ -456,7 +476,7 @@ class ConnectionReport:
         width = max(len(check.title) for check in self.checks)
         lines = [f"connect {self.target} (server name {self.server_name}, profile {self.profile})"]
         for check in self.checks:
-            mark = f"[{check.status}]"
+            mark = f"[{check.status.replace('-', ' ')}]"
             lines.append(f"{mark:<6} {check.step}. {check.title:<{width}}  {check.reason}")
         lines.append(self.summary())
         if not self.ok:
@@ -491,7 +511,9 @@ class ConnectionReport:
             "client_auth": {
                 "requested": self.client_certificate_requested,
                 "acceptable_ca_names": list(self.acceptable_ca_names),
+                "certificate_sent": self.client_certificate_sent,
             },
+            "stopped_untrusted_server": self.stopped_untrusted_server,
             "http": {"method": self.http_method, "status": self.http_status, "reason": self.http_reason},
         }
 
@@ -500,6 +522,7 @@ class ConnectionReport:
             "pass": ("#1a7f37", "#dafbe1"),
             "fail": ("#cf222e", "#ffebe9"),
             "n/a": ("#57606a", "#eaeef2"),
+            "not-run": ("#57606a", "#fff8c5"),
         }
 
         def badge(status: str) -> str:
@@ -529,7 +552,7 @@ class ConnectionReport:
         from rich.table import Table
         from rich.text import Text
 
-        styles = {"pass": "green", "fail": "bold red", "n/a": "dim"}
+        styles = {"pass": "green", "fail": "bold red", "n/a": "dim", "not-run": "yellow"}
         table = Table(title=f"connect {self.target}", header_style="bold")
         for column in ("", "step", "check", "reason"):
             table.add_column(column, overflow="fold")
@@ -559,8 +582,16 @@ def _name(cert: Certificate) -> str:
 
 
 def _client_checks(
-    cred: ClientCredential | None, validator: Validator, cps: CpsProfile | None, now: dt.datetime
+    cred: ClientCredential | None,
+    validator: Validator,
+    cps: CpsProfile | None,
+    now: dt.datetime,
+    *,
+    trust: _TrustSource,
+    server_untrusted: bool,
 ) -> list[ConnectionCheck]:
+    """Step 1.  ``server_untrusted``: the server's chain did not reach ``trust`` either (step 3), which
+    tells a wrong trust input from a chain that lacks intermediates."""
     if cred is None:
         none: _Outcome = ("n/a", "no client certificate given", None)
         return [_check(name, none) for name in CHECK_NAMES[:5]]
@@ -618,16 +649,38 @@ def _client_checks(
         if failure.code in ("no-path", "untrusted-root"):
             top = _top_of(leaf, credential.chain)
             if not top.is_self_issued:
+                missing = top.issuer.rfc4514
+                reason = f"the chain sent stops at {_name(top)}: its issuer {missing} is not in {trust.what}"
+                if trust.holds_intermediate(missing):
+                    return (
+                        "fail",
+                        f"the chain sent stops at {_name(top)}: its issuer {missing} is missing",
+                        "add the intermediate certificate(s) to the PFX "
+                        "(export it with all certificates in the certification path)",
+                    )
+                if server_untrusted:
+                    return (
+                        "fail",
+                        reason,
+                        f"neither your chain nor the server's reaches an anchor in {trust.what}: the trust "
+                        f"input is wrong or incomplete; give the CAISO root certificates ({trust.option})",
+                    )
                 return (
                     "fail",
-                    f"the chain sent stops at {_name(top)}: its issuer {top.issuer.rfc4514} is missing",
-                    "add the intermediate certificate(s) to the PFX "
-                    "(export it with all certificates in the certification path)",
+                    reason,
+                    f"if {missing} is a root, add it to the trust input ({trust.option}); if it is an "
+                    "intermediate CA, export the PFX with all certificates in the certification path",
                 )
+            return (
+                "fail",
+                f"{failure.code}: {failure.message}",
+                f"your chain ends at {_name(top)}, which is not an anchor in {trust.what}: give the right "
+                f"CAISO root ({trust.option}), or use the certificate CAISO issued you",
+            )
         return (
             "fail",
             f"{failure.code}: {failure.message}",
-            "your certificate must chain to a CAISO root in your trust store, with the intermediates sent",
+            f"your certificate must chain to a CAISO root in {trust.what}, with the intermediates sent",
         )
 
     def lint() -> _Outcome:
@@ -722,6 +775,13 @@ def _tls_check(observed: Probe, host: str, port: int, timeout: float) -> _Outcom
     if observed.tcp_failure is not None:
         return _tcp_outcome(observed, host, port, timeout)
     ms = f"{(observed.connect_seconds or 0) * 1000:.1f} ms"
+    if observed.stopped_untrusted:
+        version = observed.version_name or "TLS"
+        return (
+            "pass",
+            f"connected in {ms}; {version} handshake stopped at the server's certificate (step 3)",
+            None,
+        )
     if observed.handshake_timeout:
         return (
             "fail",
@@ -763,19 +823,29 @@ def _tls_check(observed: Probe, host: str, port: int, timeout: float) -> _Outcom
 
 
 def _server_check(
-    observed: Probe, validator: Validator, server_name: str
+    observed: Probe,
+    validated: list[ValidationResult],
+    server_name: str,
+    trust: _TrustSource,
 ) -> tuple[ConnectionCheck, ValidationResult | None]:
     box: list[ValidationResult] = []
 
     def compute() -> _Outcome:
+        if observed.server_check_error is not None:
+            return (
+                "fail",
+                f"the server's chain could not be checked ({observed.server_check_error})",
+                "report it to the application's operator; nothing of yours was sent",
+            )
         if observed.peer_chain_error is not None:
             return ("fail", f"the server's certificate cannot be read: {observed.peer_chain_error}", None)
         if not observed.peer_chain:
             if observed.version is None:
                 return ("n/a", "no TLS handshake, so no server certificate", None)
             return ("fail", "the server sent no certificate", "the server must present a certificate")
-        leaf, *intermediates = observed.peer_chain
-        result = validator.validate(leaf, intermediates, server_name=server_name)
+        if not validated:
+            return ("fail", "the server's chain was not validated", "report it: this is a bug in caiso-pki")
+        result = validated[0]
         box.append(result)
         if result.valid:
             supplied = [cert for cert in result.path[1:-1] if cert not in observed.peer_chain]
@@ -785,20 +855,25 @@ def _server_check(
                 note = f"; the server did not send {names}, your trust store supplied it"
             return ("pass", f"valid for {server_name}: {_path_text(result)}{note}", None)
         failure = result.failures[0]
+        top = observed.peer_chain[-1]
+        wanted = top.subject.rfc4514 if top.is_self_issued else top.issuer.rfc4514
+        wrong_trust = (
+            f"the trust input is wrong or incomplete: {trust.what} holds no root for this server's chain "
+            f"(it needs {wanted}); give the right CAISO root ({trust.option}); never switch verification off"
+        )
         advice = {
             "expired": "the server's certificate has expired: "
             "tell the application's operator (CAISO service desk)",
             "name-mismatch": f"the certificate does not name {server_name}: use the host name it was issued "
             "for (or --server-name), or report it to the operator",
-            "no-path": "the server's chain does not reach a root in your trust store: "
-            "add the right CAISO root (caiso-pki store add); never switch verification off",
-            "untrusted-root": "the server's chain ends at a root your trust store does not hold: "
-            "add the right CAISO root (caiso-pki store add); never switch verification off",
+            "no-path": wrong_trust,
+            "untrusted-root": wrong_trust,
         }.get(
             failure.code,
             "the server's certificate chain is not valid: report it to the application's operator",
         )
-        return ("fail", f"{failure.code}: {failure.message}", advice)
+        sent = "; nothing of yours was sent" if observed.stopped_untrusted else ""
+        return ("fail", f"{failure.code}: {failure.message}{sent}", advice)
 
     check = _guarded("server-chain", compute)
     return check, (box[0] if box else None)
@@ -842,6 +917,8 @@ def _refusal_advice(rejection: str, match: bool | None) -> str:
 
 
 def _client_auth_check(observed: Probe, cred: ClientCredential | None, key_ok: bool) -> _Outcome:
+    if observed.stopped_untrusted:
+        return ("not-run", f"{_STOPPED} before a client certificate was sent", None)
     if observed.version is None:
         return ("n/a", "no TLS handshake", None)
     if not observed.certificate_requested:
@@ -905,6 +982,8 @@ def _http_check(observed: Probe, target: _Target, method: HttpMethod | None) -> 
         return ("n/a", "HOST:PORT target, no HTTP request", None)
     if method is None:
         return ("n/a", "HTTP request switched off", None)
+    if observed.stopped_untrusted:
+        return ("not-run", f"{_STOPPED}; no request was sent", None)
     if not observed.handshake_done or observed.post_error is not None:
         return ("n/a", "not attempted: the TLS connection did not succeed", None)
     if observed.http_error is not None:
@@ -947,8 +1026,9 @@ def connect(
     server_name: str | None = None,
     profile: Profile = "rfc5280",
     cps: CpsProfile | str | os.PathLike[str] | None = None,
-    http_method: HttpMethod | None = "HEAD",
+    http_method: HttpMethod | None = "GET",
     timeout: float = 10.0,
+    continue_after_untrusted_server: bool = False,
 ) -> ConnectionReport:
     """Connect to ``url_or_host_port`` with ``client`` and report every step (see the module docs).
 
@@ -957,30 +1037,35 @@ def connect(
     connect without one.  ``trust`` is a :class:`~caiso_pki.truststore.TrustStore` or certificates
     (anchors); nothing else is trusted.  ``server_name`` (default: the URL's host) is sent as SNI and
     must match the server's certificate.  ``profile`` is the validation profile for the server's chain;
-    ``cps`` a CPS profile to lint the client certificate against.  ``http_method`` (``"HEAD"``,
-    ``"GET"`` or ``None``) is the request of step 5.  Each network operation is bounded by ``timeout``
+    ``cps`` a CPS profile to lint the client certificate against.  ``http_method`` (``"GET"``,
+    ``"HEAD"`` or ``None``) is the request of step 5.  Each network operation is bounded by ``timeout``
     seconds.
+
+    The server's chain is validated during the handshake: when it fails, the connection is closed
+    before ``client``'s certificate is presented or any request is sent, and steps 4 and 5 are
+    ``not-run``.  ``continue_after_untrusted_server=True`` presents the certificate and sends the request
+    all the same, to diagnose a server you have decided to talk to anyway; never use it otherwise.
 
     Raises only for bad input (a :class:`~caiso_pki.errors.CaisoPkiError` naming it) and
     :class:`ConnectUnavailableError` without pyOpenSSL; what goes wrong on the wire is in the report.
     """
     target = _target(url_or_host_port)
     if http_method is not None and http_method not in _METHODS:
-        raise MalformedInputError(f"http_method {http_method!r}: use HEAD, GET or None")
+        raise MalformedInputError(f"http_method {printable(repr(http_method))}: use GET, HEAD or None")
     if (
         isinstance(timeout, bool)
         or not isinstance(timeout, (int, float))
         or not math.isfinite(timeout)
         or timeout <= 0
     ):
-        raise MalformedInputError(f"timeout {timeout!r}: give a positive number of seconds")
-    if server_name is not None and (not server_name.strip() or any(ch.isspace() for ch in server_name)):
-        raise MalformedInputError(f"server_name {printable(server_name)!r}: give a DNS name or IP address")
-    name = server_name or target.host
-    try:
-        ascii_name = name if _is_ip(name) else name.encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise MalformedInputError(f"server name {printable(name)!r} is not a valid DNS name") from exc
+        raise MalformedInputError(f"timeout {printable(repr(timeout))}: give a positive number of seconds")
+    if not isinstance(continue_after_untrusted_server, bool):
+        raise MalformedInputError("continue_after_untrusted_server: expected True or False")
+    from caiso_pki._hostname import check_server_name
+
+    name = server_name if server_name is not None else target.host
+    ascii_name = check_server_name(name, what="server_name" if server_name is not None else "host")
+    source = _TrustSource.of(trust)
     store = _trust_store(trust)
     cred = _credential(client)
     cps_profile = None
@@ -995,11 +1080,20 @@ def connect(
     probe = _wire()
     now = dt.datetime.now(dt.UTC)
 
-    checks = _client_checks(cred, client_validator, cps_profile, now)
-    key_ok = checks[0].status == "pass"
+    key_ok = cred is not None and _key_matches_safely(cred)
     host = f"[{ascii_name}]" if ":" in ascii_name else ascii_name
     host_header = host if target.port == 443 else f"{host}:{target.port}"
-    sni = None if _is_ip(name) else ascii_name.encode("ascii")
+    sni = None if _is_ip(ascii_name) else ascii_name.encode("ascii")
+    validated: list[ValidationResult] = []
+
+    def server_check(chain: tuple[Certificate, ...]) -> bool:
+        if not chain:
+            return False
+        leaf, *intermediates = chain
+        result = server_validator.validate(leaf, intermediates, server_name=name)
+        validated.append(result)
+        return result.valid
+
     observed: Probe = probe(
         target.host,
         target.port,
@@ -1009,9 +1103,17 @@ def connect(
         http_host=host_header,
         method=http_method,
         timeout=float(timeout),
+        server_check=server_check,
+        continue_after_untrusted_server=continue_after_untrusted_server,
+    )
+    server, validation = _server_check(observed, validated, name, source)
+    untrusted = validation is not None and any(
+        failure.code in ("no-path", "untrusted-root") for failure in validation.failures
+    )
+    checks = _client_checks(
+        cred, client_validator, cps_profile, now, trust=source, server_untrusted=untrusted
     )
     checks.append(_guarded("tls", lambda: _tls_check(observed, target.host, target.port, float(timeout))))
-    server, validation = _server_check(observed, server_validator, name)
     checks.append(server)
     checks.append(_guarded("client-auth", lambda: _client_auth_check(observed, cred, key_ok)))
     checks.append(_guarded("http", lambda: _http_check(observed, target, http_method)))
@@ -1034,4 +1136,48 @@ def connect(
         http_method=http_method if target.https else None,
         http_status=observed.http_status,
         http_reason=observed.http_reason,
+        client_certificate_sent=bool(observed.credential_sent and observed.certificate_requested),
+        stopped_untrusted_server=observed.stopped_untrusted,
     )
+
+
+def _key_matches_safely(cred: ClientCredential) -> bool:
+    try:
+        return _key_matches(cred)
+    except Exception:  # a key that cannot be compared is not sent (the client-key check says why)
+        return False
+
+
+@attrs.frozen
+class _TrustSource:
+    """How the report names the trust input in its advice: ``what`` it is and the ``option`` to fix it."""
+
+    what: str
+    option: str
+    store: TrustStore | None = None
+
+    @classmethod
+    def of(cls, trust: object) -> _TrustSource:
+        from caiso_pki._text import display_path
+
+        option = "--trust FILE or --store DIR; trust= in the API"
+        if isinstance(trust, TrustStore):
+            where = (
+                f"the trust store {display_path(trust.directory)}" if trust.directory else "the trust store"
+            )
+            return cls(where, option, trust)
+        from caiso_pki._io import NamedBytes
+
+        if isinstance(trust, NamedBytes):  # read by the command line
+            return cls(f"the trust file {trust.name}", option)
+        if isinstance(trust, (str, os.PathLike)) and "-----BEGIN" not in str(trust):
+            return cls(f"the trust file {display_path(trust)}", option)
+        return cls("the trust certificates given", option)
+
+    def holds_intermediate(self, subject: str) -> bool:
+        """Whether the trust input has a non-anchor certificate named ``subject`` (an intermediate)."""
+        if self.store is None:
+            return False
+        return any(
+            entry.role != "anchor" and entry.certificate.subject.rfc4514 == subject for entry in self.store
+        )

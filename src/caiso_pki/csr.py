@@ -415,18 +415,21 @@ def _as_subject(subject: Subject | str) -> Subject:
     )
 
 
-def _strings(values: Iterable[str] | str, what: str) -> tuple[str, ...]:
-    if not values:
+def _strings(values: Iterable[str] | str | None, what: str) -> tuple[str, ...]:
+    from caiso_pki._convert import texts
+
+    return () if values is None else texts(values, what)
+
+
+def _ips(
+    values: Iterable[str | ipaddress.IPv4Address | ipaddress.IPv6Address] | str | None,
+) -> tuple[Any, ...]:
+    from caiso_pki._convert import instances
+
+    if values is None:
         return ()
-    items = (values,) if isinstance(values, str) else tuple(values)
-    for item in items:
-        if not isinstance(item, str):
-            raise MalformedInputError(f"{what}: expected text, got {type(item).__name__}")
-    return items
-
-
-def _ips(values: Iterable[str | ipaddress.IPv4Address | ipaddress.IPv6Address] | str) -> tuple[Any, ...]:
-    items = (values,) if isinstance(values, str) else tuple(values)
+    kinds = (str, ipaddress.IPv4Address, ipaddress.IPv6Address)
+    items = (values,) if isinstance(values, str) else instances(values, kinds, "ip_addresses", "IP addresses")
     result = []
     for item in items:
         try:
@@ -492,6 +495,9 @@ def _sign(
     if challenge_password is not None:
         from cryptography.x509.oid import AttributeOID
 
+        from caiso_pki._convert import text
+
+        text(challenge_password, "challenge_password")
         if not challenge_password or not challenge_password.isascii() or not challenge_password.isprintable():
             raise MalformedInputError("challenge_password must be non-empty printable ASCII")
         builder = builder.add_attribute(AttributeOID.CHALLENGE_PASSWORD, challenge_password.encode("ascii"))

@@ -607,6 +607,13 @@ class FindingList(tuple["Finding", ...]):
 
     __slots__ = ()
 
+    def __new__(cls, iterable: Iterable[Finding] = ()) -> FindingList:
+        """Wrap ``iterable``, which must hold :class:`~caiso_pki.lint.Finding` values."""
+        from caiso_pki._convert import instances
+        from caiso_pki.lint import Finding
+
+        return super().__new__(cls, instances(iterable, Finding, "iterable", "Finding objects"))
+
     @overload
     def __getitem__(self, index: SupportsIndex) -> Finding: ...
     @overload

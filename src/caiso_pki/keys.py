@@ -10,15 +10,18 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
+from caiso_pki._convert import kind_of
 from caiso_pki.errors import CaisoPkiError, PassphraseError, UnsupportedAlgorithmError
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
+
+    from caiso_pki.certificate import Certificate
 
     PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
@@ -28,6 +31,7 @@ __all__ = [
     "KeySpec",
     "generate_private_key",
     "is_signing_key",
+    "key_matches_certificate",
     "key_usage_fits",
     "key_usage_name",
     "private_key_pem",
@@ -35,6 +39,14 @@ __all__ = [
 ]
 
 _CURVE_BITS: Final = {"p256": 256, "p384": 384}
+
+
+def _spec_field(value: object, what: str, kind: type) -> Any:
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise UnsupportedAlgorithmError(f"KeySpec {what}: expected {kind.__name__}, got {kind_of(value)}")
+    return value
+
+
 _CURVE_ALIASES: Final = {
     "p256": "p256",
     "p-256": "p256",
@@ -62,6 +74,10 @@ class KeySpec:
     curve: str | None = None
 
     def __attrs_post_init__(self) -> None:
+        _spec_field(self.algorithm, "algorithm", str)
+        _spec_field(self.bits, "bits", int)
+        if self.curve is not None:
+            _spec_field(self.curve, "curve", str)
         if self.algorithm == "rsa":
             if self.bits not in _RSA_SIZES or self.curve is not None:
                 raise UnsupportedAlgorithmError(
@@ -140,6 +156,20 @@ def _rsa_spec(bits: int) -> KeySpec:
     return KeySpec("rsa", bits)
 
 
+def _is_private_key(key: object) -> bool:
+    """True for any private key object cryptography can serialise (Ed25519 and DSA included)."""
+    from cryptography.hazmat.primitives.asymmetric import dsa, ed448, ed25519, x448, x25519
+
+    kinds = (
+        dsa.DSAPrivateKey,
+        ed25519.Ed25519PrivateKey,
+        ed448.Ed448PrivateKey,
+        x25519.X25519PrivateKey,
+        x448.X448PrivateKey,
+    )
+    return isinstance(key, kinds)
+
+
 def is_signing_key(key: object) -> bool:
     """True for an RSA or EC private key (the keys caiso-pki signs CSRs with)."""
     return _key_kind(type(key)) in ("rsa-private", "ec-private")
@@ -183,10 +213,20 @@ def private_key_pem(key: PrivateKeyTypes, passphrase: str | bytes | None = None)
     """PKCS#8 PEM of ``key``, encrypted (PBES2, AES-256-CBC) when ``passphrase`` is given."""
     from cryptography.hazmat.primitives import serialization
 
-    if passphrase is None:
+    from caiso_pki._convert import secret as passphrase_bytes
+
+    if not is_signing_key(key) and not _is_private_key(key):
+        raise UnsupportedAlgorithmError(
+            f"key: expected a private key (generate_private_key or load_private_key), got "
+            f"{type(key).__name__ if key is not None else 'None'}"
+        )
+    try:
+        secret = passphrase_bytes(passphrase, "passphrase")
+    except CaisoPkiError as exc:
+        raise PassphraseError(str(exc)) from exc
+    if secret is None:
         encryption: serialization.KeySerializationEncryption = serialization.NoEncryption()
     else:
-        secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else bytes(passphrase)
         if not secret:
             raise PassphraseError(
                 "an empty passphrase cannot protect a key; pass passphrase=None for no encryption"
@@ -211,11 +251,30 @@ def save_private_key(
     old content) or the complete key, never a fragment.  An existing file is kept unless ``overwrite``.
     """
     from caiso_pki._atomic import atomic_write_bytes
+    from caiso_pki._convert import path as checked_path
 
     data = private_key_pem(key, passphrase)
     return atomic_write_bytes(
-        path, data, mode=0o600, overwrite=overwrite, error=CaisoPkiError, what="the private key"
+        checked_path(path, "path"),
+        data,
+        mode=0o600,
+        overwrite=overwrite,
+        error=CaisoPkiError,
+        what="the private key",
     )
+
+
+def key_matches_certificate(key: PrivateKeyTypes, certificate: Certificate) -> bool:
+    """True when ``key`` is the private half of ``certificate``'s public key."""
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    def spki(public: PublicKeyTypes) -> bytes:
+        return public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+
+    try:
+        return spki(key.public_key()) == spki(certificate.x509.public_key())
+    except (ValueError, TypeError, CaisoPkiError):
+        return False
 
 
 #: RFC 5280 key usage bit names, in bit order; ``contentCommitment`` is accepted as ``nonRepudiation``.

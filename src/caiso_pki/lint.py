@@ -66,6 +66,12 @@ class Severity(enum.StrEnum):
     NOTICE = "notice"
     INFO = "info"
 
+    @classmethod
+    def _missing_(cls, value: object) -> Severity:
+        raise MalformedInputError(
+            f"severity {value!r}: use one of {', '.join(member.value for member in cls)}"
+        )
+
     @property
     def rank(self) -> int:
         """3 for error down to 0 for info, for comparisons."""
@@ -155,8 +161,10 @@ CODE_DESCRIPTIONS: Final[dict[str, str]] = {
 
 def worst_severity(findings: Iterable[Finding]) -> Severity | None:
     """The worst severity among ``findings`` (``None`` when there are none)."""
+    from caiso_pki._convert import instances
+
     worst: Severity | None = None
-    for finding in findings:
+    for finding in instances(findings, Finding, "findings", "Finding objects"):
         if worst is None or finding.severity.rank > worst.rank:
             worst = finding.severity
     return worst
@@ -307,7 +315,8 @@ def detect_kind(cert: Certificate) -> str:
     a device (``rig``); anything else (clientAuth only, or no EKU) an ``api-client``.  Pass ``kind``
     explicitly whenever you know it.
     """
-    return _detect(_certificate_view(cert), self_issued=cert.is_self_issued)
+    certificate = _as_certificate(cert)
+    return _detect(_certificate_view(certificate), self_issued=certificate.is_self_issued)
 
 
 # -- rules -------------------------------------------------------------------------------------------
@@ -662,7 +671,7 @@ def _resolve_kind(profile: CpsProfile, kind: str | None, detected: str) -> str:
     return chosen
 
 
-def _as_certificate(cert: CertificateInput) -> Certificate:
+def _as_certificate(cert: CertificateInput, what: str = "cert") -> Certificate:
     if isinstance(cert, Certificate):
         return cert
     from cryptography import x509 as cx509
@@ -675,6 +684,11 @@ def _as_certificate(cert: CertificateInput) -> Certificate:
         return cert.certificate
     from caiso_pki._io import load_certificate
 
+    if not isinstance(cert, (bytes, bytearray, memoryview, str, os.PathLike)):
+        raise MalformedInputError(
+            f"{what}: expected a Certificate, DER or PEM bytes, PEM text or a path, got "
+            f"{type(cert).__name__ if cert is not None else 'None'}"
+        )
     return load_certificate(cert)
 
 
@@ -840,7 +854,9 @@ def _span(cert: Certificate) -> str:
 
 
 def _leaf_first(path: Sequence[CertificateInput]) -> list[Certificate]:
-    certs = [_as_certificate(item) for item in path]
+    if path is None or isinstance(path, (str, bytes, bytearray)) or not isinstance(path, Iterable):
+        raise MalformedInputError(f"path: expected a list of certificates, got {type(path).__name__}")
+    certs = [_as_certificate(item, f"path[{index}]") for index, item in enumerate(path)]
     if len(certs) > 1 and certs[0].is_self_issued and not certs[-1].is_self_issued:
         certs.reverse()
     return certs

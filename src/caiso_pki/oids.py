@@ -128,6 +128,15 @@ OID_NAMES: Final[dict[str, str]] = {
     "1.2.840.113549.1.1.1": "rsaEncryption",
     "1.2.840.10045.2.1": "id-ecPublicKey",
     "1.2.840.10040.4.1": "dsa",
+    # GOST algorithms (Russian national standards): named so reports can say what is not supported
+    "1.2.643.2.2.19": "GOST R 34.10-2001",
+    "1.2.643.2.2.20": "GOST R 34.10-94",
+    "1.2.643.7.1.1.1.1": "GOST R 34.10-2012 (256 bit)",
+    "1.2.643.7.1.1.1.2": "GOST R 34.10-2012 (512 bit)",
+    "1.2.643.2.2.3": "GOST R 34.11-94 with GOST R 34.10-2001",
+    "1.2.643.2.2.4": "GOST R 34.11-94 with GOST R 34.10-94",
+    "1.2.643.7.1.1.3.2": "GOST R 34.11-2012 with GOST R 34.10-2012 (256 bit)",
+    "1.2.643.7.1.1.3.3": "GOST R 34.11-2012 with GOST R 34.10-2012 (512 bit)",
 }
 
 _BY_NAME: Final[dict[str, str]] = {name.lower(): dotted for dotted, name in OID_NAMES.items()}
@@ -142,7 +151,12 @@ def _shown(value: object) -> str:
 
 def oid_name(oid: x509.ObjectIdentifier | str) -> str:
     """Return the friendly name of ``oid``, or its dotted form when the registry does not know it."""
-    dotted = oid if isinstance(oid, str) else oid.dotted_string
+    if isinstance(oid, x509.ObjectIdentifier):
+        dotted = oid.dotted_string
+    elif isinstance(oid, str):
+        dotted = oid
+    else:
+        raise UnknownOidError(f"oid: expected a dotted string or an ObjectIdentifier, got {_shown(oid)}")
     return OID_NAMES.get(dotted, dotted)
 
 

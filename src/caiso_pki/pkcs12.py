@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import attrs
@@ -157,7 +156,12 @@ def export_pkcs12(
     certificate = _certificate(cert, "certificate")
     check_key_matches(private_key, certificate)
     extra = order_chain(certificate, [c for c in certificates_from(chain, "chain") if c != certificate])
-    name = friendly_name if friendly_name is not None else certificate.subject.common_name
+    from caiso_pki._convert import optional_text
+    from caiso_pki._convert import path as checked_path
+
+    name = optional_text(friendly_name, "friendly_name")
+    name = name if name is not None else certificate.subject.common_name
+    target = checked_path(path, "path") if path is not None else None
     builder = PrivateFormat.PKCS12.encryption_builder()
     if legacy:
         builder = (
@@ -181,8 +185,8 @@ def export_pkcs12(
         )
     except (TypeError, ValueError) as exc:
         raise UnsupportedAlgorithmError(f"cannot put this key type into a PKCS#12 bundle: {exc}") from exc
-    if path is not None:
-        atomic_write_bytes(Path(path), data, mode=0o600, overwrite=overwrite, error=CaisoPkiError)
+    if target is not None:
+        atomic_write_bytes(target, data, mode=0o600, overwrite=overwrite, error=CaisoPkiError)
     return data
 
 

@@ -13,10 +13,11 @@ __all__ = ["PolicyRequirement"]
 
 
 def _to_oid_set(value: Iterable[str] | str) -> frozenset[str]:
-    items = [value] if isinstance(value, str) else list(value)
+    from caiso_pki._convert import texts
+
+    items = texts(value, "acceptable")
     result = set()
-    for item in items:
-        text = str(item)
+    for text in items:
         result.add(
             ANY_POLICY if text.strip().lower() in {"any", "anypolicy"} else parse_oid(text).dotted_string
         )

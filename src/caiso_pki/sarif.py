@@ -118,4 +118,9 @@ def sarif_log(
 
 def findings_to_sarif(findings: Iterable[Finding], *, tool_version: str, artifact_uri: str) -> JsonDict:
     """A SARIF 2.1.0 log (JSON-ready ``dict``) for the findings of one linted file ``artifact_uri``."""
-    return sarif_log({artifact_uri: tuple(findings)}, tool_version=tool_version)
+    from caiso_pki._convert import instances, text
+    from caiso_pki.lint import Finding
+
+    checked = instances(findings, Finding, "findings", "Finding objects")
+    uri = text(artifact_uri, "artifact_uri")
+    return sarif_log({uri: checked}, tool_version=text(tool_version, "tool_version"))

@@ -161,11 +161,9 @@ def _check(dotted: str, value: object) -> None:
 
 
 def _to_units(value: str | Iterable[str] | None) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    return tuple(value)
+    from caiso_pki._convert import texts
+
+    return () if value is None else texts(value, "organizational_units")
 
 
 def _to_country(value: str | None) -> str | None:
@@ -175,6 +173,10 @@ def _to_country(value: str | None) -> str | None:
 def _to_extra(value: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> tuple[tuple[str, str], ...]:
     if value is None:
         return ()
+    if not isinstance(value, (Mapping, Iterable)) or isinstance(value, (str, bytes)):
+        raise InvalidSubjectError(
+            f"extra: expected a mapping or a list of (OID, value) pairs, got {type(value).__name__}"
+        )
     pairs = value.items() if isinstance(value, Mapping) else value
     result: list[tuple[str, str]] = []
     for pair in pairs:

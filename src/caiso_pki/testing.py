@@ -836,22 +836,31 @@ class DemoPki:
             .add(self.retired_issuing_ca.certificate, labels={"caiso"})
         )
 
-    def write(self, directory: str | Path) -> dict[str, Path]:
-        """Write the demo certificates (PEM), CA keys (PKCS#8, 0600) and CRLs into ``directory``."""
+    def write(self, directory: str | Path, *, overwrite: bool = False) -> dict[str, Path]:
+        """Write the demo certificates (PEM), CA keys (PKCS#8, 0600) and CRLs into ``directory``.
+
+        Every file name is checked before anything is written: one that exists already is refused
+        (nothing written) unless ``overwrite``.
+        """
+        from caiso_pki._atomic import check_target
+
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        paths: dict[str, Path] = {}
+        files: dict[str, tuple[bytes, int]] = {}
         for slug, ca in self.authorities.items():
-            paths[f"{slug}.pem"] = atomic_write_bytes(out / f"{slug}.pem", ca.certificate.pem.encode())
             key_pem = ca.key.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
-            paths[f"{slug}.key"] = atomic_write_bytes(out / f"{slug}.key", key_pem, mode=0o600)
-            paths[f"{slug}.crl"] = atomic_write_bytes(out / f"{slug}.crl", ca.crl())
-        paths["caiso-chain.pem"] = atomic_write_bytes(
-            out / "caiso-chain.pem", "".join(c.pem for c in self.issuing_ca.chain).encode()
-        )
-        return paths
+            files[f"{slug}.pem"] = (ca.certificate.pem.encode(), 0o644)
+            files[f"{slug}.key"] = (key_pem, 0o600)
+            files[f"{slug}.crl"] = (ca.crl(), 0o644)
+        files["caiso-chain.pem"] = ("".join(c.pem for c in self.issuing_ca.chain).encode(), 0o644)
+        for name in files:
+            check_target(out / name, overwrite=overwrite)
+        return {
+            name: atomic_write_bytes(out / name, data, mode=mode, overwrite=overwrite)
+            for name, (data, mode) in files.items()
+        }
 
 
 class _Handler(BaseHTTPRequestHandler):

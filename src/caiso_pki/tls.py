@@ -214,11 +214,20 @@ def httpx_client(ctx: ssl.SSLContext, **options: object) -> httpx.Client:
 
     ``options`` go to ``httpx.Client`` unchanged (``timeout=``, ``base_url=`` ...).
     """
+    _context(ctx)
     try:
         import httpx
     except ImportError as exc:
         raise CaisoPkiError("httpx is not installed: pip install httpx") from exc
     return httpx.Client(verify=ctx, **options)  # type: ignore[arg-type]
+
+
+def _context(ctx: object) -> ssl.SSLContext:
+    """``ctx`` when it is an ``ssl.SSLContext``: a path or ``True`` would make the HTTP client trust a
+    bundle or the OS list instead."""
+    from caiso_pki._convert import instance
+
+    return instance(ctx, ssl.SSLContext, "ctx", "an ssl.SSLContext (from client_ssl_context)")
 
 
 def requests_adapter(ctx: ssl.SSLContext, **options: object) -> HTTPAdapter:
@@ -229,6 +238,7 @@ def requests_adapter(ctx: ssl.SSLContext, **options: object) -> HTTPAdapter:
     alone (requests would otherwise load the certifi bundle into it).  Needs ``requests`` installed
     (not a dependency).
     """
+    _context(ctx)
     try:
         from requests.adapters import HTTPAdapter
     except ImportError as exc:

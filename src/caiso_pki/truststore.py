@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING, Final, Literal, TypedDict, Unpack
 import attrs
 
 from caiso_pki._atomic import atomic_write_bytes
+from caiso_pki._convert import kind_of
+from caiso_pki._text import display_path
 from caiso_pki.certificate import Certificate, ensure_aware
 from caiso_pki.errors import CaisoPkiError, InvalidTimeError, TrustStoreCorruptError, TrustStoreError
 
@@ -96,6 +98,8 @@ _ENTRY_KEYS: Final = frozenset(
 
 
 def _labels(value: Iterable[str] | str) -> frozenset[str]:
+    if value is None or isinstance(value, (bytes, bytearray)) or not isinstance(value, (str, Iterable)):
+        raise TrustStoreError(f"labels: expected a label or a list of labels, got {kind_of(value)}")
     items = [value] if isinstance(value, str) else list(value)
     result = set()
     for item in items:
@@ -121,6 +125,12 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 def _aware_or_none(value: dt.datetime | None) -> dt.datetime | None:
     return None if value is None else ensure_aware(value, what="distrust_after")
+
+
+def _entry_certificate(value: object) -> Certificate:
+    if not isinstance(value, Certificate):
+        raise TrustStoreError(f"certificate: a trust entry holds a Certificate, not {kind_of(value)}")
+    return value
 
 
 def _check_role(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
@@ -174,7 +184,7 @@ class TrustEntry:
     get the entry only while the date has not passed (see :meth:`TrustStore.trusted`).
     """
 
-    certificate: Certificate
+    certificate: Certificate = attrs.field(converter=_entry_certificate)
     role: Role = attrs.field(validator=_check_role)
     labels: frozenset[str] = attrs.field(default=frozenset(), converter=_labels)
     source: str = ""
@@ -298,15 +308,31 @@ class ExpiryFinding:
 
 
 def _entries(value: Iterable[TrustEntry]) -> tuple[TrustEntry, ...]:
-    result = tuple(value)
-    for item in result:
-        if not isinstance(item, TrustEntry):
-            raise TrustStoreError(f"a TrustStore holds TrustEntry values, not {type(item).__name__}")
-    return result
+    from caiso_pki._convert import instances
+
+    try:
+        return instances(value, TrustEntry, "entries", "TrustEntry values")
+    except CaisoPkiError as exc:
+        raise TrustStoreError(str(exc)) from exc
 
 
 def _optional_path(value: str | os.PathLike[str] | None) -> Path | None:
-    return None if value is None else Path(value)
+    from caiso_pki._convert import path
+
+    try:
+        return None if value is None else path(value, "directory")
+    except CaisoPkiError as exc:
+        raise TrustStoreError(str(exc)) from exc
+
+
+def _directory(value: object) -> Path:
+    """A store directory given by a caller: a path, never ``None`` or empty text."""
+    from caiso_pki._convert import path
+
+    try:
+        return path(value, "directory")
+    except CaisoPkiError as exc:
+        raise TrustStoreError(str(exc)) from exc
 
 
 CertificateLike = Certificate | TrustEntry
@@ -632,6 +658,12 @@ class TrustStore:
         distrust_after: dt.datetime | None = None,
     ) -> TrustStore:
         """A store of ``certificates`` (duplicates kept; see :meth:`dedupe`)."""
+        from caiso_pki._convert import instances
+
+        try:
+            certificates = instances(certificates, Certificate, "certificates", "Certificate objects")
+        except CaisoPkiError as exc:
+            raise TrustStoreError(str(exc)) from exc
         added = _now()
         return cls(
             entries=[
@@ -663,7 +695,7 @@ class TrustStore:
     @classmethod
     def init(cls, directory: str | os.PathLike[str]) -> TrustStore:
         """Create an empty store in ``directory`` (created if missing); refuse an existing store."""
-        path = Path(directory)
+        path = _directory(directory)
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -678,23 +710,31 @@ class TrustStore:
     @classmethod
     def open(cls, directory: str | os.PathLike[str]) -> TrustStore:
         """Read the store in ``directory``; raise :class:`TrustStoreCorruptError` if it is damaged."""
-        path = Path(directory)
+        path = _directory(directory)
         with _locked(path, read_only_ok=True):
             return _read(path)
 
-    def save(self, directory: str | os.PathLike[str] | None = None) -> TrustStore:
+    def save(self, directory: str | os.PathLike[str] | None = None, *, overwrite: bool = False) -> TrustStore:
         """Write this store (deduplicated) to ``directory`` (default: where it was opened), replacing it.
 
-        This is a whole-store write: the directory ends up holding exactly this store.  To change a
-        store that other processes may also change, use :meth:`edit` or :meth:`update`.
+        This is a whole-store write: the directory ends up holding exactly this store.  Saving back to
+        the directory the store was opened from (or initialised in) replaces it, and so does saving into
+        an empty store (``TrustStore.init``); another directory whose store holds entries is refused
+        unless ``overwrite``.  To change a store that other processes may also change, use :meth:`edit`
+        or :meth:`update`.
         """
-        target = Path(directory) if directory is not None else self.directory
+        target = _directory(directory) if directory is not None else self.directory
         if target is None:
             raise TrustStoreError("save(): this store was built in memory; pass a directory")
         if not target.is_dir():
             raise TrustStoreError(f"{target}: no such directory", remedy="init-store")
+        own = self.directory is not None and _same_directory(self.directory, target)
         store = attrs.evolve(self.dedupe(), directory=target)
         with _locked(target):
+            if not own and not overwrite and (target / MANIFEST_NAME).exists() and _read(target).entries:
+                raise TrustStoreError(
+                    f"{display_path(target)} already holds another trust store", remedy="overwrite"
+                )
             _write(store, target)
         return store
 
@@ -712,7 +752,7 @@ class TrustStore:
         The lock is held for the whole block, so concurrent editors (threads or processes) queue and
         none of their changes is lost.  If the block raises, nothing is written.
         """
-        path = Path(directory)
+        path = _directory(directory)
         with _locked(path):
             editor = StoreEditor(_read(path))
             yield editor
@@ -749,6 +789,13 @@ class StoreEditor:
 
 
 # -- disk format -------------------------------------------------------------------------------------
+
+
+def _same_directory(first: Path, second: Path) -> bool:
+    try:
+        return first.resolve() == second.resolve()
+    except OSError:
+        return first == second
 
 
 @contextlib.contextmanager
@@ -799,8 +846,11 @@ def _write(store: TrustStore, directory: Path) -> None:
                 continue
         except OSError:
             pass
-        atomic_write_bytes(target, pem, mode=0o644, error=TrustStoreError)
-    atomic_write_bytes(directory / MANIFEST_NAME, _manifest_bytes(store), mode=0o644, error=TrustStoreError)
+        # The store's own files: replacing them is what writing a store means.
+        atomic_write_bytes(target, pem, mode=0o644, overwrite=True, error=TrustStoreError)
+    atomic_write_bytes(
+        directory / MANIFEST_NAME, _manifest_bytes(store), mode=0o644, overwrite=True, error=TrustStoreError
+    )
     for child in directory.iterdir():
         stale_pem = _PEM_FILE.match(child.name) and child.name not in wanted
         stale_tmp = child.name.startswith(".") and child.name.endswith(".tmp")
@@ -956,6 +1006,36 @@ def _read_entry(directory: Path, index: int, record: object) -> TrustEntry:
         raise _corrupt(directory, f"{where}: {exc}") from exc
 
 
+def _trust_items(items: list[object], *, single: bool) -> TrustStore:
+    """A store of the trust inputs ``items`` (see :func:`trust_material`)."""
+    from cryptography import x509 as cx509
+
+    from caiso_pki._io import load_certificates
+
+    entries: list[TrustEntry] = []
+    certificates: list[Certificate] = []
+    for index, item in enumerate(items):
+        what = "trust" if single else f"trust[{index}]"
+        holder = getattr(item, "certificate", None)
+        if isinstance(item, TrustEntry):
+            entries.append(item)
+        elif isinstance(item, Certificate):
+            certificates.append(item)
+        elif isinstance(item, cx509.Certificate):
+            certificates.append(Certificate.from_cryptography(item))
+        elif isinstance(holder, Certificate):  # an issued test certificate, a PFX's contents
+            certificates.append(holder)
+        elif isinstance(item, (bytes, bytearray, memoryview, str, os.PathLike)):
+            certificates.extend(load_certificates(item))
+        else:
+            kind = "None" if item is None else type(item).__name__
+            raise TrustStoreError(
+                f"{what}: expected a TrustStore, certificates, PEM/DER bytes or a path, got {kind}"
+            )
+    store = TrustStore(entries=entries) if entries else TrustStore()
+    return store.merge(TrustStore.from_certificates(certificates)) if certificates else store
+
+
 def trust_material(
     trust: TrustStore | Certificate | Sequence[Certificate] | Source,
     *,
@@ -963,20 +1043,22 @@ def trust_material(
     at: dt.datetime | None = None,
     include_retired: bool = False,
 ) -> TrustStore:
-    """Turn what callers pass as ``trust=`` into a store: a store, certificates, or a bundle source.
+    """Turn what callers pass as ``trust=`` into a store, the same inputs everywhere (validation too).
 
-    A store is filtered by ``labels`` (any of them) and stripped of retired entries.
+    ``trust`` is a :class:`TrustStore`, a :class:`TrustEntry`, one certificate input (a
+    :class:`Certificate`, a ``cryptography`` certificate, DER/PEM bytes, PEM text, a path) or a list of
+    any of these (``["root.pem", other_root]``).  Certificates given directly take their default role.
+    A store is filtered by ``labels`` (any of them) and stripped of retired entries.  A wrong input
+    raises :class:`TrustStoreError` naming ``trust`` (or ``trust[i]``).
     """
     if isinstance(trust, TrustStore):
         store = trust
-    elif isinstance(trust, Certificate):
-        store = TrustStore.from_certificates([trust])
-    elif isinstance(trust, (list, tuple)) and all(isinstance(c, Certificate) for c in trust):
-        store = TrustStore.from_certificates(trust)
+    elif isinstance(trust, (TrustEntry, Certificate, bytes, bytearray, memoryview, str, os.PathLike)):
+        store = _trust_items([trust], single=True)
+    elif trust is not None and isinstance(trust, Iterable):
+        store = _trust_items(list(trust), single=False)
     else:
-        from caiso_pki._io import load_certificates
-
-        store = TrustStore.from_certificates(load_certificates(trust))  # type: ignore[arg-type]
+        store = _trust_items([trust], single=True)
     if labels is not None:
         store = store.filter(labels=labels)
     return store.trusted(at=at, include_retired=include_retired)

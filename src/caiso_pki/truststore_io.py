@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
 from caiso_pki._atomic import atomic_write_bytes
-from caiso_pki._text import printable
+from caiso_pki._text import display_path, printable
 from caiso_pki.errors import CaisoPkiError, MalformedInputError, TrustStoreError
 from caiso_pki.truststore import Role, TrustStore
 
@@ -225,8 +225,9 @@ def to_pkcs12(
     """A trust-only PKCS#12 (no key), each certificate marked trusted for Java ``keytool``/``KeyStore``.
 
     With a password the bundle carries an AES-256/PBKDF2 encryption and a SHA-256 MAC (Java wants a
-    store password, conventionally ``changeit``); without one it is unprotected, which is fine for
-    public certificates.
+    store password, conventionally ``changeit``); without one (or with ``""``) its contents are not
+    encrypted and its MAC uses the empty password, so it is read back with ``password=""`` (an empty
+    password is never tried unless given); that is fine for public certificates.
     """
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.serialization import (
@@ -268,11 +269,32 @@ def _prepare_directory(out: Path) -> None:
         raise TrustStoreError(f"{out}: cannot create the output directory: {exc.strerror}") from exc
 
 
-def _write_files(out: Path, files: dict[str, bytes], pattern: re.Pattern[str]) -> list[Path]:
+def _check_export_directory(out: Path, pattern: re.Pattern[str], *, overwrite: bool) -> None:
+    """Refuse a directory that already holds an export of this kind (files it would replace or delete)."""
+    if out.exists() and not out.is_dir():
+        raise TrustStoreError(f"{display_path(out)} is not a directory; give a directory for this format")
+    if overwrite or not out.is_dir():
+        return
+    try:
+        existing = sorted(child.name for child in out.iterdir() if pattern.match(child.name))
+    except OSError as exc:
+        raise TrustStoreError(f"{display_path(out)}: cannot list the directory: {exc.strerror}") from exc
+    if existing:
+        raise TrustStoreError(
+            f"{display_path(out)} already holds an export ({len(existing)} file(s) such as "
+            f"{printable(existing[0])}) that this one would replace",
+            remedy="overwrite",
+        )
+
+
+def _write_files(
+    out: Path, files: dict[str, bytes], pattern: re.Pattern[str], *, overwrite: bool
+) -> list[Path]:
     """Write ``files`` into ``out`` and delete files of the same naming scheme that are no longer wanted."""
+    _check_export_directory(out, pattern, overwrite=overwrite)
     _prepare_directory(out)
     written = [
-        atomic_write_bytes(out / name, data, mode=0o644, error=TrustStoreError)
+        atomic_write_bytes(out / name, data, mode=0o644, overwrite=True, error=TrustStoreError)
         for name, data in files.items()
     ]
     for child in out.iterdir():
@@ -287,10 +309,12 @@ def write_openssl_directory(
     *,
     at: dt.datetime | None = None,
     include_retired: bool = False,
+    overwrite: bool = False,
 ) -> list[Path]:
     """Write a ``c_rehash``-style directory: ``<subject_hash>.<n>`` PEM files (intermediates included).
 
-    Stale hash files from an earlier export are removed; other files are left alone.
+    A directory that already holds hash files (an earlier export) is refused unless ``overwrite``;
+    then stale hash files are removed and other files are left alone.
     """
     files: dict[str, bytes] = {}
     for cert in _certificates(store, at, include_retired):
@@ -299,7 +323,7 @@ def write_openssl_directory(
         while f"{base}.{index}" in files:
             index += 1
         files[f"{base}.{index}"] = cert.pem.encode("ascii")
-    return _write_files(Path(out), files, _HASH_FILE)
+    return _write_files(Path(out), files, _HASH_FILE, overwrite=overwrite)
 
 
 def write_der_directory(
@@ -308,10 +332,14 @@ def write_der_directory(
     *,
     at: dt.datetime | None = None,
     include_retired: bool = False,
+    overwrite: bool = False,
 ) -> list[Path]:
-    """Write one ``<sha256>.der`` file per certificate (for tools that import one DER at a time)."""
+    """Write one ``<sha256>.der`` file per certificate (for tools that import one DER at a time).
+
+    A directory that already holds such files is refused unless ``overwrite``.
+    """
     files = {f"{c.fingerprint_sha256}.der": c.der for c in _certificates(store, at, include_retired)}
-    return _write_files(Path(out), files, _DER_FILE)
+    return _write_files(Path(out), files, _DER_FILE, overwrite=overwrite)
 
 
 def export(
@@ -322,18 +350,23 @@ def export(
     password: str | bytes | None = None,
     at: dt.datetime | None = None,
     include_retired: bool = False,
-    overwrite: bool = True,
+    overwrite: bool = False,
 ) -> list[Path]:
     """Export ``store`` to ``out`` in ``format``; directories for ``der`` and ``openssl-dir``.
 
+    An existing file (or a directory holding an earlier export) is kept unless ``overwrite``.
     Returns the paths written.
     """
     target = Path(out)
     try:
         if format == "openssl-dir":
-            return write_openssl_directory(store, target, at=at, include_retired=include_retired)
+            return write_openssl_directory(
+                store, target, at=at, include_retired=include_retired, overwrite=overwrite
+            )
         if format == "der":
-            return write_der_directory(store, target, at=at, include_retired=include_retired)
+            return write_der_directory(
+                store, target, at=at, include_retired=include_retired, overwrite=overwrite
+            )
         data: bytes
         if format == "pem":
             data = to_pem(store, at=at, include_retired=include_retired)

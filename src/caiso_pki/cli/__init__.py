@@ -6,6 +6,8 @@ and each command start quickly.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib
 import importlib.util
 import os
@@ -32,6 +34,7 @@ COMMANDS: Final[dict[str, str]] = {
     "audit": "caiso_pki.cli.audit:audit",
     "connect": "caiso_pki.cli.connect:connect_cmd",
     "exporter": "caiso_pki.cli.exporter:exporter_cmd",
+    "pkcs12": "caiso_pki.cli.pkcs12:pkcs12",
 }
 
 
@@ -44,23 +47,39 @@ class _LazyGroup(click.Group):
     """
 
     def invoke(self, ctx: click.Context) -> Any:
+        from caiso_pki.cli._common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OUTPUT_CLOSED
+
         try:
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except (KeyboardInterrupt, BrokenPipeError):  # click reports these itself
-            raise
+        except KeyboardInterrupt:
+            # Ctrl-C: the shell's 130, not click's "Aborted!" and 1 (a negative answer).  Files are
+            # written atomically and output is printed at the end, so nothing partial was left.
+            ctx.exit(EXIT_INTERRUPTED)
+        except OSError as exc:
+            if not _is_output_failure(exc):
+                return self._bug(ctx, exc)
+            name = _stdout_name()
+            _discard_stdout()
+            if exc.errno == errno.EPIPE:  # the reader went away (| head): stop quietly
+                ctx.exit(EXIT_OUTPUT_CLOSED)
+            _say(f"error: {name}: cannot write the output: {exc.strerror or exc}")
+            ctx.exit(EXIT_BAD_INPUT)
         except Exception as exc:
-            if os.environ.get("CAISO_PKI_TRACEBACK"):
-                raise
-            from caiso_pki._text import printable
+            return self._bug(ctx, exc)
 
-            click.echo(
-                f"error: internal error ({type(exc).__name__}: {printable(exc)}); this is a bug in "
-                "caiso-pki, please report it (CAISO_PKI_TRACEBACK=1 shows the traceback)",
-                err=True,
-            )
-            ctx.exit(2)
+    def _bug(self, ctx: click.Context, exc: Exception) -> Any:
+        """Anything unexpected: one line naming the exception, status 2, the traceback on request."""
+        if os.environ.get("CAISO_PKI_TRACEBACK"):
+            raise exc
+        from caiso_pki._text import printable
+
+        _say(
+            f"error: internal error ({type(exc).__name__}: {printable(exc)}); this is a bug in "
+            "caiso-pki, please report it (CAISO_PKI_TRACEBACK=1 shows the traceback)"
+        )
+        ctx.exit(2)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         available = []
@@ -81,6 +100,56 @@ class _LazyGroup(click.Group):
             return None
         command: click.Command = getattr(module, attr)
         return command
+
+
+#: ``errno`` values that mean the output cannot take more: a closed pipe, a full disk, a dead device.
+_OUTPUT_ERRNOS: Final = frozenset(
+    code
+    for code in (
+        errno.EPIPE,
+        errno.ENOSPC,
+        getattr(errno, "EDQUOT", None),
+        errno.EFBIG,
+        errno.EIO,
+        errno.EBADF,
+        errno.ECONNRESET,
+    )
+    if code is not None
+)
+
+
+def _is_output_failure(exc: OSError) -> bool:
+    """Whether ``exc`` came from writing the command's output stream (no file name: a stream, not a
+    path; every file the commands read or write themselves is reported as a ``CaisoPkiError``)."""
+    return exc.errno in _OUTPUT_ERRNOS and exc.filename is None
+
+
+def _stdout_name() -> str:
+    """``standard output`` and, where the system says, what it is (``/dev/full``, a file's path)."""
+    try:
+        target = os.readlink("/proc/self/fd/1")
+    except OSError:
+        return "standard output"
+    from caiso_pki._text import display_path
+
+    return f"standard output ({display_path(target)})"
+
+
+def _discard_stdout() -> None:
+    """Point standard output at the null device, so the interpreter's final flush of what is still
+    buffered cannot fail again (and print a traceback) after the error was reported."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real descriptor behind sys.stdout (a test runner)
+        pass
+
+
+def _say(message: str) -> None:
+    """One line on standard error, if standard error can still take it."""
+    with contextlib.suppress(OSError):
+        click.echo(message, err=True)
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -2,7 +2,8 @@
 times, passphrase sources and text output.
 
 Exit status, for every command: 0 success, 1 a negative answer (not valid, findings, expiring entries
-with ``--exit-code``), 2 bad input or usage.  :func:`handle_errors` turns every
+with ``--exit-code``), 2 bad input or usage (or an output that cannot be written), 130 interrupted
+(Ctrl-C), 141 standard output closed by its reader.  :func:`handle_errors` turns every
 :class:`~caiso_pki.errors.CaisoPkiError` into one ``error: ...`` line and status 2.
 
 Files are read through :data:`INPUT_FILE` (or :class:`InputFile`): once, streamed with the library's
@@ -14,6 +15,7 @@ drive the terminal.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import json
 import os
@@ -29,8 +31,14 @@ from caiso_pki._text import display_path, printable
 from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputError, PassphraseError
 
 __all__ = [
+    "KEY_SPEC",
+    "POLICY_OID",
+    "SERVER_NAME",
+    "USAGES",
     "EXIT_BAD_INPUT",
     "EXIT_CODES",
+    "EXIT_INTERRUPTED",
+    "EXIT_OUTPUT_CLOSED",
     "DIRECTORY",
     "EXIT_NEGATIVE",
     "EXIT_OK",
@@ -50,24 +58,35 @@ __all__ = [
     "cli_message",
     "echo_json",
     "echo_lines",
+    "echo_out",
     "echo_rich",
     "handle_errors",
     "is_stdout",
     "read_passphrase",
     "read_stdin",
+    "rich_console",
     "terminal_available",
 ]
 
 EXIT_OK: Final = 0
 EXIT_NEGATIVE: Final = 1
 EXIT_BAD_INPUT: Final = 2
+#: Ctrl-C (SIGINT), as shells report a process it ended: 128 + 2.
+EXIT_INTERRUPTED: Final = 130
+#: Standard output closed by its reader (``| head``), as shells report SIGPIPE: 128 + 13.
+EXIT_OUTPUT_CLOSED: Final = 141
 #: The exit-code contract every command keeps (the CLI reference prints this table).
 EXIT_CODES: Final[dict[int, str]] = {
     EXIT_OK: "success: the chain is valid, the CSR conforms, the command did what it was asked",
     EXIT_NEGATIVE: "a negative answer: not valid, lint findings at --fail-on, a CSR that breaks its "
     "profile, an audit with failures or no certificate at all, expiring entries with --exit-code",
     EXIT_BAD_INPUT: "bad input or usage: an unreadable, empty or malformed file, a wrong option, a "
-    "password that is missing or wrong, an output that exists without --force",
+    "password that is missing or wrong, an output that exists without --force, an output that cannot "
+    "be written (a full disk: the error names the output and the system's reason)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C, SIGINT): the command stopped; files are written whole or "
+    "not at all, so nothing partial is left",
+    EXIT_OUTPUT_CLOSED: "standard output was closed by its reader (a pipe into head): the command "
+    "stopped quietly, with no traceback",
 }
 #: What every option or argument that reads a file says about standard input (the help test checks it).
 STDIN_HELP: Final = "- for stdin"
@@ -158,7 +177,7 @@ class InputFile(PathParam):
                 return read_stdin(what=self.what)
             return read_file(Path(value), what=self.what)
         except MalformedInputError as exc:
-            raise InputError(cli_message(exc)) from exc
+            raise InputError(f"{_param_label(param)}: {cli_message(exc)}") from exc
 
 
 def read_stdin(*, what: str = "input") -> NamedBytes:
@@ -311,6 +330,86 @@ def check_outputs(outputs: dict[str, Path | None], *, force: bool, json_output: 
     return bool(to_stdout) and not json_output
 
 
+# -- values with their own syntax ---------------------------------------------------------------------
+
+#: ``--usage`` of verify and audit: the key usage and extended key usage each choice requires.
+USAGES: Final[dict[str, dict[str, set[str]]]] = {
+    "client": {"extended_key_usage": {"clientAuth"}, "key_usage": {"digitalSignature"}},
+    "server": {"extended_key_usage": {"serverAuth"}, "key_usage": {"digitalSignature"}},
+}
+
+
+class _CheckedText(click.ParamType):  # type: ignore[type-arg,unused-ignore]
+    """A text option checked by a library function; its error names the option and the value."""
+
+    def check(self, value: str, what: str) -> str:
+        """The value as the library takes it; raise a :class:`CaisoPkiError` when it is not one."""
+        raise NotImplementedError
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """Check ``value``; a bad one is a usage error (status 2) naming the option."""
+        label = _param_label(param)
+        try:
+            return self.check(str(value), label)
+        except CaisoPkiError as exc:
+            message = cli_message(exc)
+            raise InputError(message if message.startswith(label) else f"{label}: {message}") from exc
+
+
+class PolicyOid(_CheckedText):
+    """A certificate policy: a dotted OID or a name from the OID registry (``anyPolicy``)."""
+
+    name = "oid"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        """``OID`` in usage lines and help."""
+        return "OID"
+
+    def check(self, value: str, what: str) -> str:
+        """The dotted OID."""
+        from caiso_pki.oids import parse_oid
+
+        return parse_oid(value).dotted_string
+
+
+class ServerName(_CheckedText):
+    """A server name a certificate must match: a DNS name (IDNA allowed) or an IP address."""
+
+    name = "name"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        """``NAME`` in usage lines and help."""
+        return "NAME"
+
+    def check(self, value: str, what: str) -> str:
+        """The name, checked (a bad name is bad input, never a name mismatch)."""
+        from caiso_pki._hostname import check_server_name
+
+        check_server_name(value, what=what)
+        return value
+
+
+class KeySpecText(_CheckedText):
+    """A key spec: rsa-2048, rsa-3072, rsa-4096, ec-p256 or ec-p384."""
+
+    name = "spec"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        """``SPEC`` in usage lines and help."""
+        return "SPEC"
+
+    def check(self, value: str, what: str) -> str:
+        """The canonical spec string."""
+        from caiso_pki.keys import KeySpec
+
+        return str(KeySpec.parse(value))
+
+
+POLICY_OID: Final = PolicyOid()
+SERVER_NAME: Final = ServerName()
+KEY_SPEC: Final = KeySpecText()
+
+
 # -- times ----------------------------------------------------------------------------------------
 
 #: Times the command line accepts: X.509 UTCTime starts in 1950, and the upper bound leaves the
@@ -370,12 +469,13 @@ UTC_TIME: Final = UtcTime()
 _BOM: Final = b"\xef\xbb\xbf"
 
 
-def first_line_secret(data: bytes, name: str) -> str:
+def first_line_secret(data: bytes, name: str, *, allow_empty: bool = False) -> str:
     """The passphrase in a file: its first line, as ``openssl -passin file:`` reads it.
 
     A UTF-8 byte order mark is dropped and the line's trailing LF or CRLF is removed (openssl keeps a
     CR; Windows editors write one, and nobody means it as part of a passphrase).  Bytes that are not
-    UTF-8 and an empty first line raise :class:`PassphraseError` naming the file.
+    UTF-8 raise :class:`PassphraseError` naming the file; so does an empty first line, unless
+    ``allow_empty`` (a PKCS#12 password, which may be empty: see :data:`EMPTY_PFX_RULE`).
     """
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
@@ -389,9 +489,17 @@ def first_line_secret(data: bytes, name: str) -> str:
             f"{name}: the passphrase file is not UTF-8 text (byte {exc.start + 1} of its first line); "
             "save it as UTF-8"
         ) from exc
-    if not secret:
+    if not secret and not allow_empty:
         raise PassphraseError(f"{name}: the first line of the passphrase file is empty")
     return secret
+
+
+#: The one rule for PKCS#12 passwords that are empty, which every command that reads a PFX follows.
+EMPTY_PFX_RULE: Final = (
+    "a PKCS#12 (PFX) password may be empty (some Windows and Java exports use one): give it as an empty "
+    "first line of --password-file, an empty --password-env variable, or Enter at the prompt; an empty "
+    "password is never tried unless it is given"
+)
 
 
 def terminal_available() -> bool:
@@ -417,28 +525,48 @@ def read_passphrase(
     prompt: str | None,
     confirm: bool = False,
     file_option: str = "--password-file",
+    env_option: str | None = None,
+    allow_empty: bool = False,
+    needed_for: str | None = None,
 ) -> str | None:
     """Get a passphrase from a file (its first line), an environment variable or a hidden prompt.
 
     Passphrases are never accepted as plain command-line arguments: they would show in ``ps`` output
-    and shell history.  Without a terminal the prompt is refused with a message naming ``file_option``.
+    and shell history.  Without a terminal the prompt is refused with a message naming ``needed_for``
+    (the input that needs the password) and the options that give one.  ``allow_empty`` is for PKCS#12
+    passwords (:data:`EMPTY_PFX_RULE`): an empty line, variable or answer is then the empty
+    password ``""``; otherwise an empty passphrase is refused (file, variable) or means none (prompt).
     """
+    env_flag = env_option or file_option.replace("-file", "-env")
     if passphrase_file is not None:
         data = passphrase_file if isinstance(passphrase_file, NamedBytes) else _read_secret(passphrase_file)
-        return first_line_secret(data, data.name)
+        return first_line_secret(data, data.name, allow_empty=allow_empty)
     if env_var:
         value = os.environ.get(env_var)
         if value is None:
-            raise PassphraseError(f"environment variable {printable(env_var)} is not set")
+            raise PassphraseError(f"{env_flag} {printable(env_var)}: the environment variable is not set")
+        if not value and not allow_empty:
+            raise PassphraseError(f"{env_flag} {printable(env_var)}: the environment variable is empty")
         return value
     if prompt is not None:
         if not terminal_available():
-            raise PassphraseError(f"no terminal to ask for a password; use {file_option}")
+            subject = f"{needed_for}: it" if needed_for else "the command"
+            raise PassphraseError(
+                f"{subject} needs a {_lower_first(prompt)} and there is no terminal to ask for it; "
+                f"use {file_option} or {env_flag}"
+            )
         value = click.prompt(
             prompt, hide_input=True, confirmation_prompt=confirm, default="", show_default=False, err=True
         )
+        if allow_empty:
+            return str(value)
         return str(value) or None
     return None
+
+
+def _lower_first(text: str) -> str:
+    """``"Key passphrase"`` -> ``"key passphrase"``; an acronym (``"PFX password"``) stays."""
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
 
 
 def _read_secret(path: Path) -> NamedBytes:
@@ -456,9 +584,24 @@ def echo_lines(lines: Iterable[str], *, err: bool = False) -> None:
         click.echo(printable(line), err=err)
 
 
+#: Output is written in pieces of this size: a reader that leaves (``| head``) is then noticed at the next
+#: piece (status 141) instead of the rest of one huge write being dropped without a word.
+_CHUNK: Final = 65536
+
+
+def echo_out(text: str, *, nl: bool = True) -> None:
+    """Print ``text`` (already safe) to standard output in pieces, flushing each."""
+    if nl:
+        text += "\n"
+    for start in range(0, len(text), _CHUNK):
+        click.echo(text[start : start + _CHUNK], nl=False)
+    if not text:
+        click.echo("", nl=False)
+
+
 def echo_json(data: Any) -> None:
     """Print ``data`` as indented JSON (exact values: JSON's escaping already makes them safe)."""
-    click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+    echo_out(json.dumps(data, indent=2, sort_keys=False, default=str))
 
 
 def echo_rich(value: Any, plain: str) -> None:
@@ -471,13 +614,29 @@ def echo_rich(value: Any, plain: str) -> None:
     fancy = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
     if fancy:
         try:
-            from rich.console import Console
+            console = rich_console()
         except ImportError:
             fancy = False
         else:
-            Console().print(value)
+            console.print(value)
             return
     click.echo(plain)
+
+
+def rich_console(**options: Any) -> Any:
+    """A ``rich`` console whose closed-pipe handling is the command line's (status 141, quietly).
+
+    rich's own handling exits with status 1, the code for a negative answer; here the
+    ``BrokenPipeError`` reaches the command line's handler instead.  Raises ``ImportError`` without rich.
+    """
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    return _Console(**options)
 
 
 def path_label(path: str | os.PathLike[str]) -> str:

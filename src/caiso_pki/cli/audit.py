@@ -1,8 +1,8 @@
 """``caiso-pki audit``: validate and lint every certificate under some files and folders, report totals.
 
-Exit status: 0 when every certificate validates and no lint finding is an error, 1 otherwise (an audit
-that found no certificate at all included), 2 on bad input (a path that does not exist, no trust store,
-a bad profile or option).
+Exit status: 0 when every file was read, every certificate validates and no lint finding is an error,
+1 otherwise (an audit that found no certificate at all, or could not read a file, included), 2 on bad
+input (a path that does not exist, no trust store, a bad profile or option).
 """
 
 from __future__ import annotations
@@ -21,17 +21,23 @@ from caiso_pki.cli._common import (
     EXIT_NEGATIVE,
     INPUT_FILE,
     OUTPUT_FILE,
+    POLICY_OID,
     PROFILE_REF,
     STDIN_HELP,
+    USAGES,
     UTC_TIME,
     PathParam,
     check_outputs,
+    echo_out,
     handle_errors,
     is_stdout,
+    read_passphrase,
+    rich_console,
 )
 
 if TYPE_CHECKING:
     from caiso_pki.audit import AuditReport
+    from caiso_pki.truststore import TrustStore
 
 __all__ = ["audit"]
 
@@ -74,10 +80,24 @@ def _render(report: AuditReport, fmt: str) -> str:
 @click.option(
     "--store",
     "store_dir",
-    required=True,
     type=DIRECTORY,
     help="Trust store directory (its anchors and intermediates are used; never the OS list).",
 )
+@click.option(
+    "--trust",
+    "trust_file",
+    type=INPUT_FILE,
+    help=f"File of trusted root certificates, instead of --store ({STDIN_HELP}).",
+)
+@click.option("--usage", type=click.Choice(sorted(USAGES)), help="Require TLS client or server usage.")
+@click.option(
+    "--policy",
+    "policies",
+    multiple=True,
+    type=POLICY_OID,
+    help="Acceptable certificate policy OID (or registry name); repeatable.",
+)
+@click.option("--explicit-policy", is_flag=True, help="Require a valid policy (initial-explicit-policy).")
 @click.option(
     "--profile",
     type=PROFILE_REF,
@@ -110,40 +130,71 @@ def _render(report: AuditReport, fmt: str) -> str:
     type=OUTPUT_FILE,
     help="Write the report to this file (replaced atomically; - for stdout, the default).",
 )
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@click.option(
+    "--password-file",
+    type=INPUT_FILE,
+    help=f"Password of the PKCS#12 / PFX files found: the first line of this file ({STDIN_HELP}).",
+)
+@click.option("--password-env", metavar="VAR", help="Password of the PKCS#12 / PFX files found, from VAR.")
 @click.option(
     "--no-progress", is_flag=True, help="No progress bar (it is never shown when stderr is not a TTY)."
 )
 @handle_errors
 def audit(  # noqa: PLR0917 -- click passes every option positionally
     paths: tuple[Path | NamedBytes, ...],
-    store_dir: Path,
+    store_dir: Path | None,
+    trust_file: NamedBytes | None,
+    usage: str | None,
+    policies: tuple[str, ...],
+    explicit_policy: bool,
     profile: str | NamedBytes | None,
     at: dt.datetime | None,
     revocation: str,
     crl_files: tuple[NamedBytes, ...],
     fmt: str,
     out_file: Path | None,
+    force: bool,
+    password_file: NamedBytes | None,
+    password_env: str | None,
     no_progress: bool,
 ) -> None:
     """Validate (and lint) every certificate found in PATHS: totals, failure codes, upcoming expiries.
 
     PATHS are files and folders (walked recursively, hidden files skipped; - for stdin); each must
-    exist.
+    exist.  Files that cannot be read (damaged, empty, junk, a PFX without --password-file or
+    --password-env, FIFOs and dangling links in folders) are listed with the reason and make the
+    audit incomplete: exit status 1.  Keys, CSRs and CRLs are listed as files without certificates.
+
+    \b
+    Example:
+      caiso-pki audit --store trust demo-files/rig.pem demo-files/pki/caiso-issuing.pem
     """
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from caiso_pki._atomic import atomic_write_bytes
     from caiso_pki._text import display_path
     from caiso_pki.audit import audit_paths
+    from caiso_pki.policy import PolicyRequirement
     from caiso_pki.truststore import TrustStore
 
+    if (store_dir is None) == (trust_file is None):
+        raise click.UsageError("give exactly one of --store DIR or --trust FILE")
     if out_file is not None:
-        check_outputs({"--out": out_file}, force=True)
+        check_outputs({"--out": out_file}, force=force)
         if is_stdout(out_file):
             out_file = None
-    store = TrustStore.open(store_dir)
-    console = Console(stderr=True)
+    trust: TrustStore | NamedBytes = TrustStore.open(store_dir) if store_dir is not None else trust_file  # type: ignore[assignment]
+    password = read_passphrase(
+        passphrase_file=password_file,
+        env_var=password_env,
+        prompt=None,
+        allow_empty=True,
+    )
+    policy = None
+    if policies or explicit_policy:
+        policy = PolicyRequirement(acceptable=policies or ("any",), require_explicit=explicit_policy)
+    console = rich_console(stderr=True)
     show = not no_progress and sys.stderr.isatty()
     with Progress(
         TextColumn("validating"),
@@ -157,7 +208,11 @@ def audit(  # noqa: PLR0917 -- click passes every option positionally
         task = bar.add_task("audit", total=None)
         report = audit_paths(
             paths,
-            trust=store,
+            trust=trust,
+            key_usage=USAGES[usage]["key_usage"] if usage else None,
+            extended_key_usage=USAGES[usage]["extended_key_usage"] if usage else None,
+            policy=policy,
+            password=password,
             profile=profile,
             at=at,
             revocation=revocation,  # type: ignore[arg-type]
@@ -166,12 +221,12 @@ def audit(  # noqa: PLR0917 -- click passes every option positionally
         )
     text = _render(report, fmt)
     if out_file is not None:
-        atomic_write_bytes(out_file, text.encode("utf-8"), mode=0o644)
+        atomic_write_bytes(out_file, text.encode("utf-8"), mode=0o644, overwrite=force)
         click.echo(
             f"{report.totals['total']} certificates audited; report written to {display_path(out_file)}",
             err=True,
         )
     else:
-        click.echo(text, nl=False)
+        echo_out(text, nl=False)
     if not report.clean:
         sys.exit(EXIT_FINDINGS)

@@ -1,7 +1,8 @@
 """``caiso-pki connect``: diagnose a mutual-TLS connection to an ISO application, one check per line.
 
-Everything is :func:`caiso_pki.connection.connect`; this command reads the PFX and the trust, calls it and
-prints the report's checklist (or ``--json``, described by ``docs/schemas/connect-report.schema.json``).
+Everything is :func:`caiso_pki.connection.connect`; this command reads the client credential (a PFX, or
+PEM certificate and key, or none) and the trust, calls it and prints the report's checklist (or
+``--json``, described by ``docs/schemas/connect-report.schema.json``).
 
 Exit status: 0 when no check failed, 1 when one did, 2 on bad input (unreadable files, a wrong PFX
 password, bad options, pyOpenSSL missing).
@@ -16,9 +17,11 @@ from typing import TYPE_CHECKING
 import click
 
 from caiso_pki.cli._common import (
+    DIRECTORY,
     EXIT_NEGATIVE,
     EXIT_OK,
     INPUT_FILE,
+    SERVER_NAME,
     STDIN_HELP,
     echo_json,
     echo_rich,
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["connect_cmd"]
 
 _PROFILES = ("rfc5280", "webpki")
-_METHODS = ("HEAD", "GET", "none")
+_METHODS = ("GET", "HEAD", "none")
 
 
 @click.command("connect")
@@ -43,21 +46,44 @@ _METHODS = ("HEAD", "GET", "none")
 @click.option(
     "--p12",
     "p12_file",
-    required=True,
     type=INPUT_FILE,
     help=f"Your client certificate, its key and chain: a PKCS#12 / PFX file ({STDIN_HELP}).",
+)
+@click.option(
+    "--cert",
+    "cert_file",
+    type=INPUT_FILE,
+    help=f"Your client certificate (PEM or DER; a PEM file may hold the chain after it) ({STDIN_HELP}).",
+)
+@click.option("--key", "key_file", type=INPUT_FILE, help=f"The private key of --cert ({STDIN_HELP}).")
+@click.option(
+    "--chain",
+    "chain_file",
+    type=INPUT_FILE,
+    help=f"Intermediate certificates sent with --cert ({STDIN_HELP}).",
+)
+@click.option(
+    "--no-client-cert",
+    is_flag=True,
+    help="Connect without a client certificate (to see what the server asks for).",
 )
 @click.option(
     "--password-file",
     type=INPUT_FILE,
     default=None,
-    help=f"Read the PFX password from the first line of this file ({STDIN_HELP}).",
+    help="The PFX password, or the passphrase of an encrypted --key: the first line of this file "
+    f"({STDIN_HELP}).",
 )
-@click.option("--password-env", metavar="VAR", default=None, help="Read the PFX password from variable VAR.")
+@click.option(
+    "--password-env",
+    metavar="VAR",
+    default=None,
+    help="The PFX password, or the passphrase of an encrypted --key, from variable VAR.",
+)
 @click.option(
     "--store",
     "store_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=DIRECTORY,
     help="Trust store directory: the roots the server's chain must reach.",
 )
 @click.option(
@@ -67,7 +93,9 @@ _METHODS = ("HEAD", "GET", "none")
     help=f"File of trusted root certificates ({STDIN_HELP}).",
 )
 @click.option(
-    "--server-name", help="Name the server's certificate must match, sent as SNI (default: URL host)."
+    "--server-name",
+    type=SERVER_NAME,
+    help="Name the server's certificate must match, sent as SNI (default: URL host).",
 )
 @click.option(
     "--profile",
@@ -82,16 +110,27 @@ _METHODS = ("HEAD", "GET", "none")
 @click.option(
     "--method",
     type=click.Choice(_METHODS),
-    default="HEAD",
+    default="GET",
     show_default=True,
-    help="HTTP request of step 5 for https URLs (none: skip it).",
+    help="HTTP request of step 5 for https URLs; only the status line is read (none: skip it).",
 )
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per network step.")
+@click.option(
+    "--continue-after-untrusted-server",
+    "continue_untrusted",
+    is_flag=True,
+    help="Diagnosis only: present your certificate and send the request even when the server's chain "
+    "failed (step 3).  Never use it against a server you do not control.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @handle_errors
 def connect_cmd(  # noqa: PLR0917 -- click passes every option positionally
     url: str,
-    p12_file: NamedBytes,
+    p12_file: NamedBytes | None,
+    cert_file: NamedBytes | None,
+    key_file: NamedBytes | None,
+    chain_file: NamedBytes | None,
+    no_client_cert: bool,
     password_file: NamedBytes | None,
     password_env: str | None,
     store_dir: Path | None,
@@ -101,19 +140,36 @@ def connect_cmd(  # noqa: PLR0917 -- click passes every option positionally
     cps_profile: str | None,
     method: str,
     timeout: float,
+    continue_untrusted: bool,
     as_json: bool,
 ) -> None:
-    """Connect to URL (https://HOST[:PORT]/PATH, or HOST:PORT) with your PFX and check every step.
+    """Connect to URL (https://HOST[:PORT]/PATH, or HOST:PORT) with your client certificate and check
+    every step.
 
-    The checks: your certificate and the chain it sends (1), TCP and TLS (2), the server's chain as
-    sent (3), the server's request for a client certificate and whether it took yours (4), and for
-    https URLs an HTTP request (5).  One line per check, then the first failure and what to do.
-    Without --password-file/--password-env the PFX password is asked for on the terminal.
+    The client certificate is --p12 (a PFX), or --cert and --key (PEM or DER), or none with
+    --no-client-cert.  The checks: your certificate and the chain it sends (1), TCP and TLS (2), the
+    server's chain as sent (3), the server's request for a client certificate and whether it took
+    yours (4), and for https URLs an HTTP request (5).  When the server's chain fails (3), the
+    connection is closed at once: your certificate is not presented and no request is sent (steps 4
+    and 5 "not run").  One line per check, then the first failure and what to do.  Without
+    --password-file/--password-env a PFX password is asked for on the terminal.
+
+    \b
+    Example:
+      caiso-pki connect https://localhost:8443/ --cert demo-files/rig.pem --key demo-files/rig.key \\
+        --chain demo-files/pki/caiso-chain.pem --trust demo-files/pki/caiso-root.pem
     """
     from caiso_pki.connection import ClientCredential, connect
 
     if (store_dir is None) == (trust_file is None):
         raise click.UsageError("give exactly one of --store DIR or --trust FILE")
+    sources = [p12_file is not None, cert_file is not None or key_file is not None, no_client_cert]
+    if sum(sources) != 1:
+        raise click.UsageError("give exactly one of --p12 FILE, --cert FILE --key FILE, or --no-client-cert")
+    if (cert_file is None) != (key_file is None):
+        raise click.UsageError("--cert and --key go together")
+    if chain_file is not None and cert_file is None:
+        raise click.UsageError("--chain goes with --cert and --key (a PFX carries its own chain)")
     trust: TrustStore | NamedBytes
     if store_dir is not None:
         from caiso_pki.truststore import TrustStore
@@ -122,15 +178,18 @@ def connect_cmd(  # noqa: PLR0917 -- click passes every option positionally
     else:
         assert trust_file is not None  # exactly one of the two, checked above
         trust = trust_file
-    password = read_passphrase(
-        passphrase_file=password_file,
-        env_var=password_env,
-        prompt="PFX password",
-        file_option="--password-file",
-    )
-    client = ClientCredential.from_pkcs12(p12_file, password)
+    client: ClientCredential | None = None
+    if p12_file is not None:
+        client = ClientCredential.from_pkcs12(p12_file, _pfx_password(p12_file, password_file, password_env))
+    elif cert_file is not None and key_file is not None:
+        client = ClientCredential.load(
+            cert_file,
+            key_file,
+            chain=chain_file if chain_file is not None else (),
+            key_password=_key_passphrase(key_file, password_file, password_env),
+        )
     chosen: Profile = "webpki" if profile == "webpki" else "rfc5280"
-    http_method: HttpMethod | None = None if method == "none" else ("GET" if method == "GET" else "HEAD")
+    http_method: HttpMethod | None = None if method == "none" else ("HEAD" if method == "HEAD" else "GET")
     report = connect(
         url,
         client=client,
@@ -140,9 +199,55 @@ def connect_cmd(  # noqa: PLR0917 -- click passes every option positionally
         cps=cps_profile,
         http_method=http_method,
         timeout=timeout,
+        continue_after_untrusted_server=continue_untrusted,
     )
     if as_json:
         echo_json(report.to_dict())
     else:
         echo_rich(report, report.checklist())
     sys.exit(EXIT_OK if report.ok else EXIT_NEGATIVE)
+
+
+def _pfx_password(
+    p12_file: NamedBytes, password_file: NamedBytes | None, password_env: str | None
+) -> str | None:
+    """The PFX password given; without one, an unprotected PFX opens and a protected one is asked for."""
+    from caiso_pki._io import load_pkcs12
+    from caiso_pki.errors import PassphraseError
+
+    if password_file is None and not password_env:
+        try:
+            load_pkcs12(p12_file, None)
+        except PassphraseError:
+            pass
+        else:
+            return None
+    return read_passphrase(
+        passphrase_file=password_file,
+        env_var=password_env,
+        prompt="PFX password",
+        allow_empty=True,
+        needed_for=p12_file.name,
+    )
+
+
+def _key_passphrase(
+    key_file: NamedBytes, password_file: NamedBytes | None, password_env: str | None
+) -> str | None:
+    """The passphrase of --key when one is given, or asked for when the key turns out encrypted."""
+    from caiso_pki._io import load_private_key
+    from caiso_pki.errors import PassphraseError
+
+    if password_file is None and not password_env:
+        try:
+            load_private_key(key_file)
+        except PassphraseError:
+            pass
+        else:
+            return None
+    return read_passphrase(
+        passphrase_file=password_file,
+        env_var=password_env,
+        prompt="Key passphrase",
+        needed_for=key_file.name,
+    )

@@ -18,6 +18,7 @@ import click
 from caiso_pki.cli._common import (
     EXIT_NEGATIVE,
     INPUT_FILE,
+    KEY_SPEC,
     OUTPUT_FILE,
     PROFILE_REF,
     STDIN_HELP,
@@ -67,7 +68,12 @@ def _passphrase_options(func: F) -> F:
 
 
 def _passphrase(
-    *, passphrase_file: NamedBytes | None, passphrase_env: str | None, prompt: bool, confirm: bool
+    *,
+    passphrase_file: NamedBytes | None,
+    passphrase_env: str | None,
+    prompt: bool,
+    confirm: bool,
+    needed_for: str = "the new private key",
 ) -> str | None:
     return read_passphrase(
         passphrase_file=passphrase_file,
@@ -75,6 +81,8 @@ def _passphrase(
         prompt="Key passphrase" if prompt else None,
         confirm=confirm,
         file_option="--passphrase-file",
+        env_option="--passphrase-env",
+        needed_for=needed_for,
     )
 
 
@@ -183,7 +191,9 @@ def csr() -> None:
 @click.option("--ip", "ip_addresses", multiple=True, help="IP address subject alternative name (repeatable).")
 @click.option("--uri", "uris", multiple=True, help="URI subject alternative name (repeatable).")
 @click.option("--email", "emails", multiple=True, help="E-mail subject alternative name (repeatable).")
-@click.option("--key-spec", help="Key to generate: rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384.")
+@click.option(
+    "--key-spec", type=KEY_SPEC, help="Key to generate: rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384."
+)
 @click.option("--key", "key_in", type=INPUT_FILE, help=f"Use this existing key ({STDIN_HELP}).")
 @click.option("--key-out", type=OUTPUT_FILE, help="Write the new key here (0600; - for stdout).")
 @click.option("--csr-out", required=True, type=OUTPUT_FILE, help="Write the CSR here (- for stdout).")
@@ -213,6 +223,11 @@ def new_cmd(  # noqa: PLR0917 -- click passes options as arguments
 
     Both output paths are checked before the key is generated: nothing is written when either is
     refused.  Only one output may be - (stdout); the summary then goes to stderr.
+
+    \b
+    Example:
+      caiso-pki csr new --profile rig --subject "CN=rig-0002.example.com,O=Example,C=US" \\
+        --dns rig-0002.example.com --key-out rig-2.key --no-passphrase --csr-out rig-2.csr
     """
     from caiso_pki._io import load_private_key
     from caiso_pki.csr import build_csr
@@ -232,6 +247,7 @@ def new_cmd(  # noqa: PLR0917 -- click passes options as arguments
             passphrase_env=passphrase_env,
             prompt=prompt_passphrase,
             confirm=False,
+            needed_for=key_in.name,
         )
         key = load_private_key(key_in, secret)
         new_secret = None
@@ -290,6 +306,10 @@ def check_cmd(file: NamedBytes, profile_name: str | NamedBytes, as_json: bool) -
     """Check a CSR FILE (made by any tool; - for stdin) against a request profile.
 
     Exit status: 0 it conforms, 1 it breaks the profile, 2 bad input.
+
+    \b
+    Example:
+      caiso-pki csr check demo-files/rig.csr --profile rig
     """
     from caiso_pki._io import load_csr
     from caiso_pki.csr import check_csr
@@ -325,7 +345,12 @@ def check_cmd(file: NamedBytes, profile_name: str | NamedBytes, as_json: bool) -
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @handle_errors
 def show_cmd(file: NamedBytes, as_json: bool) -> None:
-    """Describe a CSR FILE (- for stdin): subject, key, SANs, requested extensions, signature."""
+    """Describe a CSR FILE (- for stdin): subject, key, SANs, requested extensions, signature.
+
+    \b
+    Example:
+      caiso-pki csr show demo-files/rig.csr
+    """
     from caiso_pki.csr import describe_csr
     from caiso_pki.oids import oid_name
 
@@ -356,10 +381,19 @@ def show_cmd(file: NamedBytes, as_json: bool) -> None:
     "--cert", "cert_path", required=True, type=INPUT_FILE, help=f"The certificate to renew ({STDIN_HELP})."
 )
 @click.option("--key", "key_path", type=INPUT_FILE, help=f"The certificate's key ({STDIN_HELP}).")
-@click.option("--rekey", metavar="SPEC", help="Generate a new key of this spec (rsa-3072, ec-p256 ...).")
+@click.option("--rekey", type=KEY_SPEC, help="Generate a new key of this spec (rsa-3072, ec-p256 ...).")
 @click.option("--csr-out", required=True, type=OUTPUT_FILE, help="Write the CSR here (- for stdout).")
 @click.option("--key-out", type=OUTPUT_FILE, help="Where to write the new key (0600; - for stdout).")
 @_passphrase_options
+@click.option(
+    "--new-passphrase-file",
+    type=INPUT_FILE,
+    help=f"With --rekey: protect the new key with the first line of this file ({STDIN_HELP}).",
+)
+@click.option(
+    "--new-passphrase-env", metavar="VAR", help="With --rekey: protect the new key with this variable."
+)
+@click.option("--prompt-new-passphrase", is_flag=True, help="With --rekey: ask for the new key's passphrase.")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the CSR description as JSON.")
 @handle_errors
@@ -373,41 +407,78 @@ def renew_cmd(  # noqa: PLR0917 -- click passes options as arguments
     passphrase_env: str | None,
     prompt_passphrase: bool,
     no_passphrase: bool,
+    new_passphrase_file: NamedBytes | None,
+    new_passphrase_env: str | None,
+    prompt_new_passphrase: bool,
     force: bool,
     as_json: bool,
 ) -> None:
     """Write a CSR that renews --cert: same subject, SANs and EKU; --rekey for a new key.
 
-    The passphrase options unlock --key and, with --rekey, protect the new key written to --key-out.
+    --passphrase-file, --passphrase-env or --prompt-passphrase unlock --key.  With --rekey the new key
+    written to --key-out is protected by --new-passphrase-file, --new-passphrase-env or
+    --prompt-new-passphrase; without them it takes the passphrase given for --key (or, without --key,
+    the --passphrase-file one), and --no-passphrase writes it unencrypted.
     Output paths are checked before anything is written.
+
+    \b
+    Example:
+      caiso-pki csr renew --cert demo-files/rig.pem --key demo-files/rig.key --rekey ec-p256 \\
+        --new-passphrase-file new-passphrase.txt --key-out rig-renewed.key --csr-out rig-renewed.csr
     """
     from caiso_pki._io import load_certificate, load_private_key
     from caiso_pki.csr import renewal_csr
+    from caiso_pki.errors import MalformedInputError
+    from caiso_pki.keys import key_matches_certificate
 
+    old_given = passphrase_file is not None or bool(passphrase_env) or prompt_passphrase
+    new_given = new_passphrase_file is not None or bool(new_passphrase_env) or prompt_new_passphrase
     if rekey is None and key_path is None:
         raise click.UsageError("give --key (the certificate's key) or --rekey SPEC")
     if rekey is not None and key_out is None:
         raise click.UsageError("--rekey needs --key-out for the new private key")
-    if rekey is None and key_out is not None:
-        raise click.UsageError("--key-out is only used with --rekey")
+    if rekey is None and (key_out is not None or new_given):
+        raise click.UsageError("--key-out and the --new-passphrase options are only used with --rekey")
+    if new_given and no_passphrase:
+        raise click.UsageError("--no-passphrase cannot be combined with a --new-passphrase option")
     to_stdout = _check_outputs(key_out, csr_out, force=force, as_json=as_json)
     certificate = load_certificate(cert_path)
-    secret: str | None = None
-    if rekey is not None:
-        secret = _new_key_passphrase(
-            passphrase_file=passphrase_file,
-            passphrase_env=passphrase_env,
-            prompt=prompt_passphrase,
-            no_passphrase=no_passphrase,
-        )
-    elif not no_passphrase:
-        secret = _passphrase(
+    old_secret: str | None = None
+    if key_path is not None and old_given:
+        old_secret = _passphrase(
             passphrase_file=passphrase_file,
             passphrase_env=passphrase_env,
             prompt=prompt_passphrase,
             confirm=False,
+            needed_for=key_path.name,
         )
-    key = load_private_key(key_path, secret) if key_path is not None else None
+    secret: str | None = None
+    if rekey is not None:
+        if new_given:
+            secret = _new_key_passphrase(
+                passphrase_file=new_passphrase_file,
+                passphrase_env=new_passphrase_env,
+                prompt=prompt_new_passphrase,
+                no_passphrase=False,
+            )
+        elif key_path is not None and old_given and not no_passphrase:
+            secret = old_secret
+        elif key_path is not None and no_passphrase:
+            secret = None
+        else:
+            secret = _new_key_passphrase(
+                passphrase_file=passphrase_file,
+                passphrase_env=passphrase_env,
+                prompt=prompt_passphrase,
+                no_passphrase=no_passphrase,
+            )
+    key = load_private_key(key_path, old_secret) if key_path is not None else None
+    if key is not None and key_path is not None and not key_matches_certificate(key, certificate):
+        raise MalformedInputError(
+            f"--key {key_path.name}: this private key does not belong to the certificate "
+            f"{cert_path.name} ({certificate.subject.rfc4514}); give the key its CSR was made with, or "
+            "--rekey SPEC without --key"
+        )
     result = renewal_csr(certificate, key, new_key_spec=rekey)
     _write_outputs(
         result.key if key_out is not None else None, key_out, secret, result.csr.pem, csr_out, force=force

@@ -15,14 +15,12 @@ from caiso_pki.errors import CaisoPkiError
 __all__ = ["demo"]
 
 
-def _prepare(directory: Path | None, *, force: bool) -> Path:
-    """The output directory: a new temporary one, or ``directory``, created if missing.
+def _prepare(directory: Path, *, force: bool) -> Path:
+    """``directory``, created if missing.
 
     An existing directory that is not empty is refused without ``force``: it may hold an earlier demo,
     whose CA and RIG private keys would otherwise be overwritten silently.
     """
-    if directory is None:
-        return Path(tempfile.mkdtemp(prefix="caiso-pki-demo-"))
     name = display_path(directory)
     try:
         if directory.is_dir() and any(directory.iterdir()) and not force:
@@ -42,7 +40,7 @@ def _prepare(directory: Path | None, *, force: bool) -> Path:
     "directory",
     type=DIRECTORY,
     default=None,
-    help="Where to write the demo files (default: a new temporary directory).",
+    help="Keep the demo files (CA keys included) in this directory (default: a temporary one, deleted).",
 )
 @click.option("--force", is_flag=True, help="Write into a --dir that is not empty, replacing its files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -54,9 +52,23 @@ def demo(directory: Path | None, force: bool, as_json: bool) -> None:
     profile; have the demo issuing CA issue the certificate; validate the chain to the demo root with
     explicit Basic Assurance policy, clientAuth EKU and a CRL check; lint it against the demo CPS
     profile; and show that a certificate chaining to the retired (Cybertrust-shaped) root is refused.
-    Exit status 0 when the RIG chain is valid, 1 when it is not, 2 on bad input (a --dir that cannot be
-    created, or one that is not empty without --force).
+    Without --dir the files (demo CA keys included) go to a temporary directory that is deleted before
+    the command ends; --dir keeps them.  Exit status 0 when the RIG chain is valid, 1 when it is not,
+    2 on bad input (a --dir that cannot be created, or one that is not empty without --force).
+
+    \b
+    Example:
+      caiso-pki demo --dir demo-files
     """
+    if directory is not None:
+        _run(_prepare(directory, force=force), force=force, as_json=as_json, kept=True)
+        return
+    with tempfile.TemporaryDirectory(prefix="caiso-pki-demo-") as scratch:
+        _run(Path(scratch), force=False, as_json=as_json, kept=False)
+
+
+def _run(out: Path, *, force: bool, as_json: bool, kept: bool) -> None:
+    """The demo's steps, writing into ``out``; the exit status says whether the RIG chain is valid."""
     from caiso_pki import (
         PolicyRequirement,
         TrustStore,
@@ -71,26 +83,25 @@ def demo(directory: Path | None, force: bool, as_json: bool) -> None:
     from caiso_pki.oids import DEMO_BASIC_ASSURANCE_POLICY
     from caiso_pki.testing import CYBERTRUST_END_OF_LIFE, DemoPki
 
-    out = _prepare(directory, force=force)
     steps: list[tuple[str, str]] = []
 
     pki = DemoPki.create()
-    pki.write(out / "pki")
+    pki.write(out / "pki", overwrite=force)
     steps.append(
         ("Created demo PKI", f"{pki.root.name} -> {pki.issuing_ca.name}; Entrust-shaped and retired roots")
     )
 
     key = generate_private_key("ec-p256")
-    save_private_key(key, out / "rig.key", overwrite=True)
+    save_private_key(key, out / "rig.key", overwrite=force)
     subject = "CN=rig-0001.demo-participant.example,O=Demo Participant,C=US"
     csr = build_csr(key, subject, dns_names=["rig-0001.demo-participant.example"], profile="rig")
-    atomic_write_bytes(out / "rig.csr", csr.pem.encode())
+    atomic_write_bytes(out / "rig.csr", csr.pem.encode(), overwrite=force)
     problems = check_csr(csr, "rig")
     steps.append(("Built RIG key and CSR", f"{subject} (profile 'rig': {len(problems)} finding(s))"))
 
     issued = pki.issuing_ca.issue_from_csr(csr, kind="rig")
     leaf = issued.certificate
-    atomic_write_bytes(out / "rig.pem", leaf.pem.encode())
+    atomic_write_bytes(out / "rig.pem", leaf.pem.encode(), overwrite=force)
     steps.append(
         ("Issued RIG certificate", f"serial {leaf.serial_hex}, valid until {leaf.not_after:%Y-%m-%d}")
     )
@@ -138,7 +149,7 @@ def demo(directory: Path | None, force: bool, as_json: bool) -> None:
     if as_json:
         echo_json(
             {
-                "directory": path_text(out),
+                "directory": path_text(out) if kept else None,
                 "steps": [{"step": step, "detail": detail} for step, detail in steps],
                 "validation": result.to_dict(),
                 "findings": [finding.to_dict() for finding in findings],
@@ -147,16 +158,21 @@ def demo(directory: Path | None, force: bool, as_json: bool) -> None:
             }
         )
     else:
-        _render(out, steps, result, findings)
+        _render(out if kept else None, steps, result, findings)
     if not result.valid or retired.valid:
         raise SystemExit(EXIT_NEGATIVE)
 
 
-def _render(out: Path, steps: list[tuple[str, str]], result: object, findings: object) -> None:
+def _render(out: Path | None, steps: list[tuple[str, str]], result: object, findings: object) -> None:
     from caiso_pki.validation import ValidationResult
 
     assert isinstance(result, ValidationResult)
-    lines = [f"caiso-pki demo  (files in {display_path(out)})", ""]
+    where = (
+        f"files in {display_path(out)}"
+        if out is not None
+        else "files deleted at the end; use --dir DIR to keep them"
+    )
+    lines = [f"caiso-pki demo  ({where})", ""]
     lines += [f"  {number}. {step}: {detail}" for number, (step, detail) in enumerate(steps, start=1)]
     lines += ["", "Chain (anchor -> leaf):"]
     statuses = {status.index: status for status in result.revocation}

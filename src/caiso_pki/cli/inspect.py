@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any, Final
 import click
 
 from caiso_pki._text import printable
-from caiso_pki.cli._common import INPUT_FILE, STDIN_HELP, echo_json, handle_errors, read_passphrase
+from caiso_pki.cli._common import (
+    INPUT_FILE,
+    STDIN_HELP,
+    echo_json,
+    handle_errors,
+    read_passphrase,
+    rich_console,
+)
 from caiso_pki.errors import MalformedInputError, PassphraseError
 
 if TYPE_CHECKING:
@@ -29,7 +36,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
     from cryptography.x509 import ocsp
 
-    from caiso_pki._io import NamedBytes
+    from caiso_pki._io import NamedBytes, Pkcs12Bundle
     from caiso_pki.certificate import Certificate
     from caiso_pki.csr import Csr
 
@@ -229,6 +236,7 @@ def _certificate_rows(cert: Certificate) -> Rows:
     )
     if "extension_oids" in broken:
         rows.append(("Extensions", "unreadable: the extensions are malformed"))
+    rows.extend(("Not supported", problem) for problem in cert.unsupported)
     if not cert.parsed_by_cryptography:
         rows.append(
             ("Note", "read with the asn1crypto fallback (cryptography cannot parse this certificate)")
@@ -353,13 +361,12 @@ class _Renderer:
 
     def __init__(self) -> None:
         self._console: Any = None
-        try:
-            from rich.console import Console
-        except ImportError:  # the [cli] extra normally brings rich; plain text still works
-            return
         stream = sys.stdout  # looked up now, so click's test runner capture works
         width = None if stream.isatty() else 200
-        self._console = Console(file=stream, width=width, highlight=False, soft_wrap=False)
+        try:
+            self._console = rich_console(file=stream, width=width, highlight=False, soft_wrap=False)
+        except ImportError:  # the [cli] extra normally brings rich; plain text still works
+            return
 
     def section(self, title: str, rows: Rows) -> None:
         """Print one titled table; every label and value is escaped (they come from the file)."""
@@ -387,10 +394,34 @@ class _Renderer:
 # -- the command ----------------------------------------------------------------------------------
 
 
-def _password(password_file: NamedBytes | None, password_env: str | None, prompt: str) -> str | None:
+def _password(
+    password_file: NamedBytes | None, password_env: str | None, prompt: str, *, file: NamedBytes, pfx: bool
+) -> str | None:
     return read_passphrase(
-        passphrase_file=password_file, env_var=password_env, prompt=prompt, file_option="--password-file"
+        passphrase_file=password_file,
+        env_var=password_env,
+        prompt=prompt,
+        file_option="--password-file",
+        allow_empty=pfx,
+        needed_for=file.name,
     )
+
+
+def _open_pkcs12(
+    file: NamedBytes, password_file: NamedBytes | None, password_env: str | None
+) -> Pkcs12Bundle:
+    """The bundle, with the password given; without one, an unprotected bundle opens and a protected
+    one asks (on a terminal only).  An empty password is never tried unless it is given."""
+    from caiso_pki._io import load_pkcs12
+
+    if password_file is not None or password_env:
+        return load_pkcs12(
+            file, _password(password_file, password_env, "PKCS#12 password", file=file, pfx=True)
+        )
+    try:
+        return load_pkcs12(file, None)
+    except PassphraseError:
+        return load_pkcs12(file, _password(None, None, "PKCS#12 password", file=file, pfx=True))
 
 
 @click.command("inspect")
@@ -418,13 +449,16 @@ def inspect_cmd(
     FILE may be - for stdin.  PEM or DER is detected from the content.  For a PKCS#12 file or an
     encrypted key without --password-file/--password-env, the password is asked for with a hidden
     prompt on the terminal; without a terminal that is an error (exit 2).
+
+    \b
+    Example:
+      caiso-pki inspect demo-files/rig.pem
     """
     from caiso_pki._io import (
         detect_kind,
         load_certificates,
         load_crl,
         load_csr,
-        load_pkcs12,
         load_private_key,
     )
 
@@ -453,8 +487,7 @@ def inspect_cmd(
         document["ocsp_response"] = describe_ocsp_response(load_ocsp_response(file))
         sections.append(("OCSP response", _ocsp_rows(document["ocsp_response"])))
     elif kind == "pkcs12":
-        password = _password(password_file, password_env, "PKCS#12 password")
-        bundle = load_pkcs12(file, password)
+        bundle = _open_pkcs12(file, password_file, password_env)
         key_data = describe_private_key(bundle.key) if bundle.key is not None else None
         document["friendly_name"] = bundle.friendly_name
         document["private_key"] = key_data
@@ -489,11 +522,13 @@ def _load_key_description(
     given = password_file is not None or password_env is not None
     encrypted = given
     if given:
-        key = load_private_key(file, password=_password(password_file, password_env, "Key passphrase"))
+        secret = _password(password_file, password_env, "Key passphrase", file=file, pfx=False)
+        key = load_private_key(file, password=secret)
     else:
         try:
             key = load_private_key(file)
         except PassphraseError:
             encrypted = True
-            key = load_private_key(file, password=_password(None, None, "Key passphrase"))
+            secret = _password(None, None, "Key passphrase", file=file, pfx=False)
+            key = load_private_key(file, password=secret)
     return {**describe_private_key(key), "encrypted": encrypted}

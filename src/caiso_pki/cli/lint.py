@@ -104,6 +104,10 @@ def lint(
 
     FILES are PEM, DER or PKCS#7 files (- for stdin).  Exit status: 0 when no finding reaches --fail-on,
     1 when one does, 2 on bad input.
+
+    \b
+    Example:
+      caiso-pki lint --profile caiso-demo demo-files/rig.pem
     """
     profile_obj = load_cps_profile(profile_name)
     results = {data.name: _lint_file(data, profile_obj, kind) for data in files}
@@ -173,7 +177,12 @@ def _show(value: Any) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the merged profile as JSON.")
 @handle_errors
 def show(name_or_file: str | NamedBytes, as_json: bool) -> None:
-    """Print the effective (merged) rules of a built-in profile or a profile file (- for stdin)."""
+    """Print the effective (merged) rules of a built-in profile or a profile file (- for stdin).
+
+    \b
+    Example:
+      caiso-pki profile show caiso-demo
+    """
     loaded = load_cps_profile(name_or_file)
     if as_json:
         echo_json(loaded.to_dict())
@@ -188,6 +197,10 @@ def validate(file: NamedBytes) -> None:
     """Load a profile file (- for stdin) and report whether it is well formed (exit 0) or not (exit 2).
 
     Every value is checked against its bounds too, so a profile that validates can be used.
+
+    \b
+    Example:
+      caiso-pki profile validate my-profile.toml
     """
     loaded = load_cps_profile(file)
     unconfigured = loaded.unconfigured
@@ -196,6 +209,24 @@ def validate(file: NamedBytes) -> None:
 
 
 @profile.command("list")
-def list_profiles() -> None:
-    """List the built-in profiles."""
-    echo_lines(BUILTIN_PROFILES)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: each profile's name, title and kinds.")
+@handle_errors
+def list_profiles(as_json: bool) -> None:
+    """List the built-in CPS profiles.
+
+    \b
+    Example:
+      caiso-pki profile list --json
+    """
+    if not as_json:
+        echo_lines(BUILTIN_PROFILES)
+        return
+    profiles = [load_cps_profile(name) for name in BUILTIN_PROFILES]
+    echo_json(
+        {
+            "profiles": [
+                {"name": loaded.name, "title": loaded.title, "kinds": sorted(loaded.kinds)}
+                for loaded in profiles
+            ]
+        }
+    )

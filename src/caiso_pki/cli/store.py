@@ -30,7 +30,7 @@ from caiso_pki.cli._common import (
     read_stdin,
 )
 from caiso_pki.errors import InvalidTimeError, TrustStoreError
-from caiso_pki.truststore import TrustEntry, TrustStore
+from caiso_pki.truststore import TrustEntry, TrustStore, is_end_entity
 from caiso_pki.truststore_io import EXPORT_FORMATS, certifi_bundle, export, load_bundle, system_bundle
 
 if TYPE_CHECKING:
@@ -75,13 +75,45 @@ def store(ctx: click.Context, store_dir: Path | None) -> None:
 @click.pass_context
 @handle_errors
 def init_cmd(ctx: click.Context, as_json: bool) -> None:
-    """Create an empty trust store."""
+    """Create an empty trust store.
+
+    \b
+    Example:
+      caiso-pki store --store trust init
+    """
     directory = _store_dir(ctx)
     TrustStore.init(directory)
     if as_json:
         echo_json({"store": path_text(directory), "entries": 0})
     else:
         echo_lines([f"created empty trust store in {display_path(directory)}"])
+
+
+def _bundle(
+    data: NamedBytes, *, source: str | None, password_file: NamedBytes | None, password_env: str | None
+) -> TrustStore:
+    """The certificates of one file; a PKCS#12 is opened with the password given (never a guessed one)."""
+    from caiso_pki._io import detect_kind
+    from caiso_pki.errors import PassphraseError
+
+    password: str | None = None
+    if detect_kind(data) == "pkcs12":
+        password = read_passphrase(
+            passphrase_file=password_file,
+            env_var=password_env,
+            prompt=None,
+            allow_empty=True,
+            needed_for=data.name,
+        )
+        if password is None:
+            try:
+                return load_bundle(data, source_name=source or data.name)
+            except PassphraseError as exc:
+                raise PassphraseError(
+                    f"{data.name}: the PKCS#12 is password-protected; give its password with "
+                    "--password-file or --password-env"
+                ) from exc
+    return load_bundle(data, password=password, source_name=source or data.name)
 
 
 @store.command("add")
@@ -105,6 +137,17 @@ def init_cmd(ctx: click.Context, as_json: bool) -> None:
 @click.option("--note", "notes", default="", help="Free-text note kept with the entry.")
 @click.option("--source", default=None, help="Where the certificate came from (default: the file path).")
 @click.option("--replace", is_flag=True, help="Replace an entry that is already in the store.")
+@click.option(
+    "--ca-only",
+    is_flag=True,
+    help="Take only the CA certificates of FILES and skip end-entity ones (the leaf of a client PFX).",
+)
+@click.option(
+    "--password-file",
+    type=INPUT_FILE,
+    help=f"Read the PKCS#12 / PFX password from the first line of this file ({STDIN_HELP}).",
+)
+@click.option("--password-env", metavar="VAR", help="Read the PKCS#12 / PFX password from variable VAR.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @handle_errors
@@ -118,30 +161,72 @@ def add_cmd(
     notes: str,
     source: str | None,
     replace: bool,
+    ca_only: bool,
+    password_file: NamedBytes | None,
+    password_env: str | None,
     as_json: bool,
 ) -> None:
-    """Add the certificates in FILES (PEM bundles, DER, PKCS#7; - for stdin).
+    """Add the certificates in FILES (PEM bundles, DER, PKCS#7, PKCS#12; - for stdin).
 
-    A certificate already in the store, or repeated in FILES, is reported as "already present" and
-    skipped (--replace replaces a stored one).  Everything else is added in one write, or nothing is:
-    an end-entity certificate without --role anchor refuses the whole command.
+    A certificate already in the store gets the --label values it lacks ("labels added"); one that
+    already has them, or is repeated in FILES, is reported as "already present".  --replace replaces a
+    stored entry with new metadata ("replaced"); caiso-pki store edit changes a note or a distrust date
+    in place.  Everything is written at once, or nothing is: an end-entity certificate without --role
+    anchor refuses the whole command (--ca-only skips it instead).  A PKCS#12 / PFX is opened with
+    --password-file or --password-env; an empty password is used only when given.
+
+    \b
+    Example:
+      caiso-pki store --store trust add --label caiso demo-files/pki/caiso-root.pem
     """
     directory = _store_dir(ctx)
-    added: list[TrustEntry] = []
-    present: list[TrustEntry] = []
+    bundles = [
+        (data, _bundle(data, source=source, password_file=password_file, password_env=password_env))
+        for data in files
+    ]
+    chosen_role = None if role == "auto" else role
+    new_labels = frozenset(label.strip().lower() for label in labels)
+    done: dict[str, list[TrustEntry]] = {
+        "added": [],
+        "replaced": [],
+        "labels added": [],
+        "already present": [],
+        "skipped end-entity": [],
+    }
     with TrustStore.edit(directory) as editor:
         seen: set[str] = set()
-        for data in files:
-            for entry in load_bundle(data, source_name=source or data.name):
+        for data, bundle in bundles:
+            for entry in bundle:
                 fingerprint = entry.fingerprint
-                if fingerprint in seen or (fingerprint in editor.store and not replace):
-                    present.append(editor.store.get(fingerprint) if fingerprint in editor.store else entry)
+                if chosen_role != "anchor" and is_end_entity(entry.certificate):
+                    if ca_only:
+                        done["skipped end-entity"].append(entry)
+                        continue
+                    raise TrustStoreError(
+                        f"{data.name}: {entry.subject!r} ({fingerprint[:16]}) is an end-entity certificate, "
+                        "not a CA; use --ca-only to add only the file's CA certificates, or --role anchor "
+                        "to pin this one as a trust anchor"
+                    )
+                if fingerprint in seen:
+                    done["already present"].append(editor.store.get(fingerprint))
                     continue
                 seen.add(fingerprint)
-                added.append(
+                if fingerprint in editor.store and not replace:
+                    current = editor.store.get(fingerprint)
+                    _refuse_other_metadata(current, distrust_after=distrust_after, notes=notes)
+                    if new_labels - current.labels:
+                        editor.store = editor.store.update_entry(
+                            fingerprint, labels=current.labels | new_labels
+                        )
+                        done["labels added"].append(editor.store.get(fingerprint))
+                    else:
+                        done["already present"].append(current)
+                    continue
+                state = "replaced" if fingerprint in editor.store else "added"
+                done[state].append(
                     editor.add(
                         entry.certificate,
-                        role=None if role == "auto" else role,  # type: ignore[arg-type]
+                        role=chosen_role,  # type: ignore[arg-type]
                         labels=labels,
                         source=entry.source,
                         distrust_after=distrust_after,
@@ -152,14 +237,96 @@ def add_cmd(
     if as_json:
         echo_json(
             {
-                "added": [entry.to_dict() for entry in added],
-                "already_present": [entry.to_dict() for entry in present],
+                state.replace(" ", "_"): [entry.to_dict() for entry in entries]
+                for state, entries in done.items()
             }
         )
     else:
         echo_lines(
-            [*(f"added {_line(entry)}" for entry in added), *(f"already present {_line(e)}" for e in present)]
+            f"{state} {entry.fingerprint[:16]}  {entry.subject}"
+            if state == "skipped end-entity"
+            else f"{state} {_line(entry)}"
+            for state, entries in done.items()
+            for entry in entries
         )
+
+
+def _refuse_other_metadata(current: TrustEntry, *, distrust_after: dt.datetime | None, notes: str) -> None:
+    """An entry already stored keeps its note and distrust date: say how to change them instead."""
+    changes = []
+    if distrust_after is not None and distrust_after != current.distrust_after:
+        changes.append("--distrust-after")
+    if notes and notes != current.notes:
+        changes.append("--note")
+    if changes:
+        raise TrustStoreError(
+            f"{current.subject!r} ({current.fingerprint[:16]}) is already in the store with another "
+            f"{' and '.join(option.lstrip('-') for option in changes)}; change it with: caiso-pki store "
+            f"edit {current.fingerprint[:16]} {' '.join(changes)} ... (or add it again with --replace)"
+        )
+
+
+@store.command("edit")
+@click.argument("fingerprint")
+@click.option("--add-label", "add_labels", multiple=True, help="Add this label; repeatable.")
+@click.option("--remove-label", "remove_labels", multiple=True, help="Remove this label; repeatable.")
+@click.option("--note", "notes", default=None, help="Replace the entry's note ('' clears it).")
+@click.option(
+    "--distrust-after",
+    type=UTC_TIME,
+    default=None,
+    help="Set the distrust date: certificates issued after it are not trusted.",
+)
+@click.option("--no-distrust-after", is_flag=True, help="Remove the distrust date.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def edit_cmd(
+    ctx: click.Context,
+    *,
+    fingerprint: str,
+    add_labels: tuple[str, ...],
+    remove_labels: tuple[str, ...],
+    notes: str | None,
+    distrust_after: dt.datetime | None,
+    no_distrust_after: bool,
+    as_json: bool,
+) -> None:
+    """Change the labels, note or distrust date of the entry FINGERPRINT (a unique prefix is enough).
+
+    \b
+    Example:
+      caiso-pki store --store trust edit 3f2a9c --add-label rig --note "RIG issuing root"
+    """
+    from caiso_pki.truststore import EntryChanges
+
+    if distrust_after is not None and no_distrust_after:
+        raise click.UsageError("--distrust-after and --no-distrust-after exclude each other")
+    if not (add_labels or remove_labels or notes is not None or distrust_after or no_distrust_after):
+        raise click.UsageError(
+            "nothing to change: give --add-label, --remove-label, --note, --distrust-after or "
+            "--no-distrust-after"
+        )
+    with TrustStore.edit(_store_dir(ctx)) as editor:
+        entry = editor.store.get(fingerprint)
+        removed = {label.strip().lower() for label in remove_labels}
+        missing = sorted(removed - entry.labels)
+        if missing:
+            raise TrustStoreError(
+                f"{entry.fingerprint[:16]} has no label {', '.join(missing)} (its labels: "
+                f"{', '.join(sorted(entry.labels)) or 'none'})"
+            )
+        changes: EntryChanges = {"labels": (entry.labels - removed) | {*add_labels}}
+        if notes is not None:
+            changes["notes"] = notes
+        if distrust_after is not None or no_distrust_after:
+            changes["distrust_after"] = distrust_after
+        editor.store = editor.store.update_entry(entry.fingerprint, **changes)
+        updated = editor.store.get(entry.fingerprint)
+    if as_json:
+        echo_json({"updated": updated.to_dict()})
+    else:
+        echo_lines([f"updated {_line(updated)}"])
 
 
 @store.command("remove")
@@ -168,7 +335,12 @@ def add_cmd(
 @click.pass_context
 @handle_errors
 def remove_cmd(ctx: click.Context, fingerprints: tuple[str, ...], as_json: bool) -> None:
-    """Remove entries by SHA-256 fingerprint (a unique prefix is enough)."""
+    """Remove entries by SHA-256 fingerprint (a unique prefix is enough).
+
+    \b
+    Example:
+      caiso-pki store --store trust remove 3f2a9c
+    """
     removed: list[TrustEntry] = []
     with TrustStore.edit(_store_dir(ctx)) as editor:
         for fingerprint in fingerprints:
@@ -188,7 +360,12 @@ def remove_cmd(ctx: click.Context, fingerprints: tuple[str, ...], as_json: bool)
 @click.pass_context
 @handle_errors
 def list_cmd(ctx: click.Context, labels: tuple[str, ...], role: str | None, as_json: bool) -> None:
-    """List the entries."""
+    """List the entries.
+
+    \b
+    Example:
+      caiso-pki store --store trust list --label caiso
+    """
     current = TrustStore.open(_store_dir(ctx))
     if labels or role:
         current = current.filter(labels=labels or None, role=role)  # type: ignore[arg-type]
@@ -227,6 +404,10 @@ def expiring_cmd(
     """Entries expiring soon, expired, or retired (distrust-after passed).
 
     Exit status: 0, or 1 with --exit-code when anything is listed; 2 on bad input.
+
+    \b
+    Example:
+      caiso-pki store --store trust expiring --within 90
     """
     current = TrustStore.open(_store_dir(ctx))
     if labels:
@@ -264,7 +445,10 @@ def expiring_cmd(
     type=INPUT_FILE,
     help=f"Read the PKCS#12 password from the first line of this file ({STDIN_HELP}).",
 )
-@click.option("--password-env", help="Environment variable holding the PKCS#12 password.")
+@click.option("--password-env", metavar="VAR", help="Environment variable holding the PKCS#12 password.")
+@click.option(
+    "--force", is_flag=True, help="Replace an existing OUT file (or an earlier export in the OUT directory)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @handle_errors
@@ -277,23 +461,36 @@ def export_cmd(
     include_retired: bool,
     password_file: NamedBytes | None,
     password_env: str | None,
+    force: bool,
     as_json: bool,
 ) -> None:
-    """Export to OUT: a file (pem, pkcs7, pkcs12; - for stdout) or a directory (der, openssl-dir)."""
+    """Export to OUT: a file (pem, pkcs7, pkcs12; - for stdout) or a directory (der, openssl-dir).
+
+    An existing OUT file, or an OUT directory that holds an earlier export, is kept unless --force.
+
+    \b
+    Example:
+      caiso-pki store --store trust export --format pem trust.pem
+    """
     from caiso_pki.truststore_io import to_pem, to_pkcs7, to_pkcs12
 
     to_stdout = is_stdout(out)
-    if to_stdout and fmt in ("der", "openssl-dir"):
+    directory_format = fmt in ("der", "openssl-dir")
+    if to_stdout and directory_format:
         raise click.UsageError(f"--format {fmt} writes a directory; give OUT as a directory, not -")
-    if to_stdout or fmt not in ("der", "openssl-dir"):
-        check_outputs({"OUT": out}, force=True, json_output=as_json)
+    if not directory_format:
+        check_outputs({"OUT": out}, force=force, json_output=as_json)
     current = TrustStore.open(_store_dir(ctx))
     if labels:
         current = current.filter(labels=labels)
     password = None
     if fmt == "pkcs12":
         password = read_passphrase(
-            passphrase_file=password_file, env_var=password_env, prompt=None, file_option="--password-file"
+            passphrase_file=password_file,
+            env_var=password_env,
+            prompt=None,
+            file_option="--password-file",
+            allow_empty=True,
         )
         if password is None:
             raise click.UsageError("--format pkcs12 needs --password-file or --password-env")
@@ -307,7 +504,14 @@ def export_cmd(
         click.echo(data, nl=False)
         click.echo(f"wrote the {fmt} export to standard output", err=True)
         return
-    written = export(current, fmt, out, password=password, include_retired=include_retired)  # type: ignore[arg-type]
+    written = export(
+        current,
+        fmt,  # type: ignore[arg-type]
+        out,
+        password=password,
+        include_retired=include_retired,
+        overwrite=force,
+    )
     if as_json:
         echo_json({"format": fmt, "written": [path_text(path) for path in written]})
     else:
@@ -340,6 +544,10 @@ def diff_cmd(ctx: click.Context, other: str, as_json: bool) -> None:
     """Compare the store with OTHER: a store directory, a bundle file (- for stdin), @system or @certifi.
 
     '+' entries are only in OTHER, '-' only in this store, '~' in both with different metadata.
+
+    \b
+    Example:
+      caiso-pki store --store trust diff demo-files/pki/caiso-chain.pem
     """
     current = TrustStore.open(_store_dir(ctx))
     result = current.diff(_other_store(other))

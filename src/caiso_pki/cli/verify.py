@@ -18,7 +18,10 @@ from caiso_pki.cli._common import (
     DIRECTORY,
     EXIT_NEGATIVE,
     INPUT_FILE,
+    POLICY_OID,
+    SERVER_NAME,
     STDIN_HELP,
+    USAGES,
     UTC_TIME,
     echo_json,
     echo_rich,
@@ -32,11 +35,6 @@ if TYPE_CHECKING:
 __all__ = ["verify"]
 
 EXIT_INVALID = EXIT_NEGATIVE
-
-_USAGES: dict[str, dict[str, set[str]]] = {
-    "client": {"extended_key_usage": {"clientAuth"}, "key_usage": {"digitalSignature"}},
-    "server": {"extended_key_usage": {"serverAuth"}, "key_usage": {"digitalSignature"}},
-}
 
 
 def _label(result: ValidationResult, index: int) -> str:
@@ -117,9 +115,15 @@ def _status_line() -> Callable[[str], None] | None:
     type=INPUT_FILE,
     help=f"File of trusted root certificates ({STDIN_HELP}).",
 )
-@click.option("--usage", type=click.Choice(sorted(_USAGES)), help="Require TLS client or server usage.")
-@click.option("--server-name", help="DNS name or IP address the leaf must match.")
-@click.option("--policy", "policies", multiple=True, help="Acceptable certificate policy OID; repeatable.")
+@click.option("--usage", type=click.Choice(sorted(USAGES)), help="Require TLS client or server usage.")
+@click.option("--server-name", type=SERVER_NAME, help="DNS name or IP address the leaf must match.")
+@click.option(
+    "--policy",
+    "policies",
+    multiple=True,
+    type=POLICY_OID,
+    help="Acceptable certificate policy OID (or registry name); repeatable.",
+)
 @click.option("--explicit-policy", is_flag=True, help="Require a valid policy (initial-explicit-policy).")
 @click.option("--at", "at", type=UTC_TIME, help="Validation time, ISO 8601 (default: now).")
 @click.option(
@@ -182,6 +186,11 @@ def verify(  # noqa: PLR0917 -- click passes every option positionally
 
     LEAF is a certificate file (PEM, DER or PKCS#7; - for stdin).  Exit status: 0 the chain is valid,
     1 it is not, 2 bad input.
+
+    \b
+    Example:
+      caiso-pki verify --trust demo-files/pki/caiso-root.pem --chain demo-files/pki/caiso-chain.pem \\
+        --usage client demo-files/rig.pem
     """
     from caiso_pki.policy import PolicyRequirement
     from caiso_pki.validation import Validator
@@ -206,8 +215,8 @@ def verify(  # noqa: PLR0917 -- click passes every option positionally
         ocsp_responses=list(ocsp_files),
         fetch=fetch,
         timeout=timeout,
-        key_usage=_USAGES[usage]["key_usage"] if usage else None,
-        extended_key_usage=_USAGES[usage]["extended_key_usage"] if usage else None,
+        key_usage=USAGES[usage]["key_usage"] if usage else None,
+        extended_key_usage=USAGES[usage]["extended_key_usage"] if usage else None,
         profile=profile,  # type: ignore[arg-type]
         on_fetch=_status_line() if fetch else None,
     )

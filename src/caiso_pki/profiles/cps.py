@@ -647,8 +647,13 @@ def _looks_like_toml(text: str) -> bool:
     return "\n" in text or "=" in text
 
 
-def _locate(source: ProfileSource, base: Path | None) -> tuple[str, str, Path | None]:
-    """(text, display name, directory for relative ``extends``) of a profile reference."""
+def _locate(
+    source: ProfileSource, base: Path | None, referrer: str | None = None
+) -> tuple[str, str, Path | None]:
+    """(text, display name, directory for relative ``extends``) of a profile reference.
+
+    ``referrer`` is the profile whose ``extends`` named ``source``, so an error names that file.
+    """
     if isinstance(source, NamedBytes):
         return _decode(source), source.name, source.path.parent if source.path is not None else base
     if isinstance(source, str) and source in BUILTIN_PROFILES:
@@ -665,9 +670,13 @@ def _locate(source: ProfileSource, base: Path | None) -> tuple[str, str, Path | 
         and os.sep not in source
         and not source.endswith(".toml")
     ):
+        where = f"{referrer}: extends = {source!r}: " if referrer is not None else ""
         raise ProfileError(
-            f"unknown CPS profile {source!r}: not a built-in ({', '.join(BUILTIN_PROFILES)}) nor a file"
+            f"{where}unknown CPS profile {source!r}: not a built-in "
+            f"({', '.join(BUILTIN_PROFILES)}) nor a file"
         )
+    if referrer is not None and not path.exists():
+        raise ProfileError(f"{referrer}: extends = {source!r}: no such profile file {display_path(path)}")
     return _read(path), str(path), path.parent
 
 
@@ -677,8 +686,9 @@ def _layers(source: ProfileSource) -> list[_Layer]:
     seen: list[str] = []
     reference: ProfileSource = source
     base: Path | None = None
+    referrer: str | None = None
     while True:
-        text, name, directory = _locate(reference, base)
+        text, name, directory = _locate(reference, base, referrer)
         if name in seen:
             raise ProfileError(f"{name}: 'extends' loops back: {' -> '.join([*seen, name])}")
         seen.append(name)
@@ -688,7 +698,7 @@ def _layers(source: ProfileSource) -> list[_Layer]:
         chain.append(layer)
         if layer.extends is None:
             break
-        reference, base = layer.extends, directory
+        reference, base, referrer = layer.extends, directory, name
     chain.reverse()
     return chain
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
+from caiso_pki._convert import instance, instances, text, texts
 from caiso_pki._io import NamedBytes
 from caiso_pki.errors import CaisoPkiError, MalformedInputError, ProfileError
 from caiso_pki.keys import SUPPORTED_KEY_SPECS, KeySpec, key_usage_fits, key_usage_name
@@ -139,6 +140,31 @@ class _FastRules:
     eku_required: frozenset[str]
 
 
+def _subject_values(value: object) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``((dotted OID, (allowed value, ...)), ...)``, checked."""
+    from caiso_pki._convert import instances
+
+    pairs = instances(value, tuple, "subject_values", "(attribute OID, allowed values) pairs")
+    result = []
+    for index, pair in enumerate(pairs):
+        if len(pair) != 2:
+            raise MalformedInputError(f"subject_values[{index}]: expected (attribute OID, allowed values)")
+        result.append(
+            (text(pair[0], f"subject_values[{index}][0]"), texts(pair[1], f"subject_values[{index}][1]"))
+        )
+    return tuple(result)
+
+
+_TEXT_TUPLES: Final = (
+    "required_subject",
+    "forbidden_subject",
+    "key_usage",
+    "key_usage_optional",
+    "extended_key_usage",
+    "extended_key_usage_optional",
+)
+
+
 @attrs.frozen(cache_hash=True)
 class RequestProfile:
     """A request profile: allowed keys, subject rules, SAN rules and the key usages to request.
@@ -170,6 +196,14 @@ class RequestProfile:
 
     def __attrs_post_init__(self) -> None:
         setattr_ = object.__setattr__
+        # The boundary: every field checked once, naming it, so the rules below can trust them.
+        for field in ("name", "description", "source"):
+            text(getattr(self, field), field)
+        for field in _TEXT_TUPLES:
+            setattr_(self, field, texts(getattr(self, field), field))
+        setattr_(self, "key_specs", instances(self.key_specs, KeySpec, "key_specs", "KeySpec objects"))
+        setattr_(self, "subject_values", _subject_values(self.subject_values))
+        instance(self.san, SanRules, "san", "SanRules")
         setattr_(self, "_specs", frozenset(self.key_specs))
         setattr_(self, "_ku_allowed", frozenset(self.key_usage) | frozenset(self.key_usage_optional))
         setattr_(
@@ -800,6 +834,13 @@ def load_request_profile(
     """
     if isinstance(name_or_path, RequestProfile):
         return name_or_path
+    if not isinstance(name_or_path, (str, os.PathLike, NamedBytes)):
+        raise ProfileError(
+            f"request profile: expected a built-in name ({', '.join(_builtin()[1])}), a TOML file path or "
+            f"a RequestProfile, got {type(name_or_path).__name__ if name_or_path is not None else 'None'}"
+        )
+    if isinstance(name_or_path, str) and not name_or_path:
+        raise ProfileError("request profile: the name is empty")
     builtins = _builtin()[1]
     if isinstance(name_or_path, str) and name is None and name_or_path in builtins:
         return builtins[name_or_path]
