@@ -190,8 +190,13 @@ def test_once_writes_the_textfile_atomically(fleet: dict[str, object], tmp_path:
     out = tmp_path / "textfile" / "caiso_pki.prom"
     out.parent.mkdir()
     out.write_text("old content\n")
-    result = CliRunner().invoke(
+    refused = CliRunner().invoke(
         main, ["exporter", str(certs), "--store", str(store), "--once", "--out", str(out)]
+    )
+    assert refused.exit_code == 2 and "--force" in refused.output
+    assert out.read_text() == "old content\n"
+    result = CliRunner().invoke(
+        main, ["exporter", str(certs), "--store", str(store), "--once", "--out", str(out), "--force"]
     )
     assert result.exit_code == 0, result.output
     names = {family.name for family in text_string_to_metric_families(out.read_text())}

@@ -119,7 +119,6 @@ def test_the_client_certificate_goes_to_a_server_whose_chain_passes(
     assert dict(status.checks)["client-auth"] is True
 
 
-@pytest.mark.xfail(strict=True, reason="needs issue-22 connect fix")
 def test_a_server_whose_chain_fails_gets_no_client_certificate(tmp_path: Path, pki: testing.DemoPki) -> None:
     stranger = testing.DemoPki.create()  # a CA the store does not hold
     client = pki.issuing_ca.issue("api-client", "api-client-02")

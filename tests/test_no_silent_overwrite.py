@@ -210,6 +210,11 @@ WRITERS = [
         ),
     ),
     Writer("demo --dir", "cli/demo", _cli("demo", "--dir", "{target}"), directory=True),
+    Writer(
+        "exporter --once --out",
+        "cli/exporter",
+        _cli("exporter", "{d}/rig.pem", "--store", "{d}/store", "--once", "--out", "{target}"),
+    ),
 ]
 
 

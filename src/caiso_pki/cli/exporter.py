@@ -132,6 +132,7 @@ def _password_source(file: Path | None, env: str | None, what: str) -> PasswordS
     type=OUTPUT_FILE,
     help="With --once: write the metrics to this file, replaced atomically (- for stdout, the default).",
 )
+@click.option("--force", is_flag=True, help="With --out: replace the file if it exists (a timer's next run).")
 @handle_errors
 def exporter_cmd(  # noqa: PLR0917 -- click passes every option positionally
     paths: tuple[Path, ...],
@@ -150,6 +151,7 @@ def exporter_cmd(  # noqa: PLR0917 -- click passes every option positionally
     timeout: float,
     once: bool,
     out_file: Path | None,
+    force: bool,
 ) -> None:
     """Serve certificate metrics for PATHS (files and folders) and each --endpoint at /metrics.
 
@@ -180,7 +182,7 @@ def exporter_cmd(  # noqa: PLR0917 -- click passes every option positionally
         timeout=timeout,
     )
     if once:
-        _once(monitor, store_dir, out_file)
+        _once(monitor, store_dir, out_file, force=force)
         return
     _serve(Exporter(monitor, store=store_dir, listen=address, interval=interval))
 
@@ -199,14 +201,14 @@ def _client(
     return ClientCredential.from_pkcs12(p12, password)
 
 
-def _once(monitor: FleetMonitor, store_dir: Path, out_file: Path | None) -> None:
+def _once(monitor: FleetMonitor, store_dir: Path, out_file: Path | None, *, force: bool) -> None:
     from caiso_pki._atomic import atomic_write_bytes
     from caiso_pki._text import display_path
     from caiso_pki.exposition import render_prometheus
     from caiso_pki.truststore import TrustStore
 
     if out_file is not None:
-        check_outputs({"--out": out_file}, force=True)
+        check_outputs({"--out": out_file}, force=force)
         if is_stdout(out_file):
             out_file = None
     metrics = monitor.scan(trust=TrustStore.open(store_dir))
@@ -214,7 +216,7 @@ def _once(monitor: FleetMonitor, store_dir: Path, out_file: Path | None) -> None
     if out_file is None:
         click.echo(text, nl=False)
         return
-    atomic_write_bytes(out_file, text.encode("utf-8"), mode=0o644)
+    atomic_write_bytes(out_file, text.encode("utf-8"), mode=0o644, overwrite=force)
     click.echo(
         f"{len(metrics.certificates)} certificates, {len(metrics.read_errors)} read errors; "
         f"metrics written to {display_path(out_file)}",
