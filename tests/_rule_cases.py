@@ -753,7 +753,8 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
     )
     # Validity is compared at the whole second the times are encoded in: 1 ms before a notBefore is
     # the second before it (x509-limbo rfc5280::validity::notbefore-fractional); 5 ms after a notAfter
-    # is still its second (the control "valid/not-after-fractional-second", limbo's notafter-fractional).
+    # is still its second (limbo's notafter-fractional: the control
+    # "valid/trusted-leaf-not-after-fractional-second" and tests/test_validity_second.py).
     leaf(
         "not-yet-valid/not-before-fractional-second",
         [("not-yet-valid", 2)],
@@ -1118,7 +1119,8 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
     )
 
     # -- validity at the whole second, max_path_length as pathLenConstraint ----------------------------
-    control("valid/not-after-fractional-second", good, at=good.not_after + dt.timedelta(milliseconds=5))
+    # (the same at the end of a chain is tests/test_validity_second.py: pyhanko, tests/test_pkix.py's
+    # second opinion, compares instants and would refuse it)
     control(
         "valid/trusted-leaf-not-after-fractional-second",
         trusted,

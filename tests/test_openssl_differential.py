@@ -362,13 +362,9 @@ RULES_OPENSSL_REFUSES_CONTROLS: dict[str, tuple[set[int], str]] = {
         {22},
         "-verify_depth counts the self-issued intermediate; max_path_length does not (max_path_length)",
     ),
-    "valid/not-after-fractional-second": (
-        {10},
-        "-attime takes whole seconds, and at notAfter's own second OpenSSL says expired (not inclusive)",
-    ),
     "valid/trusted-leaf-not-after-fractional-second": (
         {10},
-        "as valid/not-after-fractional-second, for a leaf that is its own anchor",
+        "-attime takes whole seconds, and at notAfter's own second OpenSSL says expired (not inclusive)",
     ),
 }
 
