@@ -52,7 +52,8 @@ class Case:
     anchors (certificates) or a trust store; ``usage`` is the CLI's ``--usage`` (``"server"``: keyUsage
     digitalSignature and EKU serverAuth); ``sibling`` is a valid leaf of the same issuer and shape,
     validated first so that the fleet and the Validator hold a template the defect must not be
-    answered from.
+    answered from; ``max_path_length`` is the Validator option (``caiso-pki verify`` has no flag for
+    it, so such cases skip the CLI entry point).
     """
 
     failures: tuple[tuple[str, int | None], ...]
@@ -67,6 +68,7 @@ class Case:
     revocation: str = "off"
     crls: tuple[bytes, ...] = ()
     sibling: Certificate | None = None
+    max_path_length: int | None = None
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -91,6 +93,8 @@ class Case:
             options["policy"] = PolicyRequirement(acceptable={self.policy}, require_explicit=True)
         if self.crls:
             options["crls"] = list(self.crls)
+        if self.max_path_length is not None:
+            options["max_path_length"] = self.max_path_length
         return options
 
 
@@ -303,6 +307,7 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
     now = pki.now
     at = now + dt.timedelta(minutes=1)
     root, issuing = pki.root, pki.issuing_ca
+    root_key = root.key.public_key()
     anchors = (root.certificate,)
     chain = issuing.chain
     cases: dict[str, Case] = {}
@@ -615,7 +620,7 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
     )
     web(
         "webpki-server-auth/any-eku-only",
-        [("webpki-server-auth", 2)],
+        [("webpki-server-auth", 2), ("webpki-forbidden-eku", 2)],
         server(extended_key_usage=["2.5.29.37.0"]),
     )
     web("webpki-server-auth/no-eku", [("webpki-server-auth", 2)], server(extended_key_usage=[]))
@@ -646,6 +651,38 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
     )
     web("webpki-key/rsa-2049", [("webpki-key", 2)], server(public_key=rsa_public_key(2049)))
     web("webpki-key/ed25519", [("webpki-key", 2)], server(key=ed25519.Ed25519PrivateKey.generate()))
+    # x509-limbo webpki::eku::ee-anyeku and ee-codesigning-with-serverauth: serverAuth is there, but so
+    # is a purpose CABF BR 7.1.2.7.10 forbids.
+    web(
+        "webpki-forbidden-eku/any-eku-beside-server-auth",
+        [("webpki-forbidden-eku", 2)],
+        server(extended_key_usage=["serverAuth", "2.5.29.37.0"]),
+    )
+    web(
+        "webpki-forbidden-eku/code-signing-beside-server-auth",
+        [("webpki-forbidden-eku", 2)],
+        server(extended_key_usage=["serverAuth", "codeSigning"]),
+    )
+    # x509-limbo webpki::eku::ee-critical-eku
+    web(
+        "webpki-critical-eku",
+        [("webpki-critical-eku", 2)],
+        issuing.resign(issuing.issue("server", "www.example.com", reuse_key=True), critical(EKU)),
+    )
+    # x509-limbo webpki::san::exact-localhost-ip-san and leftmost-wildcard-san keep the builder's
+    # default subject CN=example.com beside SANs that do not hold it: CABF BR 7.1.4.3 refuses such a
+    # CN (docs/choices.md, "The commonName under webpki"); without a CN both leaves are valid (the
+    # controls "valid/webpki-ip-san-without-cn" and "valid/webpki-wildcard-san-without-cn").
+    web(
+        "webpki-cn-not-in-san/dns-cn-beside-ip-san",
+        [("webpki-cn-not-in-san", 2)],
+        server("example.com", dns_names=[], ip_addresses=["127.0.0.1"]),
+    )
+    web(
+        "webpki-cn-not-in-san/apex-cn-beside-wildcard-san",
+        [("webpki-cn-not-in-san", 2)],
+        server("example.com", dns_names=["*.example.com"]),
+    )
     anchor(
         "webpki-root-eku",
         [("webpki-root-eku", 0)],
@@ -670,6 +707,33 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
         ),
         profile="webpki",
     )
+    # x509-limbo webpki::aki::root-with-aki-missing-keyidentifier and root-with-aki-ski-mismatch
+    anchor(
+        "webpki-root-aki-key-id/missing",
+        [("webpki-root-aki-key-id", 0)],
+        append(AKI, ext(x509.AuthorityKeyIdentifier(None, None, None))),
+        profile="webpki",
+    )
+    anchor(
+        "webpki-root-aki-key-id/differs-from-ski",
+        [("webpki-root-aki-key-id", 0)],
+        append(
+            AKI,
+            ext(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                    ec.generate_private_key(ec.SECP256R1()).public_key()
+                )
+            ),
+        ),
+        profile="webpki",
+    )
+    # What stays checked on an anchor (docs/choices.md, "Trust anchors"): how its constraints are
+    # marked, here basicConstraints not critical.
+    anchor(
+        "basic-constraints-not-critical/anchor",
+        [("basic-constraints-not-critical", 0)],
+        critical(BC, False),
+    )
 
     # -- path validation --------------------------------------------------------------------------------
     good = issuing.issue("rig", reuse_key=True).certificate
@@ -685,6 +749,17 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
         [("not-yet-valid", 2)],
         good,
         at=good.not_before - SECOND,
+        sibling=sibling(not_before=now - 2 * HOUR),
+    )
+    # Validity is compared at the whole second the times are encoded in: 1 ms before a notBefore is
+    # the second before it (x509-limbo rfc5280::validity::notbefore-fractional); 5 ms after a notAfter
+    # is still its second (limbo's notafter-fractional: the control
+    # "valid/trusted-leaf-not-after-fractional-second" and tests/test_validity_second.py).
+    leaf(
+        "not-yet-valid/not-before-fractional-second",
+        [("not-yet-valid", 2)],
+        good,
+        at=good.not_before - dt.timedelta(milliseconds=1),
         sibling=sibling(not_before=now - 2 * HOUR),
     )
     trusted = issuing.issue("rig", reuse_key=True, not_before=now - 400 * DAY, validity=30 * DAY).certificate
@@ -791,6 +866,27 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
         chain=sub.chain,
         trust=anchors,
         at=at,
+    )
+    # The Validator's max_path_length counts intermediates as pathLenConstraint does: the issuing CA
+    # counts, a self-issued one does not (the control "valid/max-path-length-self-issued-not-counted").
+    leaf("path-length-exceeded/max-path-length", [("path-length-exceeded", None)], good, max_path_length=0)
+    rollover = issuing.issue_intermediate(
+        issuing.name, organization="Demo California ISO", slug="demo-issuing-rollover", key_spec="ec-p256"
+    )
+    assert rollover.certificate.is_self_issued
+
+    # A CA certificate that another root cross-signs, without authorityKeyIdentifier: refused as an
+    # intermediate (RFC 5280 4.2.1.1), accepted as a trust anchor (the control
+    # "valid/anchor-cross-signed-without-authority-key-id").
+    cross_signed = pki.entrust_root.resign(
+        root.certificate, issuer_name(pki.entrust_root.certificate.x509.subject.public_bytes())
+    )
+    leaf(
+        "missing-authority-key-id/cross-signed-intermediate",
+        [("missing-authority-key-id", 1)],
+        good,
+        chain=(issuing.certificate, cross_signed),
+        trust=(pki.entrust_root.certificate,),
     )
 
     server_ca = root.issue_intermediate(
@@ -970,6 +1066,73 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
             is_critical=True,
         ),
         table=clean,
+    )
+
+    # -- trust anchors: the rules about how a CA issues a certificate are not applied to them ---------
+    for name, edit in (
+        ("serial-zero", serial(b"\x00")),
+        ("negative-serial", serial(b"\xfe\x01")),
+        ("without-subject-key-id", drop(SKI)),
+        ("critical-subject-key-id", critical(SKI)),
+        (
+            "critical-authority-key-id",
+            append(AKI, ext(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key)), is_critical=True),
+        ),
+        ("generalized-time-fraction", validity("not_after", "general_time", b"20400101000000.5Z")),
+    ):
+        anchor(f"valid/anchor-{name}", [], edit, table=clean)
+    # the shape of tests/test_trust_anchors.py: a root validated with itself as the only anchor
+    lone_root = root.resign(root.certificate, serial(b"\x00"))
+    control("valid/lone-root-serial-zero", lone_root, chain=(), trust=(lone_root,))
+    control(
+        "valid/anchor-cross-signed-without-authority-key-id",
+        good,
+        chain=(issuing.certificate,),
+        trust=(cross_signed,),
+    )
+    anchor(
+        "valid/webpki-root-aki-equal-to-ski",
+        [],
+        append(AKI, ext(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key))),
+        profile="webpki",
+        table=clean,
+    )
+
+    # -- the webpki leaf rules: what they leave alone ---------------------------------------------------
+    no_cn = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Demo Participant")])
+    control(
+        "valid/webpki-ip-san-without-cn",
+        server(subject=no_cn, dns_names=[], ip_addresses=["127.0.0.1"]),
+        profile="webpki",
+        server_name="127.0.0.1",
+    )
+    control(
+        "valid/webpki-wildcard-san-without-cn",
+        server(subject=no_cn, dns_names=["*.example.com"]),
+        profile="webpki",
+        server_name="foo.example.com",
+    )
+    control(
+        "valid/webpki-server-and-client-auth",
+        server(extended_key_usage=["serverAuth", "clientAuth"]),
+        profile="webpki",
+    )
+
+    # -- validity at the whole second, max_path_length as pathLenConstraint ----------------------------
+    # (the same at the end of a chain is tests/test_validity_second.py: pyhanko, tests/test_pkix.py's
+    # second opinion, compares instants and would refuse it)
+    control(
+        "valid/trusted-leaf-not-after-fractional-second",
+        trusted,
+        chain=(),
+        trust=(trusted,),
+        at=trusted.not_after + dt.timedelta(milliseconds=5),
+    )
+    control(
+        "valid/max-path-length-self-issued-not-counted",
+        rollover.issue("rig", reuse_key=True).certificate,
+        chain=(rollover.certificate, issuing.certificate),
+        max_path_length=1,
     )
     return cases, clean
 

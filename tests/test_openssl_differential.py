@@ -9,6 +9,7 @@ the same inputs (``-CAfile``, ``-untrusted``, ``-attime``, ``-purpose``, ``-poli
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 import shutil
 import subprocess
@@ -207,10 +208,12 @@ RULES_OPENSSL_CHECKS: dict[str, set[int]] = {
     "invalid-time-encoding/generalized-fraction": {14},  # format error in notAfter
     "invalid-time-encoding/utc-without-seconds": {14},
     "missing-authority-key-id": {85},
+    "missing-authority-key-id/cross-signed-intermediate": {85},  # -x509_strict agrees: 4.2.1.1 holds
     "missing-subject-key-id": {86},
     "key-cert-sign-without-ca": {82},
     "subject-alt-name-not-critical": {88},
     "basic-constraints-not-critical": {89},
+    "basic-constraints-not-critical/anchor": {89},  # -x509_strict holds the anchor to it too
     "ca-empty-subject": {83, 84},  # issuer name empty (the leaf), subject name empty (the CA)
     "explicit-curve-parameters": {94},
     # OpenSSL does not handle a critical AKI, SKI or AIA: "unhandled critical extension"
@@ -233,6 +236,7 @@ RULES_OPENSSL_CHECKS: dict[str, set[int]] = {
     # path validation
     "expired/leaf-one-second": {10},  # no tolerance on either side
     "not-yet-valid/leaf-one-second": {9},
+    "not-yet-valid/not-before-fractional-second": {9},  # -attime takes whole seconds: the second before
     "expired/trusted-leaf": {10},  # with -partial_chain, so the leaf may be its own anchor
     "expired/intermediate": {10},
     "bad-signature": {7},
@@ -244,6 +248,7 @@ RULES_OPENSSL_CHECKS: dict[str, set[int]] = {
     "critical-extension/intermediate": {34},
     "critical-extension/leaf": {34},
     "path-length-exceeded": {25},
+    "path-length-exceeded/max-path-length": {22},  # -verify_depth 0: certificate chain too long
     "extended-key-usage/leaf": {26},
     "extended-key-usage/intermediate": {26},  # OpenSSL too lets an intermediate's EKU constrain the leaf
     "name-constraints/intermediate": {47},
@@ -261,6 +266,8 @@ RULES_OPENSSL_CHECKS: dict[str, set[int]] = {
     # neither finds a path through the same-subject pile
     "path-building-limit/distinct-keys": {20},
     "path-building-limit/one-key": {19},
+    # a root whose AKI names another key is not self-signed to OpenSSL: it looks for that issuer
+    "webpki-root-aki-key-id/differs-from-ski": {2},
 }
 
 #: case -> why OpenSSL says OK (the rule is not one of its checks), so agreement is not asserted.
@@ -301,6 +308,12 @@ RULES_OPENSSL_DOES_NOT_CHECK: dict[str, str] = {
             "webpki-key/ed25519",
             "webpki-root-eku",
             "webpki-root-aki",
+            "webpki-root-aki-key-id/missing",
+            "webpki-forbidden-eku/any-eku-beside-server-auth",
+            "webpki-forbidden-eku/code-signing-beside-server-auth",
+            "webpki-critical-eku",
+            "webpki-cn-not-in-san/dns-cn-beside-ip-san",
+            "webpki-cn-not-in-san/apex-cn-beside-wildcard-san",
         )
     },
 }
@@ -315,7 +328,45 @@ RULES_OPENSSL_VALID = (
     "idn/a-label-under-name-constraints",
     "valid/anchor-name-constraints-permit",
     "valid/other-name-constraint-applies-to-nothing",
+    # trust anchors: OpenSSL does not check serial numbers, nor the AKI of the anchor
+    "valid/anchor-serial-zero",
+    "valid/anchor-negative-serial",
+    "valid/lone-root-serial-zero",
+    "valid/anchor-cross-signed-without-authority-key-id",
+    "valid/webpki-root-aki-equal-to-ski",
+    "valid/webpki-ip-san-without-cn",
+    "valid/webpki-wildcard-san-without-cn",
+    "valid/webpki-server-and-client-auth",
 )
+
+#: Controls we accept and ``openssl verify -x509_strict`` refuses, on purpose: control -> (the openssl
+#: error numbers, why).  docs/choices.md gives each choice.
+RULES_OPENSSL_REFUSES_CONTROLS: dict[str, tuple[set[int], str]] = {
+    "valid/anchor-without-subject-key-id": (
+        {86},
+        "-x509_strict holds the trust anchor to RFC 5280 4.2.1.2; we do not (Trust anchors)",
+    ),
+    "valid/anchor-critical-subject-key-id": (
+        {34},
+        "OpenSSL cannot process a critical SKI in any certificate",
+    ),
+    "valid/anchor-critical-authority-key-id": (
+        {34},
+        "OpenSSL cannot process a critical AKI in any certificate",
+    ),
+    "valid/anchor-generalized-time-fraction": (
+        {14},
+        "-x509_strict holds the anchor's time encoding to RFC 5280 4.1.2.5; we do not (Trust anchors)",
+    ),
+    "valid/max-path-length-self-issued-not-counted": (
+        {22},
+        "-verify_depth counts the self-issued intermediate; max_path_length does not (max_path_length)",
+    ),
+    "valid/trusted-leaf-not-after-fractional-second": (
+        {10},
+        "-attime takes whole seconds, and at notAfter's own second OpenSSL says expired (not inclusive)",
+    ),
+}
 
 
 def _rule_tables() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -350,13 +401,23 @@ def _openssl_rule_verify(case: Any, directory: Path) -> tuple[bool, str]:
     if case.policy:
         args += ["-policy", case.policy, "-explicit_policy", "-policy_check"]
     if case.server_name:
-        args += ["-verify_hostname", case.server_name]
+        args += ["-verify_ip" if _is_ip(case.server_name) else "-verify_hostname", case.server_name]
+    if case.max_path_length is not None:
+        args += ["-verify_depth", str(case.max_path_length)]
     if case.crls:
         pems = "".join(cx509.load_der_x509_crl(der).public_bytes(Encoding.PEM).decode() for der in case.crls)
         (directory / "crls.pem").write_text(pems)
         args += ["-CRLfile", str(directory / "crls.pem"), "-crl_check"]
     proc = subprocess.run([*args, str(directory / "leaf.pem")], capture_output=True, text=True, check=False)
     return proc.returncode == 0, (proc.stdout + proc.stderr).strip()
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def test_every_rule_case_is_classified() -> None:
@@ -399,5 +460,16 @@ def test_valid_controls_agree_with_openssl(name: str, tmp_path: Path) -> None:
     case = RULE_CONTROLS[name]
     openssl_valid, output = _openssl_rule_verify(case, tmp_path)
     assert openssl_valid, output
+    ours = validate_chain(case.leaf, case.chain, at=case.at, server_name=case.server_name, **case.options())
+    assert ours.valid, ours.failures
+
+
+@pytest.mark.parametrize("name", sorted(RULES_OPENSSL_REFUSES_CONTROLS))
+def test_controls_openssl_refuses_on_purpose(name: str, tmp_path: Path) -> None:
+    """The controls where our choice and OpenSSL's differ: OpenSSL still refuses them, as listed."""
+    case = RULE_CONTROLS[name]
+    openssl_valid, output = _openssl_rule_verify(case, tmp_path)
+    errors = {int(number) for number in re.findall(r"error (\d+) at", output)}
+    assert not openssl_valid and errors == RULES_OPENSSL_REFUSES_CONTROLS[name][0], (name, output)
     ours = validate_chain(case.leaf, case.chain, at=case.at, server_name=case.server_name, **case.options())
     assert ours.valid, ours.failures

@@ -23,7 +23,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypeVar
 
 import attrs
 
@@ -695,10 +695,26 @@ class Certificate:
     def is_valid_at(self, at: dt.datetime | None = None) -> bool:
         """True when ``at`` (default now) lies inside the validity period (both ends inclusive).
 
+        Compared as :meth:`validity_at` does, at the whole second.  Raises :class:`InvalidTimeError`
+        for a naive datetime.
+        """
+        return self.validity_at(at) == "valid"
+
+    def validity_at(self, at: dt.datetime | None = None) -> Literal["not-yet-valid", "valid", "expired"]:
+        """Where ``at`` (default now) falls against the validity period, compared at the whole second.
+
+        Certificate times have a granularity of one second (RFC 5280 4.1.2.5.1 and 4.1.2.5.2: seconds
+        present, no fractions), and the period runs "from notBefore through notAfter, inclusive": the
+        second notAfter names is inside it whole.  So ``at`` is truncated to its second first: 5 ms
+        after a notAfter of 00:00:00 is still valid, 00:00:00.999 is before a notBefore of 00:00:01.
         Raises :class:`InvalidTimeError` for a naive datetime.
         """
-        when = ensure_aware(at, what="at")
-        return self.not_before <= when <= self.not_after
+        when = ensure_aware(at, what="at").replace(microsecond=0)
+        if when < self.not_before:
+            return "not-yet-valid"
+        if when > self.not_after:
+            return "expired"
+        return "valid"
 
     @property
     def is_self_issued(self) -> bool:

@@ -309,13 +309,14 @@ def _trusted_leaf(request: Request, anchor: Anchor) -> ValidationResult:
     path = (leaf,)
     failures: list[ValidationFailure] = []
     subject = _subject(leaf)
-    if request.at < leaf.not_before:
+    validity = leaf.validity_at(request.at)
+    if validity == "not-yet-valid":
         failures.append(
             ValidationFailure(
                 "not-yet-valid", f"{subject} is not valid before {_iso(leaf.not_before)}", 0, subject
             )
         )
-    elif request.at > leaf.not_after:
+    elif validity == "expired":
         failures.append(
             ValidationFailure("expired", f"{subject} expired at {_iso(leaf.not_after)}", 0, subject)
         )
@@ -425,12 +426,13 @@ def _application_checks(
             )
         )
     if request.max_path_length is not None and anchored:
-        intermediates = max(len(path) - 2, 0)
+        intermediates = _counted_intermediates(path)
         if intermediates > request.max_path_length:
             failures.append(
                 ValidationFailure(
                     "path-length-exceeded",
-                    f"the path has {intermediates} intermediates; at most {request.max_path_length} allowed",
+                    f"the path has {intermediates} intermediates that are not self-issued; "
+                    f"at most {request.max_path_length} allowed",
                     None,
                     None,
                 )
@@ -452,6 +454,13 @@ def _application_checks(
                     )
                 break
     return failures
+
+
+def _counted_intermediates(path: tuple[Certificate, ...]) -> int:
+    """The intermediates ``max_path_length`` counts: as pathLenConstraint does (RFC 5280 4.2.1.9,
+    6.1.4 (l)), a self-issued intermediate (a CA re-keying, issuer and subject names equal) is not
+    counted; neither are the anchor and the leaf."""
+    return sum(1 for cert in path[1:-1] if not pkix.same_name(cert.asn1.issuer, cert.asn1.subject))
 
 
 def _eku_failures(

@@ -32,7 +32,8 @@ RFC 5280               code                    check
 
 An extension that cannot be decoded where a step reads it stops the path with ``malformed`` on that
 certificate (the structural rule ``malformed-extension`` then names it more precisely).  No time
-tolerance: a certificate is valid from notBefore through notAfter, both inclusive.
+tolerance: a certificate is valid from notBefore through notAfter, both inclusive, compared at the whole
+second the times are encoded in (:meth:`~caiso_pki.certificate.Certificate.validity_at`).
 """
 
 from __future__ import annotations
@@ -235,9 +236,10 @@ class _State:
 
 def _start(anchor: Certificate, n: int, at: dt.datetime, policy: PolicyRequirement | None) -> _State:
     """6.1.1 and 6.1.2, with the anchor's validity, pathLenConstraint and name constraints (RFC 5937)."""
-    if at < anchor.not_before:
+    validity = anchor.validity_at(at)
+    if validity == "not-yet-valid":
         raise _Refused("not-yet-valid", f"the trust anchor is not valid before {_iso(anchor.not_before)}")
-    if at > anchor.not_after:
+    if validity == "expired":
         raise _Refused("expired", f"the trust anchor expired at {_iso(anchor.not_after)}")
     asn1 = anchor.asn1
     limit = asn1.max_path_length
@@ -283,9 +285,10 @@ def _step(
         raise _Refused(
             "unsupported-algorithm", f"the signature algorithm {_algorithm(algorithm)} is not supported"
         )
-    if at < cert.not_before:  # (a)(2)
+    validity = cert.validity_at(at)  # (a)(2), at the whole second
+    if validity == "not-yet-valid":
         raise _Refused("not-yet-valid", f"not valid before {_iso(cert.not_before)}")
-    if at > cert.not_after:
+    if validity == "expired":
         raise _Refused("expired", f"expired at {_iso(cert.not_after)}")
     if not same_name(asn1.issuer, state.issuer_name):  # (a)(4)
         raise _Refused(

@@ -6,8 +6,13 @@ is a table of small rules, each with its own stable failure code, the section it
 certificates it applies to and the profile that turns it on.  A reader can audit the table against the
 standard line by line, and ``tests/test_rules.py`` breaks each rule with a certificate of its own.
 
-Every certificate of the path is held to the rules, the trust anchor included.  Where the RFC leaves a
-choice to the validator, the rules choose as Go's ``crypto/x509`` and BoringSSL do:
+Every certificate of the path is held to the rules, with one exception: the rules about how a CA issues
+a certificate (scope ``"issued"``: serial number, key identifiers, time encodings, criticality of the
+informational extensions, SAN syntax) are not applied to the trust anchor's own certificate.  A trust
+anchor is a name and a key the relying party chose to trust (RFC 5280 6.1.1 (d)); what is still checked
+on it is what it asserts: its validity, its constraints and how they are marked, its name, its key, and
+in the ``"webpki"`` profile the CA/Browser Forum's rules for roots (``docs/choices.md``, "Trust anchors").
+Where the RFC leaves a choice to the validator, the rules choose as Go's ``crypto/x509`` and BoringSSL do:
 
 * version 1 trust anchors without extensions are accepted (no basicConstraints, no key identifiers);
 * GeneralizedTime before 2050 is accepted (NIST PKITS test 4.2.4 requires it), but every time must be
@@ -264,7 +269,9 @@ def _missing_aki(view: CertView) -> str | None:
 
 
 def _missing_ski(view: CertView) -> str | None:
-    return None if view.has(_SKI) else "a CA certificate without subjectKeyIdentifier"
+    if view.has(_SKI) or not view.is_ca():
+        return None
+    return "a CA certificate without subjectKeyIdentifier"
 
 
 def _not_critical(oid: str, what: str) -> Check:
@@ -518,6 +525,38 @@ def _webpki_eku(view: CertView) -> str | None:
     )
 
 
+#: Purposes CABF BR 7.1.2.7.10 forbids in a subscriber (server) certificate, with their names.
+_FORBIDDEN_PURPOSES: Final = {
+    _ANY_EKU: "anyExtendedKeyUsage",
+    "1.3.6.1.5.5.7.3.3": "codeSigning",
+    "1.3.6.1.5.5.7.3.4": "emailProtection",
+    "1.3.6.1.5.5.7.3.8": "timeStamping",
+    "1.3.6.1.5.5.7.3.9": "OCSPSigning",
+    "1.3.6.1.4.1.11129.2.4.4": "Precertificate Signing Certificate",
+}
+
+
+def _webpki_forbidden_eku(view: CertView) -> str | None:
+    found = view.find(_EKU)
+    if found is None:
+        return None  # webpki-server-auth reports the missing extension
+    present = {purpose.dotted for purpose in found[1]}
+    forbidden = [name for oid, name in _FORBIDDEN_PURPOSES.items() if oid in present]
+    return (
+        f"extendedKeyUsage holds {', '.join(forbidden)} (forbidden in a server certificate)"
+        if forbidden
+        else None
+    )
+
+
+def _webpki_critical_eku(view: CertView) -> str | None:
+    return (
+        "extendedKeyUsage is marked critical (a server certificate's must not be)"
+        if view.critical(_EKU)
+        else None
+    )
+
+
 def _webpki_root_eku(view: CertView) -> str | None:
     return "a root certificate with extendedKeyUsage" if view.has(_EKU) else None
 
@@ -606,6 +645,21 @@ def _webpki_root_aki(view: CertView) -> str | None:
     return None
 
 
+def _webpki_root_key_id(view: CertView) -> str | None:
+    if not view.self_issued():
+        return None  # an anchor that is not a root (a trusted intermediate) names its issuer's key
+    found = view.find(_AKI)
+    if found is None:
+        return None  # a root's AKI is optional (CABF BR 7.1.2.1.2)
+    key_id = found[1]["key_identifier"].native
+    if key_id is None:
+        return "the root's authorityKeyIdentifier has no keyIdentifier"
+    ski = view.find(_SKI)
+    if ski is None or ski[1].native != key_id:
+        return "the root's authorityKeyIdentifier keyIdentifier differs from its subjectKeyIdentifier"
+    return None
+
+
 #: The rules of both profiles, in the order they are checked.  ``"webpki"`` adds its rules to RFC 5280's.
 RULES: Final[tuple[Rule, ...]] = (
     Rule(
@@ -617,16 +671,26 @@ RULES: Final[tuple[Rule, ...]] = (
         "every extension decodes",
     ),
     Rule(
-        "invalid-serial-number", "RFC 5280 4.1.2.2", "any", "rfc5280", _serial, "positive, at most 20 octets"
+        "invalid-serial-number",
+        "RFC 5280 4.1.2.2",
+        "issued",
+        "rfc5280",
+        _serial,
+        "positive, at most 20 octets",
     ),
     Rule("duplicate-extension", "RFC 5280 4.2", "any", "rfc5280", _duplicates, "each extension at most once"),
     Rule(
-        "invalid-time-encoding", "RFC 5280 4.1.2.5", "any", "rfc5280", _times, "UTCTime/GeneralizedTime form"
+        "invalid-time-encoding",
+        "RFC 5280 4.1.2.5",
+        "issued",
+        "rfc5280",
+        _times,
+        "UTCTime/GeneralizedTime form",
     ),
     Rule(
         "missing-authority-key-id",
         "RFC 5280 4.2.1.1",
-        "any",
+        "issued",
         "rfc5280",
         _missing_aki,
         "AKI in every certificate that is not self-signed",
@@ -634,7 +698,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         "missing-subject-key-id",
         "RFC 5280 4.2.1.2",
-        "ca",
+        "issued",
         "rfc5280",
         _missing_ski,
         "SKI in every CA certificate",
@@ -642,7 +706,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         "critical-authority-key-id",
         "RFC 5280 4.2.1.1",
-        "any",
+        "issued",
         "rfc5280",
         _critical(_AKI, "authorityKeyIdentifier"),
         "AKI MUST NOT be critical",
@@ -650,7 +714,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         "critical-subject-key-id",
         "RFC 5280 4.2.1.2",
-        "any",
+        "issued",
         "rfc5280",
         _critical(_SKI, "subjectKeyIdentifier"),
         "SKI MUST NOT be critical",
@@ -658,7 +722,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         "critical-authority-info-access",
         "RFC 5280 4.2.2.1",
-        "any",
+        "issued",
         "rfc5280",
         _critical(_AIA, "authorityInfoAccess"),
         "AIA MUST NOT be critical",
@@ -707,7 +771,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         "subject-alt-name-not-critical",
         "RFC 5280 4.1.2.6, 4.2.1.6",
-        "any",
+        "issued",
         "rfc5280",
         _empty_subject_san,
         "an empty subject needs a critical SAN",
@@ -749,7 +813,12 @@ RULES: Final[tuple[Rule, ...]] = (
         "well-formed subtrees",
     ),
     Rule(
-        "invalid-dns-name", "RFC 5280 4.2.1.6", "any", "rfc5280", _dns_names, "DNS SANs in preferred syntax"
+        "invalid-dns-name",
+        "RFC 5280 4.2.1.6",
+        "issued",
+        "rfc5280",
+        _dns_names,
+        "DNS SANs in preferred syntax",
     ),
     Rule(
         "weak-key",
@@ -774,6 +843,22 @@ RULES: Final[tuple[Rule, ...]] = (
         "webpki",
         _webpki_eku,
         "the leaf's EKU includes serverAuth",
+    ),
+    Rule(
+        "webpki-forbidden-eku",
+        "CABF BR 7.1.2.7.10",
+        "leaf",
+        "webpki",
+        _webpki_forbidden_eku,
+        "the leaf's EKU holds no purpose the BRs forbid (anyExtendedKeyUsage, codeSigning ...)",
+    ),
+    Rule(
+        "webpki-critical-eku",
+        "CABF BR 7.1.2.7.6",
+        "leaf",
+        "webpki",
+        _webpki_critical_eku,
+        "the leaf's EKU is not critical",
     ),
     Rule("webpki-root-eku", "CABF BR 7.1.2.1.2", "anchor", "webpki", _webpki_root_eku, "roots carry no EKU"),
     Rule("webpki-leaf-is-ca", "CABF BR 7.1.2.7.8", "leaf", "webpki", _webpki_leaf_ca, "the leaf is not a CA"),
@@ -808,6 +893,14 @@ RULES: Final[tuple[Rule, ...]] = (
         "webpki",
         _webpki_root_aki,
         "a root's AKI holds keyIdentifier only",
+    ),
+    Rule(
+        "webpki-root-aki-key-id",
+        "CABF BR 7.1.2.1.3",
+        "anchor",
+        "webpki",
+        _webpki_root_key_id,
+        "a root's AKI, when present, holds keyIdentifier equal to its SKI",
     ),
 )
 
