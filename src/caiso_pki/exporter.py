@@ -122,7 +122,7 @@ def _listen(value: object) -> tuple[str, int]:
     """``listen`` as (host, port), from ``HOST:PORT`` text or a (host, port) pair (:func:`parse_listen`)."""
     if isinstance(value, str):
         return parse_listen(value)
-    if isinstance(value, tuple) and len(value) == 2:
+    if isinstance(value, (tuple, list)) and len(value) == 2:
         host, port = value
         if isinstance(host, str) and isinstance(port, int) and not isinstance(port, bool):
             return parse_listen(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
