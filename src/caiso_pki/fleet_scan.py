@@ -103,9 +103,11 @@ def _password(value: object, what: str) -> PasswordSource | None:
 
 
 def _client(value: object, what: str) -> ClientCredential | None:
-    from caiso_pki.connection import ClientCredential
+    if value is None:
+        return None
+    from caiso_pki.connection import ClientCredential  # only when a credential is given
 
-    return optional_instance(
+    return instance(
         value, ClientCredential, what, "a ClientCredential (ClientCredential.from_pkcs12 or .load)"
     )
 
