@@ -243,3 +243,34 @@ def test_html_includes_the_expiry_timeline_when_matplotlib_is_installed(report: 
     page = render_audit_html(report)
     assert 'class="timeline"' in page
     assert "data:image/svg+xml;base64," in page
+
+
+def test_fetch_finds_revocation_through_the_fetched_crl(tmp_path: Path) -> None:
+    """``audit_paths(fetch=True)`` downloads the CRL a certificate names (OCSP answers nothing here)."""
+    with testing.RevocationServer() as server:
+        pki = testing.DemoPki.create(base_url=server.base_url)
+        server.serve(pki)
+        server.override("/ocsp", b"", status=503)
+        revoked = pki.issuing_ca.issue("api-client", "api-revoked")
+        pki.issuing_ca.revoke(revoked)
+        (tmp_path / "revoked.pem").write_text(revoked.certificate.pem)
+        store = pki.trust_store().filter(label="caiso")
+        report = audit_paths(tmp_path, trust=store, revocation="require", fetch=True, timeout=5.0)
+        offline = audit_paths(tmp_path, trust=store, revocation="soft-fail")
+    (entry,) = report.entries
+    assert entry.result.codes == ("revoked",)
+    (status,) = [status for status in entry.result.revocation if status.status == "revoked"]
+    assert status.source == "crl"
+    assert status.url == pki.issuing_ca.crl_url
+    (unchecked,) = offline.entries  # without fetch nothing is downloaded: soft-fail lets it pass
+    assert "revoked" not in unchecked.result.codes
+
+
+@pytest.mark.parametrize(
+    ("fetch", "timeout"), [("yes", 5.0), (1, 5.0), (True, 0), (True, -1.0), (True, None)]
+)
+def test_fetch_options_are_checked(tmp_path: Path, fetch: object, timeout: object) -> None:
+    pki = testing.DemoPki.create()
+    (tmp_path / "leaf.pem").write_text(pki.issuing_ca.issue("rig", "rig-0009.example.com").certificate.pem)
+    with pytest.raises(MalformedInputError, match=r"^(fetch|timeout): "):
+        audit_paths(tmp_path, trust=[pki.root.certificate], fetch=fetch, timeout=timeout)  # type: ignore[arg-type]

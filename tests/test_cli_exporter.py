@@ -251,3 +251,56 @@ def test_a_store_that_is_not_a_store_exits_2(fleet: dict[str, object], tmp_path:
     result = CliRunner().invoke(main, ["exporter", str(fleet["certs"]), "--store", str(tmp_path / "empty")])
     assert result.exit_code == 2, result.output
     assert "not a trust store" in result.output
+
+
+@pytest.mark.parametrize("source", ["file", "env"])
+def test_once_reads_a_pfx_whose_password_is_empty_when_given(
+    fleet: dict[str, object], tmp_path: Path, source: str
+) -> None:
+    """The one rule for empty PKCS#12 passwords (docs/security.md): an empty first line or an empty
+    variable is the empty password; with no source at all it is never tried."""
+    pki, store = fleet["pki"], fleet["store"]
+    assert isinstance(pki, testing.DemoPki)
+    issued = pki.issuing_ca.issue("api-client", "api-client-empty")
+    (tmp_path / "leaf.pem").write_text(issued.certificate.pem)
+    pfx = tmp_path / "empty.pfx"
+    subprocess.run(
+        [
+            "openssl",
+            "pkcs12",
+            "-export",
+            "-nokeys",
+            "-in",
+            tmp_path / "leaf.pem",
+            "-out",
+            pfx,
+            "-passout",
+            "pass:",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (tmp_path / "empty.pass").write_text("\n")
+    given = {
+        "file": ["--pkcs12-password-file", str(tmp_path / "empty.pass")],
+        "env": ["--pkcs12-password-env", "CAISO_PKI_TEST_EMPTY_PFX"],
+    }[source]
+    runner = CliRunner(env={"CAISO_PKI_TEST_EMPTY_PFX": ""})
+    result = runner.invoke(main, ["exporter", str(pfx), "--store", str(store), "--once", *given])
+    assert result.exit_code == 0, result.output
+    found = {
+        sample.labels.get("serial"): sample.value
+        for family in text_string_to_metric_families(result.output)
+        for sample in family.samples
+        if sample.name == "caiso_pki_certificate_valid"
+    }
+    assert found == {issued.certificate.serial_hex: 1.0}
+    without = runner.invoke(main, ["exporter", str(pfx), "--store", str(store), "--once"])
+    assert without.exit_code == 0, without.output
+    errors = [
+        sample.labels["reason"]
+        for family in text_string_to_metric_families(without.output)
+        for sample in family.samples
+        if sample.name == "caiso_pki_read_errors"
+    ]
+    assert len(errors) == 1 and "password needed" in errors[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -210,3 +211,49 @@ def test_store_watcher_reopens_only_on_change(store_dir: Path, pki: testing.Demo
     second, problem = watcher.current()
     assert problem is None and watcher.reloads == 1
     assert len(second) == len(first) + 1
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"monitor": None}, r"^monitor: expected a FleetMonitor"),
+        ({"monitor": ["certs/"]}, r"^monitor: expected a FleetMonitor"),
+        ({"store": None}, r"^store: expected a path"),
+        ({"store": ""}, r"^store: the path is empty"),
+        ({"listen": None}, r"^listen: expected HOST:PORT text or a \(host, port\) pair"),
+        ({"listen": 9793}, r"^listen: expected HOST:PORT text"),
+        ({"listen": ("127.0.0.1", "9793")}, r"^listen: expected HOST:PORT text"),
+        ({"listen": ("127.0.0.1",)}, r"^listen: expected HOST:PORT text"),
+        ({"listen": "localhost:9793"}, "must be an IP address"),
+        ({"interval": "300"}, "^interval '300': give a positive number"),
+        ({"interval": 0}, "^interval 0: give a positive number"),
+    ],
+)
+def test_wrong_arguments_are_refused_before_any_port_is_bound(
+    tmp_path: Path, store_dir: Path, change: dict[str, object], message: str
+) -> None:
+    port = _free_port()
+    arguments: dict[str, object] = {
+        "monitor": FleetMonitor([tmp_path]),
+        "store": store_dir,
+        "listen": ("127.0.0.1", port),
+        "interval": 60.0,
+    }
+    arguments.update(change)
+    with pytest.raises(MalformedInputError, match=message):
+        Exporter(**arguments).start()  # type: ignore[arg-type]
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as again:
+        again.bind(("127.0.0.1", port))  # the port is still free
+
+
+def test_listen_as_a_pair(tmp_path: Path, store_dir: Path) -> None:
+    assert Exporter(FleetMonitor([tmp_path]), store=str(store_dir), listen=["::1", 9793]).listen == (
+        "::1",
+        9793,
+    )

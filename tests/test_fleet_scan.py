@@ -240,11 +240,19 @@ def test_a_new_trust_store_is_used_at_the_next_scan(tmp_path: Path, pki: testing
         ({"endpoints": ["example.com"]}, "HOST:PORT"),
         ({"revocation": "sometimes"}, "revocation"),
         ({"timeout": 0}, "timeout"),
+        ({"paths": ""}, "^paths: the path is empty"),  # it would have scanned the working directory
+        ({"paths": ["certs", ""]}, r"^paths\[1\]: the path is empty"),
+        ({"paths": None}, "^paths: expected a path or a list of paths"),
+        ({"crls": [b"x.crl"]}, r"^crls\[0\]: expected a path"),
+        ({"endpoints": [443]}, r"^endpoints\[0\]: expected text"),
+        ({"inventory": "inventory.toml"}, "^FleetMonitor.inventory: expected an Inventory"),
+        ({"client": "client.pfx"}, "^FleetMonitor.client: expected a ClientCredential"),
+        ({"pkcs12_password": "secret"}, "^FleetMonitor.pkcs12_password: expected a PasswordSource"),
     ],
 )
 def test_bad_options_raise_at_construction(options: dict[str, object], message: str) -> None:
     with pytest.raises(MalformedInputError, match=message):
-        FleetMonitor(["certs"], **options)  # type: ignore[arg-type]
+        FleetMonitor(**{"paths": ["certs"], **options})  # type: ignore[arg-type]
     with pytest.raises(MalformedInputError, match="at least one"):
         FleetMonitor([])
 
@@ -252,3 +260,17 @@ def test_bad_options_raise_at_construction(options: dict[str, object], message: 
 def _write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+def test_one_path_is_one_input_and_the_trust_is_a_store(tmp_path: Path, pki: testing.DemoPki) -> None:
+    crl = tmp_path / "issuing.crl"
+    crl.write_bytes(pki.issuing_ca.crl())
+    monitor = FleetMonitor(str(tmp_path / "empty-folder"), crls=str(crl), endpoints="127.0.0.1:1")
+    assert monitor.paths == (str(tmp_path / "empty-folder"),)
+    assert monitor.crls == (str(crl),)
+    assert monitor.endpoints == ("127.0.0.1:1",)
+    (tmp_path / "empty-folder").mkdir()
+    # a list of certificates is not a trust store: refused before anything is read (no files here, so
+    # nothing would have validated and the store would only have been touched at the end)
+    with pytest.raises(MalformedInputError, match=r"^trust: expected a TrustStore"):
+        FleetMonitor(tmp_path / "empty-folder").scan(trust=[pki.root.certificate])  # type: ignore[arg-type]

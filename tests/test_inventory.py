@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -106,7 +107,9 @@ def test_password_file_first_line(tmp_path: Path) -> None:
     secret.write_bytes(b"\xef\xbb\xbfcorrect horse\r\nsecond line\n")
     assert PasswordSource(file=secret).read() == "correct horse"
     secret.write_bytes(b"\n")
-    with pytest.raises(PassphraseError, match="empty"):
+    assert PasswordSource(file=secret).read() == ""  # an empty PKCS#12 password, given on purpose
+    secret.write_bytes(b"caf\xe9\n")
+    with pytest.raises(PassphraseError, match="not UTF-8"):
         PasswordSource(file=secret).read()
     with pytest.raises(PassphraseError, match="cannot read"):
         PasswordSource(file=tmp_path / "missing").read()
@@ -115,9 +118,49 @@ def test_password_file_first_line(tmp_path: Path) -> None:
 def test_password_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CAISO_PKI_TEST_INVENTORY_PW", "from-env")
     assert PasswordSource(env="CAISO_PKI_TEST_INVENTORY_PW").read() == "from-env"
+    monkeypatch.setenv("CAISO_PKI_TEST_INVENTORY_PW", "")
+    assert PasswordSource(env="CAISO_PKI_TEST_INVENTORY_PW").read() == ""
     monkeypatch.delenv("CAISO_PKI_TEST_INVENTORY_PW")
     with pytest.raises(PassphraseError, match="CAISO_PKI_TEST_INVENTORY_PW is not set"):
         PasswordSource(env="CAISO_PKI_TEST_INVENTORY_PW").read()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"plain\n",
+        b"\xef\xbb\xbfwith a BOM\r\n",
+        b"no newline",
+        b"two\nlines\n",
+        b" spaces kept \n",
+        b"two CRs\r\r\n",
+        b"\n",
+        b"",
+        b"caf\xc3\xa9\n",
+        b"latin-1 caf\xe9\n",
+    ],
+)
+def test_a_password_file_reads_as_every_password_file_option_reads_it(tmp_path: Path, data: bytes) -> None:
+    """One rule: the inventory's password file and the command line's --password-file of a PKCS#12
+    (allow_empty) give the same password, or both refuse the file."""
+    from caiso_pki._io import NamedBytes
+    from caiso_pki.cli._common import read_passphrase
+
+    secret = tmp_path / "pass"
+    secret.write_bytes(data)
+
+    def outcome(read: Callable[[], str | None]) -> str | type[Exception] | None:
+        try:
+            return read()
+        except PassphraseError:
+            return PassphraseError
+
+    from_cli = outcome(
+        lambda: read_passphrase(
+            passphrase_file=NamedBytes(data, str(secret)), env_var=None, prompt=None, allow_empty=True
+        )
+    )
+    assert outcome(PasswordSource(file=secret).read) == from_cli
 
 
 def test_a_password_source_never_shows_the_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,3 +184,21 @@ def test_folder_match_uses_the_separator() -> None:
     entry = InventoryEntry(f"{os.sep}fleet{os.sep}", {"owner": "a"})
     assert entry.matches(f"{os.sep}fleet{os.sep}a.pem")
     assert not entry.matches(f"{os.sep}fleet-other{os.sep}a.pem")
+
+
+def test_wrong_types_are_refused_naming_the_parameter() -> None:
+    with pytest.raises(MalformedInputError, match=r"^file: the path is empty"):
+        PasswordSource(file="")
+    with pytest.raises(MalformedInputError, match=r"^PasswordSource\.env: expected text"):
+        PasswordSource(env=7)  # type: ignore[arg-type]
+    with pytest.raises(MalformedInputError, match=r"^entries\[0\]: expected InventoryEntry"):
+        Inventory([{"match": "*.pem"}])  # type: ignore[list-item]
+    with pytest.raises(MalformedInputError, match=r"^labels\['owner'\]: expected text"):
+        InventoryEntry("/fleet/", {"owner": None})  # type: ignore[dict-item]
+    with pytest.raises(MalformedInputError, match=r"^InventoryEntry\.password: expected a PasswordSource"):
+        InventoryEntry("/fleet/", password="secret")  # type: ignore[arg-type]
+    with pytest.raises(MalformedInputError, match=r"^path: expected a path"):
+        Inventory().labels_for(None)  # type: ignore[arg-type]
+    with pytest.raises(MalformedInputError, match=r"^source: expected a path"):
+        load_inventory(None)  # type: ignore[arg-type]
+    assert PasswordSource(file="relative.pass").file == Path("relative.pass")

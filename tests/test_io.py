@@ -559,3 +559,32 @@ def test_random_and_mutated_inputs_load_or_raise_our_error(
 def test_module_exports_exist() -> None:
     for name in _io.__all__:
         assert hasattr(_io, name), name
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"plain\n", "plain"),
+        (b"\xef\xbb\xbfwith a BOM\r\n", "with a BOM"),
+        (b"no newline", "no newline"),
+        (b"first\nsecond\n", "first"),
+        (b" spaces kept \n", " spaces kept "),
+        (b"two CRs\r\r\n", "two CRs\r"),  # only the CR of a CRLF goes
+        (b"caf\xc3\xa9\n", "caf\u00e9"),
+    ],
+)
+def test_first_line_secret(data: bytes, expected: str) -> None:
+    assert _io.first_line_secret(data, "pw.txt") == expected
+    assert _io.first_line_secret(data, "pw.txt", allow_empty=True) == expected
+
+
+@pytest.mark.parametrize("data", [b"\n", b"", b"\xef\xbb\xbf\r\n", b"\r\nsecond line\n"])
+def test_an_empty_first_line_is_the_empty_password_only_when_allowed(data: bytes) -> None:
+    with pytest.raises(PassphraseError, match=r"^pw\.txt: the first line of the passphrase file is empty"):
+        _io.first_line_secret(data, "pw.txt")
+    assert _io.first_line_secret(data, "pw.txt", allow_empty=True) == ""
+
+
+def test_a_first_line_that_is_not_utf8_is_refused_naming_the_file() -> None:
+    with pytest.raises(PassphraseError, match=r"^pw\.txt: the passphrase file is not UTF-8 text \(byte 4"):
+        _io.first_line_secret(b"caf\xe9\n", "pw.txt", allow_empty=True)

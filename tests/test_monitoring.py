@@ -7,6 +7,7 @@ The audit tests are what ``caiso-pki audit --format prometheus`` writes: ``rende
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from caiso_pki import Validator, audit_paths, testing
 from caiso_pki.audit import AuditEntry, AuditReport
 from caiso_pki.certificate import Certificate
+from caiso_pki.errors import InvalidTimeError, MalformedInputError
 from caiso_pki.exposition import SnapshotCollector, render_prometheus
 from caiso_pki.monitoring import (
     CERTIFICATE_LABELS,
     METRICS,
     CertificateSample,
+    CrlFreshness,
+    EndpointStatus,
     FleetMetrics,
     ReadError,
     certificate_kind,
@@ -329,3 +333,103 @@ def _pem(directory: Path, cert: Certificate) -> Path:
     path = directory / "leaf.pem"
     path.write_text(cert.pem)
     return path
+
+
+# -- wrong types are refused where the values are made, not when they are rendered -------------------
+
+_AT = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: _sample(subject=None), MalformedInputError, r"^CertificateSample\.subject: expected text"),
+        (
+            lambda: _sample(kind="server"),
+            MalformedInputError,
+            r"^CertificateSample\.kind: 'server' is not one",
+        ),
+        (lambda: _sample(valid=1), MalformedInputError, r"^CertificateSample\.valid: expected True or False"),
+        (
+            lambda: _sample(position=-1),
+            MalformedInputError,
+            r"^CertificateSample\.position: expected 0 or more",
+        ),
+        (lambda: _sample(not_after=dt.datetime(2026, 1, 1)), InvalidTimeError, r"not_after: .* is naive"),
+        (lambda: _sample(labels={"owner": 7}), MalformedInputError, r"^labels\['owner'\]: expected text"),
+        (lambda: _sample(labels=None), MalformedInputError, "^labels: expected a mapping"),
+        (lambda: ReadError("x.pem", None), MalformedInputError, r"^ReadError\.reason: expected text"),
+        (
+            lambda: CrlFreshness("CN=y", "y.crl", _AT, "tomorrow"),
+            InvalidTimeError,
+            r"^CrlFreshness\.next_update: expected a datetime",
+        ),
+        (lambda: EndpointStatus("h:1", up=None), MalformedInputError, r"^EndpointStatus\.up: expected True"),
+        (lambda: EndpointStatus("h:1", True, chain=[1]), MalformedInputError, r"^chain\[0\]: expected"),
+        (
+            lambda: EndpointStatus("h:1", True, checks=[("tls", "pass")]),
+            MalformedInputError,
+            r"^checks\[0\] passed: expected True or False",
+        ),
+        (lambda: FleetMetrics(at=None), InvalidTimeError, r"^FleetMetrics\.at: expected a datetime"),
+        (lambda: FleetMetrics(_AT, certificates=None), MalformedInputError, "^certificates: expected a list"),
+        (lambda: FleetMetrics(_AT, read_errors=["x"]), MalformedInputError, r"^read_errors\[0\]: expected"),
+        (
+            lambda: FleetMetrics(_AT, label_names=[1]),
+            MalformedInputError,
+            r"^label_names\[0\]: expected text",
+        ),
+        (lambda: FleetMetrics(_AT, files={"error": "2"}), MalformedInputError, r"^files\[0\] number"),
+        (lambda: FleetMetrics(_AT, trust_anchors="1"), MalformedInputError, r"^FleetMetrics\.trust_anchors"),
+    ],
+)
+def test_a_value_refuses_a_wrong_type_naming_the_field(
+    make: Callable[[], object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_values_accept_what_callers_have() -> None:
+    sample = _sample(labels=[("owner", "ops")])
+    assert sample.labels == (("owner", "ops"),)
+    metrics = FleetMetrics(_AT, certificates=[sample], files={"certificates": 1}, label_names="owner")
+    assert metrics.certificates == (sample,)
+    assert metrics.files == (("certificates", 1),)
+    assert metrics.label_names == ("owner",)
+    status = EndpointStatus("h:1", True, chain=[sample], checks=[["tls", True]])
+    assert status.checks == (("tls", True),)
+
+
+def test_fleet_metrics_checks_its_arguments(tmp_path: Path, demo_pki: testing.DemoPki) -> None:
+    leaf = demo_pki.issuing_ca.issue("rig").certificate
+    report = audit_paths([_pem(tmp_path, leaf)], trust=demo_pki.trust_store(), revocation="off")
+    crl = tmp_path / "root.crl"
+    crl.write_bytes(demo_pki.root.crl())
+    # one path is one CRL, not a list of its letters
+    assert [c.source for c in fleet_metrics(report, crls=str(crl)).crls] == [str(crl)]
+    assert fleet_metrics(report, crls=str(crl)).read_errors == ()
+    for kwargs, message in (
+        ({"store": [demo_pki.root.certificate]}, "^store: expected a TrustStore"),
+        ({"crls": [1]}, r"^crls\[0\]: expected CRL files"),
+        ({"crls": None}, "^crls: expected a list of CRL files"),
+        ({"inventory": "inventory.toml"}, "^inventory: expected an Inventory"),
+        ({"read_errors": [("x", "y")]}, r"^read_errors\[0\]: expected"),
+        ({"files": {"certificates": None}}, r"^files\[0\] number"),
+    ):
+        with pytest.raises(MalformedInputError, match=message):
+            fleet_metrics(report, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(MalformedInputError, match=r"^report: expected an AuditReport"):
+        fleet_metrics(report.to_dict())  # type: ignore[arg-type]
+
+
+def test_snapshot_collector_and_rendering_check_what_they_are_given() -> None:
+    with pytest.raises(MalformedInputError, match=r"^source: expected FleetMetrics or a function"):
+        SnapshotCollector(None)  # type: ignore[arg-type]
+    with pytest.raises(MalformedInputError, match=r"^extra: expected a function"):
+        SnapshotCollector(FleetMetrics(_AT), extra=[])  # type: ignore[arg-type]
+    collector = SnapshotCollector(lambda: None)  # type: ignore[arg-type,return-value]
+    with pytest.raises(MalformedInputError, match=r"^source\(\): expected FleetMetrics, got None"):
+        list(collector.collect())
+    with pytest.raises(MalformedInputError, match=r"^metrics: expected FleetMetrics"):
+        render_prometheus("caiso_pki_certificate_valid 1\n")  # type: ignore[arg-type]

@@ -28,10 +28,15 @@ from caiso_pki.errors import CaisoPkiError
 
 WRONG: dict[str, object] = {"None": None, "int": 7, "list-of-int": [1, 2], "empty-str": ""}
 
-#: Public names that are not callables to sweep: exception classes are raised, not called with data.
+#: Public names that are not callables to sweep: exception classes are raised, not called with data
+#: (a value named like one, such as the ReadError of the metrics, is swept).
 NOT_SWEPT = frozenset(
     {"__version__", "FAILURE_CODES", "Fetcher"}  # Fetcher is a Protocol: it cannot be instantiated
-    | {name for name in caiso_pki.__all__ if name.endswith("Error")}
+    | {
+        name
+        for name in caiso_pki.__all__
+        if isinstance(getattr(caiso_pki, name), type) and issubclass(getattr(caiso_pki, name), BaseException)
+    }
 )
 
 
@@ -70,6 +75,24 @@ class Material:
         self.result = validate_chain(self.cert, self.chain, trust=self.trust, revocation="off")
         self.findings = lint_certificate(self.cert, self.cps)
         self.now = dt.datetime.now(dt.UTC)
+        self._monitoring(d)
+
+    def _monitoring(self, d: Path) -> None:
+        """Sound values for the fleet-monitoring names: a report, a store on disk, an inventory."""
+        from caiso_pki import FleetMonitor, TrustStore, audit_paths, connect, fleet_metrics
+
+        self.report = audit_paths([self.cert_path], trust=self.trust, revocation="off")
+        self.metrics = fleet_metrics(self.report)
+        self.store_dir = d / "store"
+        self.store = TrustStore.init(self.store_dir)
+        self.store = TrustStore.from_certificates(self.trust).save(self.store_dir)
+        # a real report of a refused connection: nothing listens on port 1 of the loopback address
+        self.connection = connect("127.0.0.1:1", client=None, trust=self.trust, http_method=None, timeout=2.0)
+        self.password_path = d / "pfx.pass"
+        self.password_path.write_text("pw\n")
+        self.inventory_path = d / "inventory.toml"
+        self.inventory_path.write_text('[[file]]\nmatch = "cert.pem"\nlabels = { owner = "ops" }\n')
+        self.monitor = FleetMonitor([self.cert_path])
 
     def ssl_context(self) -> object:
         from caiso_pki import client_ssl_context
@@ -200,6 +223,36 @@ SOUND: dict[str, Callable[[Material], dict[str, Any]]] = {
     "validate_many_async": lambda m: {"leaves": [m.cert], "intermediates": m.chain, "trust": m.trust},
     "verify_csr": lambda m: {"csr": m.csr},
     "worst_severity": lambda m: {"findings": m.findings},
+    # fleet monitoring
+    "CertificateSample": lambda m: {
+        "subject": "CN=x",
+        "issuer": "CN=y",
+        "serial": "01",
+        "kind": "rig",
+        "not_before": m.now,
+        "not_after": m.now,
+        "valid": True,
+    },
+    "CrlFreshness": lambda m: {
+        "issuer": "CN=y",
+        "source": "y.crl",
+        "this_update": m.now,
+        "next_update": m.now,
+    },
+    "EndpointStatus": lambda m: {"endpoint": "127.0.0.1:1", "up": False},
+    "Exporter": lambda m: {"monitor": m.monitor, "store": m.store_dir},
+    "FleetMetrics": lambda m: {"at": m.now},
+    "FleetMonitor": lambda m: {"paths": [m.cert_path]},
+    "Inventory": lambda m: {},
+    "PasswordSource": lambda m: {"file": m.password_path},
+    "ReadError": lambda m: {"path": "x.pem", "reason": "r"},
+    "SnapshotCollector": lambda m: {"source": m.metrics},
+    "certificate_kind": lambda m: {"cert": m.cert},
+    "endpoint_status": lambda m: {"report": m.connection, "store": m.store},
+    "fleet_metrics": lambda m: {"report": m.report, "store": m.store},
+    "load_inventory": lambda m: {"source": m.inventory_path},
+    "render_prometheus": lambda m: {"metrics": m.metrics},
+    "scan_fleet": lambda m: {"paths": [m.cert_path], "trust": m.store},
 }
 
 #: Parameters left out of the sweep, each with the reason.

@@ -39,6 +39,7 @@ __all__ = [
     "Pkcs12Bundle",
     "Source",
     "detect_kind",
+    "first_line_secret",
     "load_ocsp_response",
     "is_pem",
     "is_rust_panic",
@@ -313,6 +314,37 @@ def load_certificate(source: Source) -> Certificate:
     if len(certs) != 1:
         raise MalformedInputError(f"{name}: expected exactly one certificate, found {len(certs)}")
     return certs[0]
+
+
+_BOM: Final = b"\xef\xbb\xbf"
+
+
+def first_line_secret(data: bytes, name: str, *, allow_empty: bool = False) -> str:
+    """The passphrase in a file's content: its first line, as ``openssl -passin file:`` reads it.
+
+    The one reading of a password file, for the command line's ``--password-file`` options and the
+    monitoring inventory's ``password_file`` alike.  A UTF-8 byte order mark is dropped and the line's
+    trailing LF or CRLF is removed (openssl keeps a CR; Windows editors write one, and nobody means it
+    as part of a passphrase).  Bytes that are not UTF-8 raise :class:`PassphraseError` naming ``name``;
+    so does an empty first line, unless ``allow_empty``: a PKCS#12 password may be empty (some Windows
+    and Java exports use one), and an empty first line is then the empty password ``""``, given on
+    purpose (docs/security.md, "One rule for empty PKCS#12 passwords").
+    """
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    line = data.split(b"\n", 1)[0]
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    try:
+        secret = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PassphraseError(
+            f"{name}: the passphrase file is not UTF-8 text (byte {exc.start + 1} of its first line); "
+            "save it as UTF-8"
+        ) from exc
+    if not secret and not allow_empty:
+        raise PassphraseError(f"{name}: the first line of the passphrase file is empty")
+    return secret
 
 
 def _password_bytes(password: Password, name: str) -> bytes | None:

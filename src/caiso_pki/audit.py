@@ -412,6 +412,8 @@ def audit_paths(
     policy: PolicyRequirement | None = None,
     revocation: RevocationMode = "soft-fail",
     crls: CrlsInput = (),
+    fetch: bool = False,
+    timeout: float = 10.0,
     algorithm_policy: AlgorithmPolicy | None = None,
     cache: FleetCache | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -426,6 +428,9 @@ def audit_paths(
     mean what they mean for :func:`~caiso_pki.validation.validate_chain`; ``at`` defaults to now, once
     for the whole audit.  ``profile`` is a CPS profile (built-in name, path or
     :class:`~caiso_pki.profiles.cps.CpsProfile`); each certificate is linted as the kind it looks like.
+    ``fetch=True`` also downloads the CRLs and OCSP answers the certificates name (each request bounded
+    by ``timeout`` seconds; downloads are shared across the audit), so an audit needs no CRL files; the
+    CRLs fetched are reported by :func:`~caiso_pki.monitoring.fleet_metrics` with their URL.
     ``progress(done, total)`` is called as certificates are validated.  ``paths`` may be one path.
     ``password`` opens the PKCS#12 (PFX) files found (an empty one is ``""``, never tried unless given);
     without it they are listed as unreadable.
@@ -464,6 +469,8 @@ def audit_paths(
         policy=policy,
         revocation=revocation,
         crls=crls,
+        fetch=fetch,
+        timeout=timeout,
         algorithm_policy=algorithm_policy,
         fleet_cache=cache,
     )

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from caiso_pki._convert import instance, kind_of
+from caiso_pki._convert import path as checked_path
 from caiso_pki._text import path_text, printable
 from caiso_pki.errors import CaisoPkiError, MalformedInputError, TrustStoreError
 from caiso_pki.monitoring import FleetMetrics, MetricFamily, MetricSpec, ReadError
@@ -96,6 +98,8 @@ def parse_listen(text: str) -> tuple[str, int]:
 
     Raises :class:`~caiso_pki.errors.MalformedInputError` naming the value.
     """
+    if not isinstance(text, str):
+        raise MalformedInputError(f"listen: expected HOST:PORT text, got {kind_of(text)}")
     value = text.strip()
     host, sep, port_text = value.rpartition(":")
     if not sep or not port_text.isdigit():
@@ -112,6 +116,20 @@ def parse_listen(text: str) -> tuple[str, int]:
     if not 0 <= port < 65536:
         raise MalformedInputError(f"listen address {printable(text)!r}: port {port} is outside 0-65535")
     return host, port
+
+
+def _listen(value: object) -> tuple[str, int]:
+    """``listen`` as (host, port), from ``HOST:PORT`` text or a (host, port) pair (:func:`parse_listen`)."""
+    if isinstance(value, str):
+        return parse_listen(value)
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        host, port = value
+        if isinstance(host, str) and isinstance(port, int) and not isinstance(port, bool):
+            return parse_listen(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+    raise MalformedInputError(
+        "listen: expected HOST:PORT text or a (host, port) pair such as ('127.0.0.1', 9793), "
+        f"got {kind_of(value)}"
+    )
 
 
 class StoreWatcher:
@@ -229,6 +247,9 @@ class Exporter:
     :param store: the trust store directory (reopened when it changes).
     :param listen: ``HOST:PORT`` or (host, port) to bind; loopback by default, port 0 picks a free port.
     :param interval: seconds between the end of one scan and the start of the next.
+
+    Every argument is checked here, before anything is opened or bound: a wrong one raises a
+    :class:`~caiso_pki.errors.CaisoPkiError` naming it, and no port is ever bound for it.
     """
 
     def __init__(
@@ -239,15 +260,14 @@ class Exporter:
         listen: str | tuple[str, int] = DEFAULT_LISTEN,
         interval: float = DEFAULT_INTERVAL,
     ) -> None:
+        from caiso_pki.fleet_scan import FleetMonitor
+
         if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not interval > 0:
             raise MalformedInputError(f"interval {interval!r}: give a positive number of seconds")
-        self.monitor = monitor
+        self.monitor = instance(monitor, FleetMonitor, "monitor", "a FleetMonitor (what to scan)")
         self.interval = float(interval)
-        if not isinstance(listen, str):
-            host, port = listen
-            listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        self.listen = parse_listen(listen)
-        self._store_dir = Path(store)
+        self.listen = _listen(listen)
+        self._store_dir = checked_path(store, "store")
         self._watcher: StoreWatcher | None = None
         self._snapshot: FleetMetrics | None = None
         self._body = _Body(b"", gzip.compress(b""))

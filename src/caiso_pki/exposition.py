@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Final
 
-from caiso_pki.errors import CaisoPkiError
+from caiso_pki._convert import callable_or_none, instance, instances, kind_of
+from caiso_pki.errors import CaisoPkiError, MalformedInputError
 from caiso_pki.monitoring import FleetMetrics, MetricFamily
 
 if TYPE_CHECKING:
@@ -68,7 +69,8 @@ class SnapshotCollector:
     """A prometheus_client collector that reports the snapshot ``source`` holds when it is collected.
 
     ``source`` is a :class:`~caiso_pki.monitoring.FleetMetrics` or a function returning the latest one
-    (and families of its own, with ``extra``); collecting never scans anything.
+    (and families of its own, with ``extra``); collecting never scans anything.  A function that
+    returns something else raises :class:`~caiso_pki.errors.MalformedInputError` when collected.
     """
 
     def __init__(
@@ -77,22 +79,28 @@ class SnapshotCollector:
         *,
         extra: Callable[[], Iterable[MetricFamily]] | None = None,
     ) -> None:
+        if not isinstance(source, FleetMetrics) and not callable(source):
+            raise MalformedInputError(
+                f"source: expected FleetMetrics or a function returning them, got {kind_of(source)}"
+            )
         _require()
         self._source = source
-        self._extra = extra
+        self._extra = callable_or_none(extra, "extra")
 
     def collect(self) -> Iterator[Metric]:
         """The snapshot's metric families (prometheus_client's ``Collector`` protocol)."""
         snapshot = self._source if isinstance(self._source, FleetMetrics) else self._source()
+        instance(snapshot, FleetMetrics, "source()", "FleetMetrics")
         for family in snapshot.families():
             yield _metric(family)
         if self._extra is not None:
-            for family in self._extra():
+            for family in instances(self._extra(), MetricFamily, "extra()", "MetricFamily values"):
                 yield _metric(family)
 
 
 def render_families(families: Iterable[MetricFamily]) -> bytes:
     """Metric families in the Prometheus text format 0.0.4 (UTF-8)."""
+    families = instances(families, MetricFamily, "families", "MetricFamily values")
     _require()
     from prometheus_client import CollectorRegistry, generate_latest
 
@@ -113,4 +121,5 @@ def render_prometheus(metrics: FleetMetrics) -> str:
     Label values are escaped by prometheus_client (backslash, double quote, newline), so certificate
     names cannot forge series.  Raises :class:`MonitorUnavailableError` without prometheus_client.
     """
+    instance(metrics, FleetMetrics, "metrics", "FleetMetrics (from fleet_metrics or FleetMonitor.scan)")
     return render_families(metrics.families()).decode("utf-8")

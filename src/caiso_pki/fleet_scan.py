@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
+from caiso_pki._convert import field_check, instance, optional_instance, paths, texts
 from caiso_pki._io import NamedBytes
 from caiso_pki._text import path_text
 from caiso_pki.certificate import Certificate, ensure_aware
@@ -79,18 +80,36 @@ FileOutcome = Literal["certificates", "crl", "ignored", "error"]
 
 
 def _paths(values: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> tuple[str, ...]:
-    if isinstance(values, (str, os.PathLike)):
-        values = [values]
-    result = tuple(os.fspath(value) for value in values)
+    result = tuple(os.fspath(path) for path in paths(values, "paths"))
     if not result:
-        raise MalformedInputError("FleetMonitor: give at least one file or folder to watch")
+        raise MalformedInputError("paths: give at least one file or folder to watch")
     return result
 
 
-def _strings(values: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> tuple[str, ...]:
-    if isinstance(values, (str, os.PathLike)):
-        values = [values]
-    return tuple(os.fspath(value) for value in values)
+def _crl_paths(values: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> tuple[str, ...]:
+    return tuple(os.fspath(path) for path in paths(values, "crls"))
+
+
+def _endpoints(values: Iterable[str] | str) -> tuple[str, ...]:
+    return texts(values, "endpoints")
+
+
+def _inventory(value: object, what: str) -> Inventory | None:
+    return optional_instance(value, Inventory, what, "an Inventory (from load_inventory)")
+
+
+def _password(value: object, what: str) -> PasswordSource | None:
+    return optional_instance(value, PasswordSource, what, "a PasswordSource (a file or a variable)")
+
+
+def _client(value: object, what: str) -> ClientCredential | None:
+    if value is None:
+        return None
+    from caiso_pki.connection import ClientCredential  # only when a credential is given
+
+    return instance(
+        value, ClientCredential, what, "a ClientCredential (ClientCredential.from_pkcs12 or .load)"
+    )
 
 
 def _check_endpoints(
@@ -193,11 +212,11 @@ class FleetMonitor:
     """
 
     paths: tuple[str, ...] = attrs.field(converter=_paths)
-    inventory: Inventory | None = None
-    crls: tuple[str, ...] = attrs.field(default=(), converter=_strings)
-    endpoints: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_check_endpoints)
-    client: ClientCredential | None = attrs.field(default=None, repr=False)
-    pkcs12_password: PasswordSource | None = None
+    inventory: Inventory | None = attrs.field(default=None, validator=field_check(_inventory))
+    crls: tuple[str, ...] = attrs.field(default=(), converter=_crl_paths)
+    endpoints: tuple[str, ...] = attrs.field(default=(), converter=_endpoints, validator=_check_endpoints)
+    client: ClientCredential | None = attrs.field(default=None, repr=False, validator=field_check(_client))
+    pkcs12_password: PasswordSource | None = attrs.field(default=None, validator=field_check(_password))
     revocation: RevocationMode = attrs.field(default="soft-fail", validator=_check_mode)
     timeout: float = attrs.field(default=10.0, validator=_check_timeout)
     _state: _State = attrs.field(init=False, factory=_State, repr=False, eq=False, hash=False)
@@ -211,6 +230,9 @@ class FleetMonitor:
         errors in the snapshot.  Raises only for bad options (a
         :class:`~caiso_pki.errors.CaisoPkiError`), for example a trust store with no anchor.
         """
+        from caiso_pki.truststore import TrustStore
+
+        instance(trust, TrustStore, "trust", "a TrustStore (TrustStore.open(directory))")
         when = ensure_aware(at, what="at")
         with self._state.lock:
             scan = _Scan()

@@ -21,9 +21,10 @@ Every ``[[file]]`` entry whose ``match`` fits a file applies to it, in the order
 override the labels and the password source of earlier ones.  Patterns and ``password_file`` paths that
 are relative are taken from the inventory file's folder; files are compared by their absolute path
 (symbolic links are not resolved).  A password is read from its file (first line, as ``openssl -passin
-file:`` reads it) or from an environment variable each time it is needed, so a rotated password is
-picked up without a restart; it never appears on a command line, in a log line, in an error or in a
-metric.
+file:`` reads it, by the same rules as every ``--password-file``) or from an environment variable each
+time it is needed, so a rotated password is picked up without a restart; it never appears on a command
+line, in a log line, in an error or in a metric.  An empty first line, or an empty variable, is the
+empty password (some Windows and Java exports use one), as for every PKCS#12 password caiso-pki reads.
 
 Label names follow Prometheus' rules (``[a-zA-Z_][a-zA-Z0-9_]*``, not starting with ``__``) and may
 not reuse a name the metrics already carry (:data:`RESERVED_LABELS`).
@@ -41,6 +42,17 @@ from typing import Final
 
 import attrs
 
+from caiso_pki._convert import (
+    field_check,
+    instances,
+    optional_instance,
+    optional_path,
+    optional_text,
+    text,
+    text_pairs,
+)
+from caiso_pki._convert import path as checked_path
+from caiso_pki._io import first_line_secret
 from caiso_pki._text import display_path, path_text, printable
 from caiso_pki.errors import MalformedInputError, PassphraseError
 
@@ -79,9 +91,12 @@ _LABEL_NAME: Final = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 _ENV_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ENTRY_KEYS: Final = frozenset({"match", "labels", "password_file", "password_env"})
 _MAX_LABEL_VALUE: Final = 1024
-_BOM: Final = b"\xef\xbb\xbf"
 _MAX_PASSWORD_FILE: Final = 64 * 1024
 _MAX_INVENTORY: Final = 4 * 1024 * 1024
+
+
+def _password_file(value: str | os.PathLike[str] | None) -> Path | None:
+    return optional_path(value, "file")
 
 
 @attrs.frozen
@@ -92,8 +107,8 @@ class PasswordSource:
     password itself is never stored here, so a ``repr`` or a log line cannot show it.
     """
 
-    file: Path | None = None
-    env: str | None = None
+    file: Path | None = attrs.field(default=None, converter=_password_file)
+    env: str | None = attrs.field(default=None, validator=field_check(optional_text))
 
     def __attrs_post_init__(self) -> None:
         if (self.file is None) == (self.env is None):
@@ -111,12 +126,16 @@ class PasswordSource:
         return f"environment variable {self.env}"
 
     def read(self) -> str:
-        """The password; :class:`~caiso_pki.errors.PassphraseError` naming the source when it is unset,
-        unreadable or empty."""
+        """The password; :class:`~caiso_pki.errors.PassphraseError` naming the source when it is unset
+        or unreadable.
+
+        The file's first line is read by :func:`caiso_pki._io.first_line_secret`, the rule of every
+        ``--password-file``; an empty first line or an empty (but set) variable is the empty password.
+        """
         if self.env is not None:
             value = os.environ.get(self.env)
-            if not value:
-                raise PassphraseError(f"environment variable {self.env} is not set or empty")
+            if value is None:
+                raise PassphraseError(f"environment variable {self.env} is not set")
             return value
         assert self.file is not None
         try:
@@ -126,26 +145,17 @@ class PasswordSource:
             raise PassphraseError(
                 f"{self.description}: cannot read it ({exc.strerror or type(exc).__name__})"
             ) from exc
-        return _first_line(data, self.description)
-
-
-def _first_line(data: bytes, where: str) -> str:
-    """The first line of a password file, as ``openssl -passin file:`` reads it (BOM and CR dropped)."""
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
-    line = data.split(b"\n", 1)[0].removesuffix(b"\r")
-    try:
-        secret = line.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PassphraseError(f"{where}: its first line is not UTF-8 text") from exc
-    if not secret:
-        raise PassphraseError(f"{where}: its first line is empty")
-    return secret
+        return first_line_secret(data, self.description, allow_empty=True)
 
 
 def _labels(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    items = value.items() if isinstance(value, Mapping) else value
-    return tuple((str(name), str(text)) for name, text in items)
+    return text_pairs(value, "labels")
+
+
+def _password(value: object, what: str) -> PasswordSource | None:
+    return optional_instance(
+        value, PasswordSource, what, "a PasswordSource (a file or an environment variable)"
+    )
 
 
 @attrs.frozen
@@ -156,9 +166,9 @@ class InventoryEntry:
     otherwise it is an :func:`fnmatch.fnmatchcase` pattern over the absolute path.
     """
 
-    match: str
+    match: str = attrs.field(validator=field_check(text))
     labels: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_labels)
-    password: PasswordSource | None = None
+    password: PasswordSource | None = attrs.field(default=None, validator=field_check(_password))
 
     def matches(self, path: str) -> bool:
         """Whether this entry applies to the file at the absolute ``path``."""
@@ -172,7 +182,7 @@ def _absolute(path: str | os.PathLike[str]) -> str:
 
 
 def _entries(values: Iterable[InventoryEntry]) -> tuple[InventoryEntry, ...]:
-    return tuple(values)
+    return instances(values, InventoryEntry, "entries", "InventoryEntry values")
 
 
 @attrs.frozen
@@ -180,15 +190,15 @@ class Inventory:
     """Extra labels and PKCS#12 password sources by file (see the module docs for the file format)."""
 
     entries: tuple[InventoryEntry, ...] = attrs.field(default=(), converter=_entries)
-    source: str | None = None
+    source: str | None = attrs.field(default=None, validator=field_check(optional_text))
 
     @property
     def label_names(self) -> tuple[str, ...]:
         """Every extra label name any entry sets, sorted (each certificate series carries them all)."""
         return tuple(sorted({name for entry in self.entries for name, _ in entry.labels}))
 
-    def _matching(self, path: str | os.PathLike[str]) -> list[InventoryEntry]:
-        absolute = _absolute(path)
+    def _matching(self, file: str | os.PathLike[str]) -> list[InventoryEntry]:
+        absolute = _absolute(checked_path(file, "path"))
         return [entry for entry in self.entries if entry.matches(absolute)]
 
     def labels_for(self, path: str | os.PathLike[str]) -> dict[str, str]:
@@ -259,6 +269,10 @@ def _entry(record: object, index: int, base: Path, name: str) -> InventoryEntry:
     return InventoryEntry(absolute, labels, password)
 
 
+def _inventory_path(source: object) -> Path:
+    return checked_path(source, "source")
+
+
 def load_inventory(source: str | os.PathLike[str]) -> Inventory:
     """Read an inventory TOML file (format in the module docs).
 
@@ -266,7 +280,7 @@ def load_inventory(source: str | os.PathLike[str]) -> Inventory:
     a file that cannot be read, TOML syntax errors, unknown keys, bad label names or values, a
     ``match`` missing, or both password sources in one entry.
     """
-    path = Path(source)
+    path = _inventory_path(source)
     name = display_path(path)
     try:
         with path.open("rb") as handle:

@@ -22,14 +22,29 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Final, Literal, TypeAlias, get_args
 
 import attrs
 
+from caiso_pki._convert import (
+    aware_time,
+    boolean,
+    choice,
+    count,
+    field_check,
+    instance,
+    instances,
+    optional_aware_time,
+    optional_count,
+    optional_instance,
+    text,
+    text_pairs,
+    texts,
+)
 from caiso_pki._io import NamedBytes
 from caiso_pki._text import path_text
 from caiso_pki.certificate import Certificate
-from caiso_pki.errors import CaisoPkiError
+from caiso_pki.errors import CaisoPkiError, MalformedInputError
 
 if TYPE_CHECKING:
     from caiso_pki.audit import AuditReport
@@ -196,6 +211,7 @@ def certificate_kind(cert: Certificate) -> CertificateKind:
     """
     from caiso_pki.lint import detect_kind
 
+    instance(cert, Certificate, "cert", "a Certificate (load it with load_certificate)")
     try:
         detected = detect_kind(cert)
         kind = _KINDS.get(detected, "other")
@@ -211,9 +227,20 @@ def _stamp(value: dt.datetime) -> float:
     return value.timestamp()
 
 
+# -- checks of the values' fields (a wrong type is refused here, not when the metrics are rendered) -----
+
+_TEXT: Final = field_check(text)
+_TIME: Final = field_check(aware_time)
+_BOOL: Final = field_check(boolean)
+_KIND_NAMES: Final = frozenset(get_args(CertificateKind))
+
+
+def _kind(value: object, what: str) -> str:
+    return choice(value, _KIND_NAMES, what)
+
+
 def _labels(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    items = value.items() if isinstance(value, Mapping) else value
-    return tuple(sorted((str(name), str(text)) for name, text in items))
+    return tuple(sorted(text_pairs(value, "labels")))
 
 
 @attrs.frozen
@@ -224,19 +251,19 @@ class CertificateSample:
     the anchor its chain reached, comma-separated; ``labels`` the inventory's extra labels.
     """
 
-    subject: str
-    issuer: str
-    serial: str
-    kind: CertificateKind
-    not_before: dt.datetime
-    not_after: dt.datetime
-    valid: bool
-    code: str = ""
-    anchor_labels: str = ""
-    path: str = ""
-    position: int = 0
-    endpoint: str = ""
-    fingerprint_sha256: str = ""
+    subject: str = attrs.field(validator=_TEXT)
+    issuer: str = attrs.field(validator=_TEXT)
+    serial: str = attrs.field(validator=_TEXT)
+    kind: CertificateKind = attrs.field(validator=field_check(_kind))
+    not_before: dt.datetime = attrs.field(validator=_TIME)
+    not_after: dt.datetime = attrs.field(validator=_TIME)
+    valid: bool = attrs.field(validator=_BOOL)
+    code: str = attrs.field(default="", validator=_TEXT)
+    anchor_labels: str = attrs.field(default="", validator=_TEXT)
+    path: str = attrs.field(default="", validator=_TEXT)
+    position: int = attrs.field(default=0, validator=field_check(count))
+    endpoint: str = attrs.field(default="", validator=_TEXT)
+    fingerprint_sha256: str = attrs.field(default="", validator=_TEXT)
     labels: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_labels)
 
     def label_values(self, extra: Sequence[str] = ()) -> tuple[str, ...]:
@@ -259,8 +286,8 @@ class CertificateSample:
 class ReadError:
     """An input that could not be read, and why (never a password)."""
 
-    path: str
-    reason: str
+    path: str = attrs.field(validator=_TEXT)
+    reason: str = attrs.field(validator=_TEXT)
 
 
 @attrs.frozen
@@ -268,10 +295,31 @@ class CrlFreshness:
     """A CRL that was used: its issuer, where it came from (a file or the URL it was fetched from), its
     thisUpdate and nextUpdate (``None`` when the CRL names none)."""
 
-    issuer: str
-    source: str
-    this_update: dt.datetime
-    next_update: dt.datetime | None
+    issuer: str = attrs.field(validator=_TEXT)
+    source: str = attrs.field(validator=_TEXT)
+    this_update: dt.datetime = attrs.field(validator=_TIME)
+    next_update: dt.datetime | None = attrs.field(validator=field_check(optional_aware_time))
+
+
+def _samples(value: Iterable[CertificateSample]) -> tuple[CertificateSample, ...]:
+    return instances(value, CertificateSample, "chain", "CertificateSample values")
+
+
+def _checks(value: Iterable[tuple[str, bool]]) -> tuple[tuple[str, bool], ...]:
+    """(check name, passed) pairs."""
+    pairs = _pairs(value, "checks", "(check name, passed) pairs")
+    return tuple(
+        (text(name, f"checks[{index}] name"), boolean(passed, f"checks[{index}] passed"))
+        for index, (name, passed) in enumerate(pairs)
+    )
+
+
+def _pairs(value: object, what: str, expected: str) -> tuple[tuple[object, object], ...]:
+    items: tuple[Sequence[object], ...] = instances(value, (tuple, list), what, expected)
+    for index, item in enumerate(items):
+        if len(item) != 2:
+            raise MalformedInputError(f"{what}[{index}]: expected a pair, got {len(item)} items")
+    return tuple((first, second) for first, second in items)
 
 
 @attrs.frozen
@@ -283,13 +331,13 @@ class EndpointStatus:
     (empty when the server sent none); ``checks`` the outcome of each connect check that applied.
     """
 
-    endpoint: str
-    up: bool
-    chain: tuple[CertificateSample, ...] = ()
-    issuer: str = ""
-    root: str = ""
-    fingerprint_sha256: str = ""
-    checks: tuple[tuple[str, bool], ...] = ()
+    endpoint: str = attrs.field(validator=_TEXT)
+    up: bool = attrs.field(validator=_BOOL)
+    chain: tuple[CertificateSample, ...] = attrs.field(default=(), converter=_samples)
+    issuer: str = attrs.field(default="", validator=_TEXT)
+    root: str = attrs.field(default="", validator=_TEXT)
+    fingerprint_sha256: str = attrs.field(default="", validator=_TEXT)
+    checks: tuple[tuple[str, bool], ...] = attrs.field(default=(), converter=_checks)
 
 
 @attrs.frozen
@@ -306,6 +354,37 @@ def _spec(name: str) -> MetricSpec:
     return next(spec for spec in METRICS if spec.name == name)
 
 
+def _certificates(value: Iterable[CertificateSample]) -> tuple[CertificateSample, ...]:
+    return instances(value, CertificateSample, "certificates", "CertificateSample values")
+
+
+def _read_errors(value: Iterable[ReadError]) -> tuple[ReadError, ...]:
+    return instances(value, ReadError, "read_errors", "ReadError values")
+
+
+def _crls(value: Iterable[CrlFreshness]) -> tuple[CrlFreshness, ...]:
+    return instances(value, CrlFreshness, "crls", "CrlFreshness values")
+
+
+def _endpoints(value: Iterable[EndpointStatus]) -> tuple[EndpointStatus, ...]:
+    return instances(value, EndpointStatus, "endpoints", "EndpointStatus values")
+
+
+def _label_names(value: Iterable[str]) -> tuple[str, ...]:
+    return texts(value, "label_names")
+
+
+def _files(value: Mapping[str, int] | Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    """(outcome, number of files) pairs; a mapping is taken in its order."""
+    if isinstance(value, Mapping):
+        value = value.items()
+    pairs = _pairs(value, "files", "(outcome, number of files) pairs")
+    return tuple(
+        (text(outcome, f"files[{index}] outcome"), count(number, f"files[{index}] number"))
+        for index, (outcome, number) in enumerate(pairs)
+    )
+
+
 @attrs.frozen
 class FleetMetrics:
     """An immutable snapshot of the fleet's metrics (build it with :func:`fleet_metrics` or
@@ -317,14 +396,14 @@ class FleetMetrics:
     anchors in the store used (``None`` when not known).
     """
 
-    at: dt.datetime
-    certificates: tuple[CertificateSample, ...] = ()
-    read_errors: tuple[ReadError, ...] = ()
-    crls: tuple[CrlFreshness, ...] = ()
-    endpoints: tuple[EndpointStatus, ...] = ()
-    label_names: tuple[str, ...] = ()
-    files: tuple[tuple[str, int], ...] = ()
-    trust_anchors: int | None = None
+    at: dt.datetime = attrs.field(validator=_TIME)
+    certificates: tuple[CertificateSample, ...] = attrs.field(default=(), converter=_certificates)
+    read_errors: tuple[ReadError, ...] = attrs.field(default=(), converter=_read_errors)
+    crls: tuple[CrlFreshness, ...] = attrs.field(default=(), converter=_crls)
+    endpoints: tuple[EndpointStatus, ...] = attrs.field(default=(), converter=_endpoints)
+    label_names: tuple[str, ...] = attrs.field(default=(), converter=_label_names)
+    files: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_files)
+    trust_anchors: int | None = attrs.field(default=None, validator=field_check(optional_count))
 
     def with_endpoints(self, endpoints: Iterable[EndpointStatus]) -> FleetMetrics:
         """This snapshot with ``endpoints`` probed as well."""
@@ -558,6 +637,15 @@ def fleet_metrics(
     (:class:`~caiso_pki.fleet_scan.FleetMonitor`); by default ``files`` is what the audit counted.
     A CRL in ``crls`` that cannot be read becomes a read error.
     """
+    from caiso_pki.audit import AuditReport
+    from caiso_pki.inventory import Inventory
+
+    instance(report, AuditReport, "report", "an AuditReport (from audit_paths)")
+    store = _store(store)
+    inventory = optional_instance(inventory, Inventory, "inventory", "an Inventory (from load_inventory)")
+    crls = _crl_inputs(crls)
+    read_errors = instances(read_errors, ReadError, "read_errors", "ReadError values")
+    counted = _files(files) if files is not None else None
     anchors = anchor_labels(store)
     certificates = [
         certificate_sample(
@@ -584,16 +672,33 @@ def fleet_metrics(
             given.append(crl_freshness(crl))
         except CaisoPkiError as exc:
             errors.append(ReadError(_crl_name(crl), f"not a readable CRL: {exc}"))
-    counted = files if files is not None else _audit_files(report)
+    if counted is None:
+        counted = tuple(_audit_files(report).items())
     return FleetMetrics(
         at=report.at,
         certificates=tuple(certificates),
         read_errors=tuple(sorted(set(errors), key=lambda error: (error.path, error.reason))),
         crls=unique_crls([*given, *_fetched_crls(report)]),
         label_names=inventory.label_names if inventory is not None else (),
-        files=tuple(sorted(counted.items())),
+        files=tuple(sorted(counted)),
         trust_anchors=len(store.anchors()) if store is not None else None,
     )
+
+
+def _store(store: object) -> TrustStore | None:
+    from caiso_pki.truststore import TrustStore
+
+    return optional_instance(store, TrustStore, "store", "a TrustStore (TrustStore.open(directory))")
+
+
+#: What :func:`fleet_metrics` takes as one CRL (a single one need not be in a list).
+_CRL_KINDS: Final = (str, os.PathLike, bytes, bytearray, CrlFreshness)
+
+
+def _crl_inputs(crls: object) -> tuple[CrlSource | CrlFreshness, ...]:
+    if isinstance(crls, _CRL_KINDS):
+        return (crls,)  # type: ignore[return-value]
+    return instances(crls, _CRL_KINDS, "crls", "CRL files, CRL bytes or CrlFreshness values")
 
 
 def _reason(path: str, reason: str) -> str:
@@ -616,6 +721,10 @@ def endpoint_status(report: ConnectionReport, *, store: TrustStore | None = None
     ``root`` is the validated path's anchor, or, when the chain did not validate, the issuer named by
     the last certificate sent.
     """
+    from caiso_pki.connection import ConnectionReport
+
+    instance(report, ConnectionReport, "report", "a ConnectionReport (from connect)")
+    store = _store(store)
     anchors = anchor_labels(store)
     result = report.server_validation
     tls = report.check("tls")

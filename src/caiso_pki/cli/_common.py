@@ -26,7 +26,7 @@ from typing import Any, Final, TypeVar
 
 import click
 
-from caiso_pki._io import NamedBytes, read_file, read_stream
+from caiso_pki._io import NamedBytes, first_line_secret, read_file, read_stream
 from caiso_pki._text import display_path, printable
 from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputError, PassphraseError
 
@@ -465,34 +465,6 @@ UTC_TIME: Final = UtcTime()
 
 
 # -- passphrases ----------------------------------------------------------------------------------
-
-_BOM: Final = b"\xef\xbb\xbf"
-
-
-def first_line_secret(data: bytes, name: str, *, allow_empty: bool = False) -> str:
-    """The passphrase in a file: its first line, as ``openssl -passin file:`` reads it.
-
-    A UTF-8 byte order mark is dropped and the line's trailing LF or CRLF is removed (openssl keeps a
-    CR; Windows editors write one, and nobody means it as part of a passphrase).  Bytes that are not
-    UTF-8 raise :class:`PassphraseError` naming the file; so does an empty first line, unless
-    ``allow_empty`` (a PKCS#12 password, which may be empty: see :data:`EMPTY_PFX_RULE`).
-    """
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
-    line = data.split(b"\n", 1)[0]
-    if line.endswith(b"\r"):
-        line = line[:-1]
-    try:
-        secret = line.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PassphraseError(
-            f"{name}: the passphrase file is not UTF-8 text (byte {exc.start + 1} of its first line); "
-            "save it as UTF-8"
-        ) from exc
-    if not secret and not allow_empty:
-        raise PassphraseError(f"{name}: the first line of the passphrase file is empty")
-    return secret
-
 
 #: The one rule for PKCS#12 passwords that are empty, which every command that reads a PFX follows.
 EMPTY_PFX_RULE: Final = (

@@ -1,5 +1,9 @@
 """``caiso-pki audit``: validate and lint every certificate under some files and folders, report totals.
 
+``--format prometheus`` writes the audit as Prometheus metrics
+(:func:`caiso_pki.exposition.render_prometheus` of :func:`caiso_pki.monitoring.fleet_metrics`), the
+metric names of the monitoring guide, for node_exporter's textfile collector.
+
 Exit status: 0 when every file was read, every certificate validates and no lint finding is an error,
 1 otherwise (an audit that found no certificate at all, or could not read a file, included), 2 on bad
 input (a path that does not exist, no trust store, a bad profile or option).
@@ -63,9 +67,16 @@ class AuditPath(PathParam):
         return value if isinstance(value, Path) else Path(os.fsdecode(value))
 
 
-def _render(report: AuditReport, fmt: str) -> str:
+def _render(
+    report: AuditReport, fmt: str, *, store: TrustStore | None, crl_files: tuple[NamedBytes, ...]
+) -> str:
     from caiso_pki.audit import render_audit_csv, render_audit_html, render_audit_json, render_audit_text
 
+    if fmt == "prometheus":
+        from caiso_pki.exposition import render_prometheus
+        from caiso_pki.monitoring import fleet_metrics
+
+        return render_prometheus(fleet_metrics(report, store=store, crls=list(crl_files)))
     renderers = {
         "text": render_audit_text,
         "json": render_audit_json,
@@ -117,12 +128,21 @@ def _render(report: AuditReport, fmt: str) -> str:
     type=INPUT_FILE,
     help=f"CRL file given offline (repeatable; {STDIN_HELP}).",
 )
+@click.option("--fetch", is_flag=True, help="Download the CRLs and OCSP answers named in the certificates.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="With --fetch: seconds for each download.",
+)
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "csv", "html"]),
+    type=click.Choice(["text", "json", "csv", "html", "prometheus"]),
     default="text",
     show_default=True,
+    help="prometheus: the metrics of the monitoring guide, for node_exporter's textfile collector.",
 )
 @click.option(
     "--out",
@@ -130,7 +150,9 @@ def _render(report: AuditReport, fmt: str) -> str:
     type=OUTPUT_FILE,
     help="Write the report to this file (replaced atomically; - for stdout, the default).",
 )
-@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@click.option(
+    "--force", is_flag=True, help="Replace an existing --out file (a textfile collector's next run)."
+)
 @click.option(
     "--password-file",
     type=INPUT_FILE,
@@ -152,6 +174,8 @@ def audit(  # noqa: PLR0917 -- click passes every option positionally
     at: dt.datetime | None,
     revocation: str,
     crl_files: tuple[NamedBytes, ...],
+    fetch: bool,
+    timeout: float,
     fmt: str,
     out_file: Path | None,
     force: bool,
@@ -166,9 +190,15 @@ def audit(  # noqa: PLR0917 -- click passes every option positionally
     --password-env, FIFOs and dangling links in folders) are listed with the reason and make the
     audit incomplete: exit status 1.  Keys, CSRs and CRLs are listed as files without certificates.
 
+    --format prometheus writes Prometheus metrics (certificates, read errors, the freshness of every
+    --crl and fetched CRL); for node_exporter's textfile collector, write them with --out FILE --force
+    from a timer (the file is replaced atomically; the exit status still says whether all is valid).
+
     \b
-    Example:
+    Examples:
       caiso-pki audit --store trust demo-files/rig.pem demo-files/pki/caiso-issuing.pem
+      caiso-pki audit --store trust certs/ --fetch --format prometheus \\
+          --out /var/lib/node_exporter/textfile/caiso_pki.prom --force
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -217,13 +247,16 @@ def audit(  # noqa: PLR0917 -- click passes every option positionally
             at=at,
             revocation=revocation,  # type: ignore[arg-type]
             crls=list(crl_files),
+            fetch=fetch,
+            timeout=timeout,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
-    text = _render(report, fmt)
+    text = _render(report, fmt, store=trust if isinstance(trust, TrustStore) else None, crl_files=crl_files)
     if out_file is not None:
         atomic_write_bytes(out_file, text.encode("utf-8"), mode=0o644, overwrite=force)
+        what = "metrics" if fmt == "prometheus" else "report"
         click.echo(
-            f"{report.totals['total']} certificates audited; report written to {display_path(out_file)}",
+            f"{report.totals['total']} certificates audited; {what} written to {display_path(out_file)}",
             err=True,
         )
     else:
