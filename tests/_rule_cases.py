@@ -257,6 +257,21 @@ _P256: dict[str, int] = {
 }
 
 
+def gost_spki() -> bytes:
+    """A subjectPublicKeyInfo of a GOST R 34.10-2012 256-bit key (an algorithm nothing here verifies)."""
+
+    def tlv(tag: int, body: bytes) -> bytes:
+        return bytes([tag, len(body)]) + body
+
+    algorithm = tlv(
+        0x30,
+        core.ObjectIdentifier("1.2.643.7.1.1.1.1").dump()
+        + tlv(0x30, core.ObjectIdentifier("1.2.643.7.1.2.1.1.1").dump()),
+    )
+    key = tlv(0x03, b"\x00" + core.OctetString(bytes(range(64))).dump())
+    return tlv(0x30, algorithm + key)
+
+
 def explicit_p256_spki(key: ec.EllipticCurvePublicKey) -> bytes:
     """``key`` (a P-256 key) with the curve spelt out as explicit parameters (RFC 3279 ECParameters)."""
     from cryptography.hazmat.primitives import serialization
@@ -437,6 +452,11 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
         "weak-key/dsa",
         [("weak-key", 2)],
         issuing.issue("rig", key=dsa.generate_private_key(2048)).certificate,
+    )
+    leaf(
+        "unsupported-algorithm/gost-key",
+        [("unsupported-algorithm", 2)],
+        broken_leaf(spki(gost_spki())),
     )
     leaf(
         "explicit-curve-parameters",

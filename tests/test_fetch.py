@@ -20,7 +20,7 @@ from _misbehaving import (
     slow_drip,
 )
 from caiso_pki import testing
-from caiso_pki.errors import FetchError, RevocationError
+from caiso_pki.errors import FetchError, MalformedInputError, RevocationError
 from caiso_pki.validation.fetch import OCSP_MAX_BYTES, Fetcher, HttpFetcher
 
 TIMEOUT = 2.0
@@ -191,7 +191,7 @@ def test_scheme_allow_list_can_be_narrowed() -> None:
 
 @pytest.mark.parametrize("schemes", [["http", "file"], ["ftp"], []])
 def test_unsupported_schemes_cannot_be_allowed(schemes: list[str]) -> None:
-    with pytest.raises(FetchError, match="only 'http' and 'https'"):
+    with pytest.raises(MalformedInputError, match="only 'http' and 'https'"):
         HttpFetcher(allowed_schemes=schemes)
 
 

@@ -203,9 +203,9 @@ def test_cache_refuses_naive_clock_and_bad_settings() -> None:
     cache = RevocationCache(clock=lambda: dt.datetime(2025, 1, 1))
     with pytest.raises(Exception, match="naive"):
         cache.get("crl", "x")
-    with pytest.raises(FetchError):
+    with pytest.raises(MalformedInputError, match="max_entries"):
         RevocationCache(max_entries=0)
-    with pytest.raises(FetchError):
+    with pytest.raises(MalformedInputError, match="max_age"):
         RevocationCache(max_age=dt.timedelta(0))
 
 
@@ -369,14 +369,16 @@ def test_broken_custom_fetchers_are_contained(served: tuple) -> None:
 
 
 def test_backend_argument_checks() -> None:
-    with pytest.raises(FetchError):
+    with pytest.raises(MalformedInputError, match="timeout"):
         fetcher_backend(timeout=0)
-    with pytest.raises(FetchError):
+    with pytest.raises(MalformedInputError, match="max_bytes"):
         fetcher_backend(max_bytes=0)
-    with pytest.raises(FetchError):
+    with pytest.raises(MalformedInputError, match="allowed_schemes"):
         fetcher_backend(allowed_schemes=["ftp"])
-    with pytest.raises(FetchError):
+    with pytest.raises(MalformedInputError, match="fetcher"):
         fetcher_backend(fetcher=object())  # type: ignore[arg-type]
+    with pytest.raises(MalformedInputError, match="certid_hash_algo"):
+        fetcher_backend(certid_hash_algo="md5")  # type: ignore[arg-type]
 
 
 # -- through pyhanko-certvalidator ---------------------------------------------------------------------

@@ -5,9 +5,6 @@ For each callable and each of its parameters, the parameter gets ``None``, an ``
 may succeed (the value is acceptable there) or raise a :class:`~caiso_pki.errors.CaisoPkiError`; any
 other exception, or a message that calls itself a bug, fails the case.  A callable added to
 ``__all__`` without an entry in :data:`SOUND` fails :func:`test_every_public_callable_is_swept`.
-
-Cases inside the validation package (owned by another engineer) are marked ``xfail(strict=True)`` in
-:data:`VALIDATION_OWNED`, so they turn into failures the moment they are fixed and the mark must go.
 """
 
 from __future__ import annotations
@@ -267,57 +264,6 @@ SKIPPED_PARAMETERS: dict[tuple[str, str], str] = {
     ("Severity", "boundary"): "Enum's functional API",
 }
 
-#: (callable, parameter, wrong value) cases whose exception escapes from inside the validation code
-#: (``caiso_pki.validation``, ``fleet``, ``revocation``, ``fetch``), which another engineer owns: they
-#: are strict xfails, so fixing one makes the suite fail until its line here is removed.
-VALIDATION_OWNED: frozenset[tuple[str, str, str]] = frozenset(
-    {
-        ("AlgorithmPolicy", "weak_hashes", "None"),
-        ("AlgorithmPolicy", "weak_hashes", "int"),
-        ("AlgorithmPolicy", "curves", "None"),
-        ("AlgorithmPolicy", "curves", "int"),
-        ("HttpFetcher", "max_redirects", "None"),
-        ("HttpFetcher", "max_redirects", "list-of-int"),
-        ("HttpFetcher", "max_redirects", "empty-str"),
-        ("HttpFetcher", "connect_timeout", "None"),
-        ("HttpFetcher", "connect_timeout", "list-of-int"),
-        ("HttpFetcher", "connect_timeout", "empty-str"),
-        ("HttpFetcher", "content_type_policy", "None"),
-        ("HttpFetcher", "content_type_policy", "int"),
-        ("HttpFetcher", "content_type_policy", "list-of-int"),
-        ("HttpFetcher", "content_type_policy", "empty-str"),
-        ("RevocationCache", "max_entries", "None"),
-        ("RevocationCache", "max_entries", "list-of-int"),
-        ("RevocationCache", "max_entries", "empty-str"),
-        ("RevocationCache", "max_age", "int"),
-        ("RevocationCache", "max_age", "list-of-int"),
-        ("RevocationCache", "max_age", "empty-str"),
-        ("Validator", "key_usage", "int"),
-        ("Validator", "extended_key_usage", "int"),
-        ("Validator", "waive", "int"),
-        ("audit_paths", "key_usage", "int"),
-        ("audit_paths", "extended_key_usage", "int"),
-        ("fetcher_backend", "timeout", "None"),
-        ("fetcher_backend", "timeout", "list-of-int"),
-        ("fetcher_backend", "timeout", "empty-str"),
-        ("fetcher_backend", "max_bytes", "list-of-int"),
-        ("fetcher_backend", "max_bytes", "empty-str"),
-        ("fetcher_backend", "allowed_schemes", "None"),
-        ("fetcher_backend", "allowed_schemes", "int"),
-        ("fetcher_backend", "allowed_hosts", "int"),
-        ("validate_many", "leaves", "None"),
-        ("validate_many", "leaves", "int"),
-        ("validate_many", "progress", "int"),
-        ("validate_many", "progress", "list-of-int"),
-        ("validate_many", "progress", "empty-str"),
-        ("validate_many_async", "leaves", "None"),
-        ("validate_many_async", "leaves", "int"),
-        ("validate_many_async", "progress", "int"),
-        ("validate_many_async", "progress", "list-of-int"),
-        ("validate_many_async", "progress", "empty-str"),
-    }
-)
-
 
 def _parameters(name: str) -> list[inspect.Parameter]:
     obj = getattr(caiso_pki, name)
@@ -338,12 +284,7 @@ def _cases() -> Iterator[Any]:
             if (name, parameter.name) in SKIPPED_PARAMETERS:
                 continue
             for label in WRONG:
-                marks = []
-                if (name, parameter.name, label) in VALIDATION_OWNED:
-                    marks.append(pytest.mark.xfail(strict=True, reason="validation owner"))
-                yield pytest.param(
-                    name, parameter.name, label, id=f"{name}-{parameter.name}-{label}", marks=marks
-                )
+                yield pytest.param(name, parameter.name, label, id=f"{name}-{parameter.name}-{label}")
 
 
 def test_every_public_callable_is_swept() -> None:

@@ -21,13 +21,14 @@ if TYPE_CHECKING:
     import attrs
 
 __all__ = [
-    "kind_of",
     "aware_time",
     "boolean",
     "callable_or_none",
     "choice",
     "count",
     "field_check",
+    "kind_of",
+    "positive_number",
     "instance",
     "instances",
     "optional_aware_time",
@@ -83,12 +84,12 @@ def boolean(value: object, what: str) -> bool:
     return value
 
 
-def count(value: object, what: str) -> int:
-    """``value`` when it is an ``int`` of 0 or more (``True`` and ``False`` are not counts)."""
+def count(value: object, what: str, *, minimum: int = 0) -> int:
+    """``value`` when it is an ``int`` of ``minimum`` or more (``True`` and ``False`` are not counts)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise MalformedInputError(f"{what}: expected a whole number (int), got {kind_of(value)}")
-    if value < 0:
-        raise MalformedInputError(f"{what}: expected 0 or more, got {value}")
+    if value < minimum:
+        raise MalformedInputError(f"{what}: expected {minimum} or more, got {value}")
     return value
 
 
@@ -215,3 +216,10 @@ def field_check(
         check(value, f"{type(owner).__name__}.{attribute.name}")
 
     return validate
+
+
+def positive_number(value: object, what: str, unit: str = "seconds") -> float:
+    """``value`` when it is a real number above zero (``bool`` is refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise MalformedInputError(f"{what}: expected a positive number of {unit}, got {value!r}")
+    return float(value)

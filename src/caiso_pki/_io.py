@@ -11,6 +11,7 @@ import base64
 import binascii
 import os
 import re
+import stat
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Final, Literal
@@ -194,7 +195,7 @@ def _read_file(source: str | os.PathLike[str], what: str) -> tuple[bytes, str]:
         raise MalformedInputError(f"<{what}>: the path is empty; give a file path, PEM text or bytes")
     try:
         with path.open("rb") as handle:
-            data = handle.read(MAX_INPUT_BYTES + 1)
+            data = _read_capped(handle)
     except IsADirectoryError as exc:
         raise MalformedInputError(f"{name} is a directory, not a file (expected {_a(what)})") from exc
     except FileNotFoundError as exc:
@@ -204,6 +205,33 @@ def _read_file(source: str | os.PathLike[str], what: str) -> tuple[bytes, str]:
     except ValueError as exc:  # embedded NUL byte in the path
         raise MalformedInputError(f"{name}: not a valid path ({exc})") from exc
     return data, name
+
+
+def _read_capped(handle: BinaryIO) -> bytes:
+    """Up to :data:`MAX_INPUT_BYTES` + 1 bytes of a file just opened (nothing read from it yet).
+
+    A pipe, FIFO or terminal is read in turns of a short ``poll``: a blocking ``read`` would never
+    notice a Ctrl-C that arrived just before it started (CPython runs signal handlers between
+    bytecodes), and the command would hang instead of exiting with 130.
+    """
+    descriptor = handle.fileno()
+    if os.name != "posix" or stat.S_ISREG(os.fstat(descriptor).st_mode):
+        return handle.read(MAX_INPUT_BYTES + 1)
+    import select
+
+    waiting = select.poll()
+    waiting.register(descriptor, select.POLLIN)
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_INPUT_BYTES:
+        if not waiting.poll(250):  # milliseconds
+            continue
+        chunk = os.read(descriptor, min(1 << 16, MAX_INPUT_BYTES + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def is_rust_panic(exc: BaseException) -> bool:

@@ -773,4 +773,9 @@ def iterate(leaves: Iterable[LeafInput]) -> list[LeafInput]:
     """The leaves of one call as a list; a single certificate, or a single file, is a fleet of one."""
     if isinstance(leaves, (bytes, bytearray, memoryview, str, os.PathLike, Certificate)):
         return [leaves]  # one certificate (or one file) is a fleet of one
+    if not isinstance(leaves, Iterable):
+        raise MalformedInputError(
+            "leaves: expected certificates, files or (leaf, intermediates) pairs, "
+            f"got {type(leaves).__name__}"
+        )
     return list(leaves)

@@ -38,7 +38,8 @@ from typing import Final, Literal, Protocol, runtime_checkable
 
 import attrs
 
-from caiso_pki.errors import FetchError
+from caiso_pki._convert import count, field_check, positive_number, texts
+from caiso_pki.errors import FetchError, MalformedInputError
 
 __all__ = [
     "ACCEPTED_CONTENT_TYPES",
@@ -104,21 +105,23 @@ class Fetcher(Protocol):
         ...
 
 
-def _frozen_lower(values: object) -> frozenset[str]:
+def _frozen_lower(values: object, what: str) -> frozenset[str]:
     if values is None:
         return frozenset()
-    if isinstance(values, str):
-        values = (values,)
-    if not isinstance(values, (list, tuple, set, frozenset)):
-        raise FetchError(f"expected a collection of strings, got {type(values).__name__}")
-    return frozenset(str(value).strip().lower() for value in values)
+    return frozenset(value.strip().lower() for value in texts(values, what))
+
+
+def _content_types(values: object) -> frozenset[str]:
+    return _frozen_lower(values, "accepted_content_types")
 
 
 def _schemes(values: object) -> frozenset[str]:
-    schemes = _frozen_lower(values)
+    if values is None:
+        raise MalformedInputError("allowed_schemes: expected 'http', 'https' or both, got None")
+    schemes = _frozen_lower(values, "allowed_schemes")
     unsupported = schemes - _SUPPORTED_SCHEMES
     if unsupported or not schemes:
-        raise FetchError(
+        raise MalformedInputError(
             f"allowed_schemes {sorted(schemes)!r}: only 'http' and 'https' can be fetched "
             "(and at least one must be allowed)"
         )
@@ -126,12 +129,12 @@ def _schemes(values: object) -> frozenset[str]:
 
 
 def _hosts(values: object) -> frozenset[str] | None:
-    return None if values is None else _frozen_lower(values)
+    return None if values is None else _frozen_lower(values, "allowed_hosts")
 
 
-def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not value > 0:
-        raise FetchError(f"{attribute.name} must be a positive number of seconds, got {value!r}")
+def _policy(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or value not in ("reject", "warn"):
+        raise MalformedInputError(f"{attribute.name}: expected 'reject' or 'warn', got {value!r}")
 
 
 def _redact(url: str) -> str:
@@ -201,13 +204,11 @@ class HttpFetcher:
 
     allowed_schemes: frozenset[str] = attrs.field(default=("http", "https"), converter=_schemes)
     allowed_hosts: frozenset[str] | None = attrs.field(default=None, converter=_hosts)
-    max_redirects: int = attrs.field(default=3, validator=attrs.validators.ge(0))
-    connect_timeout: float = attrs.field(default=5.0, validator=_positive)
-    content_type_policy: Literal["reject", "warn"] = attrs.field(
-        default="reject", validator=attrs.validators.in_(("reject", "warn"))
-    )
+    max_redirects: int = attrs.field(default=3, validator=field_check(count))
+    connect_timeout: float = attrs.field(default=5.0, validator=field_check(positive_number))
+    content_type_policy: Literal["reject", "warn"] = attrs.field(default="reject", validator=_policy)
     accepted_content_types: frozenset[str] = attrs.field(
-        default=ACCEPTED_CONTENT_TYPES, converter=_frozen_lower
+        default=ACCEPTED_CONTENT_TYPES, converter=_content_types
     )
     user_agent: str = "caiso-pki"
     ssl_context: ssl.SSLContext | None = attrs.field(default=None, eq=False, repr=False)

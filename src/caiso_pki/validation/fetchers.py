@@ -44,7 +44,7 @@ from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issu
 
 from caiso_pki._io import ASN1_ERRORS
 from caiso_pki.certificate import ensure_aware
-from caiso_pki.errors import CaisoPkiError, FetchError
+from caiso_pki.errors import CaisoPkiError, FetchError, MalformedInputError
 from caiso_pki.validation import evidence
 from caiso_pki.validation.fetch import CRL_MAX_BYTES, DEFAULT_TIMEOUT, OCSP_MAX_BYTES, Fetcher, HttpFetcher
 
@@ -103,10 +103,16 @@ class RevocationCache:
         max_age: dt.timedelta | None = None,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
-        if max_entries < 1:
-            raise FetchError(f"RevocationCache max_entries must be at least 1, got {max_entries}")
+        from caiso_pki._convert import callable_or_none, count, kind_of
+
+        count(max_entries, "RevocationCache max_entries", minimum=1)
+        if max_age is not None and not isinstance(max_age, dt.timedelta):
+            raise MalformedInputError(
+                f"RevocationCache max_age: expected a datetime.timedelta, got {kind_of(max_age)}"
+            )
         if max_age is not None and max_age <= dt.timedelta(0):
-            raise FetchError(f"RevocationCache max_age must be positive, got {max_age}")
+            raise MalformedInputError(f"RevocationCache max_age: expected a positive duration, got {max_age}")
+        callable_or_none(clock, "RevocationCache clock")
         self._max_entries = max_entries
         self._max_age = max_age
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
@@ -696,19 +702,28 @@ def fetcher_backend(
     ``max_requests`` bounds the requests one validation may make (``None``: unbounded).
     ``on_fetch(url)`` is called as each request starts (a status line; it must not block).
     """
-    if not timeout > 0:
-        raise FetchError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    if max_bytes is not None and max_bytes <= 0:
-        raise FetchError(f"max_bytes must be positive, got {max_bytes!r}")
+    from caiso_pki._convert import count, positive_number
+
+    timeout = positive_number(timeout, "timeout")
+    if max_bytes is not None:
+        max_bytes = count(max_bytes, "max_bytes", minimum=1)
+    if allowed_schemes is None or isinstance(allowed_schemes, (int, float)):
+        raise MalformedInputError(
+            f"allowed_schemes: expected 'http', 'https' or both, got {allowed_schemes!r}"
+        )
+    if allowed_hosts is not None and isinstance(allowed_hosts, (int, float)):
+        raise MalformedInputError(f"allowed_hosts: expected host names, got {allowed_hosts!r}")
     if certid_hash_algo not in ("sha1", "sha256"):
-        raise FetchError(f"certid_hash_algo must be 'sha1' or 'sha256', not {certid_hash_algo!r}")
+        raise MalformedInputError(f"certid_hash_algo: expected 'sha1' or 'sha256', got {certid_hash_algo!r}")
     if fetcher is None:
         fetcher = HttpFetcher(
             allowed_schemes=frozenset(allowed_schemes),
             allowed_hosts=None if allowed_hosts is None else frozenset(allowed_hosts),
         )
     elif not isinstance(fetcher, Fetcher):
-        raise FetchError(f"fetcher {fetcher!r} has no fetch(url, *, method, body, ...) method")
+        raise MalformedInputError(
+            f"fetcher: a {type(fetcher).__name__} has no fetch(url, *, method, body, ...) method"
+        )
     settings = _Settings(
         fetcher=fetcher,
         timeout=float(timeout),

@@ -69,10 +69,18 @@ _KU_BY_LOWER: Final = {name.lower(): asn1 for name, asn1 in KU_ASN1.items()} | {
 }
 
 
-def _lower_set(values: Iterable[str]) -> frozenset[str]:
-    if isinstance(values, str):
-        values = [values]
-    return frozenset(str(value).lower() for value in values)
+def _lower_set(values: Iterable[str], what: str) -> frozenset[str]:
+    from caiso_pki._convert import texts
+
+    return frozenset(value.lower() for value in texts(values, f"AlgorithmPolicy {what}"))
+
+
+def _weak_hashes(values: Iterable[str]) -> frozenset[str]:
+    return _lower_set(values, "weak_hashes")
+
+
+def _curves(values: Iterable[str]) -> frozenset[str]:
+    return _lower_set(values, "curves")
 
 
 def _bits(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -94,12 +102,14 @@ class AlgorithmPolicy:
     min_rsa_bits=1024, allow_dsa=True, min_dsa_bits=1024)``.
     """
 
-    weak_hashes: frozenset[str] = attrs.field(default=frozenset({"md2", "md5", "sha1"}), converter=_lower_set)
+    weak_hashes: frozenset[str] = attrs.field(
+        default=frozenset({"md2", "md5", "sha1"}), converter=_weak_hashes
+    )
     min_rsa_bits: int = attrs.field(default=2048, validator=_bits)
     min_dsa_bits: int = attrs.field(default=2048, validator=_bits)
     allow_dsa: bool = False
     curves: frozenset[str] = attrs.field(
-        default=frozenset({"secp256r1", "secp384r1", "secp521r1"}), converter=_lower_set
+        default=frozenset({"secp256r1", "secp384r1", "secp521r1"}), converter=_curves
     )
 
 
@@ -348,13 +358,12 @@ def parse_ocsps(ders: Iterable[bytes]) -> list[asn1_ocsp.OCSPResponse]:
 
 def key_usage_names(key_usage: Iterable[str] | str | None) -> frozenset[str]:
     """asn1crypto names of the requested keyUsage bits (``"digitalSignature"`` -> ``digital_signature``)."""
+    from caiso_pki._convert import texts
+
     if key_usage is None:
         return frozenset()
-    names = [key_usage] if isinstance(key_usage, str) else list(key_usage)
     result = set()
-    for name in names:
-        if not isinstance(name, str):
-            raise MalformedInputError(f"key_usage: expected names of keyUsage bits, got {name!r}")
+    for name in texts(key_usage, "key_usage"):
         asn1 = _KU_BY_LOWER.get(name.replace("_", "").lower()) or _KU_BY_LOWER.get(name)
         if asn1 is None:
             raise MalformedInputError(f"key_usage: unknown key usage {name!r}; use one of {sorted(KU_ASN1)}")
@@ -364,9 +373,11 @@ def key_usage_names(key_usage: Iterable[str] | str | None) -> frozenset[str]:
 
 def eku_oids(extended_key_usage: Iterable[str] | str | None) -> frozenset[str]:
     """Dotted OIDs of the requested purposes (names such as ``"clientAuth"`` or dotted OIDs)."""
+    from caiso_pki._convert import texts
+
     if extended_key_usage is None:
         return frozenset()
-    names = [extended_key_usage] if isinstance(extended_key_usage, str) else list(extended_key_usage)
+    names = texts(extended_key_usage, "extended_key_usage")
     try:
         return frozenset(parse_oid(str(name)).dotted_string for name in names)
     except UnknownOidError as exc:
@@ -436,11 +447,12 @@ def check_budget(instance: object, attribute: attrs.Attribute[Any], value: Any) 
 
 def waived_codes(codes: Iterable[str] | None) -> frozenset[str]:
     """Structural rule codes a caller chooses not to enforce (each must be one of the waivable rules)."""
+    from caiso_pki._convert import texts
     from caiso_pki.validation.rules import WAIVABLE
 
     if codes is None:
         return frozenset()
-    given = frozenset([codes] if isinstance(codes, str) else codes)
+    given = frozenset(texts(codes, "waive"))
     unknown = sorted(str(code) for code in given if code not in WAIVABLE)
     if unknown:
         raise MalformedInputError(

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
+from asn1crypto import core
 from asn1crypto.core import Void
 
 from caiso_pki.certificate import Certificate
@@ -456,9 +457,30 @@ def _times(view: CertView) -> str | None:
     )
 
 
+#: Key algorithms a certificate's key may use (rsaEncryption, RSASSA-PSS, DSA, EC, Ed25519, Ed448): any
+#: other key, GOST for one, cannot be judged against the policy, so it fails closed.
+_KEY_ALGORITHMS: Final = frozenset(
+    {
+        "1.2.840.113549.1.1.1",
+        "1.2.840.113549.1.1.10",
+        "1.2.840.10040.4.1",
+        "1.2.840.10045.2.1",
+        "1.3.101.112",
+        "1.3.101.113",
+    }
+)
+
+
+def _key_oid(spki: Any) -> str:
+    """The key's algorithm OID, read generically: asn1crypto cannot parse a key it does not know."""
+    return str(core.Sequence.load(spki.dump())[0][0].dotted)
+
+
 def _key(view: CertView) -> str | None:
     policy = view.algorithms
     spki = view.asn1.public_key
+    if _key_oid(spki) not in _KEY_ALGORITHMS:
+        return None  # _unknown_key reports it
     algorithm = spki.algorithm
     if algorithm in {"rsa", "rsassa_pss"}:
         bits = _exact_bits(spki)
@@ -490,6 +512,11 @@ def _key(view: CertView) -> str | None:
     return None
 
 
+def _unknown_key(view: CertView) -> str | None:
+    oid = _key_oid(view.asn1.public_key)
+    return None if oid in _KEY_ALGORITHMS else f"a key of an algorithm not known here ({oid})"
+
+
 def _exact_bits(spki: Any) -> int:
     """The RSA modulus's or DSA prime's exact size: asn1crypto's ``bit_size`` rounds up to whole octets,
     which would let a 2041-bit key pass a 2048-bit minimum."""
@@ -500,7 +527,7 @@ def _exact_bits(spki: Any) -> int:
 
 def _explicit_curve(view: CertView) -> str | None:
     spki = view.asn1.public_key
-    if spki.algorithm != "ec":
+    if _key_oid(spki) != "1.2.840.10045.2.1":
         return None
     params = spki["algorithm"]["parameters"]
     return (
@@ -821,6 +848,14 @@ RULES: Final[tuple[Rule, ...]] = (
         "DNS SANs in preferred syntax",
     ),
     Rule(
+        "unsupported-algorithm",
+        "RFC 5280 4.1.2.7",
+        "any",
+        "rfc5280",
+        _unknown_key,
+        "every key is of an algorithm known here (RSA, DSA, EC, Ed25519, Ed448)",
+    ),
+    Rule(
         "weak-key",
         "caiso-pki AlgorithmPolicy",
         "any",
@@ -907,7 +942,12 @@ RULES: Final[tuple[Rule, ...]] = (
 
 #: Rule codes a caller may waive (``Validator(waive=...)``): the structural rules of their own, not
 #: the codes they share with RFC 5280 path validation (``not-a-ca``, ``key-usage``, ``critical-extension``).
-WAIVABLE: Final = frozenset(rule.code for rule in RULES) - {"not-a-ca", "key-usage", "critical-extension"}
+WAIVABLE: Final = frozenset(rule.code for rule in RULES) - {
+    "not-a-ca",
+    "key-usage",
+    "critical-extension",
+    "unsupported-algorithm",
+}
 
 
 def check_path(

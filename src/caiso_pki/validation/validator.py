@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack
 
 import attrs
 
+from caiso_pki._convert import callable_or_none
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import MalformedInputError, RevocationError
 from caiso_pki.policy import PolicyRequirement
@@ -345,6 +346,7 @@ class Validator:
         order, equal to what :meth:`validate` returns.  Raises
         :class:`~caiso_pki.errors.MalformedInputError` naming ``leaves[i]`` before any validation.
         """
+        callable_or_none(progress, "progress")
         batch = self._batch(leaves, intermediates, at, server_name)
         if self._needs_io():
             return _run_sync(self._many_async(batch, progress))
@@ -365,6 +367,7 @@ class Validator:
         progress: ProgressCallback | None = None,
     ) -> list[ValidationResult]:
         """Asynchronous :meth:`validate_many` (same parameters and results)."""
+        callable_or_none(progress, "progress")
         return await self._many_async(self._batch(leaves, intermediates, at, server_name), progress)
 
     def clear_caches(self) -> None:
