@@ -19,7 +19,7 @@ from typing import Any
 
 from caiso_pki import testing, truststore
 from caiso_pki._atomic import atomic_write_bytes
-from caiso_pki._io import load_certificates
+from caiso_pki.certificate import load_certificates
 from caiso_pki.truststore import TrustStore
 
 ENTRIES = 500

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from caiso_pki._io import load_certificate, load_certificates, load_crl
 from caiso_pki.certificate import (
     Certificate,
     DistinguishedName,
@@ -17,8 +16,11 @@ from caiso_pki.certificate import (
     UnsupportedCertificateError,
     UserNotice,
     ensure_aware,
+    load_certificate,
+    load_certificates,
 )
 from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputError
+from caiso_pki.revocation_data import load_crl
 from conftest import OpensslMaterial
 
 UTC = dt.UTC

@@ -18,9 +18,10 @@ from click.testing import CliRunner, Result
 from _cli import run_cli, run_in_pty
 from _hostile import HOSTILE_NAMES, hostile_leaf, malformed_crl_dp_leaf
 from caiso_pki import testing
-from caiso_pki._io import load_certificate, load_certificates, load_csr
+from caiso_pki.certificate import load_certificate, load_certificates
 from caiso_pki.cli import main
 from caiso_pki.cli.inspect import _Renderer
+from caiso_pki.csr import load_csr
 from conftest import OPENSSL_PASSPHRASE, OpensslMaterial
 
 

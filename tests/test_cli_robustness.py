@@ -41,7 +41,7 @@ from _commands import (
     make_material,
     slot_names,
 )
-from caiso_pki._io import MAX_INPUT_BYTES
+from caiso_pki._source import MAX_INPUT_BYTES
 from caiso_pki.cli import COMMANDS, main
 from caiso_pki.truststore import TrustStore
 

@@ -24,9 +24,8 @@ from pathlib import Path
 import pytest
 
 from caiso_pki import testing
-from caiso_pki._io import load_private_key
 from caiso_pki.csr import build_csr
-from caiso_pki.keys import generate_private_key, private_key_pem, save_private_key
+from caiso_pki.keys import generate_private_key, load_private_key, private_key_pem, save_private_key
 from caiso_pki.truststore import TrustStore
 
 RUNS = 50
@@ -37,7 +36,8 @@ _CHILD = textwrap.dedent(
     from pathlib import Path
 
     from caiso_pki._atomic import atomic_write_bytes
-    from caiso_pki._io import load_certificate, load_private_key
+    from caiso_pki.certificate import load_certificate
+    from caiso_pki.keys import load_private_key
     from caiso_pki.keys import save_private_key
     from caiso_pki.truststore import TrustStore
 

@@ -143,7 +143,7 @@ def test_password_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_password_file_reads_as_every_password_file_option_reads_it(tmp_path: Path, data: bytes) -> None:
     """One rule: the inventory's password file and the command line's --password-file of a PKCS#12
     (allow_empty) give the same password, or both refuse the file."""
-    from caiso_pki._io import NamedBytes
+    from caiso_pki._source import NamedBytes
     from caiso_pki.cli._common import read_passphrase
 
     secret = tmp_path / "pass"

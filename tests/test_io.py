@@ -17,21 +17,16 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caiso_pki import _io
-from caiso_pki._io import (
-    MAX_INPUT_BYTES,
-    detect_kind,
-    load_certificate,
-    load_certificates,
-    load_crl,
-    load_csr,
-    load_pkcs12,
-    load_private_key,
-    read_source,
-    split_pem,
-)
-from caiso_pki.certificate import Certificate
+from caiso_pki import _encoding, _io, _source
+from caiso_pki._encoding import split_pem
+from caiso_pki._io import detect_kind
+from caiso_pki._source import MAX_INPUT_BYTES, first_line_secret, read_source
+from caiso_pki.certificate import Certificate, load_certificate, load_certificates
+from caiso_pki.csr import load_csr
 from caiso_pki.errors import CaisoPkiError, MalformedInputError, PassphraseError
+from caiso_pki.keys import load_private_key
+from caiso_pki.pkcs12 import load_pkcs12
+from caiso_pki.revocation_data import load_crl
 from conftest import OPENSSL_PASSPHRASE, OpensslMaterial, run_openssl
 
 # -- real inputs ----------------------------------------------------------------------------------
@@ -556,9 +551,10 @@ def test_random_and_mutated_inputs_load_or_raise_our_error(
         FUZZ_LOADERS[loader](payload, with_password)
 
 
-def test_module_exports_exist() -> None:
-    for name in _io.__all__:
-        assert hasattr(_io, name), name
+@pytest.mark.parametrize("module", [_io, _source, _encoding])
+def test_module_exports_exist(module: Any) -> None:
+    for name in module.__all__:
+        assert hasattr(module, name), name
 
 
 @pytest.mark.parametrize(
@@ -574,17 +570,17 @@ def test_module_exports_exist() -> None:
     ],
 )
 def test_first_line_secret(data: bytes, expected: str) -> None:
-    assert _io.first_line_secret(data, "pw.txt") == expected
-    assert _io.first_line_secret(data, "pw.txt", allow_empty=True) == expected
+    assert first_line_secret(data, "pw.txt") == expected
+    assert first_line_secret(data, "pw.txt", allow_empty=True) == expected
 
 
 @pytest.mark.parametrize("data", [b"\n", b"", b"\xef\xbb\xbf\r\n", b"\r\nsecond line\n"])
 def test_an_empty_first_line_is_the_empty_password_only_when_allowed(data: bytes) -> None:
     with pytest.raises(PassphraseError, match=r"^pw\.txt: the first line of the passphrase file is empty"):
-        _io.first_line_secret(data, "pw.txt")
-    assert _io.first_line_secret(data, "pw.txt", allow_empty=True) == ""
+        first_line_secret(data, "pw.txt")
+    assert first_line_secret(data, "pw.txt", allow_empty=True) == ""
 
 
 def test_a_first_line_that_is_not_utf8_is_refused_naming_the_file() -> None:
     with pytest.raises(PassphraseError, match=r"^pw\.txt: the passphrase file is not UTF-8 text \(byte 4"):
-        _io.first_line_secret(b"caf\xe9\n", "pw.txt", allow_empty=True)
+        first_line_secret(b"caf\xe9\n", "pw.txt", allow_empty=True)

@@ -327,7 +327,7 @@ def test_lint_csr_bad_signature() -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     der = bytearray(_csr(key).der)
     der[-3] ^= 0x01  # flip a bit inside the signature value
-    from caiso_pki._io import load_csr
+    from caiso_pki.csr import load_csr
 
     findings = lint_csr(load_csr(bytes(der)), "caiso-demo", "rig")
     assert "CPS-CSR-SIGNATURE" in codes(findings)

@@ -25,12 +25,11 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from caiso_pki import testing
 from caiso_pki._atomic import atomic_write_bytes
-from caiso_pki._io import load_pkcs12, load_private_key
 from caiso_pki.cli import main
 from caiso_pki.csr import build_csr
 from caiso_pki.errors import CaisoPkiError, PassphraseError
-from caiso_pki.keys import generate_private_key, private_key_pem, save_private_key
-from caiso_pki.pkcs12 import export_pkcs12, import_pkcs12
+from caiso_pki.keys import generate_private_key, load_private_key, private_key_pem, save_private_key
+from caiso_pki.pkcs12 import export_pkcs12, import_pkcs12, load_pkcs12
 
 PASSPHRASE = "Sekr1t-Passphrase-4711"
 P12_PASSWORD = "P12-Password-0815-xyzzy"

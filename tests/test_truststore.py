@@ -397,7 +397,7 @@ _ADDER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from caiso_pki._io import load_certificate
+    from caiso_pki.certificate import load_certificate
     from caiso_pki.truststore import TrustStore
 
     store_dir, cert_dir, go = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
@@ -438,7 +438,7 @@ def test_two_processes_adding_concurrently_both_land(tmp_path: Path, pki: testin
 _SAVER = textwrap.dedent(
     """
     import sys
-    from caiso_pki._io import load_certificates
+    from caiso_pki.certificate import load_certificates
     from caiso_pki.truststore import TrustStore
 
     store_dir, bundle_a, bundle_b = sys.argv[1:]

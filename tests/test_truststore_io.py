@@ -12,8 +12,7 @@ from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import NameOID
 
 from caiso_pki import testing
-from caiso_pki._io import load_certificates
-from caiso_pki.certificate import Certificate
+from caiso_pki.certificate import Certificate, load_certificates
 from caiso_pki.errors import MalformedInputError, TrustStoreError
 from caiso_pki.pkcs12 import import_pkcs12
 from caiso_pki.truststore import TrustStore

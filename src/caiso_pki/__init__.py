@@ -30,18 +30,18 @@ _EXPORTS: Final[dict[str, str]] = {
     "RevocationError": "caiso_pki.errors",
     "FetchError": "caiso_pki.errors",
     # loading and the certificate model
-    "load_certificates": "caiso_pki._io",
-    "load_certificate": "caiso_pki._io",
-    "load_private_key": "caiso_pki._io",
-    "load_csr": "caiso_pki._io",
-    "load_crl": "caiso_pki._io",
-    "load_pkcs12": "caiso_pki._io",
-    "Pkcs12Bundle": "caiso_pki._io",
+    "load_certificates": "caiso_pki.certificate",
+    "load_certificate": "caiso_pki.certificate",
+    "load_private_key": "caiso_pki.keys",
+    "load_csr": "caiso_pki.csr",
+    "load_crl": "caiso_pki.revocation_data",
+    "load_pkcs12": "caiso_pki.pkcs12",
+    "Pkcs12Bundle": "caiso_pki.pkcs12",
     "Certificate": "caiso_pki.certificate",
-    "DistinguishedName": "caiso_pki.certificate",
-    "SubjectAltNames": "caiso_pki.certificate",
-    "PolicyInformation": "caiso_pki.certificate",
-    "UserNotice": "caiso_pki.certificate",
+    "DistinguishedName": "caiso_pki.name",
+    "SubjectAltNames": "caiso_pki.general_names",
+    "PolicyInformation": "caiso_pki.policy",
+    "UserNotice": "caiso_pki.policy",
     "UnsupportedCertificateError": "caiso_pki.certificate",
     "oid_name": "caiso_pki.oids",
     "parse_oid": "caiso_pki.oids",
@@ -85,7 +85,7 @@ _EXPORTS: Final[dict[str, str]] = {
     "RevocationStatus": "caiso_pki.validation",
     "RevocationCache": "caiso_pki.validation",
     "fetcher_backend": "caiso_pki.validation",
-    "load_ocsp_response": "caiso_pki._io",
+    "load_ocsp_response": "caiso_pki.revocation_data",
     "HttpFetcher": "caiso_pki.validation",
     "Fetcher": "caiso_pki.validation",
     "findings_to_sarif": "caiso_pki.sarif",
@@ -133,120 +133,7 @@ _EXPORTS: Final[dict[str, str]] = {
     "ChainCheck": "caiso_pki.lint",
 }
 
-# The same names once more, as a literal for linters and star-imports (tests/test_package.py proves
-# that _EXPORTS, __all__ and the TYPE_CHECKING imports below are one set).
-__all__ = [
-    "__version__",
-    "AlgorithmPolicy",
-    "AuditReport",
-    "CaisoPkiError",
-    "Certificate",
-    "CertificateSample",
-    "ChainCheck",
-    "ClientCredential",
-    "ConnectUnavailableError",
-    "ConnectionCheck",
-    "ConnectionReport",
-    "CpsProfile",
-    "CrlFreshness",
-    "Csr",
-    "CsrDescription",
-    "DistinguishedName",
-    "EndpointStatus",
-    "Exporter",
-    "FAILURE_CODES",
-    "FetchError",
-    "Fetcher",
-    "Finding",
-    "FindingList",
-    "FleetCache",
-    "FleetMetrics",
-    "FleetMonitor",
-    "HttpFetcher",
-    "InvalidSubjectError",
-    "InvalidTimeError",
-    "Inventory",
-    "KeySpec",
-    "MalformedInputError",
-    "MonitorUnavailableError",
-    "PassphraseError",
-    "PasswordSource",
-    "PathBudget",
-    "Pkcs12Bundle",
-    "PlotUnavailableError",
-    "PolicyInformation",
-    "PolicyRequirement",
-    "ProfileError",
-    "ProfileViolationError",
-    "ReadError",
-    "RenewalRequest",
-    "RequestFinding",
-    "RequestProfile",
-    "RevocationCache",
-    "RevocationError",
-    "RevocationStatus",
-    "Severity",
-    "SnapshotCollector",
-    "StoreDiff",
-    "Subject",
-    "SubjectAltNames",
-    "TrustEntry",
-    "TrustStore",
-    "TrustStoreCorruptError",
-    "TrustStoreError",
-    "UnknownOidError",
-    "UnsupportedAlgorithmError",
-    "UnsupportedCertificateError",
-    "UserNotice",
-    "ValidationError",
-    "ValidationFailure",
-    "ValidationResult",
-    "Validator",
-    "audit_paths",
-    "build_csr",
-    "certificate_kind",
-    "check_chain",
-    "check_csr",
-    "client_ssl_context",
-    "connect",
-    "describe_csr",
-    "detect_kind",
-    "endpoint_status",
-    "export_pkcs12",
-    "fetcher_backend",
-    "findings_to_sarif",
-    "fleet_metrics",
-    "generate_private_key",
-    "httpx_client",
-    "import_pkcs12",
-    "lint_certificate",
-    "lint_chain",
-    "lint_csr",
-    "load_certificate",
-    "load_certificates",
-    "load_cps_profile",
-    "load_crl",
-    "load_csr",
-    "load_inventory",
-    "load_ocsp_response",
-    "load_pkcs12",
-    "load_private_key",
-    "load_request_profile",
-    "oid_name",
-    "parse_oid",
-    "render_prometheus",
-    "renewal_csr",
-    "requests_adapter",
-    "save_private_key",
-    "scan_fleet",
-    "server_ssl_context",
-    "validate_chain",
-    "validate_chain_async",
-    "validate_many",
-    "validate_many_async",
-    "verify_csr",
-    "worst_severity",
-]
+__all__ = ["__version__", *_EXPORTS]  # noqa: PLE0604 -- the names of _EXPORTS
 
 
 def __getattr__(name: str) -> Any:
@@ -259,127 +146,305 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+    """The public API and the module's dunders, not the names this file imports for its own use."""
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__") and name.endswith("__"))})
 
 
-# Static view of the same table for type checkers (tests/test_package.py proves the two agree).
+# What type checkers see, since they cannot follow __getattr__ (every name would be Any to them): the
+# same table, as explicit re-exports.  tests/test_package.py proves it lists exactly the names of _EXPORTS.
 if TYPE_CHECKING:
-    from caiso_pki._io import (
-        Pkcs12Bundle,
-        load_certificate,
-        load_certificates,
-        load_crl,
-        load_csr,
-        load_ocsp_response,
-        load_pkcs12,
-        load_private_key,
-    )
-    from caiso_pki.audit import AuditReport, audit_paths
+    from caiso_pki.audit import AuditReport as AuditReport
+    from caiso_pki.audit import audit_paths as audit_paths
     from caiso_pki.certificate import (
-        Certificate,
-        DistinguishedName,
-        PolicyInformation,
-        SubjectAltNames,
-        UnsupportedCertificateError,
-        UserNotice,
+        Certificate as Certificate,
+    )
+    from caiso_pki.certificate import (
+        UnsupportedCertificateError as UnsupportedCertificateError,
+    )
+    from caiso_pki.certificate import (
+        load_certificate as load_certificate,
+    )
+    from caiso_pki.certificate import (
+        load_certificates as load_certificates,
     )
     from caiso_pki.connection import (
-        ClientCredential,
-        ConnectionCheck,
-        ConnectionReport,
-        ConnectUnavailableError,
-        connect,
+        ClientCredential as ClientCredential,
+    )
+    from caiso_pki.connection import (
+        ConnectionCheck as ConnectionCheck,
+    )
+    from caiso_pki.connection import (
+        ConnectionReport as ConnectionReport,
+    )
+    from caiso_pki.connection import (
+        ConnectUnavailableError as ConnectUnavailableError,
+    )
+    from caiso_pki.connection import (
+        connect as connect,
     )
     from caiso_pki.csr import (
-        Csr,
-        CsrDescription,
-        RenewalRequest,
-        build_csr,
-        check_csr,
-        describe_csr,
-        renewal_csr,
-        verify_csr,
+        Csr as Csr,
     )
-    from caiso_pki.display import FindingList
+    from caiso_pki.csr import (
+        CsrDescription as CsrDescription,
+    )
+    from caiso_pki.csr import (
+        RenewalRequest as RenewalRequest,
+    )
+    from caiso_pki.csr import (
+        build_csr as build_csr,
+    )
+    from caiso_pki.csr import (
+        check_csr as check_csr,
+    )
+    from caiso_pki.csr import (
+        describe_csr as describe_csr,
+    )
+    from caiso_pki.csr import (
+        load_csr as load_csr,
+    )
+    from caiso_pki.csr import (
+        renewal_csr as renewal_csr,
+    )
+    from caiso_pki.csr import (
+        verify_csr as verify_csr,
+    )
+    from caiso_pki.display import FindingList as FindingList
     from caiso_pki.errors import (
-        CaisoPkiError,
-        FetchError,
-        InvalidSubjectError,
-        InvalidTimeError,
-        MalformedInputError,
-        PassphraseError,
-        PlotUnavailableError,
-        ProfileError,
-        ProfileViolationError,
-        RevocationError,
-        TrustStoreCorruptError,
-        TrustStoreError,
-        UnknownOidError,
-        UnsupportedAlgorithmError,
-        ValidationError,
+        CaisoPkiError as CaisoPkiError,
     )
-    from caiso_pki.exporter import Exporter
-    from caiso_pki.exposition import MonitorUnavailableError, SnapshotCollector, render_prometheus
-    from caiso_pki.fleet_scan import FleetMonitor, scan_fleet
-    from caiso_pki.inventory import Inventory, PasswordSource, load_inventory
+    from caiso_pki.errors import (
+        FetchError as FetchError,
+    )
+    from caiso_pki.errors import (
+        InvalidSubjectError as InvalidSubjectError,
+    )
+    from caiso_pki.errors import (
+        InvalidTimeError as InvalidTimeError,
+    )
+    from caiso_pki.errors import (
+        MalformedInputError as MalformedInputError,
+    )
+    from caiso_pki.errors import (
+        PassphraseError as PassphraseError,
+    )
+    from caiso_pki.errors import (
+        PlotUnavailableError as PlotUnavailableError,
+    )
+    from caiso_pki.errors import (
+        ProfileError as ProfileError,
+    )
+    from caiso_pki.errors import (
+        ProfileViolationError as ProfileViolationError,
+    )
+    from caiso_pki.errors import (
+        RevocationError as RevocationError,
+    )
+    from caiso_pki.errors import (
+        TrustStoreCorruptError as TrustStoreCorruptError,
+    )
+    from caiso_pki.errors import (
+        TrustStoreError as TrustStoreError,
+    )
+    from caiso_pki.errors import (
+        UnknownOidError as UnknownOidError,
+    )
+    from caiso_pki.errors import (
+        UnsupportedAlgorithmError as UnsupportedAlgorithmError,
+    )
+    from caiso_pki.errors import (
+        ValidationError as ValidationError,
+    )
+    from caiso_pki.exporter import Exporter as Exporter
+    from caiso_pki.exposition import (
+        MonitorUnavailableError as MonitorUnavailableError,
+    )
+    from caiso_pki.exposition import (
+        SnapshotCollector as SnapshotCollector,
+    )
+    from caiso_pki.exposition import (
+        render_prometheus as render_prometheus,
+    )
+    from caiso_pki.fleet_scan import FleetMonitor as FleetMonitor
+    from caiso_pki.fleet_scan import scan_fleet as scan_fleet
+    from caiso_pki.general_names import SubjectAltNames as SubjectAltNames
+    from caiso_pki.inventory import (
+        Inventory as Inventory,
+    )
+    from caiso_pki.inventory import (
+        PasswordSource as PasswordSource,
+    )
+    from caiso_pki.inventory import (
+        load_inventory as load_inventory,
+    )
     from caiso_pki.keys import (
-        KeySpec,
-        generate_private_key,
-        save_private_key,
+        KeySpec as KeySpec,
+    )
+    from caiso_pki.keys import (
+        generate_private_key as generate_private_key,
+    )
+    from caiso_pki.keys import (
+        load_private_key as load_private_key,
+    )
+    from caiso_pki.keys import (
+        save_private_key as save_private_key,
     )
     from caiso_pki.lint import (
-        ChainCheck,
-        Finding,
-        Severity,
-        check_chain,
-        detect_kind,
-        lint_certificate,
-        lint_chain,
-        lint_csr,
-        worst_severity,
+        ChainCheck as ChainCheck,
+    )
+    from caiso_pki.lint import (
+        Finding as Finding,
+    )
+    from caiso_pki.lint import (
+        Severity as Severity,
+    )
+    from caiso_pki.lint import (
+        check_chain as check_chain,
+    )
+    from caiso_pki.lint import (
+        detect_kind as detect_kind,
+    )
+    from caiso_pki.lint import (
+        lint_certificate as lint_certificate,
+    )
+    from caiso_pki.lint import (
+        lint_chain as lint_chain,
+    )
+    from caiso_pki.lint import (
+        lint_csr as lint_csr,
+    )
+    from caiso_pki.lint import (
+        worst_severity as worst_severity,
     )
     from caiso_pki.monitoring import (
-        CertificateSample,
-        CrlFreshness,
-        EndpointStatus,
-        FleetMetrics,
-        ReadError,
-        certificate_kind,
-        endpoint_status,
-        fleet_metrics,
+        CertificateSample as CertificateSample,
     )
-    from caiso_pki.oids import oid_name, parse_oid
-    from caiso_pki.pkcs12 import export_pkcs12, import_pkcs12
-    from caiso_pki.policy import PolicyRequirement
-    from caiso_pki.profiles.cps import CpsProfile, load_cps_profile
+    from caiso_pki.monitoring import (
+        CrlFreshness as CrlFreshness,
+    )
+    from caiso_pki.monitoring import (
+        EndpointStatus as EndpointStatus,
+    )
+    from caiso_pki.monitoring import (
+        FleetMetrics as FleetMetrics,
+    )
+    from caiso_pki.monitoring import (
+        ReadError as ReadError,
+    )
+    from caiso_pki.monitoring import (
+        certificate_kind as certificate_kind,
+    )
+    from caiso_pki.monitoring import (
+        endpoint_status as endpoint_status,
+    )
+    from caiso_pki.monitoring import (
+        fleet_metrics as fleet_metrics,
+    )
+    from caiso_pki.name import DistinguishedName as DistinguishedName
+    from caiso_pki.oids import oid_name as oid_name
+    from caiso_pki.oids import parse_oid as parse_oid
+    from caiso_pki.pkcs12 import (
+        Pkcs12Bundle as Pkcs12Bundle,
+    )
+    from caiso_pki.pkcs12 import (
+        export_pkcs12 as export_pkcs12,
+    )
+    from caiso_pki.pkcs12 import (
+        import_pkcs12 as import_pkcs12,
+    )
+    from caiso_pki.pkcs12 import (
+        load_pkcs12 as load_pkcs12,
+    )
+    from caiso_pki.policy import (
+        PolicyInformation as PolicyInformation,
+    )
+    from caiso_pki.policy import (
+        PolicyRequirement as PolicyRequirement,
+    )
+    from caiso_pki.policy import (
+        UserNotice as UserNotice,
+    )
+    from caiso_pki.profiles.cps import CpsProfile as CpsProfile
+    from caiso_pki.profiles.cps import load_cps_profile as load_cps_profile
     from caiso_pki.profiles.request import (
-        RequestFinding,
-        RequestProfile,
-        load_request_profile,
+        RequestFinding as RequestFinding,
     )
-    from caiso_pki.sarif import findings_to_sarif
-    from caiso_pki.subject import Subject
-    from caiso_pki.tls import client_ssl_context, httpx_client, requests_adapter, server_ssl_context
+    from caiso_pki.profiles.request import (
+        RequestProfile as RequestProfile,
+    )
+    from caiso_pki.profiles.request import (
+        load_request_profile as load_request_profile,
+    )
+    from caiso_pki.revocation_data import load_crl as load_crl
+    from caiso_pki.revocation_data import load_ocsp_response as load_ocsp_response
+    from caiso_pki.sarif import findings_to_sarif as findings_to_sarif
+    from caiso_pki.subject import Subject as Subject
+    from caiso_pki.tls import (
+        client_ssl_context as client_ssl_context,
+    )
+    from caiso_pki.tls import (
+        httpx_client as httpx_client,
+    )
+    from caiso_pki.tls import (
+        requests_adapter as requests_adapter,
+    )
+    from caiso_pki.tls import (
+        server_ssl_context as server_ssl_context,
+    )
     from caiso_pki.truststore import (
-        StoreDiff,
-        TrustEntry,
-        TrustStore,
+        StoreDiff as StoreDiff,
+    )
+    from caiso_pki.truststore import (
+        TrustEntry as TrustEntry,
+    )
+    from caiso_pki.truststore import (
+        TrustStore as TrustStore,
     )
     from caiso_pki.validation import (
-        FAILURE_CODES,
-        AlgorithmPolicy,
-        Fetcher,
-        FleetCache,
-        HttpFetcher,
-        PathBudget,
-        RevocationCache,
-        RevocationStatus,
-        ValidationFailure,
-        ValidationResult,
-        Validator,
-        fetcher_backend,
-        validate_chain,
-        validate_chain_async,
-        validate_many,
-        validate_many_async,
+        FAILURE_CODES as FAILURE_CODES,
+    )
+    from caiso_pki.validation import (
+        AlgorithmPolicy as AlgorithmPolicy,
+    )
+    from caiso_pki.validation import (
+        Fetcher as Fetcher,
+    )
+    from caiso_pki.validation import (
+        FleetCache as FleetCache,
+    )
+    from caiso_pki.validation import (
+        HttpFetcher as HttpFetcher,
+    )
+    from caiso_pki.validation import (
+        PathBudget as PathBudget,
+    )
+    from caiso_pki.validation import (
+        RevocationCache as RevocationCache,
+    )
+    from caiso_pki.validation import (
+        RevocationStatus as RevocationStatus,
+    )
+    from caiso_pki.validation import (
+        ValidationFailure as ValidationFailure,
+    )
+    from caiso_pki.validation import (
+        ValidationResult as ValidationResult,
+    )
+    from caiso_pki.validation import (
+        Validator as Validator,
+    )
+    from caiso_pki.validation import (
+        fetcher_backend as fetcher_backend,
+    )
+    from caiso_pki.validation import (
+        validate_chain as validate_chain,
+    )
+    from caiso_pki.validation import (
+        validate_chain_async as validate_chain_async,
+    )
+    from caiso_pki.validation import (
+        validate_many as validate_many,
+    )
+    from caiso_pki.validation import (
+        validate_many_async as validate_many_async,
     )

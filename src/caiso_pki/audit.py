@@ -36,13 +36,14 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
-from caiso_pki._io import NamedBytes
+from caiso_pki._source import NamedBytes
 from caiso_pki._text import path_text, printable
-from caiso_pki.certificate import Certificate, ensure_aware
+from caiso_pki._time import ensure_aware
+from caiso_pki.certificate import Certificate
 from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputError, ProfileError
 
 if TYPE_CHECKING:
-    from caiso_pki._io import Password
+    from caiso_pki._source import Password
     from caiso_pki.lint import Finding
     from caiso_pki.policy import PolicyRequirement
     from caiso_pki.profiles.cps import CpsProfile, ProfileSource
@@ -279,7 +280,7 @@ def _special(path: Path) -> str | None:
 
 
 def _files(paths: Sequence[AuditInput]) -> tuple[list[Path | NamedBytes], list[SkippedFile]]:
-    from caiso_pki._io import read_file
+    from caiso_pki._source import read_file
 
     files: list[Path | NamedBytes] = []
     skipped: list[SkippedFile] = []
@@ -319,7 +320,10 @@ _OTHER_KINDS: Final = {
 
 def _read_one(path: Path | NamedBytes, password: Password) -> list[Certificate] | SkippedFile:
     """The certificates of one file, or why it gave none."""
-    from caiso_pki._io import detect_kind, load_certificates, load_pkcs12, read_file
+    from caiso_pki._io import detect_kind
+    from caiso_pki._source import read_file
+    from caiso_pki.certificate import load_certificates
+    from caiso_pki.pkcs12 import load_pkcs12
 
     name = path.name if isinstance(path, NamedBytes) else path_text(path)
     try:

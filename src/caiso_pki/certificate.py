@@ -1,9 +1,15 @@
-"""The certificate view: a frozen, readable model of an X.509 certificate.
+"""The certificate view: a frozen, readable model of an X.509 certificate, and its loaders.
 
 :class:`Certificate` wraps the DER bytes and exposes what people and programs ask of a certificate:
 names, serial, validity, fingerprints, key, extensions.  It is the one certificate type passed around
 inside caiso-pki; ``Certificate.x509`` gives the underlying ``cryptography`` object and
-``Certificate.asn1`` the ``asn1crypto`` one (used by path validation).
+``Certificate.asn1`` the ``asn1crypto`` one (used by path validation).  :func:`load_certificates` and
+:func:`load_certificate` read PEM, DER and PKCS#7 into it.
+
+The values a certificate holds have their own modules, re-exported here: names
+(:class:`~caiso_pki.name.DistinguishedName`), subject alternative names
+(:class:`~caiso_pki.general_names.SubjectAltNames`) and policies
+(:class:`~caiso_pki.policy.PolicyInformation`).
 
 A few certificates in the wild (and in NIST PKITS) cannot be parsed by ``cryptography``, such as DSA
 keys that inherit their parameters from the issuer.  Those still load: every view is read from
@@ -23,20 +29,29 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 import attrs
+from cryptography.x509.oid import SignatureAlgorithmOID
 
-from caiso_pki._io import ASN1_ERRORS
-from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputError
+from caiso_pki import oids
+from caiso_pki._certificate_der import check_asn1, faithful_asn1, parse_cryptography, spki_algorithm_oid
+from caiso_pki._encoding import ASN1_ERRORS, certificate_ders, der_element_length, is_rust_panic
+from caiso_pki._key_usage import names_from_asn1, names_from_cryptography
+from caiso_pki._source import read_source
+from caiso_pki._time import ensure_aware, iso
+from caiso_pki.errors import CaisoPkiError, MalformedInputError
+from caiso_pki.general_names import SubjectAltNames
+from caiso_pki.name import DistinguishedName
 from caiso_pki.oids import oid_name
+from caiso_pki.policy import PolicyInformation, UserNotice
 
 if TYPE_CHECKING:
     from asn1crypto import x509 as asn1_x509
     from cryptography import x509 as cx509
     from rich.console import RenderableType
 
-    from caiso_pki.types import JsonDict
+    from caiso_pki.types import JsonDict, SourceInput
 
 __all__ = [
     "Certificate",
@@ -46,14 +61,14 @@ __all__ = [
     "TrailingDataError",
     "UnsupportedCertificateError",
     "UserNotice",
+    "certificate_summary",
     "ensure_aware",
+    "load_certificate",
+    "load_certificates",
     "serial_to_hex",
 ]
 
 _T = TypeVar("_T")
-
-#: What asn1crypto and cryptography raise on damaged input (neither has one base exception for it).
-_PARSE_ERRORS: Final = ASN1_ERRORS
 
 
 class UnsupportedCertificateError(MalformedInputError):
@@ -62,17 +77,6 @@ class UnsupportedCertificateError(MalformedInputError):
 
 class TrailingDataError(MalformedInputError):
     """A DER certificate followed by bytes that are not part of it."""
-
-
-def ensure_aware(at: dt.datetime | None, *, what: str = "time") -> dt.datetime:
-    """Return ``at`` in UTC (now when ``None``); refuse naive datetimes, which are ambiguous."""
-    if at is None:
-        return dt.datetime.now(dt.UTC)
-    if not isinstance(at, dt.datetime):
-        raise InvalidTimeError(f"{what}: expected a datetime, got {type(at).__name__}")
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise InvalidTimeError(f"{what} {at.isoformat()} is naive; pass a timezone-aware datetime (UTC)")
-    return at.astimezone(dt.UTC)
 
 
 def serial_to_hex(serial: int) -> str:
@@ -86,127 +90,6 @@ def serial_to_hex(serial: int) -> str:
     return ("-" if serial < 0 else "") + text
 
 
-@attrs.frozen
-class DistinguishedName:
-    """A distinguished name: its RFC 4514 string and (OID, name, value) attributes in order."""
-
-    rfc4514: str
-    attributes: tuple[tuple[str, str, str], ...] = attrs.field(repr=False)
-
-    @classmethod
-    def from_cryptography(cls, name: cx509.Name) -> DistinguishedName:
-        """Build the view from a ``cryptography`` Name."""
-        attributes = tuple((attr.oid.dotted_string, oid_name(attr.oid), _text(attr.value)) for attr in name)
-        return cls(rfc4514=name.rfc4514_string(), attributes=attributes)
-
-    @classmethod
-    def from_asn1(cls, name: asn1_x509.Name) -> DistinguishedName:
-        """Build the view from an ``asn1crypto`` Name (fallback for certificates cryptography refuses).
-
-        The RFC 4514 string follows cryptography's form: RDNs last-first, multi-valued RDNs joined by ``+``.
-        """
-        attributes: list[tuple[str, str, str]] = []
-        rdns: list[str] = []
-        for rdn in name.chosen:
-            parts = []
-            for atv in rdn:
-                dotted = str(atv["type"].dotted)
-                value = _text(_asn1_text(atv["value"]))
-                attributes.append((dotted, oid_name(dotted), value))
-                parts.append(f"{_short(dotted)}={_escape(value)}")
-            rdns.append("+".join(parts))
-        return cls(rfc4514=",".join(reversed(rdns)), attributes=tuple(attributes))
-
-    def get(self, attribute: str) -> list[str]:
-        """All values of ``attribute``: a name (``"organizationalUnitName"``, ``"OU"``) or a dotted OID."""
-        key = _ALIASES.get(attribute.upper(), attribute)
-        return [value for dotted, name, value in self.attributes if key in (dotted, name)]
-
-    def _first(self, attribute: str) -> str | None:
-        values = self.get(attribute)
-        return values[0] if values else None
-
-    @property
-    def common_name(self) -> str | None:
-        """The first CN, or ``None``."""
-        return self._first("commonName")
-
-    @property
-    def organization(self) -> str | None:
-        """The first O, or ``None``."""
-        return self._first("organizationName")
-
-    @property
-    def organizational_units(self) -> list[str]:
-        """Every OU, in order."""
-        return self.get("organizationalUnitName")
-
-    @property
-    def country(self) -> str | None:
-        """The C attribute, or ``None``."""
-        return self._first("countryName")
-
-    def __str__(self) -> str:
-        return self.rfc4514
-
-    def to_dict(self) -> JsonDict:
-        """JSON-ready form: the RFC 4514 string and each attribute."""
-        return {
-            "rfc4514": self.rfc4514,
-            "attributes": [{"oid": o, "name": n, "value": v} for o, n, v in self.attributes],
-        }
-
-
-_ALIASES: Final = {
-    "CN": "commonName",
-    "O": "organizationName",
-    "OU": "organizationalUnitName",
-    "L": "localityName",
-    "ST": "stateOrProvinceName",
-    "C": "countryName",
-    "E": "emailAddress",
-    "EMAIL": "emailAddress",
-    "DC": "domainComponent",
-    "UID": "userId",
-    "SERIALNUMBER": "serialNumber",
-}
-_SHORT: Final = {
-    "2.5.4.3": "CN",
-    "2.5.4.10": "O",
-    "2.5.4.11": "OU",
-    "2.5.4.7": "L",
-    "2.5.4.8": "ST",
-    "2.5.4.6": "C",
-    "2.5.4.9": "STREET",
-    "0.9.2342.19200300.100.1.25": "DC",
-    "0.9.2342.19200300.100.1.1": "UID",
-}
-
-
-def _short(dotted: str) -> str:
-    return _SHORT.get(dotted, dotted)
-
-
-def _escape(value: str) -> str:
-    out = "".join("\\" + ch if ch in ',+"\\<>;=' else ch for ch in value)
-    if out.startswith((" ", "#")):
-        out = "\\" + out
-    if out.endswith(" ") and len(out) > 1:
-        out = out[:-1] + "\\ "
-    return out
-
-
-def _text(value: str | bytes) -> str:
-    return value if isinstance(value, str) else value.hex()
-
-
-def _asn1_text(value: Any) -> str | bytes:
-    native = value.native
-    if isinstance(native, (str, bytes)):
-        return native
-    return str(native)
-
-
 @contextmanager
 def _reading(label: str, what: str) -> Iterator[None]:
     """Turn a dependency's parse error while reading ``what`` into :class:`MalformedInputError`."""
@@ -216,12 +99,10 @@ def _reading(label: str, what: str) -> Iterator[None]:
         yield
     except CaisoPkiError:
         raise
-    except (*_PARSE_ERRORS, cx509.DuplicateExtension, cx509.UnsupportedGeneralNameType) as exc:
+    except (*ASN1_ERRORS, cx509.DuplicateExtension, cx509.UnsupportedGeneralNameType) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise MalformedInputError(f"{label}: cannot read {what}: {reason}") from exc
     except BaseException as exc:
-        from caiso_pki._io import is_rust_panic
-
         if is_rust_panic(exc):
             raise MalformedInputError(f"{label}: cannot read {what}") from exc
         raise
@@ -241,146 +122,39 @@ def _view(what: str) -> Callable[[Callable[[Certificate], _T]], Callable[[Certif
     return decorate
 
 
-@attrs.frozen
-class SubjectAltNames:
-    """Subject alternative names grouped by type."""
-
-    dns: tuple[str, ...] = ()
-    ip: tuple[str, ...] = ()
-    uri: tuple[str, ...] = ()
-    email: tuple[str, ...] = ()
-    directory: tuple[str, ...] = ()
-    other: tuple[str, ...] = ()
-
-    @classmethod
-    def from_cryptography(cls, value: cx509.SubjectAlternativeName | None) -> SubjectAltNames:
-        """Group a ``cryptography`` SubjectAlternativeName (or ``None``) by name type."""
-        from cryptography import x509 as cx509
-
-        if value is None:
-            return cls()
-        groups: dict[str, list[str]] = {
-            key: [] for key in ("dns", "ip", "uri", "email", "directory", "other")
-        }
-        for general in value:
-            if isinstance(general, cx509.DNSName):
-                groups["dns"].append(general.value)
-            elif isinstance(general, cx509.IPAddress):
-                groups["ip"].append(str(general.value))
-            elif isinstance(general, cx509.UniformResourceIdentifier):
-                groups["uri"].append(general.value)
-            elif isinstance(general, cx509.RFC822Name):
-                groups["email"].append(general.value)
-            elif isinstance(general, cx509.DirectoryName):
-                groups["directory"].append(general.value.rfc4514_string())
-            elif isinstance(general, cx509.OtherName):
-                groups["other"].append(f"{general.type_id.dotted_string}:{general.value.hex()}")
-            elif isinstance(general, cx509.RegisteredID):
-                groups["other"].append(general.value.dotted_string)
-            else:
-                groups["other"].append(str(general.value))
-        return cls(**{key: tuple(items) for key, items in groups.items()})
-
-    def __bool__(self) -> bool:
-        return any((self.dns, self.ip, self.uri, self.email, self.directory, self.other))
-
-    def to_dict(self) -> dict[str, list[str]]:
-        """JSON-ready form."""
-        return {field.name: list(getattr(self, field.name)) for field in attrs.fields(SubjectAltNames)}
-
-
-@attrs.frozen
-class UserNotice:
-    """A policy user-notice qualifier."""
-
-    explicit_text: str | None = None
-    organization: str | None = None
-    notice_numbers: tuple[int, ...] = ()
-
-
-@attrs.frozen
-class PolicyInformation:
-    """One certificate policy: its OID and CPS-pointer and user-notice qualifiers."""
-
-    oid: str
-    cps_uris: tuple[str, ...] = ()
-    user_notices: tuple[UserNotice, ...] = ()
-
-    @property
-    def name(self) -> str:
-        """Friendly name from the OID registry (the dotted OID when unknown)."""
-        return oid_name(self.oid)
-
-    def to_dict(self) -> JsonDict:
-        """JSON-ready form."""
-        return {
-            "oid": self.oid,
-            "name": self.name,
-            "cps_uris": list(self.cps_uris),
-            "user_notices": [
-                {
-                    "explicit_text": notice.explicit_text,
-                    "organization": notice.organization,
-                    "notice_numbers": list(notice.notice_numbers),
-                }
-                for notice in self.user_notices
-            ],
-        }
-
-
-_KU_NAMES: Final = (
-    ("digital_signature", "digitalSignature"),
-    ("content_commitment", "nonRepudiation"),
-    ("key_encipherment", "keyEncipherment"),
-    ("data_encipherment", "dataEncipherment"),
-    ("key_agreement", "keyAgreement"),
-    ("key_cert_sign", "keyCertSign"),
-    ("crl_sign", "cRLSign"),
-)
-#: asn1crypto's key usage bit names -> RFC 5280 names, in RFC order.
-_ASN1_KU_NAMES: Final = (
-    ("digital_signature", "digitalSignature"),
-    ("non_repudiation", "nonRepudiation"),
-    ("key_encipherment", "keyEncipherment"),
-    ("data_encipherment", "dataEncipherment"),
-    ("key_agreement", "keyAgreement"),
-    ("key_cert_sign", "keyCertSign"),
-    ("crl_sign", "cRLSign"),
-    ("encipher_only", "encipherOnly"),
-    ("decipher_only", "decipherOnly"),
-)
 #: Key algorithm OIDs asn1crypto (and so path validation) knows, with asn1crypto's name for each.
 _KEY_ALGORITHM_OIDS: Final = {
-    "1.2.840.113549.1.1.1": "rsa",
-    "1.2.840.113549.1.1.10": "rsassa_pss",
-    "1.2.840.10045.2.1": "ec",
-    "1.2.840.10040.4.1": "dsa",
-    "1.3.101.112": "ed25519",
-    "1.3.101.113": "ed448",
-    "1.3.101.110": "x25519",
-    "1.3.101.111": "x448",
+    oids.RSA_ENCRYPTION: "rsa",
+    oids.RSASSA_PSS: "rsassa_pss",
+    oids.EC_PUBLIC_KEY: "ec",
+    oids.DSA: "dsa",
+    oids.ED25519: "ed25519",
+    oids.ED448: "ed448",
+    oids.X25519: "x25519",
+    oids.X448: "x448",
 }
 #: Signature algorithms caiso-pki can verify (RSA PKCS#1 v1.5 and PSS, ECDSA, EdDSA, DSA).
 _SUPPORTED_SIGNATURES: Final = frozenset(
-    {
-        "1.2.840.113549.1.1.4",
-        "1.2.840.113549.1.1.5",
-        "1.2.840.113549.1.1.10",
-        "1.2.840.113549.1.1.11",
-        "1.2.840.113549.1.1.12",
-        "1.2.840.113549.1.1.13",
-        "1.2.840.113549.1.1.14",
-        "1.2.840.10045.4.1",
-        "1.2.840.10045.4.3.1",
-        "1.2.840.10045.4.3.2",
-        "1.2.840.10045.4.3.3",
-        "1.2.840.10045.4.3.4",
-        "1.3.101.112",
-        "1.3.101.113",
-        "1.2.840.10040.4.3",
-        "2.16.840.1.101.3.4.3.1",
-        "2.16.840.1.101.3.4.3.2",
-    }
+    oid.dotted_string
+    for oid in (
+        SignatureAlgorithmOID.RSA_WITH_MD5,
+        SignatureAlgorithmOID.RSA_WITH_SHA1,
+        SignatureAlgorithmOID.RSASSA_PSS,
+        SignatureAlgorithmOID.RSA_WITH_SHA256,
+        SignatureAlgorithmOID.RSA_WITH_SHA384,
+        SignatureAlgorithmOID.RSA_WITH_SHA512,
+        SignatureAlgorithmOID.RSA_WITH_SHA224,
+        SignatureAlgorithmOID.ECDSA_WITH_SHA1,
+        SignatureAlgorithmOID.ECDSA_WITH_SHA224,
+        SignatureAlgorithmOID.ECDSA_WITH_SHA256,
+        SignatureAlgorithmOID.ECDSA_WITH_SHA384,
+        SignatureAlgorithmOID.ECDSA_WITH_SHA512,
+        SignatureAlgorithmOID.ED25519,
+        SignatureAlgorithmOID.ED448,
+        SignatureAlgorithmOID.DSA_WITH_SHA1,
+        SignatureAlgorithmOID.DSA_WITH_SHA224,
+        SignatureAlgorithmOID.DSA_WITH_SHA256,
+    )
 )
 _KEY_ALGORITHMS: Final = {
     "rsa": "RSA",
@@ -394,114 +168,8 @@ _KEY_ALGORITHMS: Final = {
 }
 
 
-_FAITHFUL_CLASS: Any = None
 #: Threads whose asn1crypto parse of one certificate is kept (see :attr:`Certificate.asn1`).
 _MAX_ASN1_THREADS: Final = 64
-
-
-def _faithful_asn1(der: bytes) -> asn1_x509.Certificate:
-    """An asn1crypto certificate that dumps as exactly ``der`` (see :attr:`Certificate.asn1`)."""
-    global _FAITHFUL_CLASS  # noqa: PLW0603 -- built once, on first use, to keep asn1crypto lazy
-    if _FAITHFUL_CLASS is None:
-        from asn1crypto import x509 as asn1_x509
-
-        class FaithfulCertificate(asn1_x509.Certificate):  # type: ignore[misc]
-            _caiso_der: bytes | None = None
-
-            def dump(self, force: bool = False) -> bytes:
-                if not force and self._caiso_der is not None:
-                    return self._caiso_der
-                result: bytes = super().dump(force)
-                return result
-
-        _FAITHFUL_CLASS = FaithfulCertificate
-    parsed: asn1_x509.Certificate = _FAITHFUL_CLASS.load(der)
-    parsed._caiso_der = der
-    return parsed
-
-
-def _parse_cryptography(der: bytes) -> cx509.Certificate | None:
-    from cryptography import x509 as cx509
-    from cryptography.utils import CryptographyDeprecationWarning
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-            cert = cx509.load_der_x509_certificate(der)
-            # Force the lazy parts of the basic view, so damage is found at load time.
-            cert.serial_number  # noqa: B018
-            cert.subject  # noqa: B018
-            cert.issuer  # noqa: B018
-            cert.not_valid_before_utc  # noqa: B018
-            cert.not_valid_after_utc  # noqa: B018
-            cert.signature_algorithm_oid  # noqa: B018
-    except (*_PARSE_ERRORS, cx509.InvalidVersion):  # InvalidVersion is not a ValueError
-        return None
-    except BaseException as exc:
-        from caiso_pki._io import is_rust_panic
-
-        if is_rust_panic(exc):
-            return None
-        raise
-    return cert
-
-
-_GENERIC_SPKI: Any = None
-
-
-def spki_algorithm_oid(spki_der: bytes) -> str:
-    """The dotted key algorithm OID of a SubjectPublicKeyInfo, read without interpreting the key.
-
-    asn1crypto picks the key's parser from the algorithm and raises ``KeyError`` for an algorithm it
-    does not know (GOST, vendor OIDs), so the algorithm is read with a generic structure instead.
-    """
-    global _GENERIC_SPKI  # noqa: PLW0603 -- built once, on first use, to keep asn1crypto lazy
-    if _GENERIC_SPKI is None:
-        from asn1crypto import core
-
-        class _Algorithm(core.Sequence):  # type: ignore[misc]
-            _fields: ClassVar = [
-                ("algorithm", core.ObjectIdentifier),
-                ("parameters", core.Any, {"optional": True}),
-            ]
-
-        class _Spki(core.Sequence):  # type: ignore[misc]
-            _fields: ClassVar = [("algorithm", _Algorithm), ("public_key", core.BitString)]
-
-        _GENERIC_SPKI = _Spki
-    return str(_GENERIC_SPKI.load(spki_der)["algorithm"]["algorithm"].dotted)
-
-
-def _check_asn1(der: bytes, *, full: bool) -> None:
-    """Parse with asn1crypto what path validation and the key views use; raise on damage.
-
-    ``full=False`` when cryptography has already read the names, serial and validity: re-reading the
-    names with asn1crypto costs most of a load, so only the framing and algorithms are checked then.
-    """
-    from asn1crypto import x509 as asn1_x509
-
-    cert = asn1_x509.Certificate.load(der, strict=True)
-    tbs = cert["tbs_certificate"]
-    if full:
-        tbs["serial_number"].native  # noqa: B018
-        tbs["subject"].native  # noqa: B018
-        tbs["issuer"].native  # noqa: B018
-        tbs["validity"].native  # noqa: B018
-    spki_algorithm_oid(tbs["subject_public_key_info"].dump())
-    cert["signature_algorithm"]["algorithm"].dotted  # noqa: B018
-
-
-def _der_length(data: bytes) -> int | None:
-    """The length of the DER element at the start of ``data`` (tag, length and contents), if it is one."""
-    if len(data) < 2 or data[0] & 0x1F == 0x1F:  # no room, or a multi-byte tag (never a certificate)
-        return None
-    first = data[1]
-    if first < 0x80:
-        return 2 + first
-    count = first & 0x7F
-    if count == 0 or count > 8 or len(data) < 2 + count:
-        return None
-    return 2 + count + int.from_bytes(data[2 : 2 + count], "big")
 
 
 @attrs.frozen(eq=False, hash=False)
@@ -532,7 +200,7 @@ class Certificate:
         if not isinstance(der, (bytes, bytearray, memoryview)):
             raise MalformedInputError(f"{name}: expected DER bytes, got {type(der).__name__}")
         der = bytes(der)
-        length = _der_length(der)
+        length = der_element_length(der)
         if length is not None and 0 < length < len(der) and der[:1] == b"\x30":
             try:
                 cls.from_der(der[:length], source_name=source_name)
@@ -543,10 +211,10 @@ class Certificate:
                     f"{name}: trailing data after the certificate ({len(der) - length} bytes after the "
                     f"{length}-byte certificate); remove it or convert the file with openssl x509"
                 )
-        parsed = _parse_cryptography(der)
+        parsed = parse_cryptography(der)
         try:
-            _check_asn1(der, full=parsed is None)
-        except _PARSE_ERRORS as exc:
+            check_asn1(der, full=parsed is None)
+        except ASN1_ERRORS as exc:
             raise MalformedInputError(f"{name}: not a valid X.509 certificate") from exc
         return cls(der, x509_obj=parsed, source_name=source_name)
 
@@ -619,7 +287,7 @@ class Certificate:
         ident = threading.get_ident()
         found = parsed.get(ident)
         if found is None:
-            found = _faithful_asn1(self.der)
+            found = faithful_asn1(self.der)
             if len(parsed) >= _MAX_ASN1_THREADS:
                 parsed.clear()  # threads that ended left their parses behind
             parsed[ident] = found
@@ -687,7 +355,7 @@ class Certificate:
     def days_remaining(self, at: dt.datetime | None = None) -> int:
         """Whole days from ``at`` (default now) until ``not_after``; negative once expired.
 
-        Raises :class:`InvalidTimeError` for a naive datetime.
+        Raises :class:`~caiso_pki.errors.InvalidTimeError` for a naive datetime.
         """
         when = ensure_aware(at, what="at")
         return (self.not_after - when) // dt.timedelta(days=1)
@@ -695,8 +363,8 @@ class Certificate:
     def is_valid_at(self, at: dt.datetime | None = None) -> bool:
         """True when ``at`` (default now) lies inside the validity period (both ends inclusive).
 
-        Compared as :meth:`validity_at` does, at the whole second.  Raises :class:`InvalidTimeError`
-        for a naive datetime.
+        Compared as :meth:`validity_at` does, at the whole second.  Raises
+        :class:`~caiso_pki.errors.InvalidTimeError` for a naive datetime.
         """
         return self.validity_at(at) == "valid"
 
@@ -707,7 +375,7 @@ class Certificate:
         present, no fractions), and the period runs "from notBefore through notAfter, inclusive": the
         second notAfter names is inside it whole.  So ``at`` is truncated to its second first: 5 ms
         after a notAfter of 00:00:00 is still valid, 00:00:00.999 is before a notBefore of 00:00:01.
-        Raises :class:`InvalidTimeError` for a naive datetime.
+        Raises :class:`~caiso_pki.errors.InvalidTimeError` for a naive datetime.
         """
         when = ensure_aware(at, what="at").replace(microsecond=0)
         if when < self.not_before:
@@ -781,7 +449,7 @@ class Certificate:
                 return size
         try:
             return int(self.asn1.public_key.bit_size)
-        except (*_PARSE_ERRORS, UnboundLocalError):  # asn1crypto trips on curves it does not know
+        except (*ASN1_ERRORS, UnboundLocalError):  # asn1crypto trips on curves it does not know
             return None
 
     @functools.cached_property
@@ -821,11 +489,9 @@ class Certificate:
 
         try:
             return self._x509.extensions
-        except (*_PARSE_ERRORS, cx509.DuplicateExtension, cx509.UnsupportedGeneralNameType):
+        except (*ASN1_ERRORS, cx509.DuplicateExtension, cx509.UnsupportedGeneralNameType):
             return None
         except BaseException as exc:
-            from caiso_pki._io import is_rust_panic
-
             if is_rust_panic(exc):
                 return None
             raise
@@ -907,20 +573,11 @@ class Certificate:
         """Key usage bits by RFC 5280 name (``"digitalSignature"``, ``"keyCertSign"`` ...)."""
         if self._asn1_views:
             asn1_value = self._asn1_extension("key_usage")
-            bits = set(asn1_value.native) if asn1_value is not None else set()
-            return tuple(name for bit, name in _ASN1_KU_NAMES if bit in bits)
+            return names_from_asn1(asn1_value.native) if asn1_value is not None else ()
         from cryptography.x509.oid import ExtensionOID
 
         value = self._extension(ExtensionOID.KEY_USAGE)
-        if value is None:
-            return ()
-        names = [name for attr, name in _KU_NAMES if getattr(value, attr)]
-        if value.key_agreement:
-            if value.encipher_only:
-                names.append("encipherOnly")
-            if value.decipher_only:
-                names.append("decipherOnly")
-        return tuple(names)
+        return names_from_cryptography(value) if value is not None else ()
 
     @functools.cached_property
     @_view("extended key usage")
@@ -939,7 +596,7 @@ class Certificate:
     def subject_alt_names(self) -> SubjectAltNames:
         """Subject alternative names by type (empty when absent)."""
         if self._asn1_views:
-            return _asn1_general_names(self._asn1_extension("subject_alt_name"))
+            return SubjectAltNames.from_asn1(self._asn1_extension("subject_alt_name"))
         from cryptography.x509.oid import ExtensionOID
 
         return SubjectAltNames.from_cryptography(self._extension(ExtensionOID.SUBJECT_ALTERNATIVE_NAME))
@@ -949,35 +606,12 @@ class Certificate:
     def policies(self) -> tuple[PolicyInformation, ...]:
         """Certificate policies with their CPS-pointer and user-notice qualifiers."""
         if self._asn1_views:
-            return _asn1_policies(self._asn1_extension("certificate_policies"))
-        from cryptography import x509 as cx509
+            value = self._asn1_extension("certificate_policies")
+            return tuple(PolicyInformation.from_asn1(info) for info in value or ())
         from cryptography.x509.oid import ExtensionOID
 
-        value = self._extension(ExtensionOID.CERTIFICATE_POLICIES)
-        if value is None:
-            return ()
-        result = []
-        for info in value:
-            cps: list[str] = []
-            notices: list[UserNotice] = []
-            for qualifier in info.policy_qualifiers or ():
-                if isinstance(qualifier, str):
-                    cps.append(qualifier)
-                elif isinstance(qualifier, cx509.UserNotice):
-                    ref = qualifier.notice_reference
-                    notices.append(
-                        UserNotice(
-                            explicit_text=qualifier.explicit_text,
-                            organization=ref.organization if ref else None,
-                            notice_numbers=tuple(ref.notice_numbers) if ref else (),
-                        )
-                    )
-            result.append(
-                PolicyInformation(
-                    oid=info.policy_identifier.dotted_string, cps_uris=tuple(cps), user_notices=tuple(notices)
-                )
-            )
-        return tuple(result)
+        policies = self._extension(ExtensionOID.CERTIFICATE_POLICIES)
+        return tuple(PolicyInformation.from_cryptography(info) for info in policies or ())
 
     @property
     def policy_oids(self) -> tuple[str, ...]:
@@ -1021,7 +655,7 @@ class Certificate:
             for point in asn1_value or ():
                 name = point["distribution_point"]
                 if getattr(name, "name", None) == "full_name":
-                    urls.extend(_asn1_general_names(name.chosen).uri)
+                    urls.extend(SubjectAltNames.from_asn1(name.chosen).uri)
             return tuple(urls)
         from cryptography import x509 as cx509
         from cryptography.x509.oid import ExtensionOID
@@ -1058,12 +692,12 @@ class Certificate:
     @property
     def ocsp_urls(self) -> tuple[str, ...]:
         """AIA OCSP responder URLs."""
-        return tuple(url for method, url in self._access_descriptions if method == _AIA_OCSP)
+        return tuple(url for method, url in self._access_descriptions if method == oids.AIA_OCSP)
 
     @property
     def ca_issuers_urls(self) -> tuple[str, ...]:
         """AIA caIssuers URLs."""
-        return tuple(url for method, url in self._access_descriptions if method == _AIA_CA_ISSUERS)
+        return tuple(url for method, url in self._access_descriptions if method == oids.AIA_CA_ISSUERS)
 
     # -- output ----------------------------------------------------------------------------------
 
@@ -1100,8 +734,8 @@ class Certificate:
             "subject": self.subject.to_dict(),
             "issuer": self.issuer.to_dict(),
             "serial": self.serial_hex,
-            "not_before": _iso(self.not_before),
-            "not_after": _iso(self.not_after),
+            "not_before": iso(self.not_before),
+            "not_after": iso(self.not_after),
             "fingerprint_sha256": self.fingerprint_sha256,
             "fingerprint_sha1": self.fingerprint_sha1,
             "key_algorithm": self.key_algorithm,
@@ -1136,66 +770,51 @@ class Certificate:
 _EXTENSION_VIEWS: Final = (
     ("extension_oids", ""),
     ("key_curve", ""),
-    ("_basic_constraints", "2.5.29.19"),
-    ("key_usage", "2.5.29.15"),
-    ("extended_key_usage", "2.5.29.37"),
-    ("subject_alt_names", "2.5.29.17"),
-    ("policies", "2.5.29.32"),
-    ("subject_key_identifier", "2.5.29.14"),
-    ("authority_key_identifier", "2.5.29.35"),
-    ("crl_distribution_points", "2.5.29.31"),
-    ("_access_descriptions", "1.3.6.1.5.5.7.1.1"),
+    ("_basic_constraints", oids.BASIC_CONSTRAINTS),
+    ("key_usage", oids.KEY_USAGE),
+    ("extended_key_usage", oids.EXTENDED_KEY_USAGE),
+    ("subject_alt_names", oids.SUBJECT_ALT_NAME),
+    ("policies", oids.CERTIFICATE_POLICIES),
+    ("subject_key_identifier", oids.SUBJECT_KEY_IDENTIFIER),
+    ("authority_key_identifier", oids.AUTHORITY_KEY_IDENTIFIER),
+    ("crl_distribution_points", oids.CRL_DISTRIBUTION_POINTS),
+    ("_access_descriptions", oids.AUTHORITY_INFO_ACCESS),
 )
 
 
-_AIA_OCSP: Final = "1.3.6.1.5.5.7.48.1"
-_AIA_CA_ISSUERS: Final = "1.3.6.1.5.5.7.48.2"
-_ASN1_GENERAL_NAME_GROUPS: Final = {
-    "dns_name": "dns",
-    "ip_address": "ip",
-    "uniform_resource_identifier": "uri",
-    "rfc822_name": "email",
-    "directory_name": "directory",
-}
+def certificate_summary(cert: Certificate) -> JsonDict:
+    """The short JSON form of a certificate that reports list: names, serial, validity, fingerprint.
+
+    Audit entries, connection reports and validation paths all show a certificate this way, so a
+    program reading one report reads the others; :meth:`Certificate.to_dict` is the full form.
+    """
+    return {
+        "subject": cert.subject.rfc4514,
+        "issuer": cert.issuer.rfc4514,
+        "serial": cert.serial_hex,
+        "not_before": iso(cert.not_before),
+        "not_after": iso(cert.not_after),
+        "fingerprint_sha256": cert.fingerprint_sha256,
+    }
 
 
-def _asn1_general_names(names: Any) -> SubjectAltNames:
-    groups: dict[str, list[str]] = {key: [] for key in ("dns", "ip", "uri", "email", "directory", "other")}
-    for general in names or ():
-        group = _ASN1_GENERAL_NAME_GROUPS.get(general.name, "other")
-        if group == "directory":
-            groups[group].append(DistinguishedName.from_asn1(general.chosen).rfc4514)
-        else:
-            groups[group].append(str(general.chosen.native))
-    return SubjectAltNames(**{key: tuple(items) for key, items in groups.items()})
+# -- loading -------------------------------------------------------------------------------------
 
 
-def _asn1_policies(value: Any) -> tuple[PolicyInformation, ...]:
-    result = []
-    for info in value or ():
-        cps: list[str] = []
-        notices: list[UserNotice] = []
-        for qualifier in info["policy_qualifiers"] or ():
-            kind = qualifier["policy_qualifier_id"].native
-            native = qualifier["qualifier"].native
-            if kind == "certification_practice_statement":
-                cps.append(str(native))
-            elif kind == "user_notice":
-                ref = native.get("notice_ref") or {}
-                notices.append(
-                    UserNotice(
-                        explicit_text=native.get("explicit_text"),
-                        organization=ref.get("organization"),
-                        notice_numbers=tuple(ref.get("notice_numbers") or ()),
-                    )
-                )
-        result.append(
-            PolicyInformation(
-                oid=str(info["policy_identifier"].dotted), cps_uris=tuple(cps), user_notices=tuple(notices)
-            )
-        )
-    return tuple(result)
+def load_certificates(source: SourceInput) -> list[Certificate]:
+    """Load every certificate in ``source``: PEM (one or many blocks), DER, or PKCS#7 in PEM or DER.
+
+    Non-certificate PEM blocks beside certificates (a key in a combined file) are skipped; a source with
+    no certificate at all raises :class:`MalformedInputError` saying what it held instead.
+    """
+    data, name = read_source(source, what="certificate")
+    return [Certificate.from_der(der, source_name=name) for der in certificate_ders(data, name)]
 
 
-def _iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+def load_certificate(source: SourceInput) -> Certificate:
+    """Load exactly one certificate; raise :class:`MalformedInputError` when there are none or several."""
+    data, name = read_source(source, what="certificate")
+    certs = [Certificate.from_der(der, source_name=name) for der in certificate_ders(data, name)]
+    if len(certs) != 1:
+        raise MalformedInputError(f"{name}: expected exactly one certificate, found {len(certs)}")
+    return certs[0]

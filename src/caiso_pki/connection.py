@@ -77,10 +77,10 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
     from rich.console import RenderableType
 
-    from caiso_pki._io import Password, Source
+    from caiso_pki._source import Password
     from caiso_pki._tls_probe import Probe
     from caiso_pki.profiles.cps import CpsProfile
-    from caiso_pki.types import JsonDict, TrustInput
+    from caiso_pki.types import JsonDict, SourceInput, TrustInput
     from caiso_pki.validation import Profile, ValidationResult, Validator
 
 __all__ = [
@@ -174,11 +174,10 @@ class ClientCredential:
     chain: tuple[Certificate, ...] = attrs.field(default=(), converter=_certificate_tuple)
 
     @classmethod
-    def from_pkcs12(cls, source: Source, password: Password) -> ClientCredential:
+    def from_pkcs12(cls, source: SourceInput, password: Password) -> ClientCredential:
         """The key, certificate and chain of a PKCS#12 / PFX file; a wrong password raises
         :class:`~caiso_pki.errors.PassphraseError`."""
-        from caiso_pki._io import load_pkcs12
-        from caiso_pki.pkcs12 import order_chain
+        from caiso_pki.pkcs12 import load_pkcs12, order_chain
 
         bundle = load_pkcs12(source, password)
         name = _source_name(source)
@@ -193,10 +192,10 @@ class ClientCredential:
     @classmethod
     def load(
         cls,
-        certificate: Source | Certificate,
-        key: Source | PrivateKeyTypes,
+        certificate: SourceInput | Certificate,
+        key: SourceInput | PrivateKeyTypes,
         *,
-        chain: Source | Sequence[Certificate] = (),
+        chain: SourceInput | Sequence[Certificate] = (),
         key_password: Password = None,
     ) -> ClientCredential:
         """A credential from a certificate (a PEM file may hold the chain after the leaf), a key
@@ -1166,7 +1165,7 @@ class _TrustSource:
                 f"the trust store {display_path(trust.directory)}" if trust.directory else "the trust store"
             )
             return cls(where, option, trust)
-        from caiso_pki._io import NamedBytes
+        from caiso_pki._source import NamedBytes
 
         if isinstance(trust, NamedBytes):  # read by the command line
             return cls(f"the trust file {trust.name}", option)

@@ -1,10 +1,10 @@
-"""Certificate signing requests: the :class:`Csr` value, building, renewal, checks and verification.
+"""Certificate signing requests: the :class:`Csr` value, loading, building, renewal, checks and verification.
 
 :func:`build_csr` turns a key and a subject into a signed PKCS#10 request (SHA-256, or SHA-384 for a
 P-384 key).  Given a request ``profile`` it checks the request *before* signing and refuses, with every
 violation listed, when it would not conform.  :func:`check_csr` runs the same rules on a CSR made
 elsewhere (``openssl req -new``, a device's own generator); :func:`renewal_csr` repeats a certificate's
-subject, SANs and EKU with the old key or a new one.
+subject, SANs and EKU with the old key or a new one.  :func:`load_csr` reads a request from PEM or DER.
 """
 
 from __future__ import annotations
@@ -13,18 +13,23 @@ import functools
 import ipaddress
 import os
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import attrs
 
+from caiso_pki._encoding import CSR_LABELS, is_rust_panic, one_block_der
+from caiso_pki._key_usage import key_usage_extension, names_from_cryptography
+from caiso_pki._source import read_source
 from caiso_pki.errors import (
     InvalidSubjectError,
     MalformedInputError,
     ProfileViolationError,
     UnsupportedAlgorithmError,
 )
+from caiso_pki.general_names import SubjectAltNames
 from caiso_pki.keys import KeySpec, generate_private_key, is_signing_key, key_usage_fits, key_usage_name
+from caiso_pki.name import DistinguishedName
 from caiso_pki.oids import oid_name, parse_oid
 from caiso_pki.profiles.request import (
     RequestContent,
@@ -41,11 +46,10 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes, PrivateKeyTypes
     from rich.console import RenderableType
 
-    from caiso_pki._io import Source
-    from caiso_pki.certificate import Certificate, DistinguishedName, SubjectAltNames
+    from caiso_pki.certificate import Certificate
     from caiso_pki.keys import PrivateKey
     from caiso_pki.profiles.request import RequestFinding
-    from caiso_pki.types import JsonDict
+    from caiso_pki.types import JsonDict, SourceInput
 
 __all__ = [
     "Csr",
@@ -54,20 +58,11 @@ __all__ = [
     "build_csr",
     "check_csr",
     "describe_csr",
+    "load_csr",
     "renewal_csr",
     "request_content",
     "verify_csr",
 ]
-
-_KU_ATTRS: Final = (
-    ("digital_signature", "digitalSignature"),
-    ("content_commitment", "nonRepudiation"),
-    ("key_encipherment", "keyEncipherment"),
-    ("data_encipherment", "dataEncipherment"),
-    ("key_agreement", "keyAgreement"),
-    ("key_cert_sign", "keyCertSign"),
-    ("crl_sign", "cRLSign"),
-)
 
 
 def _key_algorithm(key: object) -> str:
@@ -153,8 +148,6 @@ class Csr:
     @functools.cached_property
     def subject(self) -> DistinguishedName:
         """The requested subject name."""
-        from caiso_pki.certificate import DistinguishedName
-
         return DistinguishedName.from_cryptography(self.x509.subject)
 
     @property
@@ -192,8 +185,6 @@ class Csr:
         """Requested subject alternative names by type."""
         from cryptography.x509.oid import ExtensionOID
 
-        from caiso_pki.certificate import SubjectAltNames
-
         return SubjectAltNames.from_cryptography(self._extension(ExtensionOID.SUBJECT_ALTERNATIVE_NAME))
 
     @functools.cached_property
@@ -202,7 +193,7 @@ class Csr:
         from cryptography.x509.oid import ExtensionOID
 
         value = self._extension(ExtensionOID.KEY_USAGE)
-        return _ku_names(value) if value is not None else None
+        return names_from_cryptography(value) if value is not None else None
 
     @functools.cached_property
     def extended_key_usage(self) -> tuple[str, ...] | None:
@@ -344,16 +335,6 @@ def _signature_valid(csr: x509.CertificateSigningRequest) -> bool:
     return valid
 
 
-def _ku_names(value: x509.KeyUsage) -> tuple[str, ...]:
-    names = [name for attr, name in _KU_ATTRS if getattr(value, attr)]
-    if value.key_agreement:
-        if value.encipher_only:
-            names.append("encipherOnly")
-        if value.decipher_only:
-            names.append("decipherOnly")
-    return tuple(names)
-
-
 def _key_usage_ext(names: Iterable[str]) -> x509.KeyUsage:
     return _key_usage_cached(frozenset(names))
 
@@ -365,19 +346,7 @@ def _key_usage_by_names(names: tuple[str, ...]) -> x509.KeyUsage:
 
 @functools.lru_cache(maxsize=64)
 def _key_usage_cached(chosen: frozenset[str]) -> x509.KeyUsage:
-    from cryptography import x509 as cx509
-
-    return cx509.KeyUsage(
-        digital_signature="digitalSignature" in chosen,
-        content_commitment="nonRepudiation" in chosen,
-        key_encipherment="keyEncipherment" in chosen,
-        data_encipherment="dataEncipherment" in chosen,
-        key_agreement="keyAgreement" in chosen or bool(chosen & {"encipherOnly", "decipherOnly"}),
-        key_cert_sign="keyCertSign" in chosen,
-        crl_sign="cRLSign" in chosen,
-        encipher_only="encipherOnly" in chosen,
-        decipher_only="decipherOnly" in chosen,
-    )
+    return key_usage_extension(chosen)
 
 
 @functools.lru_cache(maxsize=64)
@@ -594,19 +563,49 @@ def build_csr(
     return _sign(signing_key, spec, chosen.x509_name, extensions, challenge_password)
 
 
-def _as_csr(csr: Csr | x509.CertificateSigningRequest | Source) -> Csr:
+def load_csr(source: SourceInput) -> Csr:
+    """Load a PKCS#10 certificate signing request from PEM or DER."""
+    from cryptography import x509
+    from cryptography.exceptions import UnsupportedAlgorithm
+
+    data, name = read_source(source, what="CSR")
+    der = one_block_der(data, name, CSR_LABELS, "CERTIFICATE REQUEST")
+    try:
+        parsed = x509.load_der_x509_csr(der)
+        # Force every lazy parse so damage surfaces here, not in a later view.
+        parsed.subject  # noqa: B018
+        parsed.extensions  # noqa: B018
+        list(parsed.attributes)
+        parsed.signature_algorithm_oid  # noqa: B018
+        parsed.public_key()
+    except UnsupportedAlgorithm as exc:
+        raise UnsupportedAlgorithmError(f"{name}: the CSR's key algorithm is not supported") from exc
+    except (
+        ValueError,
+        TypeError,  # cryptography refuses some name attribute types (BIT STRING outside x500UniqueIdentifier)
+        x509.InvalidVersion,
+        x509.DuplicateExtension,
+        x509.UnsupportedGeneralNameType,
+    ) as exc:
+        raise MalformedInputError(f"{name}: not a valid certificate signing request") from exc
+    except BaseException as exc:
+        if is_rust_panic(exc):
+            raise MalformedInputError(f"{name}: not a valid certificate signing request") from exc
+        raise
+    return Csr(parsed)
+
+
+def _as_csr(csr: Csr | x509.CertificateSigningRequest | SourceInput) -> Csr:
     if isinstance(csr, Csr):
         return csr
     from cryptography import x509 as cx509
 
     if isinstance(csr, cx509.CertificateSigningRequest):
         return Csr(csr)
-    from caiso_pki._io import load_csr
-
     return load_csr(csr)
 
 
-def request_content(csr: Csr | x509.CertificateSigningRequest | Source) -> RequestContent:
+def request_content(csr: Csr | x509.CertificateSigningRequest | SourceInput) -> RequestContent:
     """What a parsed CSR asks for, in the form the profile rules read."""
     parsed = _as_csr(csr)
     spec = parsed.key_spec
@@ -640,7 +639,7 @@ def request_content(csr: Csr | x509.CertificateSigningRequest | Source) -> Reque
 
 
 def check_csr(
-    csr: Csr | x509.CertificateSigningRequest | Source,
+    csr: Csr | x509.CertificateSigningRequest | SourceInput,
     profile: RequestProfile | str | os.PathLike[str],
 ) -> tuple[RequestFinding, ...]:
     """Every finding for a CSR (made anywhere) against ``profile``; empty when it conforms.
@@ -652,7 +651,7 @@ def check_csr(
     return resolved.check(request_content(csr))
 
 
-def verify_csr(csr: Csr | x509.CertificateSigningRequest | Source) -> bool:
+def verify_csr(csr: Csr | x509.CertificateSigningRequest | SourceInput) -> bool:
     """True when the CSR's self-signature verifies with the public key it carries, else False.
 
     A bad signature is an answer, not an error, so this returns a bool; only input that cannot be read
@@ -661,7 +660,7 @@ def verify_csr(csr: Csr | x509.CertificateSigningRequest | Source) -> bool:
     return _as_csr(csr).signature_valid
 
 
-def describe_csr(csr: Csr | x509.CertificateSigningRequest | Source) -> CsrDescription:
+def describe_csr(csr: Csr | x509.CertificateSigningRequest | SourceInput) -> CsrDescription:
     """A structured, JSON-ready (``.to_dict()``) view of a CSR; see :meth:`Csr.describe`."""
     return _as_csr(csr).describe()
 
@@ -675,7 +674,7 @@ def _public_der(key: Any) -> bytes:
 
 
 def renewal_csr(
-    cert: Certificate | x509.Certificate | Source,
+    cert: Certificate | x509.Certificate | SourceInput,
     key: PrivateKeyTypes | None,
     *,
     new_key_spec: KeySpec | str | None = None,
@@ -697,7 +696,7 @@ def renewal_csr(
     elif isinstance(cert, cx509.Certificate):
         certificate = Certificate.from_cryptography(cert)
     else:
-        from caiso_pki._io import load_certificate
+        from caiso_pki.certificate import load_certificate
 
         certificate = load_certificate(cert)
     what = f"certificate {certificate.subject.rfc4514!r}"
@@ -724,7 +723,7 @@ def renewal_csr(
             if extension.oid in (ExtensionOID.SUBJECT_ALTERNATIVE_NAME, ExtensionOID.EXTENDED_KEY_USAGE):
                 extensions.append((extension.value, extension.critical))
             elif extension.oid == ExtensionOID.KEY_USAGE:
-                usages = [u for u in _ku_names(extension.value) if key_usage_fits(u, spec)]
+                usages = [u for u in names_from_cryptography(extension.value) if key_usage_fits(u, spec)]
                 if usages:
                     extensions.append((_key_usage_ext(usages), extension.critical))
     except ValueError as exc:

@@ -26,7 +26,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Final, SupportsIndex, overload
 
 from caiso_pki._text import printable
-from caiso_pki.certificate import Certificate, ensure_aware
+from caiso_pki._time import ensure_aware
+from caiso_pki.certificate import Certificate
 from caiso_pki.errors import MalformedInputError, PlotUnavailableError
 from caiso_pki.oids import oid_name
 

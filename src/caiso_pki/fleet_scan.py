@@ -44,9 +44,10 @@ from typing import TYPE_CHECKING, Final, Literal
 import attrs
 
 from caiso_pki._convert import field_check, instance, optional_instance, paths, texts
-from caiso_pki._io import NamedBytes
+from caiso_pki._source import NamedBytes
 from caiso_pki._text import path_text
-from caiso_pki.certificate import Certificate, ensure_aware
+from caiso_pki._time import ensure_aware
+from caiso_pki.certificate import Certificate
 from caiso_pki.errors import CaisoPkiError, MalformedInputError, PassphraseError
 from caiso_pki.inventory import Inventory, PasswordSource
 from caiso_pki.monitoring import (
@@ -300,7 +301,10 @@ class FleetMonitor:
         return entries
 
     def _read(self, path: Path, name: str, key: FileKey, scan: _Scan) -> _FileEntry | None:
-        from caiso_pki._io import detect_kind, is_pem, load_certificates, read_file
+        from caiso_pki._encoding import is_pem
+        from caiso_pki._io import detect_kind
+        from caiso_pki._source import read_file
+        from caiso_pki.certificate import load_certificates
 
         try:
             data = read_file(path, what="certificate")
@@ -338,7 +342,7 @@ class FleetMonitor:
     def _read_pkcs12(
         self, path: Path, name: str, key: FileKey, data: bytes, scan: _Scan
     ) -> _FileEntry | None:
-        from caiso_pki._io import load_pkcs12
+        from caiso_pki.pkcs12 import load_pkcs12
 
         password = self.inventory.password_for(path) if self.inventory is not None else None
         password = password or self.pkcs12_password
@@ -362,7 +366,7 @@ class FleetMonitor:
         return self._certificates(key, name, certificates, scan)
 
     def _given_crls(self, scan: _Scan) -> dict[str, _FileEntry]:
-        from caiso_pki._io import read_file
+        from caiso_pki._source import read_file
 
         entries: dict[str, _FileEntry] = {}
         for given in self.crls:

@@ -52,7 +52,7 @@ from caiso_pki._convert import (
     text_pairs,
 )
 from caiso_pki._convert import path as checked_path
-from caiso_pki._io import first_line_secret
+from caiso_pki._source import first_line_secret
 from caiso_pki._text import display_path, path_text, printable
 from caiso_pki.errors import MalformedInputError, PassphraseError
 

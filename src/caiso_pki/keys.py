@@ -1,4 +1,4 @@
-"""Private keys: the key specifications caiso-pki supports, key generation and safe key files.
+"""Private keys: the key specifications caiso-pki supports, generating, loading and saving keys.
 
 A :class:`KeySpec` names one of the five key shapes CAISO participants use (RSA 2048/3072/4096, EC
 P-256/P-384).  :func:`save_private_key` writes PKCS#8 PEM with mode 0600 through a temporary file,
@@ -15,13 +15,18 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 from caiso_pki._convert import kind_of
-from caiso_pki.errors import CaisoPkiError, PassphraseError, UnsupportedAlgorithmError
+from caiso_pki._encoding import KEY_LABELS, describe_labels, is_pem, is_rust_panic, split_pem
+from caiso_pki._kdf import check_key_kdf_cost, is_encrypted_der_key
+from caiso_pki._key_usage import KEY_USAGE_NAMES, key_usage_name
+from caiso_pki._source import Password, password_bytes, read_source
+from caiso_pki.errors import CaisoPkiError, MalformedInputError, PassphraseError, UnsupportedAlgorithmError
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 
     from caiso_pki.certificate import Certificate
+    from caiso_pki.types import SourceInput
 
     PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
@@ -34,6 +39,7 @@ __all__ = [
     "key_matches_certificate",
     "key_usage_fits",
     "key_usage_name",
+    "load_private_key",
     "private_key_pem",
     "save_private_key",
 ]
@@ -264,6 +270,74 @@ def save_private_key(
     )
 
 
+def load_private_key(source: SourceInput, password: Password = None) -> PrivateKeyTypes:
+    """Load a private key: PKCS#1, PKCS#8 or SEC1, PEM or DER, encrypted or not.
+
+    Raises :class:`PassphraseError` when the key is encrypted and the passphrase is missing or wrong,
+    or when a passphrase is given for an unencrypted key.
+    """
+    from cryptography.exceptions import InternalError, UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+
+    data, name = read_source(source, what="private key")
+    secret = password_bytes(password, name)
+    if is_pem(data):
+        blocks = split_pem(data, name)
+        keys = [block for block in blocks if block.label in KEY_LABELS]
+        if not keys:
+            raise MalformedInputError(f"{name}: holds {describe_labels(blocks)}, no private key")
+        if len(keys) > 1:
+            raise MalformedInputError(f"{name}: holds {len(keys)} private keys, expected one")
+        block = keys[0]
+        encrypted = block.label == "ENCRYPTED PRIVATE KEY" or b"Proc-Type: 4,ENCRYPTED" in block.text
+        if not encrypted and block.der:
+            encrypted = is_encrypted_der_key(block.der)
+        loader = serialization.load_pem_private_key
+        payload = block.text
+    else:
+        encrypted = is_encrypted_der_key(data)
+        loader = serialization.load_der_private_key
+        payload = data
+    if encrypted and secret is None:
+        raise PassphraseError(f"{name}: the private key is encrypted; a passphrase is required")
+    if encrypted:
+        check_key_kdf_cost(block.der if payload is not data else data, name)
+
+    def attempt(password: bytes | None) -> PrivateKeyTypes:
+        try:
+            return loader(payload, password=password)
+        except UnsupportedAlgorithm as exc:
+            raise UnsupportedAlgorithmError(
+                f"{name}: unsupported private key algorithm or encryption"
+            ) from exc
+        except (ValueError, InternalError) as exc:
+            if password is not None:
+                raise PassphraseError(
+                    f"{name}: wrong passphrase for the private key (or damaged key)"
+                ) from exc
+            raise MalformedInputError(f"{name}: not a valid private key") from exc
+        except BaseException as exc:
+            if is_rust_panic(exc):
+                raise MalformedInputError(f"{name}: not a valid private key") from exc
+            raise
+
+    try:
+        # An unencrypted key is read without the passphrase, so damage is reported as damage.
+        key = attempt(secret if encrypted else None)
+    except TypeError as exc:
+        # cryptography found encryption the structural check missed (unusual legacy PEM headers).
+        if secret is None:
+            raise PassphraseError(f"{name}: the private key is encrypted; a passphrase is required") from exc
+        encrypted = True
+        try:
+            key = attempt(secret)
+        except TypeError as again:
+            raise MalformedInputError(f"{name}: not a valid private key") from again
+    if not encrypted and secret is not None:
+        raise PassphraseError(f"{name}: a passphrase was given but the private key is not encrypted")
+    return key
+
+
 def key_matches_certificate(key: PrivateKeyTypes, certificate: Certificate) -> bool:
     """True when ``key`` is the private half of ``certificate``'s public key."""
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -277,34 +351,8 @@ def key_matches_certificate(key: PrivateKeyTypes, certificate: Certificate) -> b
         return False
 
 
-#: RFC 5280 key usage bit names, in bit order; ``contentCommitment`` is accepted as ``nonRepudiation``.
-KEY_USAGE_NAMES: Final = (
-    "digitalSignature",
-    "nonRepudiation",
-    "keyEncipherment",
-    "dataEncipherment",
-    "keyAgreement",
-    "keyCertSign",
-    "cRLSign",
-    "encipherOnly",
-    "decipherOnly",
-)
-_KU_LOOKUP: Final = {name.lower(): name for name in KEY_USAGE_NAMES} | {
-    "contentcommitment": "nonRepudiation",
-    "crlsign": "cRLSign",
-}
 #: usages that only make sense for one key algorithm: RSA encrypts keys, EC agrees on them
 _KU_ONLY_FOR: Final = {"keyEncipherment": "rsa", "dataEncipherment": "rsa", "keyAgreement": "ec"}
-
-
-def key_usage_name(name: str) -> str:
-    """Canonical RFC 5280 name of a key usage bit; raises UnsupportedAlgorithmError for unknown names."""
-    canonical = _KU_LOOKUP.get(name.strip().lower().replace("_", "").replace("-", ""))
-    if canonical is None:
-        raise UnsupportedAlgorithmError(
-            f"unknown key usage {name!r}; use one of {', '.join(KEY_USAGE_NAMES)}"
-        )
-    return canonical
 
 
 def key_usage_fits(usage: str, spec: KeySpec) -> bool:

@@ -27,8 +27,10 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from caiso_pki.certificate import Certificate, DistinguishedName, SubjectAltNames, UnsupportedCertificateError
+from caiso_pki.certificate import Certificate, UnsupportedCertificateError
 from caiso_pki.errors import MalformedInputError, ProfileError
+from caiso_pki.general_names import SubjectAltNames
+from caiso_pki.name import DistinguishedName
 from caiso_pki.oids import ANY_POLICY, oid_name
 from caiso_pki.profiles.cps import KINDS, Citation, CpsProfile, Rule, load_cps_profile
 
@@ -682,7 +684,7 @@ def _as_certificate(cert: CertificateInput, what: str = "cert") -> Certificate:
 
     if isinstance(cert, CertificateHolder):
         return cert.certificate
-    from caiso_pki._io import load_certificate
+    from caiso_pki.certificate import load_certificate
 
     if not isinstance(cert, (bytes, bytearray, memoryview, str, os.PathLike)):
         raise MalformedInputError(
@@ -758,7 +760,7 @@ def lint_csr(csr: CsrInput, profile: ProfileInput, kind: str) -> tuple[Finding, 
     elif isinstance(csr, cx509.CertificateSigningRequest):
         request = csr
     else:
-        from caiso_pki._io import load_csr
+        from caiso_pki.csr import load_csr
 
         request = load_csr(csr).x509
     view = _csr_view(request)

@@ -41,7 +41,7 @@ from caiso_pki._convert import (
     text_pairs,
     texts,
 )
-from caiso_pki._io import NamedBytes
+from caiso_pki._source import NamedBytes
 from caiso_pki._text import path_text
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import CaisoPkiError, MalformedInputError
@@ -582,8 +582,8 @@ def crl_freshness(source: CrlSource) -> CrlFreshness:
 
     Raises a :class:`~caiso_pki.errors.CaisoPkiError` naming the input when it is not a readable CRL.
     """
-    from caiso_pki._io import load_crl
-    from caiso_pki.certificate import DistinguishedName
+    from caiso_pki.name import DistinguishedName
+    from caiso_pki.revocation_data import load_crl
 
     loaded = load_crl(source)
     return CrlFreshness(

@@ -24,9 +24,51 @@ from cryptography.x509.oid import (
 from caiso_pki.errors import UnknownOidError
 
 __all__ = [
+    "AIA_CA_ISSUERS",
+    "AIA_OCSP",
+    "ANY_EXTENDED_KEY_USAGE",
     "ANY_POLICY",
+    "AUTHORITY_INFO_ACCESS",
+    "AUTHORITY_KEY_IDENTIFIER",
+    "BASIC_CONSTRAINTS",
+    "CERTIFICATE_POLICIES",
+    "CLIENT_AUTH",
+    "COMMON_NAME",
+    "COUNTRY_NAME",
+    "CRL_DISTRIBUTION_POINTS",
     "DEMO_BASIC_ASSURANCE_POLICY",
+    "DN_QUALIFIER",
+    "DOMAIN_COMPONENT",
+    "DSA",
+    "EC_PUBLIC_KEY",
+    "ED25519",
+    "ED448",
+    "EMAIL_ADDRESS",
+    "EMAIL_PROTECTION",
+    "EXTENDED_KEY_USAGE",
+    "GIVEN_NAME",
+    "KEY_USAGE",
+    "LOCALITY_NAME",
+    "OCSP_SIGNING",
     "OID_NAMES",
+    "ORGANIZATIONAL_UNIT_NAME",
+    "ORGANIZATION_NAME",
+    "PSEUDONYM",
+    "RSASSA_PSS",
+    "RSA_ENCRYPTION",
+    "SERIAL_NUMBER",
+    "SERVER_AUTH",
+    "SMARTCARD_LOGON",
+    "STATE_OR_PROVINCE_NAME",
+    "STREET_ADDRESS",
+    "SUBJECT_ALT_NAME",
+    "SUBJECT_KEY_IDENTIFIER",
+    "SURNAME",
+    "TITLE",
+    "USER_ID",
+    "X25519",
+    "X448",
+    "_DOTTED",
     "oid_name",
     "parse_oid",
 ]
@@ -36,6 +78,59 @@ ANY_POLICY: Final = "2.5.29.32.0"
 #: Policy OID asserted by the *demo* PKI for "Basic Assurance".  It lives under the ``2.999``
 #: example arc on purpose: CAISO's real policy OID is not published, so nothing here pretends to know it.
 DEMO_BASIC_ASSURANCE_POLICY: Final = "2.999.2008.1.1"
+
+# -- the OIDs caiso-pki refers to by name, as dotted strings (the form the models and JSON use) ---------
+
+# distinguished-name attributes (X.520, PKCS #9, RFC 4519)
+COMMON_NAME: Final = NameOID.COMMON_NAME.dotted_string
+SURNAME: Final = NameOID.SURNAME.dotted_string
+SERIAL_NUMBER: Final = NameOID.SERIAL_NUMBER.dotted_string
+COUNTRY_NAME: Final = NameOID.COUNTRY_NAME.dotted_string
+LOCALITY_NAME: Final = NameOID.LOCALITY_NAME.dotted_string
+STATE_OR_PROVINCE_NAME: Final = NameOID.STATE_OR_PROVINCE_NAME.dotted_string
+STREET_ADDRESS: Final = NameOID.STREET_ADDRESS.dotted_string
+ORGANIZATION_NAME: Final = NameOID.ORGANIZATION_NAME.dotted_string
+ORGANIZATIONAL_UNIT_NAME: Final = NameOID.ORGANIZATIONAL_UNIT_NAME.dotted_string
+TITLE: Final = NameOID.TITLE.dotted_string
+GIVEN_NAME: Final = NameOID.GIVEN_NAME.dotted_string
+DN_QUALIFIER: Final = NameOID.DN_QUALIFIER.dotted_string
+PSEUDONYM: Final = NameOID.PSEUDONYM.dotted_string
+EMAIL_ADDRESS: Final = NameOID.EMAIL_ADDRESS.dotted_string
+DOMAIN_COMPONENT: Final = NameOID.DOMAIN_COMPONENT.dotted_string
+USER_ID: Final = NameOID.USER_ID.dotted_string
+
+# certificate extensions (RFC 5280 4.2)
+SUBJECT_KEY_IDENTIFIER: Final = ExtensionOID.SUBJECT_KEY_IDENTIFIER.dotted_string
+KEY_USAGE: Final = ExtensionOID.KEY_USAGE.dotted_string
+SUBJECT_ALT_NAME: Final = ExtensionOID.SUBJECT_ALTERNATIVE_NAME.dotted_string
+BASIC_CONSTRAINTS: Final = ExtensionOID.BASIC_CONSTRAINTS.dotted_string
+CRL_DISTRIBUTION_POINTS: Final = ExtensionOID.CRL_DISTRIBUTION_POINTS.dotted_string
+CERTIFICATE_POLICIES: Final = ExtensionOID.CERTIFICATE_POLICIES.dotted_string
+AUTHORITY_KEY_IDENTIFIER: Final = ExtensionOID.AUTHORITY_KEY_IDENTIFIER.dotted_string
+EXTENDED_KEY_USAGE: Final = ExtensionOID.EXTENDED_KEY_USAGE.dotted_string
+AUTHORITY_INFO_ACCESS: Final = ExtensionOID.AUTHORITY_INFORMATION_ACCESS.dotted_string
+
+# extended key usages (RFC 5280 4.2.1.12, and Microsoft's smart-card logon)
+SERVER_AUTH: Final = ExtendedKeyUsageOID.SERVER_AUTH.dotted_string
+CLIENT_AUTH: Final = ExtendedKeyUsageOID.CLIENT_AUTH.dotted_string
+EMAIL_PROTECTION: Final = ExtendedKeyUsageOID.EMAIL_PROTECTION.dotted_string
+OCSP_SIGNING: Final = ExtendedKeyUsageOID.OCSP_SIGNING.dotted_string
+ANY_EXTENDED_KEY_USAGE: Final = ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE.dotted_string
+SMARTCARD_LOGON: Final = "1.3.6.1.4.1.311.20.2.2"
+
+# authority information access methods (RFC 5280 4.2.2.1)
+AIA_OCSP: Final = AuthorityInformationAccessOID.OCSP.dotted_string
+AIA_CA_ISSUERS: Final = AuthorityInformationAccessOID.CA_ISSUERS.dotted_string
+
+# public key algorithms (RFC 3279, RFC 4055, RFC 5480, RFC 8410)
+RSA_ENCRYPTION: Final = "1.2.840.113549.1.1.1"
+RSASSA_PSS: Final = SignatureAlgorithmOID.RSASSA_PSS.dotted_string
+EC_PUBLIC_KEY: Final = "1.2.840.10045.2.1"
+DSA: Final = "1.2.840.10040.4.1"
+ED25519: Final = SignatureAlgorithmOID.ED25519.dotted_string
+ED448: Final = SignatureAlgorithmOID.ED448.dotted_string
+X25519: Final = "1.3.101.110"
+X448: Final = "1.3.101.111"
 
 _DOTTED: Final = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
 
@@ -89,22 +184,22 @@ OID_NAMES: Final[dict[str, str]] = {
     CRLEntryExtensionOID.INVALIDITY_DATE.dotted_string: "invalidityDate",
     CRLEntryExtensionOID.CERTIFICATE_ISSUER.dotted_string: "certificateIssuer",
     # extended key usages
-    ExtendedKeyUsageOID.SERVER_AUTH.dotted_string: "serverAuth",
-    ExtendedKeyUsageOID.CLIENT_AUTH.dotted_string: "clientAuth",
+    SERVER_AUTH: "serverAuth",
+    CLIENT_AUTH: "clientAuth",
     ExtendedKeyUsageOID.CODE_SIGNING.dotted_string: "codeSigning",
     ExtendedKeyUsageOID.EMAIL_PROTECTION.dotted_string: "emailProtection",
     ExtendedKeyUsageOID.TIME_STAMPING.dotted_string: "timeStamping",
     ExtendedKeyUsageOID.OCSP_SIGNING.dotted_string: "OCSPSigning",
     ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE.dotted_string: "anyExtendedKeyUsage",
-    "1.3.6.1.4.1.311.20.2.2": "smartcardLogon",
+    SMARTCARD_LOGON: "smartcardLogon",
     # policies and qualifiers
     ANY_POLICY: "anyPolicy",
     CertificatePoliciesOID.CPS_QUALIFIER.dotted_string: "cpsPointer",
     CertificatePoliciesOID.CPS_USER_NOTICE.dotted_string: "userNotice",
     DEMO_BASIC_ASSURANCE_POLICY: "demoBasicAssurance",
     # access methods
-    AuthorityInformationAccessOID.OCSP.dotted_string: "ocsp",
-    AuthorityInformationAccessOID.CA_ISSUERS.dotted_string: "caIssuers",
+    AIA_OCSP: "ocsp",
+    AIA_CA_ISSUERS: "caIssuers",
     # signature algorithms
     SignatureAlgorithmOID.RSA_WITH_SHA1.dotted_string: "sha1WithRSAEncryption",
     SignatureAlgorithmOID.RSA_WITH_SHA256.dotted_string: "sha256WithRSAEncryption",
@@ -125,9 +220,9 @@ OID_NAMES: Final[dict[str, str]] = {
     "1.2.840.113549.1.1.4": "md5WithRSAEncryption",
     "1.2.840.113549.1.1.2": "md2WithRSAEncryption",
     # key algorithms
-    "1.2.840.113549.1.1.1": "rsaEncryption",
-    "1.2.840.10045.2.1": "id-ecPublicKey",
-    "1.2.840.10040.4.1": "dsa",
+    RSA_ENCRYPTION: "rsaEncryption",
+    EC_PUBLIC_KEY: "id-ecPublicKey",
+    DSA: "dsa",
     # GOST algorithms (Russian national standards): named so reports can say what is not supported
     "1.2.643.2.2.19": "GOST R 34.10-2001",
     "1.2.643.2.2.20": "GOST R 34.10-94",

@@ -1,10 +1,11 @@
 """PKCS#12 (PFX) bundles for copying a certificate and its key to Windows, Java or another machine.
 
 :func:`export_pkcs12` packs a private key, its certificate and the chain into one password-protected
-file; :func:`import_pkcs12` unpacks one.  The default encryption is modern (AES-256-CBC keys and
-certificates, PBKDF2-HMAC-SHA256, SHA-256 MAC), which Windows 10 1709+/Server 2019+, Java 8u301+ and
-OpenSSL 1.1+ read.  ``legacy=True`` produces what older Windows imports need
-(pbeWithSHAAnd3-KeyTripleDES-CBC and a SHA-1 MAC).
+file; :func:`import_pkcs12` unpacks one, checking that the key belongs to the certificate, and
+:func:`load_pkcs12` reads what a file holds as it is (:class:`Pkcs12Bundle`).  The default
+encryption is modern (AES-256-CBC keys and certificates, PBKDF2-HMAC-SHA256, SHA-256 MAC), which
+Windows 10 1709+/Server 2019+, Java 8u301+ and OpenSSL 1.1+ read.  ``legacy=True`` produces what
+older Windows imports need (pbeWithSHAAnd3-KeyTripleDES-CBC and a SHA-1 MAC).
 """
 
 from __future__ import annotations
@@ -16,18 +17,22 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from caiso_pki._atomic import atomic_write_bytes
-from caiso_pki.certificate import Certificate
+from caiso_pki._encoding import ASN1_ERRORS, is_rust_panic, pfx_has_mac
+from caiso_pki._kdf import MAX_KDF_ITERATIONS, kdf_iterations
+from caiso_pki._source import Password, password_bytes, read_source
+from caiso_pki.certificate import Certificate, load_certificate, load_certificates
 from caiso_pki.errors import CaisoPkiError, MalformedInputError, PassphraseError, UnsupportedAlgorithmError
+from caiso_pki.keys import load_private_key
 
 if TYPE_CHECKING:
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
-    from caiso_pki._io import Password, Source
+    from caiso_pki.types import SourceInput
 
     CertificateInput = Certificate | x509.Certificate | bytes | str | os.PathLike[str]
 
-__all__ = ["Pkcs12Contents", "export_pkcs12", "import_pkcs12", "order_chain"]
+__all__ = ["Pkcs12Bundle", "Pkcs12Contents", "export_pkcs12", "import_pkcs12", "load_pkcs12", "order_chain"]
 
 #: PBKDF2 iterations for the modern profile (OpenSSL's default is 2048; Windows and Java accept more).
 MODERN_KDF_ROUNDS: Final = 100_000
@@ -54,8 +59,6 @@ class Pkcs12Contents:
 def _certificate(value: object, what: str) -> Certificate:
     from cryptography import x509
 
-    from caiso_pki._io import load_certificate
-
     if isinstance(value, Certificate):
         return value
     if isinstance(value, x509.Certificate):
@@ -67,8 +70,6 @@ def _certificate(value: object, what: str) -> Certificate:
 
 def certificates_from(values: object, what: str) -> list[Certificate]:
     """Certificates from a sequence of certificate inputs or from one bundle (PEM text, bytes, path)."""
-    from caiso_pki._io import load_certificates
-
     if values is None:
         return []
     if isinstance(values, (bytes, bytearray, str, os.PathLike)):
@@ -81,8 +82,6 @@ def certificates_from(values: object, what: str) -> list[Certificate]:
 def private_key_from(value: object, password: Password = None) -> PrivateKeyTypes:
     """A cryptography private key from a key object, PEM/DER bytes, PEM text or a path."""
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-
-    from caiso_pki._io import load_private_key
 
     key_types = (
         rsa.RSAPrivateKey,
@@ -190,14 +189,104 @@ def export_pkcs12(
     return data
 
 
-def import_pkcs12(source: Source, password: Password) -> Pkcs12Contents:
+@attrs.frozen
+class Pkcs12Bundle:
+    """What a PKCS#12 (PFX) file holds: a key, its certificate and extra (chain) certificates.
+
+    The key is excluded from ``repr`` so a bundle can be printed or logged safely.
+    """
+
+    key: PrivateKeyTypes | None = attrs.field(repr=False)
+    certificate: Certificate | None
+    additional_certificates: tuple[Certificate, ...] = ()
+    friendly_name: str | None = None
+
+
+def _pfx_kdf_iterations(data: bytes) -> int:
+    """The largest iteration count a PFX asks for before its password is known (MAC, encrypted
+    contents, shrouded key bags in plain contents); 0 when the structure cannot be read."""
+    from asn1crypto import pkcs12
+
+    counts = [0]
+    try:
+        pfx = pkcs12.Pfx.load(data, strict=True)
+        mac = pfx["mac_data"]
+        if mac.native is not None:
+            counts.append(int(mac["iterations"].native))
+        for info in pfx.authenticated_safe:
+            if info["content_type"].native == "encrypted_data":
+                algorithm = info["content"]["encrypted_content_info"]["content_encryption_algorithm"]
+                counts.append(kdf_iterations(algorithm))
+            elif info["content_type"].native == "data":
+                for bag in pkcs12.SafeContents.load(info["content"].native):
+                    if bag["bag_id"].native == "pkcs8_shrouded_key_bag":
+                        counts.append(kdf_iterations(bag["bag_value"]["encryption_algorithm"]))
+    except ASN1_ERRORS:
+        pass
+    return max(counts)
+
+
+def load_pkcs12(source: SourceInput, password: Password) -> Pkcs12Bundle:
+    """Load a PKCS#12 / PFX bundle; raise :class:`PassphraseError` for a wrong or missing password.
+
+    ``password=None`` means no password: it reads only an unprotected bundle (no MAC).  A bundle
+    protected by an empty password (some Windows and Java exports) is read with ``password=""``; an
+    empty password is never tried unless it is given.
+    """
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    data, name = read_source(source, what="PKCS#12")
+    secret = password_bytes(password, name)
+    if secret is not None and b"\x00" in secret:
+        # OpenSSL takes the password as a C string; cryptography panics on an embedded NUL.
+        raise PassphraseError(f"{name}: a PKCS#12 password cannot contain a NUL character")
+    has_mac = pfx_has_mac(data)
+    if has_mac is None:
+        raise MalformedInputError(f"{name}: not a PKCS#12 (PFX) file")
+    if has_mac and secret is None:
+        raise PassphraseError(
+            f'{name}: the PKCS#12 is password-protected; give its password (an empty one as "")'
+        )
+    iterations = _pfx_kdf_iterations(data)
+    if iterations > MAX_KDF_ITERATIONS:
+        raise UnsupportedAlgorithmError(
+            f"{name}: the PKCS#12 password derivation asks for {iterations} iterations "
+            f"(more than {MAX_KDF_ITERATIONS}); refusing a file that would take minutes to open"
+        )
+    try:
+        loaded = pkcs12.load_pkcs12(data, secret)
+    except UnsupportedAlgorithm as exc:
+        raise UnsupportedAlgorithmError(f"{name}: PKCS#12 uses an unsupported algorithm") from exc
+    except ValueError as exc:
+        if has_mac:
+            raise PassphraseError(f"{name}: wrong PKCS#12 password (or damaged PFX)") from exc
+        raise MalformedInputError(f"{name}: cannot read PKCS#12 contents") from exc
+    except BaseException as exc:
+        # cryptography raises assorted types for damaged bags, and its Rust code can panic (a friendly
+        # name with a NUL byte), which surfaces as pyo3's PanicException, a BaseException.
+        if isinstance(exc, Exception) or is_rust_panic(exc):
+            raise MalformedInputError(f"{name}: cannot read PKCS#12 contents ({type(exc).__name__})") from exc
+        raise
+    cert = loaded.cert
+    friendly = cert.friendly_name.decode("utf-8", "replace") if cert and cert.friendly_name else None
+    return Pkcs12Bundle(
+        key=loaded.key,
+        certificate=Certificate.from_cryptography(cert.certificate, source_name=name) if cert else None,
+        additional_certificates=tuple(
+            Certificate.from_cryptography(extra.certificate, source_name=name)
+            for extra in loaded.additional_certs
+        ),
+        friendly_name=friendly,
+    )
+
+
+def import_pkcs12(source: SourceInput, password: Password) -> Pkcs12Contents:
     """Open a PKCS#12 / PFX (from Windows, Java, OpenSSL): key, certificate and chain (leaf side first).
 
     A trust-only bundle (certificates, no key) gives ``key=None``, ``certificate=None`` and every
     certificate in ``chain``.  A wrong password raises :class:`PassphraseError`.
     """
-    from caiso_pki._io import load_pkcs12
-
     bundle = load_pkcs12(source, password)
     chain = order_chain(bundle.certificate, bundle.additional_certificates)
     if bundle.key is not None and bundle.certificate is not None:

@@ -54,7 +54,8 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from caiso_pki._atomic import atomic_write_bytes
-from caiso_pki.certificate import Certificate, ensure_aware
+from caiso_pki._time import ensure_aware
+from caiso_pki.certificate import Certificate
 from caiso_pki.errors import MalformedInputError, UnsupportedAlgorithmError
 from caiso_pki.oids import ANY_POLICY, DEMO_BASIC_ASSURANCE_POLICY, parse_oid
 

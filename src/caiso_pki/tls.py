@@ -53,9 +53,10 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
     from requests.adapters import HTTPAdapter  # type: ignore[import-untyped,unused-ignore]
 
-    from caiso_pki._io import Password, Source
+    from caiso_pki._source import Password
+    from caiso_pki.types import SourceInput
 
-    TrustInput = TrustStore | Certificate | Sequence[Certificate] | Source
+    TrustInput = TrustStore | Certificate | Sequence[Certificate] | SourceInput
 
 __all__ = ["client_ssl_context", "httpx_client", "load_trust", "requests_adapter", "server_ssl_context"]
 

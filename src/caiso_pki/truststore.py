@@ -40,15 +40,15 @@ import attrs
 from caiso_pki._atomic import atomic_write_bytes
 from caiso_pki._convert import kind_of
 from caiso_pki._text import display_path
-from caiso_pki.certificate import Certificate, ensure_aware
+from caiso_pki._time import ensure_aware
+from caiso_pki.certificate import Certificate
 from caiso_pki.errors import CaisoPkiError, InvalidTimeError, TrustStoreCorruptError, TrustStoreError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure  # type: ignore[import-not-found,unused-ignore]
     from rich.console import RenderableType
 
-    from caiso_pki._io import Source
-    from caiso_pki.types import JsonDict, JsonValue
+    from caiso_pki.types import JsonDict, JsonValue, SourceInput
 
 __all__ = [
     "MANIFEST_NAME",
@@ -927,7 +927,7 @@ def _read(directory: Path) -> TrustStore:
 
 
 def _read_entry(directory: Path, index: int, record: object) -> TrustEntry:
-    from caiso_pki._io import load_certificates
+    from caiso_pki.certificate import load_certificates
 
     where = f"entry {index}"
     if not isinstance(record, dict):
@@ -1010,7 +1010,7 @@ def _trust_items(items: list[object], *, single: bool) -> TrustStore:
     """A store of the trust inputs ``items`` (see :func:`trust_material`)."""
     from cryptography import x509 as cx509
 
-    from caiso_pki._io import load_certificates
+    from caiso_pki.certificate import load_certificates
 
     entries: list[TrustEntry] = []
     certificates: list[Certificate] = []
@@ -1037,7 +1037,7 @@ def _trust_items(items: list[object], *, single: bool) -> TrustStore:
 
 
 def trust_material(
-    trust: TrustStore | Certificate | Sequence[Certificate] | Source,
+    trust: TrustStore | Certificate | Sequence[Certificate] | SourceInput,
     *,
     labels: Iterable[str] | None = None,
     at: dt.datetime | None = None,

@@ -25,8 +25,9 @@ from caiso_pki.errors import CaisoPkiError, MalformedInputError, TrustStoreError
 from caiso_pki.truststore import Role, TrustStore
 
 if TYPE_CHECKING:
-    from caiso_pki._io import Password, Source
+    from caiso_pki._source import Password
     from caiso_pki.certificate import Certificate
+    from caiso_pki.types import SourceInput
 
 __all__ = [
     "ExportFormat",
@@ -130,7 +131,7 @@ def subject_hash(certificate: Certificate) -> str:
 
 
 def load_bundle(
-    source: Source,
+    source: SourceInput,
     *,
     password: Password = None,
     labels: Iterable[str] | str = (),
@@ -143,7 +144,10 @@ def load_bundle(
     Entries are labelled ``labels`` and record ``source_name`` (default: the file name).  The result
     may hold duplicates; call :meth:`TrustStore.dedupe` if the bundle might repeat certificates.
     """
-    from caiso_pki._io import detect_kind, load_certificates, load_pkcs12, read_source
+    from caiso_pki._io import detect_kind
+    from caiso_pki._source import read_source
+    from caiso_pki.certificate import load_certificates
+    from caiso_pki.pkcs12 import load_pkcs12
 
     _, name = read_source(source, what="certificate bundle")
     if detect_kind(source) == "pkcs12":

@@ -26,7 +26,7 @@ from typing import Any, Final, TypeVar
 
 import click
 
-from caiso_pki._io import NamedBytes, first_line_secret, read_file, read_stream
+from caiso_pki._source import NamedBytes, first_line_secret, read_file, read_stream
 from caiso_pki._text import display_path, printable
 from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputError, PassphraseError
 

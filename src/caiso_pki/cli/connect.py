@@ -30,7 +30,7 @@ from caiso_pki.cli._common import (
 )
 
 if TYPE_CHECKING:
-    from caiso_pki._io import NamedBytes
+    from caiso_pki._source import NamedBytes
     from caiso_pki.connection import HttpMethod
     from caiso_pki.truststore import TrustStore
     from caiso_pki.validation import Profile
@@ -212,8 +212,8 @@ def _pfx_password(
     p12_file: NamedBytes, password_file: NamedBytes | None, password_env: str | None
 ) -> str | None:
     """The PFX password given; without one, an unprotected PFX opens and a protected one is asked for."""
-    from caiso_pki._io import load_pkcs12
     from caiso_pki.errors import PassphraseError
+    from caiso_pki.pkcs12 import load_pkcs12
 
     if password_file is None and not password_env:
         try:
@@ -235,8 +235,8 @@ def _key_passphrase(
     key_file: NamedBytes, password_file: NamedBytes | None, password_env: str | None
 ) -> str | None:
     """The passphrase of --key when one is given, or asked for when the key turns out encrypted."""
-    from caiso_pki._io import load_private_key
     from caiso_pki.errors import PassphraseError
+    from caiso_pki.keys import load_private_key
 
     if password_file is None and not password_env:
         try:

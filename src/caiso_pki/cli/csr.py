@@ -33,7 +33,7 @@ from caiso_pki.cli._common import (
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
-    from caiso_pki._io import NamedBytes
+    from caiso_pki._source import NamedBytes
     from caiso_pki.profiles.request import RequestFinding
 
 __all__ = ["csr"]
@@ -229,10 +229,9 @@ def new_cmd(  # noqa: PLR0917 -- click passes options as arguments
       caiso-pki csr new --profile rig --subject "CN=rig-0002.example.com,O=Example,C=US" \\
         --dns rig-0002.example.com --key-out rig-2.key --no-passphrase --csr-out rig-2.csr
     """
-    from caiso_pki._io import load_private_key
     from caiso_pki.csr import build_csr
     from caiso_pki.errors import ProfileViolationError
-    from caiso_pki.keys import generate_private_key
+    from caiso_pki.keys import generate_private_key, load_private_key
     from caiso_pki.profiles.request import load_request_profile
 
     if key_in is not None and (key_out is not None or key_spec is not None):
@@ -311,8 +310,7 @@ def check_cmd(file: NamedBytes, profile_name: str | NamedBytes, as_json: bool) -
     Example:
       caiso-pki csr check demo-files/rig.csr --profile rig
     """
-    from caiso_pki._io import load_csr
-    from caiso_pki.csr import check_csr
+    from caiso_pki.csr import check_csr, load_csr
     from caiso_pki.profiles.request import load_request_profile
 
     profile = load_request_profile(profile_name)
@@ -426,10 +424,10 @@ def renew_cmd(  # noqa: PLR0917 -- click passes options as arguments
       caiso-pki csr renew --cert demo-files/rig.pem --key demo-files/rig.key --rekey ec-p256 \\
         --new-passphrase-file new-passphrase.txt --key-out rig-renewed.key --csr-out rig-renewed.csr
     """
-    from caiso_pki._io import load_certificate, load_private_key
+    from caiso_pki.certificate import load_certificate
     from caiso_pki.csr import renewal_csr
     from caiso_pki.errors import MalformedInputError
-    from caiso_pki.keys import key_matches_certificate
+    from caiso_pki.keys import key_matches_certificate, load_private_key
 
     old_given = passphrase_file is not None or bool(passphrase_env) or prompt_passphrase
     new_given = new_passphrase_file is not None or bool(new_passphrase_env) or prompt_new_passphrase

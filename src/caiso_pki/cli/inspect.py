@@ -36,9 +36,10 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
     from cryptography.x509 import ocsp
 
-    from caiso_pki._io import NamedBytes, Pkcs12Bundle
+    from caiso_pki._source import NamedBytes
     from caiso_pki.certificate import Certificate
     from caiso_pki.csr import Csr
+    from caiso_pki.pkcs12 import Pkcs12Bundle
 
 __all__ = ["describe_crl", "describe_ocsp_response", "describe_private_key", "inspect_cmd"]
 
@@ -59,7 +60,8 @@ def describe_crl(crl: x509.CertificateRevocationList) -> dict[str, Any]:
     """
     from cryptography import x509 as cx509
 
-    from caiso_pki.certificate import DistinguishedName, serial_to_hex
+    from caiso_pki.certificate import serial_to_hex
+    from caiso_pki.name import DistinguishedName
     from caiso_pki.oids import oid_name
 
     def extension(kind: type[cx509.ExtensionType], extensions: cx509.Extensions) -> Any:
@@ -107,7 +109,8 @@ def describe_ocsp_response(response: ocsp.OCSPResponse) -> dict[str, Any]:
     """
     from cryptography.x509 import ocsp as cx_ocsp
 
-    from caiso_pki.certificate import DistinguishedName, serial_to_hex
+    from caiso_pki.certificate import serial_to_hex
+    from caiso_pki.name import DistinguishedName
     from caiso_pki.oids import oid_name
 
     status = response.response_status.name.lower().replace("_", "-")
@@ -412,7 +415,7 @@ def _open_pkcs12(
 ) -> Pkcs12Bundle:
     """The bundle, with the password given; without one, an unprotected bundle opens and a protected
     one asks (on a terminal only).  An empty password is never tried unless it is given."""
-    from caiso_pki._io import load_pkcs12
+    from caiso_pki.pkcs12 import load_pkcs12
 
     if password_file is not None or password_env:
         return load_pkcs12(
@@ -454,13 +457,11 @@ def inspect_cmd(
     Example:
       caiso-pki inspect demo-files/rig.pem
     """
-    from caiso_pki._io import (
-        detect_kind,
-        load_certificates,
-        load_crl,
-        load_csr,
-        load_private_key,
-    )
+    from caiso_pki._io import detect_kind
+    from caiso_pki.certificate import load_certificates
+    from caiso_pki.csr import load_csr
+    from caiso_pki.keys import load_private_key
+    from caiso_pki.revocation_data import load_crl
 
     kind = detect_kind(file)
     document: dict[str, Any] = {"file": file.name, "kind": kind}
@@ -482,7 +483,7 @@ def inspect_cmd(
         document["crl"] = describe_crl(load_crl(file))
         sections.append(("Certificate revocation list", _crl_rows(document["crl"])))
     elif kind == "ocsp-response":
-        from caiso_pki._io import load_ocsp_response
+        from caiso_pki.revocation_data import load_ocsp_response
 
         document["ocsp_response"] = describe_ocsp_response(load_ocsp_response(file))
         sections.append(("OCSP response", _ocsp_rows(document["ocsp_response"])))

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from caiso_pki._io import NamedBytes
+from caiso_pki._source import NamedBytes
 from caiso_pki.cli._common import (
     EXIT_NEGATIVE,
     INPUT_FILE,
@@ -36,7 +36,9 @@ EXIT_FINDINGS = EXIT_NEGATIVE
 
 def _lint_file(data: NamedBytes, profile: CpsProfile, kind: str | None) -> tuple[Finding, ...]:
     """Lint one file's content, read once (so a pipe works): a certificate, a chain or a CSR."""
-    from caiso_pki._io import detect_kind, load_certificates, load_csr
+    from caiso_pki._io import detect_kind
+    from caiso_pki.certificate import load_certificates
+    from caiso_pki.csr import load_csr
 
     what = detect_kind(data)
     if what in ("certificate", "pkcs7"):

@@ -36,7 +36,7 @@ from caiso_pki.cli._common import (
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
-    from caiso_pki._io import NamedBytes
+    from caiso_pki._source import NamedBytes
 
 __all__ = ["ENCRYPTIONS", "pkcs12"]
 
@@ -119,8 +119,8 @@ def build_cmd(  # noqa: PLR0917 -- click passes every option positionally
         --chain demo-files/pki/caiso-chain.pem --out rig.pfx --password-file pfx-password.txt
     """
     from caiso_pki._atomic import atomic_write_bytes
-    from caiso_pki._io import load_certificates
     from caiso_pki._text import display_path, path_text
+    from caiso_pki.certificate import load_certificates
     from caiso_pki.errors import CaisoPkiError, PassphraseError
     from caiso_pki.pkcs12 import export_pkcs12
 
@@ -183,8 +183,8 @@ def _key(
     key_file: NamedBytes, passphrase_file: NamedBytes | None, passphrase_env: str | None
 ) -> PrivateKeyTypes:
     """The private key; its passphrase from the options, or asked for (on a terminal) when it is encrypted."""
-    from caiso_pki._io import load_private_key
     from caiso_pki.errors import PassphraseError
+    from caiso_pki.keys import load_private_key
 
     file_option, env_option = "--key-passphrase-file", "--key-passphrase-env"
     if passphrase_file is not None or passphrase_env:

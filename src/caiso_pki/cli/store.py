@@ -34,7 +34,7 @@ from caiso_pki.truststore import TrustEntry, TrustStore, is_end_entity
 from caiso_pki.truststore_io import EXPORT_FORMATS, certifi_bundle, export, load_bundle, system_bundle
 
 if TYPE_CHECKING:
-    from caiso_pki._io import NamedBytes
+    from caiso_pki._source import NamedBytes
 
 __all__ = ["store"]
 
@@ -519,7 +519,7 @@ def export_cmd(
 
 
 def _other_store(spec: str) -> TrustStore:
-    from caiso_pki._io import read_file
+    from caiso_pki._source import read_file
 
     if spec == "@system":
         return system_bundle()

@@ -29,7 +29,7 @@ from caiso_pki.cli._common import (
 )
 
 if TYPE_CHECKING:
-    from caiso_pki._io import NamedBytes
+    from caiso_pki._source import NamedBytes
     from caiso_pki.validation import ValidationResult
 
 __all__ = ["verify"]

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from caiso_pki._io import NamedBytes
+from caiso_pki._source import NamedBytes
 from caiso_pki._text import display_path
 from caiso_pki.errors import MalformedInputError, ProfileError, UnknownOidError
 from caiso_pki.keys import KEY_USAGE_NAMES
@@ -620,7 +620,7 @@ def _parse(text: str, name: str) -> dict[str, Any]:
 
 
 def _read(path: Path) -> str:
-    from caiso_pki._io import read_file
+    from caiso_pki._source import read_file
 
     if not path.exists() and not path.is_symlink():
         raise ProfileError(f"{display_path(path)}: no such CPS profile file")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 from caiso_pki._convert import instance, instances, text, texts
-from caiso_pki._io import NamedBytes
+from caiso_pki._source import NamedBytes
 from caiso_pki.errors import CaisoPkiError, MalformedInputError, ProfileError
 from caiso_pki.keys import SUPPORTED_KEY_SPECS, KeySpec, key_usage_fits, key_usage_name
 from caiso_pki.oids import oid_name, parse_oid
@@ -809,7 +809,7 @@ def builtin_request_profiles() -> dict[str, RequestProfile]:
 
 
 def _read_profile_file(path: Path) -> NamedBytes:
-    from caiso_pki._io import read_file
+    from caiso_pki._source import read_file
     from caiso_pki._text import display_path
 
     if not path.exists() and not path.is_symlink():

@@ -42,7 +42,7 @@ from pyhanko_certvalidator.fetchers.api import (
 )
 from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issuer_serial
 
-from caiso_pki._io import ASN1_ERRORS
+from caiso_pki._encoding import ASN1_ERRORS
 from caiso_pki.certificate import ensure_aware
 from caiso_pki.errors import CaisoPkiError, FetchError, MalformedInputError
 from caiso_pki.validation import evidence
@@ -611,7 +611,7 @@ class _CertFetcher(CertificateFetcher):
         return await self._jobs.run(url, lambda: self._download(url))
 
     async def _download(self, url: str) -> list[x509.Certificate]:
-        from caiso_pki._io import load_certificates
+        from caiso_pki.certificate import load_certificates
 
         try:
             data = await self._shared.fetch(url, max_bytes=self._shared.settings.ocsp_max_bytes)

@@ -148,7 +148,7 @@ class PathBudget:
 
 def certificates(item: CertificateInput, what: str) -> list[Certificate]:
     """The certificates one input holds (a file or PEM text may hold several)."""
-    from caiso_pki._io import load_certificates
+    from caiso_pki.certificate import load_certificates
 
     if isinstance(item, Certificate):
         return [item]
@@ -253,7 +253,8 @@ def crl_ders(crls: CrlsInput | None) -> tuple[bytes, ...]:
     A CRL that does not decode raises :class:`~caiso_pki.errors.MalformedInputError` naming its
     input (the file, ``<stdin>``, ``<CRL bytes>`` ...).
     """
-    from caiso_pki._io import is_pem, read_source, split_pem
+    from caiso_pki._encoding import is_pem, split_pem
+    from caiso_pki._source import read_source
 
     if crls is None:
         return ()
@@ -318,7 +319,7 @@ def ocsp_ders(responses: OcspsInput | None) -> tuple[bytes, ...]:
     """The DER of every OCSP response given, each checked to decode."""
     from asn1crypto import ocsp as asn1_ocsp
 
-    from caiso_pki._io import read_source
+    from caiso_pki._source import read_source
 
     if responses is None:
         return ()
