@@ -67,6 +67,7 @@ from typing import TYPE_CHECKING, Final, Literal, Protocol, TypeAlias
 
 import attrs
 
+from caiso_pki import oids
 from caiso_pki._text import printable
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import CaisoPkiError, MalformedInputError
@@ -120,8 +121,6 @@ _METHODS: Final = ("HEAD", "GET")
 _STOPPED: Final = "not run: the server's chain failed verification (step 3), so the connection was closed"
 #: A client certificate that expires within this many days passes with "renew now" in its reason.
 EXPIRING_DAYS: Final = 30
-_CLIENT_AUTH: Final = "1.3.6.1.5.5.7.3.2"
-_ANY_EKU: Final = "2.5.29.37.0"
 _UAA: Final = "authenticated, but not authorised for this application: ask your UAA"
 
 _Outcome: TypeAlias = tuple[CheckStatus, str, str | None]
@@ -625,7 +624,7 @@ def _client_checks(
         purposes = leaf.extended_key_usage
         if not purposes:
             return ("pass", "no extendedKeyUsage extension: any purpose, clientAuth included", None)
-        if _CLIENT_AUTH in purposes or _ANY_EKU in purposes:
+        if oids.CLIENT_AUTH in purposes or oids.ANY_EXTENDED_KEY_USAGE in purposes:
             return ("pass", "extendedKeyUsage includes clientAuth", None)
         from caiso_pki.oids import oid_name
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from caiso_pki import oids
 from caiso_pki._encoding import CSR_LABELS, is_rust_panic, one_block_der
 from caiso_pki._key_usage import key_usage_extension, names_from_cryptography
 from caiso_pki._source import read_source
@@ -38,7 +39,7 @@ from caiso_pki.profiles.request import (
     dns_name_problem,
     load_request_profile,
 )
-from caiso_pki.subject import EMAIL, Subject, validate_attribute
+from caiso_pki.subject import Subject, validate_attribute
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -420,7 +421,7 @@ def _validate_sans(
         if not uri.isascii() or not urlsplit(uri).scheme or any(c.isspace() for c in uri):
             raise MalformedInputError(f"uris: {uri!r} is not an absolute ASCII URI like 'https://host/path'")
     for email in emails:
-        problem = validate_attribute(EMAIL, email)
+        problem = validate_attribute(oids.EMAIL_ADDRESS, email)
         if problem is not None:
             raise MalformedInputError(f"emails: {problem}")
 

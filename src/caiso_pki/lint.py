@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from caiso_pki import oids
+from caiso_pki._key_usage import names_from_cryptography
 from caiso_pki.certificate import Certificate, UnsupportedCertificateError
 from caiso_pki.errors import MalformedInputError, ProfileError
 from caiso_pki.general_names import SubjectAltNames
@@ -174,21 +176,6 @@ def worst_severity(findings: Iterable[Finding]) -> Severity | None:
 
 # -- the thing being linted: a certificate or a CSR, seen the same way ------------------------------
 
-_KU_NAMES: Final = (
-    ("digital_signature", "digitalSignature"),
-    ("content_commitment", "nonRepudiation"),
-    ("key_encipherment", "keyEncipherment"),
-    ("data_encipherment", "dataEncipherment"),
-    ("key_agreement", "keyAgreement"),
-    ("key_cert_sign", "keyCertSign"),
-    ("crl_sign", "cRLSign"),
-)
-_CLIENT_AUTH: Final = "1.3.6.1.5.5.7.3.2"
-_SERVER_AUTH: Final = "1.3.6.1.5.5.7.3.1"
-_EMAIL: Final = "1.3.6.1.5.5.7.3.4"
-_OCSP_SIGNING: Final = "1.3.6.1.5.5.7.3.9"
-_SMARTCARD: Final = "1.3.6.1.4.1.311.20.2.2"
-
 
 @attrs.frozen
 class _View:
@@ -254,7 +241,7 @@ def _csr_view(request: x509.CertificateSigningRequest) -> _View:
     for ext in extensions:
         value = ext.value
         if isinstance(value, cx509.KeyUsage):
-            key_usage = tuple(name for attr, name in _KU_NAMES if getattr(value, attr))
+            key_usage = names_from_cryptography(value)
         elif isinstance(value, cx509.ExtendedKeyUsage):
             eku = tuple(oid.dotted_string for oid in value)
         elif isinstance(value, cx509.BasicConstraints):
@@ -295,15 +282,15 @@ def _detect(view: _View, *, self_issued: bool) -> str:
     if view.is_ca:
         return "root-ca" if self_issued else "issuing-ca"
     ekus = set(view.extended_key_usage)
-    if _OCSP_SIGNING in ekus:
+    if oids.OCSP_SIGNING in ekus:
         return "ocsp-responder"
     labels = _labels(view)
     for device in ("rig", "dpg", "iccp"):
         if device in labels:
             return device
-    if ekus & {_EMAIL, _SMARTCARD}:
+    if ekus & {oids.EMAIL_PROTECTION, oids.SMARTCARD_LOGON}:
         return "end-user-client"
-    if _SERVER_AUTH in ekus:
+    if oids.SERVER_AUTH in ekus:
         return "rig"
     return "api-client"
 
@@ -489,7 +476,7 @@ def _check_extensions(rule: Rule, view: _View, sink: _Sink) -> None:
 
 def _check_key_usage(rule: Rule, view: _View, sink: _Sink, *, csr: bool) -> None:
     required = rule.strings("required") or ()
-    if "2.5.29.15" not in view.extensions:
+    if oids.KEY_USAGE not in view.extensions:
         if required and not csr:
             sink.add(
                 "CPS-KEY-USAGE",
@@ -511,7 +498,7 @@ def _check_key_usage(rule: Rule, view: _View, sink: _Sink, *, csr: bool) -> None
 
 def _check_eku(rule: Rule, view: _View, sink: _Sink, *, csr: bool) -> None:
     ekus = view.extended_key_usage
-    if csr and "2.5.29.37" not in view.extensions:
+    if csr and oids.EXTENDED_KEY_USAGE not in view.extensions:
         return
     parts = []
     missing = [oid for oid in rule.strings("required") or () if oid not in ekus]

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Final, Literal, TypeAlias, get_args
 
 import attrs
 
+from caiso_pki import oids
 from caiso_pki._convert import (
     aware_time,
     boolean,
@@ -198,7 +199,6 @@ _KINDS: Final[dict[str, CertificateKind]] = {
     "root-ca": "ca",
     "issuing-ca": "ca",
 }
-_CLIENT_AUTH: Final = "1.3.6.1.5.5.7.3.2"
 
 
 def certificate_kind(cert: Certificate) -> CertificateKind:
@@ -215,7 +215,7 @@ def certificate_kind(cert: Certificate) -> CertificateKind:
     try:
         detected = detect_kind(cert)
         kind = _KINDS.get(detected, "other")
-        if kind == "rig" and cert.extended_key_usage and _CLIENT_AUTH not in cert.extended_key_usage:
+        if kind == "rig" and cert.extended_key_usage and oids.CLIENT_AUTH not in cert.extended_key_usage:
             labelled = cert.subject.common_name or ""
             return "rig" if "rig" in labelled.lower() else "other"
     except CaisoPkiError:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from caiso_pki import oids
 from caiso_pki.errors import InvalidSubjectError, UnknownOidError
 
 if TYPE_CHECKING:
@@ -24,83 +25,84 @@ if TYPE_CHECKING:
 
 __all__ = ["Subject", "attribute_oid", "validate_attribute"]
 
-CN: Final = "2.5.4.3"
-O: Final = "2.5.4.10"  # noqa: E741 -- the attribute's name
-OU: Final = "2.5.4.11"
-L: Final = "2.5.4.7"
-ST: Final = "2.5.4.8"
-C: Final = "2.5.4.6"
-EMAIL: Final = "1.2.840.113549.1.9.1"
-SERIAL: Final = "2.5.4.5"
-DC: Final = "0.9.2342.19200300.100.1.25"
-
 #: short and long attribute names -> dotted OID (upper-cased keys)
 _NAMES: Final[dict[str, str]] = {
-    "CN": CN,
-    "COMMONNAME": CN,
-    "O": O,
-    "ORGANIZATIONNAME": O,
-    "OU": OU,
-    "ORGANIZATIONALUNITNAME": OU,
-    "L": L,
-    "LOCALITYNAME": L,
-    "ST": ST,
-    "S": ST,
-    "STATEORPROVINCENAME": ST,
-    "C": C,
-    "COUNTRYNAME": C,
-    "E": EMAIL,
-    "EMAIL": EMAIL,
-    "EMAILADDRESS": EMAIL,
-    "SERIALNUMBER": SERIAL,
-    "DC": DC,
-    "DOMAINCOMPONENT": DC,
-    "UID": "0.9.2342.19200300.100.1.1",
-    "USERID": "0.9.2342.19200300.100.1.1",
-    "TITLE": "2.5.4.12",
-    "GIVENNAME": "2.5.4.42",
-    "GN": "2.5.4.42",
-    "SN": "2.5.4.4",
-    "SURNAME": "2.5.4.4",
+    "CN": oids.COMMON_NAME,
+    "COMMONNAME": oids.COMMON_NAME,
+    "O": oids.ORGANIZATION_NAME,
+    "ORGANIZATIONNAME": oids.ORGANIZATION_NAME,
+    "OU": oids.ORGANIZATIONAL_UNIT_NAME,
+    "ORGANIZATIONALUNITNAME": oids.ORGANIZATIONAL_UNIT_NAME,
+    "L": oids.LOCALITY_NAME,
+    "LOCALITYNAME": oids.LOCALITY_NAME,
+    "ST": oids.STATE_OR_PROVINCE_NAME,
+    "S": oids.STATE_OR_PROVINCE_NAME,
+    "STATEORPROVINCENAME": oids.STATE_OR_PROVINCE_NAME,
+    "C": oids.COUNTRY_NAME,
+    "COUNTRYNAME": oids.COUNTRY_NAME,
+    "E": oids.EMAIL_ADDRESS,
+    "EMAIL": oids.EMAIL_ADDRESS,
+    "EMAILADDRESS": oids.EMAIL_ADDRESS,
+    "SERIALNUMBER": oids.SERIAL_NUMBER,
+    "DC": oids.DOMAIN_COMPONENT,
+    "DOMAINCOMPONENT": oids.DOMAIN_COMPONENT,
+    "UID": oids.USER_ID,
+    "USERID": oids.USER_ID,
+    "TITLE": oids.TITLE,
+    "GIVENNAME": oids.GIVEN_NAME,
+    "GN": oids.GIVEN_NAME,
+    "SN": oids.SURNAME,
+    "SURNAME": oids.SURNAME,
 }
 #: dotted OID -> the short label used in messages and RFC 4514 output
 _LABELS: Final[dict[str, str]] = {
-    CN: "CN",
-    O: "O",
-    OU: "OU",
-    L: "L",
-    ST: "ST",
-    C: "C",
-    EMAIL: "emailAddress",
-    SERIAL: "serialNumber",
-    DC: "DC",
-    "0.9.2342.19200300.100.1.1": "UID",
-    "2.5.4.12": "title",
-    "2.5.4.42": "givenName",
-    "2.5.4.4": "SN",
+    oids.COMMON_NAME: "CN",
+    oids.ORGANIZATION_NAME: "O",
+    oids.ORGANIZATIONAL_UNIT_NAME: "OU",
+    oids.LOCALITY_NAME: "L",
+    oids.STATE_OR_PROVINCE_NAME: "ST",
+    oids.COUNTRY_NAME: "C",
+    oids.EMAIL_ADDRESS: "emailAddress",
+    oids.SERIAL_NUMBER: "serialNumber",
+    oids.DOMAIN_COMPONENT: "DC",
+    oids.USER_ID: "UID",
+    oids.TITLE: "title",
+    oids.GIVEN_NAME: "givenName",
+    oids.SURNAME: "SN",
 }
 
 #: RFC 5280 Appendix A upper bounds (characters); attributes not listed are held to ub-name.
 _UPPER_BOUNDS: Final[dict[str, int]] = {
-    CN: 64,
-    O: 64,
-    OU: 64,
-    L: 128,
-    ST: 128,
-    C: 2,
-    EMAIL: 255,
-    SERIAL: 64,
-    "2.5.4.12": 64,  # title
-    "2.5.4.65": 128,  # pseudonym
-    DC: 63,  # one DNS label (RFC 4519 / RFC 1035)
+    oids.COMMON_NAME: 64,
+    oids.ORGANIZATION_NAME: 64,
+    oids.ORGANIZATIONAL_UNIT_NAME: 64,
+    oids.LOCALITY_NAME: 128,
+    oids.STATE_OR_PROVINCE_NAME: 128,
+    oids.COUNTRY_NAME: 2,
+    oids.EMAIL_ADDRESS: 255,
+    oids.SERIAL_NUMBER: 64,
+    oids.TITLE: 64,
+    oids.PSEUDONYM: 128,
+    oids.DOMAIN_COMPONENT: 63,  # one DNS label (RFC 4519 / RFC 1035)
 }
 _UB_NAME: Final = 32768
 _PRINTABLE: Final = re.compile(r"^[A-Za-z0-9 '()+,\-./:=?]*$")
 _EMAIL: Final = re.compile(r"^[!-?A-~]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 #: attributes that ASN.1 restricts to PrintableString / IA5String
-_PRINTABLE_ONLY: Final = frozenset({C, SERIAL, "2.5.4.46"})
-_IA5_ONLY: Final = frozenset({EMAIL, DC})
-_NAMED_FIELDS: Final = frozenset({CN, O, OU, L, ST, C, EMAIL, SERIAL})
+_PRINTABLE_ONLY: Final = frozenset({oids.COUNTRY_NAME, oids.SERIAL_NUMBER, oids.DN_QUALIFIER})
+_IA5_ONLY: Final = frozenset({oids.EMAIL_ADDRESS, oids.DOMAIN_COMPONENT})
+_NAMED_FIELDS: Final = frozenset(
+    {
+        oids.COMMON_NAME,
+        oids.ORGANIZATION_NAME,
+        oids.ORGANIZATIONAL_UNIT_NAME,
+        oids.LOCALITY_NAME,
+        oids.STATE_OR_PROVINCE_NAME,
+        oids.COUNTRY_NAME,
+        oids.EMAIL_ADDRESS,
+        oids.SERIAL_NUMBER,
+    }
+)
 
 
 def attribute_oid(name: str) -> str:
@@ -134,16 +136,16 @@ def validate_attribute(dotted: str, value: object) -> str | None:
     bound = _UPPER_BOUNDS.get(dotted, _UB_NAME)
     if len(value) > bound:
         return f"value is {len(value)} characters, longer than the RFC 5280 upper bound of {bound}"
-    if dotted == CN and len(value.encode("utf-8")) > bound:
+    if dotted == oids.COMMON_NAME and len(value.encode("utf-8")) > bound:
         # cryptography (and many CAs) count the CN bound in UTF-8 bytes, not characters
         size = len(value.encode("utf-8"))
         return f"value is {size} bytes in UTF-8, longer than the CN limit of {bound} bytes"
-    if dotted == C:
+    if dotted == oids.COUNTRY_NAME:
         if len(value) != 2 or not value.isascii() or not value.isalpha() or not value.isupper():
             return f"country must be a two-letter ISO 3166 code such as 'US', got {value!r}"
     elif dotted in _PRINTABLE_ONLY and not _PRINTABLE.match(value):
         return "value must use PrintableString characters only (letters, digits, space and '()+,-./:=?)"
-    elif dotted == EMAIL and not _EMAIL.match(value):
+    elif dotted == oids.EMAIL_ADDRESS and not _EMAIL.match(value):
         return f"{value!r} is not an ASCII e-mail address like 'ops@example.com'"
     elif dotted in _IA5_ONLY and not value.isascii():
         return "value must be ASCII (IA5String)"
@@ -314,33 +316,39 @@ class Subject:
 
 
 _FIELD_OF: Final[dict[str, str]] = {
-    CN: "common_name",
-    O: "organization",
-    OU: "organizational_units",
-    L: "locality",
-    ST: "state",
-    C: "country",
-    EMAIL: "email",
-    SERIAL: "serial_number",
+    oids.COMMON_NAME: "common_name",
+    oids.ORGANIZATION_NAME: "organization",
+    oids.ORGANIZATIONAL_UNIT_NAME: "organizational_units",
+    oids.LOCALITY_NAME: "locality",
+    oids.STATE_OR_PROVINCE_NAME: "state",
+    oids.COUNTRY_NAME: "country",
+    oids.EMAIL_ADDRESS: "email",
+    oids.SERIAL_NUMBER: "serial_number",
 }
 
 
 @functools.lru_cache(maxsize=256)
 def _attributes(subject: Subject) -> tuple[tuple[str, str], ...]:
-    pairs: list[tuple[str, str]] = [(oid, value) for oid, value in subject.extra if oid == DC]
+    pairs: list[tuple[str, str]] = [
+        (oid, value) for oid, value in subject.extra if oid == oids.DOMAIN_COMPONENT
+    ]
     for dotted, value in (
-        (C, subject.country),
-        (ST, subject.state),
-        (L, subject.locality),
-        (O, subject.organization),
+        (oids.COUNTRY_NAME, subject.country),
+        (oids.STATE_OR_PROVINCE_NAME, subject.state),
+        (oids.LOCALITY_NAME, subject.locality),
+        (oids.ORGANIZATION_NAME, subject.organization),
     ):
         if value is not None:
             pairs.append((dotted, value))
-    pairs.extend((OU, unit) for unit in subject.organizational_units)
-    for dotted, value in ((CN, subject.common_name), (SERIAL, subject.serial_number), (EMAIL, subject.email)):
+    pairs.extend((oids.ORGANIZATIONAL_UNIT_NAME, unit) for unit in subject.organizational_units)
+    for dotted, value in (
+        (oids.COMMON_NAME, subject.common_name),
+        (oids.SERIAL_NUMBER, subject.serial_number),
+        (oids.EMAIL_ADDRESS, subject.email),
+    ):
         if value is not None:
             pairs.append((dotted, value))
-    pairs.extend((oid, value) for oid, value in subject.extra if oid != DC)
+    pairs.extend((oid, value) for oid, value in subject.extra if oid != oids.DOMAIN_COMPONENT)
     return tuple(pairs)
 
 

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Final, Literal, TypedDict, Unpack
 
 import attrs
 
+from caiso_pki import oids
 from caiso_pki._atomic import atomic_write_bytes
 from caiso_pki._convert import kind_of
 from caiso_pki._text import display_path
@@ -148,7 +149,7 @@ def is_end_entity(certificate: Certificate) -> bool:
     certificate is not self-issued (old version 1 roots have no extensions at all)."""
     if certificate.is_ca:
         return False
-    has_constraints = "2.5.29.19" in {oid for oid, _ in certificate.extension_oids}
+    has_constraints = oids.BASIC_CONSTRAINTS in {oid for oid, _ in certificate.extension_oids}
     return has_constraints or not certificate.is_self_issued
 
 

@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
+from caiso_pki import oids
 from caiso_pki._convert import instance, instances, text, texts
 from caiso_pki._source import NamedBytes
 from caiso_pki.errors import CaisoPkiError, MalformedInputError, ProfileError
 from caiso_pki.keys import SUPPORTED_KEY_SPECS, KeySpec, key_usage_fits, key_usage_name
 from caiso_pki.oids import oid_name, parse_oid
-from caiso_pki.subject import CN, attribute_oid, validate_attribute
+from caiso_pki.subject import attribute_oid, validate_attribute
 
 if TYPE_CHECKING:
     from caiso_pki.types import JsonDict
@@ -289,7 +290,7 @@ class RequestProfile:
         if rules.cn_in_dns:
             lowered = {name.lower().rstrip(".") for name in dns}
             for dotted, value in subject:
-                if dotted == CN and value.lower().rstrip(".") not in lowered:
+                if dotted == oids.COMMON_NAME and value.lower().rstrip(".") not in lowered:
                     return False
         total = len(dns) + len(sans[1]) + len(sans[2]) + len(sans[3])
         if total < rules.min or total > rules.max:
@@ -457,7 +458,7 @@ def _check(profile: RequestProfile, content: RequestContent) -> list[RequestFind
             add("REQ-SAN-WILDCARD", f"wildcard name {dns!r} is not allowed", "san.dns", "san.wildcards")
     if rules.cn_in_dns:
         lowered = {dns.lower().rstrip(".") for dns in content.dns}
-        for common_name in present.get(CN, ()):
+        for common_name in present.get(oids.COMMON_NAME, ()):
             if common_name.lower().rstrip(".") not in lowered:
                 add(
                     "REQ-SAN-CN-NOT-IN-DNS",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, cast
 
 import attrs
 
+from caiso_pki._key_usage import KEY_USAGE_BITS
 from caiso_pki.certificate import Certificate, ensure_aware
 from caiso_pki.errors import InvalidTimeError, MalformedInputError, UnknownOidError
 from caiso_pki.oids import parse_oid
@@ -51,18 +52,9 @@ Profile: TypeAlias = Literal["rfc5280", "webpki"]
 MODES: Final = ("off", "soft-fail", "hard-fail", "require")
 PROFILES: Final = ("rfc5280", "webpki")
 
-# asn1crypto's snake_case names -> the RFC 5280 spelling people see in openssl and cryptography.
-KU_ASN1: Final[dict[str, str]] = {
-    "digitalSignature": "digital_signature",
-    "nonRepudiation": "non_repudiation",
-    "contentCommitment": "non_repudiation",
-    "keyEncipherment": "key_encipherment",
-    "dataEncipherment": "data_encipherment",
-    "keyAgreement": "key_agreement",
-    "keyCertSign": "key_cert_sign",
-    "cRLSign": "crl_sign",
-    "encipherOnly": "encipher_only",
-    "decipherOnly": "decipher_only",
+# The RFC 5280 spelling people see in openssl and cryptography -> asn1crypto's snake_case name.
+KU_ASN1: Final[dict[str, str]] = {name: asn1 for name, _, asn1 in KEY_USAGE_BITS} | {
+    "contentCommitment": "non_repudiation"
 }
 _KU_BY_LOWER: Final = {name.lower(): asn1 for name, asn1 in KU_ASN1.items()} | {
     asn1: asn1 for asn1 in KU_ASN1.values()
