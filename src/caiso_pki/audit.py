@@ -38,8 +38,8 @@ import attrs
 
 from caiso_pki._source import NamedBytes
 from caiso_pki._text import path_text, printable
-from caiso_pki._time import ensure_aware
-from caiso_pki.certificate import Certificate
+from caiso_pki._time import ensure_aware, iso
+from caiso_pki.certificate import Certificate, certificate_summary
 from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputError, ProfileError
 
 if TYPE_CHECKING:
@@ -69,10 +69,6 @@ _CHUNK: Final = 250  # leaves per validate_many call, so progress moves
 Outcome = Literal["valid", "invalid"]
 #: What :func:`audit_paths` walks: paths of files and folders, or a file's content already read.
 AuditInput = str | os.PathLike[str] | NamedBytes
-
-
-def _iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 @attrs.frozen
@@ -119,16 +115,10 @@ class AuditEntry:
 
     def to_dict(self) -> JsonDict:
         """JSON-ready form."""
-        cert = self.certificate
         return {
             "path": self.path,
             "position": self.position,
-            "subject": cert.subject.rfc4514,
-            "issuer": cert.issuer.rfc4514,
-            "serial": cert.serial_hex,
-            "not_before": _iso(cert.not_before),
-            "not_after": _iso(cert.not_after),
-            "fingerprint_sha256": cert.fingerprint_sha256,
+            **certificate_summary(self.certificate),
             "outcome": self.outcome,
             "codes": list(self.result.codes),
             "failures": [failure.to_dict() for failure in self.result.failures],
@@ -224,7 +214,7 @@ class AuditReport:
     def to_dict(self) -> JsonDict:
         """JSON-ready form: totals first, then every entry and skipped file."""
         return {
-            "at": _iso(self.at),
+            "at": iso(self.at),
             "paths": list(self.paths),
             "profile": self.profile,
             "files": self.files,
@@ -249,7 +239,7 @@ def _later(at: dt.datetime, days: int) -> dt.datetime:
         return at + dt.timedelta(days=days)
     except OverflowError as exc:
         raise InvalidTimeError(
-            f"audit time {_iso(at)} plus {days} days is past year 9999; choose an earlier time"
+            f"audit time {iso(at)} plus {days} days is past year 9999; choose an earlier time"
         ) from exc
 
 
@@ -545,7 +535,7 @@ def render_audit_csv(report: AuditReport) -> str:
             cert.subject.rfc4514,
             cert.issuer.rfc4514,
             cert.serial_hex,
-            _iso(cert.not_after),
+            iso(cert.not_after),
             entry.days_remaining(report.at),
             entry.outcome,
             ";".join(entry.result.codes),
@@ -571,7 +561,7 @@ def render_audit_text(report: AuditReport, *, limit: int = 50) -> str:
     notes = [f"{len(report.unreadable)} unreadable"] if report.unreadable else []
     notes += [f"{others} without certificates"] if others else []
     lines = [
-        f"audit at {_iso(report.at)}: {totals['total']} certificates from {report.files} files"
+        f"audit at {iso(report.at)}: {totals['total']} certificates from {report.files} files"
         + (f" ({', '.join(notes)})" if notes else ""),
         f"  valid    {totals['valid']}",
         f"  invalid  {totals['invalid']}",
@@ -673,10 +663,10 @@ def render_audit_html(report: AuditReport) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>caiso-pki audit {_h(_iso(report.at))}</title>",
+        f"<title>caiso-pki audit {_h(iso(report.at))}</title>",
         f"<style>{_STYLE}</style></head><body>",
         "<h1>Certificate audit</h1>",
-        f"<p>At {_h(_iso(report.at))}: {totals['total']} certificates from {report.files} files"
+        f"<p>At {_h(iso(report.at))}: {totals['total']} certificates from {report.files} files"
         f" under {_h(', '.join(report.paths))}"
         + (f"; CPS profile <code>{_h(report.profile)}</code>" if report.profile else "")
         + ".</p>",

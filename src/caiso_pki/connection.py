@@ -69,7 +69,8 @@ import attrs
 
 from caiso_pki import oids
 from caiso_pki._text import printable
-from caiso_pki.certificate import Certificate
+from caiso_pki._time import iso
+from caiso_pki.certificate import Certificate, certificate_summary
 from caiso_pki.errors import CaisoPkiError, MalformedInputError
 from caiso_pki.truststore import TrustEntry, TrustStore
 
@@ -374,21 +375,6 @@ def _guarded(name: str, compute: Callable[[], _Outcome]) -> ConnectionCheck:
         )
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value is not None else None
-
-
-def _cert_dict(cert: Certificate) -> JsonDict:
-    return {
-        "subject": cert.subject.rfc4514,
-        "issuer": cert.issuer.rfc4514,
-        "serial": cert.serial_hex,
-        "not_before": _iso(cert.not_before),
-        "not_after": _iso(cert.not_after),
-        "fingerprint_sha256": cert.fingerprint_sha256,
-    }
-
-
 @attrs.frozen
 class ConnectionReport:
     """What :func:`connect` found: every check in order, what was negotiated, and the verdict.
@@ -491,12 +477,12 @@ class ConnectionReport:
             "port": self.port,
             "server_name": self.server_name,
             "profile": self.profile,
-            "at": _iso(self.at),
+            "at": iso(self.at),
             "verdict": self.verdict,
             "first_failure": {"step": failure.step, "name": failure.name} if failure else None,
             "next_step": self.next_step,
             "checks": [check.to_dict() for check in self.checks],
-            "client_certificate": _cert_dict(client) if client is not None else None,
+            "client_certificate": certificate_summary(client) if client is not None else None,
             "tls": {
                 "connect_ms": round(self.connect_seconds * 1000, 3)
                 if self.connect_seconds is not None
@@ -504,7 +490,7 @@ class ConnectionReport:
                 "version": self.tls_version,
                 "cipher": self.cipher,
             },
-            "server_chain": [_cert_dict(cert) for cert in self.server_chain],
+            "server_chain": [certificate_summary(cert) for cert in self.server_chain],
             "server_validation": self.server_validation.to_dict() if self.server_validation else None,
             "client_auth": {
                 "requested": self.client_certificate_requested,
@@ -608,7 +594,7 @@ def _client_checks(
     def validity() -> _Outcome:
         until = leaf.not_after.date().isoformat()
         if now < leaf.not_before:
-            return ("fail", f"not valid before {_iso(leaf.not_before)}", "check the system clock, or wait")
+            return ("fail", f"not valid before {iso(leaf.not_before)}", "check the system clock, or wait")
         if now > leaf.not_after:
             return (
                 "fail",

@@ -191,7 +191,8 @@ def _lines(values: Iterable[str], *, mono: bool = False) -> str:
     return "<br>".join(items) if items else f'<span style="{_MUTED}">none</span>'
 
 
-def _iso(value: dt.datetime) -> str:
+def _when(value: dt.datetime) -> str:
+    """A time for people to read in a table (``2025-06-01 12:00:00Z``); JSON uses ISO 8601 instead."""
     return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
@@ -288,7 +289,7 @@ def certificate_html(cert: Certificate, *, at: dt.datetime | None = None) -> str
         ("Serial", _mono(cert.serial_hex)),
         (
             "Validity",
-            f"{_e(_iso(cert.not_before))} → {_e(_iso(cert.not_after))} "
+            f"{_e(_when(cert.not_before))} → {_e(_when(cert.not_after))} "
             f'<span style="{_MUTED}">({days} days left)</span> {_badge(status)}',
         ),
         ("Key", _e(_key_text(cert))),
@@ -317,7 +318,7 @@ def certificate_rich(cert: Certificate, *, at: dt.datetime | None = None) -> Ren
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column(overflow="fold")
-    validity = _t(f"{_iso(cert.not_before)} → {_iso(cert.not_after)} ({cert.days_remaining(when)} days) ")
+    validity = _t(f"{_when(cert.not_before)} → {_when(cert.not_after)} ({cert.days_remaining(when)} days) ")
     validity.append(status, style=_RICH[status])
     for name, value in (
         ("Subject", _t(cert.subject.rfc4514)),
@@ -427,7 +428,7 @@ def _chain_items(result: ValidationResult) -> list[tuple[Certificate, str, list[
             if status.reason:
                 note += f" ({status.reason})"
             if status.revocation_time:
-                note += f" since {_iso(status.revocation_time)}"
+                note += f" since {_when(status.revocation_time)}"
             notes.append(note)
         state = "failed" if codes else ("ok" if _anchored(result) or index else "unknown")
         items.append((cert, state, codes, notes))
@@ -442,7 +443,7 @@ def _policy_text(oid: str) -> str:
 def validation_html(result: ValidationResult) -> str:
     """The chain drawn anchor to leaf with each certificate's status, then failures, revocation, policies."""
     verdict = _badge("VALID", "valid") if result.valid else _badge("NOT VALID", "invalid")
-    parts = [_title("chain validation", f"at {_iso(result.at)}", verdict)]
+    parts = [_title("chain validation", f"at {_when(result.at)}", verdict)]
     if not result.path:
         parts.append(f'<div style="{_MUTED}">no certificate path could be built</div>')
     for index, (cert, state, codes, notes) in enumerate(_chain_items(result)):
@@ -466,7 +467,7 @@ def validation_html(result: ValidationResult) -> str:
             f"<strong>{_e(_name(cert))}</strong> {' '.join(status_badges)}</div>"
             f'<div style="{_MUTED}font-size:12px">{_mono(cert.subject.rfc4514)}</div>'
             f'<div style="{_MUTED}font-size:12px">serial {_mono(cert.serial_hex[:20])} · '
-            f"valid {_e(_iso(cert.not_before)[:10])} → {_e(_iso(cert.not_after)[:10])} "
+            f"valid {_e(_when(cert.not_before)[:10])} → {_e(_when(cert.not_after)[:10])} "
             f"{'' if expiry == 'ok' else _badge(expiry)}</div>"
             "</div>"
         )
@@ -521,13 +522,13 @@ def validation_rich(result: ValidationResult) -> RenderableType:
     from rich.tree import Tree
 
     verdict = _t("VALID", style=_RICH["valid"]) if result.valid else _t("NOT VALID", style=_RICH["invalid"])
-    verdict.append(f" at {_iso(result.at)}", style="dim")
+    verdict.append(f" at {_when(result.at)}", style="dim")
     tree = Tree(verdict)
     node = tree
     for index, (cert, state, codes, notes) in enumerate(_chain_items(result)):
         label = _t(f"[{_role(result, index)}] ", style="dim")
         label.append(printable(_name(cert)), style="bold")
-        label.append(f"  until {_iso(cert.not_after)[:10]}  ", style="dim")
+        label.append(f"  until {_when(cert.not_after)[:10]}  ", style="dim")
         label.append(printable(", ".join(codes) if codes else state), style=_RICH.get(state, ""))
         for note in notes:
             label.append(printable(f"; {note}"), style="red" if "revoked" in note else "dim")
@@ -670,13 +671,13 @@ def truststore_html(store: TrustStore, *, at: dt.datetime | None = None) -> str:
         cert = entry.certificate
         distrust = "—"
         if entry.distrust_after is not None:
-            distrust = _e(_iso(entry.distrust_after)[:10])
+            distrust = _e(_when(entry.distrust_after)[:10])
         rows.append(
             (
                 _e(", ".join(sorted(entry.labels)) or "—"),
                 f"<strong>{_e(_name(cert))}</strong><br>{_mono(cert.subject.rfc4514)}",
                 _e(entry.role),
-                f"{_e(_iso(cert.not_after)[:10])} "
+                f"{_e(_when(cert.not_after)[:10])} "
                 f"<span style='{_MUTED}'>({cert.days_remaining(when)} d)</span>",
                 distrust,
                 _badge(status),
@@ -707,8 +708,8 @@ def truststore_rich(store: TrustStore, *, at: dt.datetime | None = None) -> Rend
             _t(", ".join(sorted(entry.labels))),
             _t(_name(cert)),
             _t(entry.role),
-            _t(f"{_iso(cert.not_after)[:10]} ({cert.days_remaining(when)} d)"),
-            _t(_iso(entry.distrust_after)[:10] if entry.distrust_after else ""),
+            _t(f"{_when(cert.not_after)[:10]} ({cert.days_remaining(when)} d)"),
+            _t(_when(entry.distrust_after)[:10] if entry.distrust_after else ""),
             _t(status, style=_RICH.get(status, "")),
             _t(entry.fingerprint[:16]),
         )

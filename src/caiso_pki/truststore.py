@@ -41,7 +41,7 @@ from caiso_pki import oids
 from caiso_pki._atomic import atomic_write_bytes
 from caiso_pki._convert import kind_of
 from caiso_pki._text import display_path
-from caiso_pki._time import ensure_aware
+from caiso_pki._time import ensure_aware, iso
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import CaisoPkiError, InvalidTimeError, TrustStoreCorruptError, TrustStoreError
 
@@ -221,19 +221,15 @@ class TrustEntry:
             "role": self.role,
             "labels": sorted(self.labels),
             "source": self.source,
-            "added": _iso(self.added),
-            "distrust_after": _iso(self.distrust_after) if self.distrust_after else None,
+            "added": iso(self.added),
+            "distrust_after": iso(self.distrust_after) if self.distrust_after else None,
             "notes": self.notes,
             "subject": self.subject,
-            "not_after": _iso(self.certificate.not_after),
+            "not_after": iso(self.certificate.not_after),
         }
 
     def _metadata(self) -> tuple[object, ...]:
         return (self.role, self.labels, self.source, self.distrust_after, self.notes)
-
-
-def _iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _norm_fingerprint(value: str) -> str:
@@ -300,7 +296,7 @@ class ExpiryFinding:
             "subject": self.entry.subject,
             "labels": sorted(self.entry.labels),
             "reason": self.reason,
-            "when": _iso(self.when),
+            "when": iso(self.when),
             "days": self.days,
         }
 

@@ -13,7 +13,6 @@ terminal), never from a plain argument.  Unreadable or unrecognised input exits 
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 import click
 
 from caiso_pki._text import printable
+from caiso_pki._time import iso
 from caiso_pki.cli._common import (
     INPUT_FILE,
     STDIN_HELP,
@@ -46,10 +46,6 @@ __all__ = ["describe_crl", "describe_ocsp_response", "describe_private_key", "in
 Rows = list[tuple[str, str]]
 
 _UNKNOWN_KIND: Final = "not a certificate, CSR, CRL, OCSP response, PKCS#7, PKCS#12 or private key file"
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return None if value is None else value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def describe_crl(crl: x509.CertificateRevocationList) -> dict[str, Any]:
@@ -80,15 +76,15 @@ def describe_crl(crl: x509.CertificateRevocationList) -> dict[str, Any]:
         revoked.append(
             {
                 "serial": serial_to_hex(entry.serial_number),
-                "date": _iso(entry.revocation_date_utc),
+                "date": iso(entry.revocation_date_utc),
                 "reason": reason.reason.value if reason is not None else None,
-                "invalidity_date": _iso(invalidity.invalidity_date_utc) if invalidity is not None else None,
+                "invalidity_date": iso(invalidity.invalidity_date_utc) if invalidity is not None else None,
             }
         )
     return {
         "issuer": DistinguishedName.from_cryptography(crl.issuer).to_dict(),
-        "this_update": _iso(crl.last_update_utc),
-        "next_update": _iso(crl.next_update_utc),
+        "this_update": iso(crl.last_update_utc),
+        "next_update": iso(crl.next_update_utc),
         "number": number.crl_number if number is not None else None,
         "delta_crl_base": delta.crl_number if delta is not None else None,
         "authority_key_identifier": (
@@ -130,7 +126,7 @@ def describe_ocsp_response(response: ocsp.OCSPResponse) -> dict[str, Any]:
         responder = {"key_hash": (response.responder_key_hash or b"").hex()}
     data.update(
         responder=responder,
-        produced_at=_iso(response.produced_at_utc),
+        produced_at=iso(response.produced_at_utc),
         signature_algorithm=oid_name(response.signature_algorithm_oid),
         certificates=len(response.certificates),
     )
@@ -140,9 +136,9 @@ def describe_ocsp_response(response: ocsp.OCSPResponse) -> dict[str, Any]:
             {
                 "serial": serial_to_hex(single.serial_number),
                 "status": single.certificate_status.name.lower(),
-                "this_update": _iso(single.this_update_utc),
-                "next_update": _iso(single.next_update_utc),
-                "revocation_time": _iso(single.revocation_time_utc) if revoked else None,
+                "this_update": iso(single.this_update_utc),
+                "next_update": iso(single.next_update_utc),
+                "revocation_time": iso(single.revocation_time_utc) if revoked else None,
                 "revocation_reason": (
                     single.revocation_reason.value if revoked and single.revocation_reason else None
                 ),
@@ -199,8 +195,8 @@ def _certificate_rows(cert: Certificate) -> Rows:
         ("Subject", cert.subject.rfc4514),
         ("Issuer", cert.issuer.rfc4514 + ("  (self-issued)" if cert.is_self_issued else "")),
         ("Serial", cert.serial_hex),
-        ("Valid from", _iso(cert.not_before) or ""),
-        ("Valid until", f"{_iso(cert.not_after)}  ({_days_left(cert)})"),
+        ("Valid from", iso(cert.not_before) or ""),
+        ("Valid until", f"{iso(cert.not_after)}  ({_days_left(cert)})"),
     ]
     key = cert.key_algorithm
     if "key_curve" not in broken and cert.key_curve:

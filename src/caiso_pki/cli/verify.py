@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from caiso_pki._text import printable
+from caiso_pki._time import iso
 from caiso_pki.cli._common import (
     DIRECTORY,
     EXIT_NEGATIVE,
@@ -64,7 +65,7 @@ def render_text(result: ValidationResult) -> str:
     a line or send terminal codes.
     """
     anchored = result.anchored
-    lines = [f"{'VALID' if result.valid else 'NOT VALID'} at {result.at.isoformat().replace('+00:00', 'Z')}"]
+    lines = [f"{'VALID' if result.valid else 'NOT VALID'} at {iso(result.at)}"]
     for index in range(len(result.path)):
         mark = "[ok]" if not any(f.index == index for f in result.failures) else "[!!]"
         prefix = "" if index == 0 else "    " * (index - 1) + "└── "

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from caiso_pki._time import iso as _iso
 from caiso_pki.certificate import Certificate
 from caiso_pki.policy import PolicyRequirement
 from caiso_pki.validation import pkix, revocation, rules, signatures
@@ -37,7 +38,6 @@ from caiso_pki.validation.building import Candidate, PathBuilder
 from caiso_pki.validation.names import name_matches
 from caiso_pki.validation.options import KU_ASN1, AlgorithmPolicy, Anchor, PathBudget
 from caiso_pki.validation.results import RevocationStatus, ValidationFailure, ValidationResult
-from caiso_pki.validation.results import iso as _iso
 from caiso_pki.validation.signatures import SignatureCache
 
 if TYPE_CHECKING:

@@ -50,6 +50,7 @@ from typing import Final, Literal, TypeAlias
 
 import attrs
 
+from caiso_pki._time import iso as _iso
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import CaisoPkiError, MalformedInputError
 from caiso_pki.types import LeafInput
@@ -57,7 +58,6 @@ from caiso_pki.validation.building import name_keys
 from caiso_pki.validation.names import name_matches
 from caiso_pki.validation.options import TrustSet, certificate_list, certificates
 from caiso_pki.validation.results import RevocationStatus, ValidationFailure, ValidationResult
-from caiso_pki.validation.results import iso as _iso
 from caiso_pki.validation.shapes import Parsed, Shape, rfc4514, shape
 
 __all__ = [

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from caiso_pki._time import iso as _iso
 from caiso_pki.certificate import Certificate
 from caiso_pki.policy import PolicyRequirement
 from caiso_pki.validation import signatures
@@ -55,7 +56,6 @@ from caiso_pki.validation.names import (
 )
 from caiso_pki.validation.policies import PolicyError, PolicyState
 from caiso_pki.validation.results import ValidationFailure
-from caiso_pki.validation.results import iso as _iso
 
 if TYPE_CHECKING:
     from caiso_pki.validation.options import AlgorithmPolicy

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Literal
 
 import attrs
 
-from caiso_pki.certificate import Certificate
+from caiso_pki._time import iso
+from caiso_pki.certificate import Certificate, certificate_summary
 from caiso_pki.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -18,11 +19,6 @@ if TYPE_CHECKING:
     from caiso_pki.types import JsonDict
 
 __all__ = ["FleetSummary", "RevocationStatus", "ValidationFailure", "ValidationResult", "summarize"]
-
-
-def iso(value: dt.datetime | None) -> str | None:
-    """ISO 8601 in UTC with a ``Z``, or ``None``."""
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value is not None else None
 
 
 @attrs.frozen
@@ -138,18 +134,7 @@ class ValidationResult:
             "valid": self.valid,
             "at": iso(self.at),
             "anchored": self.anchored,
-            "path": [
-                {
-                    "index": index,
-                    "subject": cert.subject.rfc4514,
-                    "issuer": cert.issuer.rfc4514,
-                    "serial": cert.serial_hex,
-                    "not_before": iso(cert.not_before),
-                    "not_after": iso(cert.not_after),
-                    "fingerprint_sha256": cert.fingerprint_sha256,
-                }
-                for index, cert in enumerate(self.path)
-            ],
+            "path": [{"index": index, **certificate_summary(cert)} for index, cert in enumerate(self.path)],
             "failures": [failure.to_dict() for failure in self.failures],
             "valid_policies": sorted(self.valid_policies),
             "revocation": [status.to_dict() for status in self.revocation],

@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from caiso_pki._time import iso as _iso
 from caiso_pki.certificate import Certificate
 from caiso_pki.validation.results import RevocationStatus, ValidationFailure
-from caiso_pki.validation.results import iso as _iso
 
 if TYPE_CHECKING:
     from caiso_pki.validation.evidence import CrlFacts, OcspFacts
