@@ -15,7 +15,7 @@ same leaves through both and requires the same answer.  This module makes those 
   ``sigalg`` and ``signature``, ``issuer`` (name bytes), ``aki``, ``ski``, ``serial``, ``version``,
   ``subject`` and ``revoked`` (on the issuer's CRL, each reason, dates around ``at``).  Every leaf is
   the shape's valid template leaf with a fresh serial number and exactly one mutation, signed again by
-  the issuing CA (with :func:`caiso_pki.testing.resign`, or here for RSA-PSS and signature defects).
+  the issuing CA (with :func:`caiso_pki._forge.resign`, or here for RSA-PSS and signature defects).
 * :func:`plan` draws the mutations from a seeded generator: ``"ci"`` takes every kind that applies to
   the shape once, then random ones; ``"fuzz"`` draws them all at random.  A failure names the seed, the
   shape, the leaf's number and its mutation; the same seed gives the same mutations again (the keys,
@@ -63,6 +63,7 @@ from _rule_cases import (
     validity,
 )
 from caiso_pki import Certificate, testing
+from caiso_pki._forge import resign
 from caiso_pki.oids import ANY_POLICY, DEMO_BASIC_ASSURANCE_POLICY
 
 Edit = Callable[[Any], "bytes | None"]
@@ -1721,7 +1722,7 @@ def context(spec: ShapeSpec) -> Context:
     issuer = _new_issuer(pki, spec)
     template = _template(issuer, spec)
     if spec.issuer_key == "ed25519":
-        template = testing.resign(template, issuer.key, _set_algorithm(_ALGORITHMS["ed25519"]))
+        template = resign(template, issuer.key, _set_algorithm(_ALGORITHMS["ed25519"]))
     return Context(
         spec=spec,
         issuer=issuer,
@@ -1823,7 +1824,7 @@ def mint(ctx: Context, mutation: Mutation, number: int, rng: random.Random | Non
         key = ctx.root.key
     if how.startswith("pss-"):
         return _pss_signed(ctx, edit, how[4:])
-    cert = testing.resign(ctx.template, key, edit)
+    cert = resign(ctx.template, key, edit)
     if how in ("issuer", "other-key", "root-key"):
         return cert
     return _defective(cert, how, ctx, rng or random.Random(number))

@@ -39,6 +39,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from caiso_pki import testing
+from caiso_pki._forge import raw_extension
 from caiso_pki.certificate import Certificate
 
 NC_OID = "2.5.29.30"
@@ -135,7 +136,7 @@ def with_name_constraints(der: bytes | None, *, critical: bool = True) -> Callab
     def edit(tbs: Any) -> None:
         kept = [e for e in tbs["extensions"] if e["extn_id"].dotted != NC_OID]
         if der is not None:
-            kept.append(testing.raw_extension(NC_OID, der, critical=critical))
+            kept.append(raw_extension(NC_OID, der, critical=critical))
         tbs["extensions"] = asn1_x509.Extensions(kept)
 
     return edit
@@ -1380,8 +1381,8 @@ def _reissue(issuer: testing.CertificateAuthority, *, sans: Sequence[str]) -> Ca
         tbs["issuer"] = a.Name.load(issuer.certificate.x509.subject.public_bytes())
         aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()).public_bytes()
         kept = [e for e in tbs["extensions"] if e["extn_id"].dotted not in ("2.5.29.35", SAN_OID)]
-        kept.append(testing.raw_extension("2.5.29.35", aki))
-        kept.append(testing.raw_extension(SAN_OID, general_names(sans)))
+        kept.append(raw_extension("2.5.29.35", aki))
+        kept.append(raw_extension(SAN_OID, general_names(sans)))
         tbs["extensions"] = a.Extensions(kept)
 
     return edit

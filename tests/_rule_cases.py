@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from caiso_pki import testing
+from caiso_pki._forge import raw_extension
 from caiso_pki.certificate import Certificate
 from caiso_pki.truststore import TrustStore
 
@@ -142,7 +143,7 @@ def append(oid: str, value: bytes, *, is_critical: bool = False) -> Edit:
     """Add an extension ``oid`` holding ``value`` (raw DER, not checked)."""
 
     def edit(tbs: Any) -> None:
-        tbs["extensions"] = [*_extensions(tbs), testing.raw_extension(oid, value, critical=is_critical)]
+        tbs["extensions"] = [*_extensions(tbs), raw_extension(oid, value, critical=is_critical)]
 
     return edit
 
@@ -154,7 +155,7 @@ def replace(oid: str, value: bytes) -> Edit:
         out = []
         for extension in _extensions(tbs):
             if extension["extn_id"].dotted == oid:
-                out.append(testing.raw_extension(oid, value, critical=bool(extension["critical"].native)))
+                out.append(raw_extension(oid, value, critical=bool(extension["critical"].native)))
             else:
                 out.append(extension)
         tbs["extensions"] = out

@@ -14,6 +14,7 @@ import attrs
 import pytest
 
 from caiso_pki import testing
+from caiso_pki._revocation_server import RevocationServer
 from caiso_pki.audit import (
     AuditReport,
     audit_paths,
@@ -247,7 +248,7 @@ def test_html_includes_the_expiry_timeline_when_matplotlib_is_installed(report: 
 
 def test_fetch_finds_revocation_through_the_fetched_crl(tmp_path: Path) -> None:
     """``audit_paths(fetch=True)`` downloads the CRL a certificate names (OCSP answers nothing here)."""
-    with testing.RevocationServer() as server:
+    with RevocationServer() as server:
         pki = testing.DemoPki.create(base_url=server.base_url)
         server.serve(pki)
         server.override("/ocsp", b"", status=503)

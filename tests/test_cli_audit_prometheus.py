@@ -2,7 +2,7 @@
 
 The output is read back with prometheus_client's own parser, so it must be valid text exposition; the
 values are checked against the certificates and CRLs the demo PKI made.  ``--fetch`` runs against
-:class:`caiso_pki.testing.RevocationServer`, a real HTTP server on 127.0.0.1.
+:class:`caiso_pki._revocation_server.RevocationServer`, a real HTTP server on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from cryptography import x509
 from prometheus_client.parser import text_string_to_metric_families
 
 from caiso_pki import TrustStore, export_pkcs12, testing
+from caiso_pki._revocation_server import RevocationServer
 from caiso_pki.cli import main
 from caiso_pki.monitoring import METRICS
 
@@ -228,7 +229,7 @@ def test_out_is_written_atomically_and_kept_without_force(fleet: Fleet, tmp_path
 
 
 def test_fetch_reports_the_fetched_crl_and_finds_a_revoked_certificate(tmp_path: Path) -> None:
-    with testing.RevocationServer() as server:
+    with RevocationServer() as server:
         pki = testing.DemoPki.create(base_url=server.base_url)
         server.serve(pki)
         server.override("/ocsp", b"", status=503)  # no OCSP answer: revocation comes from the CRLs

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from _hostile import HOSTILE_NAMES, hostile_leaf
 from caiso_pki import testing, validate_chain
+from caiso_pki._revocation_server import RevocationServer
 from caiso_pki._text import printable
 from caiso_pki.cli.verify import render_text, verify
 from caiso_pki.oids import DEMO_BASIC_ASSURANCE_POLICY
@@ -158,15 +159,15 @@ def test_bad_input_exits_2(files: dict[str, Path], args: tuple[str, ...]) -> Non
 
 
 @pytest.fixture
-def served() -> Iterator[tuple[testing.RevocationServer, testing.DemoPki]]:
-    with testing.RevocationServer() as server:
+def served() -> Iterator[tuple[RevocationServer, testing.DemoPki]]:
+    with RevocationServer() as server:
         pki = testing.DemoPki.create(base_url=server.base_url)
         server.serve(pki)
         yield server, pki
 
 
 def test_fetch_from_a_live_responder(
-    served: tuple[testing.RevocationServer, testing.DemoPki], tmp_path: Path
+    served: tuple[RevocationServer, testing.DemoPki], tmp_path: Path
 ) -> None:
     _, pki = served
     leaf = pki.issuing_ca.issue("rig")
@@ -327,7 +328,7 @@ def test_fetches_share_one_deadline(silent: _Silent) -> None:
 
 
 def test_a_terminal_shows_what_is_being_fetched(
-    served: tuple[testing.RevocationServer, testing.DemoPki], tmp_path: Path
+    served: tuple[RevocationServer, testing.DemoPki], tmp_path: Path
 ) -> None:
     from _cli import run_in_pty
 

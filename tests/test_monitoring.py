@@ -14,6 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from caiso_pki import Validator, audit_paths, testing
+from caiso_pki._revocation_server import RevocationServer
 from caiso_pki.audit import AuditEntry, AuditReport
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import InvalidTimeError, MalformedInputError
@@ -219,7 +220,7 @@ def test_certificate_kind_of_cas(demo_pki: testing.DemoPki) -> None:
 
 
 def test_fetched_crls_are_reported_with_their_url() -> None:
-    with testing.RevocationServer() as server:
+    with RevocationServer() as server:
         pki = testing.DemoPki.create(base_url=server.base_url)
         server.serve(pki)
         server.override("/ocsp", b"", status=503)  # no OCSP: validation falls back to the CRLs

@@ -19,6 +19,7 @@ from pyhanko_certvalidator.authority import AuthorityWithCert
 
 from _misbehaving import RawServer, respond, slow_drip
 from caiso_pki import load_ocsp_response, testing
+from caiso_pki._revocation_server import RevocationServer
 from caiso_pki.errors import FetchError, MalformedInputError
 from caiso_pki.validation import RevocationCache, ValidationResult, fetcher_backend, validate_chain
 from caiso_pki.validation.fetch import HttpFetcher
@@ -38,9 +39,9 @@ class Clock:
 
 
 @pytest.fixture
-def served() -> Iterator[tuple[testing.RevocationServer, testing.DemoPki, testing.IssuedCertificate]]:
+def served() -> Iterator[tuple[RevocationServer, testing.DemoPki, testing.IssuedCertificate]]:
     """A RevocationServer serving a fresh demo PKI, and a leaf revoked for keyCompromise."""
-    with testing.RevocationServer() as server:
+    with RevocationServer() as server:
         pki = testing.DemoPki.create(base_url=server.base_url)
         server.serve(pki)
         leaf = pki.issuing_ca.issue("rig", "rig-0001.example.com")

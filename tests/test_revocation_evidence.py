@@ -24,6 +24,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ObjectIdentifier
 
 from caiso_pki import ValidationResult, testing, validate_chain
+from caiso_pki._revocation_server import RevocationServer
 
 MODES = ("soft-fail", "hard-fail", "require")
 UNKNOWN = ObjectIdentifier("1.3.6.1.4.1.99999.42")
@@ -316,8 +317,8 @@ def test_an_ocsp_response_with_an_unknown_critical_extension_proves_nothing(
 
 
 @pytest.fixture
-def served() -> Iterator[tuple[testing.RevocationServer, testing.DemoPki]]:
-    with testing.RevocationServer() as server:
+def served() -> Iterator[tuple[RevocationServer, testing.DemoPki]]:
+    with RevocationServer() as server:
         pki = testing.DemoPki.create(base_url=server.base_url)
         server.serve(pki)
         yield server, pki
@@ -325,7 +326,7 @@ def served() -> Iterator[tuple[testing.RevocationServer, testing.DemoPki]]:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_fetched_stale_crl_that_lists_the_leaf_proves_revoked(
-    served: tuple[testing.RevocationServer, testing.DemoPki], mode: str
+    served: tuple[RevocationServer, testing.DemoPki], mode: str
 ) -> None:
     server, pki = served
     leaf = pki.issuing_ca.issue("rig", omit_extensions=["authorityInfoAccess"])
@@ -350,7 +351,7 @@ def test_a_fetched_stale_crl_that_lists_the_leaf_proves_revoked(
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_fetched_crl_with_a_critical_number_is_no_proof(
-    served: tuple[testing.RevocationServer, testing.DemoPki], mode: str
+    served: tuple[RevocationServer, testing.DemoPki], mode: str
 ) -> None:
     server, pki = served
     leaf = pki.issuing_ca.issue("rig", omit_extensions=["authorityInfoAccess"])

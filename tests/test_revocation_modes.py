@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 
 from caiso_pki import testing
+from caiso_pki._revocation_server import RevocationServer
 from caiso_pki.errors import MalformedInputError
 from caiso_pki.validation import ValidationResult, validate_chain
 
@@ -37,8 +38,8 @@ MODES = ("off", "soft-fail", "hard-fail", "require")
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[tuple[testing.RevocationServer, testing.DemoPki]]:
-    with testing.RevocationServer() as server:
+def served() -> Iterator[tuple[RevocationServer, testing.DemoPki]]:
+    with RevocationServer() as server:
         pki = testing.DemoPki.create(base_url=server.base_url)
         server.serve(pki)
         yield server, pki
@@ -119,7 +120,7 @@ def _closed_port() -> int:
 
 
 def _setup(
-    case: str, served: tuple[testing.RevocationServer, testing.DemoPki]
+    case: str, served: tuple[RevocationServer, testing.DemoPki]
 ) -> tuple[testing.IssuedCertificate, testing.DemoPki]:
     server, pki = served
     source, answer, _ = CASES[case]
@@ -152,9 +153,7 @@ def _validate(leaf: testing.IssuedCertificate, pki: testing.DemoPki, mode: str) 
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_fetched_answers(
-    served: tuple[testing.RevocationServer, testing.DemoPki], case: str, mode: str
-) -> None:
+def test_fetched_answers(served: tuple[RevocationServer, testing.DemoPki], case: str, mode: str) -> None:
     leaf, pki = _setup(case, served)
     try:
         result = _validate(leaf, pki, mode)
@@ -189,7 +188,7 @@ def test_fetched_answers(
 
 
 def test_an_honest_answer_is_good_in_every_checking_mode(
-    served: tuple[testing.RevocationServer, testing.DemoPki],
+    served: tuple[RevocationServer, testing.DemoPki],
 ) -> None:
     _server, pki = served
     for omit in ([AIA], [CRL_DP]):

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 
 from caiso_pki import testing
+from caiso_pki._revocation_server import RevocationServer
 from caiso_pki.errors import MalformedInputError
 from caiso_pki.validation import ValidationResult, Validator
 
@@ -38,8 +39,8 @@ def _contract() -> dict[int, str]:
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[tuple[testing.RevocationServer, testing.DemoPki]]:
-    with testing.RevocationServer() as server:
+def served() -> Iterator[tuple[RevocationServer, testing.DemoPki]]:
+    with RevocationServer() as server:
         pki = testing.DemoPki.create(base_url=server.base_url)
         server.serve(pki)
         yield server, pki
@@ -77,7 +78,7 @@ def _no_crl_sign_ca(pki: testing.DemoPki) -> testing.CertificateAuthority:
 # -- one test per sentence ---------------------------------------------------------------------------
 
 
-def sentence_1(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None:
+def sentence_1(served: tuple[RevocationServer, testing.DemoPki]) -> None:
     _, pki = served
     leaf = pki.issuing_ca.issue("rig")
     result = _check(pki, leaf, "require", crls=[pki.root.crl(), pki.issuing_ca.crl()])
@@ -85,7 +86,7 @@ def sentence_1(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None
     assert [s.status for s in result.revocation] == ["not-checked", "good", "good"]
 
 
-def sentence_2(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None:
+def sentence_2(served: tuple[RevocationServer, testing.DemoPki]) -> None:
     pki = testing.DemoPki.create()
     leaf = pki.issuing_ca.issue("rig", omit_extensions=[CRL_DP, AIA])
     pki.issuing_ca.revoke(leaf)
@@ -100,7 +101,7 @@ def sentence_2(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None
     assert result.revocation[2].source == "ocsp"
 
 
-def sentence_3(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None:
+def sentence_3(served: tuple[RevocationServer, testing.DemoPki]) -> None:
     server, pki = served
     leaf = pki.issuing_ca.issue("rig", "fetched.example.com", omit_extensions=[AIA])
     before = len(server.requests)
@@ -110,7 +111,7 @@ def sentence_3(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None
     assert "/crl/caiso-issuing.crl" in server.requests[before:]
 
 
-def sentence_4(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None:
+def sentence_4(served: tuple[RevocationServer, testing.DemoPki]) -> None:
     pki = testing.DemoPki.create()
     leaf = pki.issuing_ca.issue("rig")
     forged = _crl(pki.issuing_ca, key=ec.generate_private_key(ec.SECP256R1()))
@@ -190,7 +191,7 @@ def _unreachable(pki: testing.DemoPki) -> tuple[testing.IssuedCertificate, dict[
     }
 
 
-def sentence_5(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None:
+def sentence_5(served: tuple[RevocationServer, testing.DemoPki]) -> None:
     for name, (make, _) in UNUSABLE.items():
         pki = testing.DemoPki.create()
         leaf, options = make(pki)
@@ -206,7 +207,7 @@ def sentence_5(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None
         )
 
 
-def sentence_6(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None:
+def sentence_6(served: tuple[RevocationServer, testing.DemoPki]) -> None:
     for name, (make, words) in UNUSABLE.items():
         pki = testing.DemoPki.create()
         leaf, options = make(pki)
@@ -221,7 +222,7 @@ def sentence_6(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None
             assert any(words in w for w in mine), (name, mine)
 
 
-def sentence_7(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None:
+def sentence_7(served: tuple[RevocationServer, testing.DemoPki]) -> None:
     pki = testing.DemoPki.create()
     leaf = pki.issuing_ca.issue("rig")
     good_answer = pki.issuing_ca.ocsp_response(cert=leaf.certificate)
@@ -244,7 +245,7 @@ def sentence_7(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None
     assert result.valid and result.revocation[2].status == "unknown", result.failures
 
 
-def sentence_8(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None:
+def sentence_8(served: tuple[RevocationServer, testing.DemoPki]) -> None:
     pki = testing.DemoPki.create()
     leaf, options = _bad_signature(pki)
     result = _check(pki, leaf, "soft-fail", **options)
@@ -253,7 +254,7 @@ def sentence_8(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None
     assert result.warnings
 
 
-def sentence_9(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None:
+def sentence_9(served: tuple[RevocationServer, testing.DemoPki]) -> None:
     pki = testing.DemoPki.create()
     unusable, options = _bad_signature(pki)
     assert _check(pki, unusable, "hard-fail", **options).codes == ("revocation-unavailable",)
@@ -266,7 +267,7 @@ def sentence_9(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None
     assert any("no revocation information" in w for w in result.warnings), result.warnings
 
 
-def sentence_10(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None:
+def sentence_10(served: tuple[RevocationServer, testing.DemoPki]) -> None:
     pki = testing.DemoPki.create()
     silent = pki.issuing_ca.issue("rig", omit_extensions=[CRL_DP, AIA])
     result = _check(pki, silent, "require", crls=[pki.root.crl()])
@@ -274,7 +275,7 @@ def sentence_10(served: tuple[testing.RevocationServer, testing.DemoPki]) -> Non
     assert result.failures[0].index == 2
 
 
-def sentence_11(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None:
+def sentence_11(served: tuple[RevocationServer, testing.DemoPki]) -> None:
     pki = testing.DemoPki.create()
     leaf = pki.issuing_ca.issue("rig")
     pki.issuing_ca.revoke(leaf)
@@ -288,7 +289,7 @@ def sentence_11(served: tuple[testing.RevocationServer, testing.DemoPki]) -> Non
         _check(pki, leaf, "require")
 
 
-def sentence_12(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None:
+def sentence_12(served: tuple[RevocationServer, testing.DemoPki]) -> None:
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(16)  # accepts (the kernel does) and never answers
@@ -304,7 +305,7 @@ def sentence_12(served: tuple[testing.RevocationServer, testing.DemoPki]) -> Non
     assert any("caiso-root" in url for url in seen) and any("caiso-issuing" in url for url in seen), seen
 
 
-SENTENCES: dict[int, Callable[[tuple[testing.RevocationServer, testing.DemoPki]], None]] = {
+SENTENCES: dict[int, Callable[[tuple[RevocationServer, testing.DemoPki]], None]] = {
     number: globals()[f"sentence_{number}"] for number in range(1, 13)
 }
 
@@ -314,6 +315,6 @@ def test_every_sentence_has_a_test() -> None:
 
 
 @pytest.mark.parametrize("number", sorted(SENTENCES))
-def test_sentence(number: int, served: tuple[testing.RevocationServer, testing.DemoPki]) -> None:
+def test_sentence(number: int, served: tuple[RevocationServer, testing.DemoPki]) -> None:
     assert number in _contract(), f"sentence {number} is no longer in docs/security.md"
     SENTENCES[number](served)

@@ -17,6 +17,8 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from caiso_pki import testing
+from caiso_pki._forge import raw_extension, resign
+from caiso_pki._revocation_server import RevocationServer
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import CaisoPkiError
 from caiso_pki.oids import DEMO_BASIC_ASSURANCE_POLICY
@@ -143,7 +145,7 @@ def test_ocsp_for_unknown_certificate_is_unauthorized(
 
 
 def test_revocation_server_serves_crl_ocsp_and_ca_certificates() -> None:
-    with testing.RevocationServer() as server:
+    with RevocationServer() as server:
         assert server.base_url.startswith("http://127.0.0.1:")
         pki = testing.DemoPki.create(base_url=server.base_url)
         server.serve(pki)
@@ -251,7 +253,7 @@ def test_resign_mints_what_the_builder_refuses(demo_pki: testing.DemoPki) -> Non
     def defects(tbs: Any) -> None:
         tbs["serial_number"] = core.Integer(contents=b"\x00")
         san = next(e for e in tbs["extensions"] if e["extn_id"].dotted == "2.5.29.17")
-        tbs["extensions"] = [*tbs["extensions"], san.copy(), testing.raw_extension("2.5.29.37", b"\x30\x00")]
+        tbs["extensions"] = [*tbs["extensions"], san.copy(), raw_extension("2.5.29.37", b"\x30\x00")]
 
     broken = issuing.resign(issued, defects)
     tbs = broken.asn1["tbs_certificate"]
@@ -271,7 +273,7 @@ def test_resign_takes_raw_der_and_any_key(demo_pki: testing.DemoPki) -> None:
         tbs["signature"] = {"algorithm": "sha256_ecdsa"}
         return bytes(tbs.dump())
 
-    cert = testing.resign(issued, other, sha256_ecdsa)
+    cert = resign(issued, other, sha256_ecdsa)
     assert cert.asn1["signature_algorithm"]["algorithm"].native == "sha256_ecdsa"
     assert cert.asn1["tbs_certificate"]["signature"].dump() == cert.asn1["signature_algorithm"].dump()
     assert _verifies(cert, other)
@@ -279,7 +281,7 @@ def test_resign_takes_raw_der_and_any_key(demo_pki: testing.DemoPki) -> None:
 
 
 def test_raw_extension_keeps_bytes_that_are_not_der() -> None:
-    extension = testing.raw_extension("subjectAltName", b"\x30\x05\x82\x03ab", critical=True)
+    extension = raw_extension("subjectAltName", b"\x30\x05\x82\x03ab", critical=True)
     assert extension["extn_id"].dotted == "2.5.29.17"
     assert extension["critical"].native is True
     assert extension.dump().endswith(b"\x04\x06\x30\x05\x82\x03ab")  # asn1crypto would refuse to parse it

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from caiso_pki import testing
+from caiso_pki._revocation_server import RevocationServer
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import InvalidTimeError, MalformedInputError, ValidationError
 from caiso_pki.oids import DEMO_BASIC_ASSURANCE_POLICY
@@ -504,13 +505,13 @@ def test_off_checks_nothing_and_refuses_crls(fresh_pki: testing.DemoPki) -> None
 
 @pytest.fixture
 def served() -> object:
-    with testing.RevocationServer() as server:
+    with RevocationServer() as server:
         pki = testing.DemoPki.create(base_url=server.base_url)
         server.serve(pki)
         yield server, pki
 
 
-def test_fetch_revoked_via_ocsp_and_crl(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None:
+def test_fetch_revoked_via_ocsp_and_crl(served: tuple[RevocationServer, testing.DemoPki]) -> None:
     server, pki = served
     ca = pki.issuing_ca
     by_ocsp = ca.issue("rig", "ocsp.example.com")
@@ -535,7 +536,7 @@ def test_fetch_revoked_via_ocsp_and_crl(served: tuple[testing.RevocationServer, 
     assert any(path.startswith("/ocsp/") for path in server.requests)
 
 
-def test_fetch_good_then_server_down(served: tuple[testing.RevocationServer, testing.DemoPki]) -> None:
+def test_fetch_good_then_server_down(served: tuple[RevocationServer, testing.DemoPki]) -> None:
     server, pki = served
     leaf = pki.issuing_ca.issue("rig")
     good = validate_chain(

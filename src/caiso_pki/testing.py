@@ -6,62 +6,69 @@
 >>> rig.certificate.issuer.common_name
 'Demo CAISO Issuing CA 1'
 
-:meth:`DemoPki.create` builds:
+Three names do the work:
+
+* :class:`DemoPki`: :meth:`DemoPki.create` builds three hierarchies around one moment (``now``) and
+  gives you their trust anchors (:attr:`DemoPki.trust_anchors`), a trust store as a participant would
+  keep it (:meth:`DemoPki.trust_store`), and files on disk (:meth:`DemoPki.write`);
+* :class:`CertificateAuthority`: each CA of it, which issues end-entity certificates from parameters
+  (:meth:`CertificateAuthority.issue`) or from a CSR (:meth:`CertificateAuthority.issue_from_csr`),
+  issues intermediates, revokes, and answers with CRLs and signed OCSP responses;
+* :class:`IssuedCertificate`: what a CA hands back, the certificate with its key and chain, ready for
+  a TLS context (``issued.pem_bundle()``, ``issued.key_pem()``) or for validation.
+
+The hierarchies of :meth:`DemoPki.create`:
 
 * ``root``: an offline root, "Demo CAISO Root CA";
 * ``issuing_ca``: the issuing CA under it, asserting the demo Basic Assurance policy OID
-  (:data:`~caiso_pki.oids.DEMO_BASIC_ASSURANCE_POLICY`) with a CPS-pointer qualifier, and publishing a CRL
-  distribution point and an AIA OCSP URL under ``base_url`` (point it at a :class:`RevocationServer`);
+  (:data:`~caiso_pki.oids.DEMO_BASIC_ASSURANCE_POLICY`) with a CPS-pointer qualifier
+  (:data:`DEMO_CPS_URL`), and publishing a CRL distribution point, an AIA OCSP URL and a caIssuers URL
+  under ``base_url``;
 * ``entrust_root`` / ``entrust_intermediate``: a private hierarchy shaped like the Entrust private CAs
   that issue RIG certificates;
 * ``retired_root`` / ``retired_issuing_ca``: a hierarchy shaped like the Verizon Cybertrust roots, which
   reached end of life in November 2024 (see :data:`CYBERTRUST_END_OF_LIFE`).
 
-Every CA issues end-entity certificates from parameters (:meth:`CertificateAuthority.issue`) or from a CSR
-(:meth:`CertificateAuthority.issue_from_csr`), revokes them, and produces CRLs and signed OCSP responses.
-Everything the knobs produce is a real, signed certificate, so tests can also build deliberately broken
-ones (expired, wrong EKU, missing policy, a CA:false intermediate ...).
-
-Some defects cryptography's builder refuses to produce: a repeated extension, a zero, negative or
-21-octet serial number, GeneralizedTime with fractions, a flipped criticality, explicit curve parameters
-and other values that are not valid X.509.  :meth:`CertificateAuthority.resign` (or :func:`resign` with
-any key) takes a certificate, lets the test edit its to-be-signed part with asn1crypto or as raw DER,
-and signs the result again, so each of those defects is a real, correctly signed certificate too::
+Everything the knobs of :meth:`CertificateAuthority.issue` produce is a real, signed certificate, so a
+test can also build deliberately broken ones (expired, wrong EKU, missing policy, a CA:false
+intermediate ...).  Defects cryptography's builder refuses to write (a repeated extension, a negative
+serial, a flipped criticality) come from :meth:`CertificateAuthority.resign`, which edits the
+to-be-signed part with asn1crypto and signs it again::
 
     def repeat_san(tbs):
-        tbs["extensions"].append(testing.raw_extension("2.5.29.17", b"\x30\x00"))
+        tbs["extensions"].append(tbs["extensions"][0])
 
     broken = pki.issuing_ca.resign(pki.issuing_ca.issue("rig"), repeat_san)
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import threading
-import urllib.parse
-from collections.abc import Callable, Iterable, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes, PrivateKeyTypes
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from caiso_pki._atomic import atomic_write_bytes
+from caiso_pki._forge import (
+    TbsEdit,
+    raw_extension,  # noqa: F401 -- tests/fuzz (owned by another branch) reads it as testing.raw_extension
+    resign,
+    signing_hash,
+)
 from caiso_pki._time import ensure_aware
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import MalformedInputError, UnsupportedAlgorithmError
 from caiso_pki.oids import ANY_POLICY, DEMO_BASIC_ASSURANCE_POLICY, parse_oid
 
 if TYPE_CHECKING:
-    from asn1crypto import x509 as asn1_x509
-
     from caiso_pki.truststore import TrustStore
 
 __all__ = [
@@ -71,10 +78,7 @@ __all__ = [
     "DemoPki",
     "IssuedCertificate",
     "LeafKind",
-    "RevocationServer",
     "TbsEdit",
-    "raw_extension",
-    "resign",
 ]
 
 #: The day after which the (demo) Verizon Cybertrust roots issue nothing a store should trust.
@@ -93,9 +97,6 @@ _EKU: Final[dict[str, tuple[x509.ObjectIdentifier, ...]]] = {
     "server": (ExtendedKeyUsageOID.SERVER_AUTH,),
     "ocsp-responder": (ExtendedKeyUsageOID.OCSP_SIGNING,),
 }
-#: Edits a to-be-signed certificate for :func:`resign`: change the asn1crypto ``TbsCertificate`` it is
-#: given in place (and return ``None``), or return the complete to-be-signed DER to use instead.
-TbsEdit: TypeAlias = Callable[["asn1_x509.TbsCertificate"], "bytes | None"]
 
 _REASONS: Final[dict[str, x509.ReasonFlags]] = {flag.value: flag for flag in x509.ReasonFlags}
 _KEY_CACHE: dict[str, list[PrivateKeyTypes]] = {}
@@ -112,12 +113,6 @@ def _new_key(spec: str) -> CertificateIssuerPrivateKeyTypes:
     if spec in curves:
         return ec.generate_private_key(curves[spec])
     raise UnsupportedAlgorithmError(f"key spec {spec!r}: use rsa-2048/3072/4096, ec-p256 or ec-p384")
-
-
-def _hash_for(key: CertificateIssuerPrivateKeyTypes) -> hashes.SHA256 | hashes.SHA384:
-    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size >= 384:
-        return hashes.SHA384()
-    return hashes.SHA256()
 
 
 def _name(value: x509.Name | str) -> x509.Name:
@@ -147,7 +142,12 @@ def _key_usage(*, ca: bool, rsa_key: bool, kind: str | None = None) -> x509.KeyU
 
 @attrs.frozen
 class IssuedCertificate:
-    """An end-entity (or intermediate) certificate, its private key when we made it, and its chain."""
+    """An end-entity (or intermediate) certificate, its private key when we made it, and its chain.
+
+    ``chain`` holds the intermediates from the issuer up, without ``root``; a server presents
+    :meth:`pem_bundle` (the certificate and its chain) with :meth:`key_pem`, and a client trusts
+    ``root``.  Anything that takes a certificate input takes an ``IssuedCertificate`` too.
+    """
 
     certificate: Certificate
     key: PrivateKeyTypes | None = attrs.field(repr=False)
@@ -169,7 +169,12 @@ class IssuedCertificate:
 
 @attrs.define(eq=False, repr=False)
 class CertificateAuthority:
-    """A test CA: its certificate and key, what it has issued and revoked, its CRL and OCSP answers."""
+    """A test CA: its certificate and key, what it has issued and revoked, its CRL and OCSP answers.
+
+    Get one from a :class:`DemoPki` (``pki.issuing_ca``) or from :meth:`issue_intermediate`.  Its CRL,
+    OCSP and caIssuers URLs sit under the PKI's ``base_url``, and every certificate it issues points at
+    them, so a test that serves :meth:`crl` and :meth:`ocsp_response` there gets real revocation checks.
+    """
 
     name: str
     slug: str
@@ -246,7 +251,7 @@ class CertificateAuthority:
             if extension.oid.dotted_string not in omitted:
                 builder = builder.add_extension(extension, critical=critical)
         key = signing_key or self.key
-        cert = Certificate.from_cryptography(builder.sign(key, _hash_for(key)))
+        cert = Certificate.from_cryptography(builder.sign(key, signing_hash(key)))
         self.issued[cert.serial_number] = cert
         return cert
 
@@ -463,9 +468,15 @@ class CertificateAuthority:
     ) -> Certificate:
         """``certificate`` with its to-be-signed part changed by ``edit``, signed again with this CA's key.
 
-        For defects cryptography's builder refuses (see :func:`resign`).  Re-sign a root with its own
-        :class:`CertificateAuthority` to get a broken anchor; the result is recorded in :attr:`issued`
-        like any certificate this CA issues, so :meth:`revoke`, :meth:`crl` and OCSP know it.
+        For the defects cryptography's builder refuses to write: a repeated extension, a zero, negative
+        or 21-octet serial, GeneralizedTime with fractions, a flipped criticality, an empty
+        extendedKeyUsage, explicit curve parameters.  ``edit`` (a :data:`TbsEdit`) receives a fresh
+        asn1crypto ``TbsCertificate``: change it in place (set ``tbs["serial_number"]``, append to
+        ``tbs["extensions"]``, flip an extension's ``"critical"`` ...), or return the complete
+        to-be-signed DER for what asn1crypto cannot express.  The result is correctly signed, so only
+        the defect is wrong with it.  Re-sign a root with its own :class:`CertificateAuthority` to get a
+        broken anchor; the result is recorded in :attr:`issued` like any certificate this CA issues, so
+        :meth:`revoke`, :meth:`crl` and OCSP know it.
         """
         cert = resign(certificate, self.key, edit)
         self.issued[int(cert.asn1.serial_number)] = cert  # asn1crypto reads zero and negative serials too
@@ -512,7 +523,7 @@ class CertificateAuthority:
                 .build()
             )
             builder = builder.add_revoked_certificate(entry)
-        return builder.sign(self.key, _hash_for(self.key)).public_bytes(serialization.Encoding.DER)
+        return builder.sign(self.key, signing_hash(self.key)).public_bytes(serialization.Encoding.DER)
 
     def ocsp_response(
         self,
@@ -565,104 +576,6 @@ class CertificateAuthority:
         return response.public_bytes(serialization.Encoding.DER)
 
 
-# -- raw DER ---------------------------------------------------------------------------------------
-
-
-def resign(
-    certificate: Certificate | IssuedCertificate,
-    signing_key: CertificateIssuerPrivateKeyTypes,
-    edit: TbsEdit | None = None,
-) -> Certificate:
-    """A certificate whose to-be-signed part ``edit`` changed, signed with ``signing_key``.
-
-    Why: cryptography's builder refuses many defects a validator must reject (repeated extensions, a
-    zero, negative or over-long serial, GeneralizedTime with fractions, an empty extendedKeyUsage, DNS
-    names with underscores or raw UTF-8, explicit curve parameters, undecodable extension values).
-    Build the closest certificate with :meth:`CertificateAuthority.issue`, then edit what the builder
-    would not write; the result is still correctly signed, so only the defect is wrong with it.
-
-    ``edit`` receives a fresh asn1crypto ``TbsCertificate``: change it in place (set
-    ``tbs["serial_number"]``, append to ``tbs["extensions"]``, flip an extension's ``"critical"`` ...),
-    or return the complete to-be-signed DER for what asn1crypto cannot express.  The signature uses the
-    algorithm named in the to-be-signed ``signature`` field (the outer signatureAlgorithm is a copy of
-    it); when the key cannot make that algorithm, an unknown OID say, the key's usual algorithm signs,
-    so the certificate names an algorithm its signature does not use.  Raises
-    :class:`~caiso_pki.errors.MalformedInputError` when the result is not a certificate at all.
-    """
-    from asn1crypto import x509 as asn1_x509
-
-    cert = certificate.certificate if isinstance(certificate, IssuedCertificate) else certificate
-    tbs = asn1_x509.Certificate.load(cert.der)["tbs_certificate"].copy()
-    replaced = edit(tbs) if edit is not None else None
-    tbs_der = bytes(replaced) if replaced is not None else tbs.dump()
-    try:
-        algorithm = asn1_x509.TbsCertificate.load(tbs_der)["signature"]
-        algorithm_der = algorithm.dump()
-    except Exception as exc:  # asn1crypto raises many types on bad DER
-        raise MalformedInputError(
-            f"resign: the edited to-be-signed certificate does not parse: {exc}"
-        ) from exc
-    signature = _signature(signing_key, tbs_der, algorithm)
-    der = _der(0x30, tbs_der + algorithm_der + _der(0x03, b"\x00" + signature))
-    return Certificate.from_der(der, source_name="<re-signed test certificate>")
-
-
-def raw_extension(oid: str, value: bytes, *, critical: bool = False) -> asn1_x509.Extension:
-    """An asn1crypto extension holding ``value`` (the DER inside extnValue) exactly as given.
-
-    For :func:`resign` edits: ``value`` is not checked, so it may be a repeat of an extension already
-    present, an empty sequence, or bytes that are not DER at all.
-    """
-    from asn1crypto import core
-    from asn1crypto import x509 as asn1_x509
-
-    # Loaded from DER rather than built, so asn1crypto does not parse (and refuse) the value.
-    identifier = core.ObjectIdentifier(parse_oid(oid).dotted_string).dump()
-    flag = b"\x01\x01\xff" if critical else b""
-    return asn1_x509.Extension.load(_der(0x30, identifier + flag + _der(0x04, bytes(value))))
-
-
-def _der(tag: int, content: bytes) -> bytes:
-    size = len(content)
-    if size < 0x80:
-        return bytes([tag, size]) + content
-    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(length)]) + length + content
-
-
-_HASHES: Final[dict[str, type[hashes.HashAlgorithm]]] = {
-    "sha1": hashes.SHA1,
-    "sha224": hashes.SHA224,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-    "md5": hashes.MD5,
-}
-
-
-def _signature(key: CertificateIssuerPrivateKeyTypes, data: bytes, algorithm: Any) -> bytes:
-    """``data`` signed by ``key`` as ``algorithm`` names, or as the key usually signs when it cannot."""
-    try:
-        mechanism = algorithm.signature_algo
-        hash_class = _HASHES.get(algorithm.hash_algo)
-    except (ValueError, KeyError):  # an algorithm asn1crypto does not know
-        mechanism, hash_class = None, None
-    chosen = hash_class() if hash_class is not None else _hash_for(key)
-    if isinstance(key, (ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey)):
-        return key.sign(data)
-    if isinstance(key, rsa.RSAPrivateKey):
-        if mechanism == "rsassa_pss":
-            raise UnsupportedAlgorithmError(
-                "resign: RSASSA-PSS signatures are not supported; use PKCS#1 v1.5"
-            )
-        return key.sign(data, padding.PKCS1v15(), chosen)
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        return key.sign(data, ec.ECDSA(chosen))
-    if isinstance(key, dsa.DSAPrivateKey):
-        return key.sign(data, chosen)
-    raise UnsupportedAlgorithmError(f"resign: cannot sign with a {type(key).__name__}")
-
-
 def _slug(name: str) -> str:
     return "-".join("".join(ch.lower() if ch.isalnum() else " " for ch in name).split())
 
@@ -697,7 +610,7 @@ def _self_signed(
         .add_extension(_key_usage(ca=True, rsa_key=True), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
-    cert = Certificate.from_cryptography(builder.sign(key, _hash_for(key)))
+    cert = Certificate.from_cryptography(builder.sign(key, signing_hash(key)))
     ca = CertificateAuthority(name=common_name, slug=slug, certificate=cert, key=key, parent=None, pki=pki)
     ca.issued[cert.serial_number] = cert
     pki.authorities[slug] = ca
@@ -706,7 +619,12 @@ def _self_signed(
 
 @attrs.define(eq=False, repr=False)
 class DemoPki:
-    """The demo CAISO-shaped PKI: three hierarchies and the time they are built around."""
+    """The demo CAISO-shaped PKI: three hierarchies and the time they are built around.
+
+    Build it with :meth:`create`; ``now`` (default: the current time) is the moment every validity
+    period is chosen around, so a test that validates "at now" is reproducible.  The CAs are in
+    :attr:`authorities` by slug and by role (:attr:`root`, :attr:`issuing_ca` ...).
+    """
 
     base_url: str
     now: dt.datetime
@@ -862,122 +780,3 @@ class DemoPki:
             name: atomic_write_bytes(out / name, data, mode=mode, overwrite=overwrite)
             for name, (data, mode) in files.items()
         }
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _answer(self, path: str, body: bytes | None) -> None:
-        owner = self.server.owner
-        owner.requests.append(path)
-        route = path.split("?", 1)[0]
-        for prefix, (status, answer, content_type) in owner.overrides.items():
-            if route == prefix or route.startswith(prefix.rstrip("/") + "/"):
-                self._send(status, answer, content_type)
-                return
-        pki = owner.pki
-        if pki is None:
-            self._send(503, b"no PKI served yet", "text/plain")
-            return
-        parts = [p for p in path.split("/") if p]
-        if len(parts) == 2 and parts[0] == "crl" and parts[1].endswith(".crl"):
-            ca = pki.authorities.get(parts[1][:-4])
-            if ca is not None:
-                self._send(200, ca.crl(at=owner.at), "application/pkix-crl")
-                return
-        if len(parts) == 2 and parts[0] == "ca" and parts[1].endswith(".cer"):
-            ca = pki.authorities.get(parts[1][:-4])
-            if ca is not None:
-                self._send(200, ca.certificate.der, "application/pkix-cert")
-                return
-        if len(parts) >= 2 and parts[0] == "ocsp":
-            ca = pki.authorities.get(parts[1])
-            if ca is not None:
-                if body is None and len(parts) >= 3:
-                    try:
-                        body = base64.b64decode(urllib.parse.unquote("/".join(parts[2:])))
-                    except ValueError:
-                        body = b""
-                self._send(200, ca.ocsp_response(body or b"", at=owner.at), "application/ocsp-response")
-                return
-        self._send(404, b"not found", "text/plain")
-
-    def do_GET(self) -> None:
-        self._answer(self.path, None)
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        self._answer(self.path, self.rfile.read(min(length, 1 << 20)))
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    owner: RevocationServer
-
-
-class RevocationServer:
-    """A real HTTP server on 127.0.0.1 serving a demo PKI's CRLs, OCSP answers and CA certificates.
-
-    Bind first, build the PKI with ``base_url=server.base_url``, then :meth:`serve` it::
-
-        with RevocationServer() as server:
-            pki = DemoPki.create(base_url=server.base_url)
-            server.serve(pki)
-
-    ``requests`` records every path asked for; ``at`` (default: the PKI's ``now``) is the time CRLs and
-    OCSP responses are produced for.  :meth:`override` makes a path (and everything under it) answer
-    with fixed bytes instead, to serve a forged or stale CRL, an OCSP error, or an HTTP error.
-    """
-
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._httpd = _Server((host, port), _Handler)
-        self._httpd.owner = self
-        self.pki: DemoPki | None = None
-        self.at: dt.datetime | None = None
-        self.requests: list[str] = []
-        self.overrides: dict[str, tuple[int, bytes, str]] = {}
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="caiso-pki-revocation", daemon=True
-        )
-        self._thread.start()
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def serve(self, pki: DemoPki) -> RevocationServer:
-        """Start answering for ``pki``'s CAs."""
-        self.pki = pki
-        return self
-
-    def override(
-        self, path: str, body: bytes, *, status: int = 200, content_type: str = "application/octet-stream"
-    ) -> RevocationServer:
-        """Answer ``path`` (``/crl/caiso-issuing.crl``, ``/ocsp/caiso-issuing``) with ``body`` from now on."""
-        self.overrides[path] = (status, body, content_type)
-        return self
-
-    def stop(self) -> None:
-        """Shut the server down and free the port (idempotent)."""
-        if self._thread.is_alive():
-            self._httpd.shutdown()
-            self._thread.join(timeout=5)
-        self._httpd.server_close()
-
-    def __enter__(self) -> RevocationServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
