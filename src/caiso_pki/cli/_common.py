@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -573,6 +572,8 @@ def echo_out(text: str, *, nl: bool = True) -> None:
 
 def echo_json(data: Any) -> None:
     """Print ``data`` as indented JSON (exact values: JSON's escaping already makes them safe)."""
+    import json
+
     echo_out(json.dumps(data, indent=2, sort_keys=False, default=str))
 
 

@@ -33,9 +33,8 @@ import ipaddress
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
-import attrs
 from asn1crypto import core
 from asn1crypto.core import Void
 
@@ -73,23 +72,35 @@ class _Undecodable(Exception):
     """An extension value that cannot be decoded."""
 
 
-@attrs.define(eq=False)
 class CertView:
     """One certificate of the path as the rules see it: parsed once, errors kept, never raised."""
 
-    cert: Certificate
-    is_anchor: bool
-    is_leaf: bool  # the last certificate of the path
-    issues: bool  # it issues the next certificate of the path
-    algorithms: AlgorithmPolicy
-    asn1: asn1_x509.Certificate = attrs.field(init=False)
-    extensions: list[tuple[str, bool, Any]] = attrs.field(init=False, factory=list)
-    undecodable: dict[str, str] = attrs.field(init=False, factory=dict)
-    _first: dict[str, tuple[bool, Any]] = attrs.field(init=False, factory=dict)
-    _decoded: dict[str, tuple[bool, Any]] = attrs.field(init=False, factory=dict)
+    __slots__ = (
+        "_decoded",
+        "_first",
+        "algorithms",
+        "asn1",
+        "cert",
+        "extensions",
+        "is_anchor",
+        "is_leaf",
+        "issues",
+        "undecodable",
+    )
 
-    def __attrs_post_init__(self) -> None:
-        self.asn1 = self.cert.asn1
+    def __init__(
+        self, cert: Certificate, is_anchor: bool, is_leaf: bool, issues: bool, algorithms: AlgorithmPolicy
+    ) -> None:
+        self.cert = cert
+        self.is_anchor = is_anchor
+        self.is_leaf = is_leaf  # the last certificate of the path
+        self.issues = issues  # it issues the next certificate of the path
+        self.algorithms = algorithms
+        self.extensions: list[tuple[str, bool, Any]] = []
+        self.undecodable: dict[str, str] = {}
+        self._first: dict[str, tuple[bool, Any]] = {}
+        self._decoded: dict[str, tuple[bool, Any]] = {}
+        self.asn1: asn1_x509.Certificate = cert.asn1
         raw = self.asn1["tbs_certificate"]["extensions"]
         if raw.contents is None:
             return
@@ -143,15 +154,14 @@ class CertView:
 Check = Callable[[CertView], "str | None"]
 
 
-@attrs.frozen
-class Rule:
+class Rule(NamedTuple):
     """One structural rule: ``check`` returns what is wrong with a certificate, or ``None``."""
 
     code: str
     source: str
     scope: Scope
     profile: Literal["rfc5280", "webpki"]
-    check: Check = attrs.field(repr=False)
+    check: Check
     summary: str = ""
     #: a profile that does not enforce this rule (the CA/Browser Forum relaxes a few of RFC 5280's)
     dropped_by: Literal["webpki"] | None = None
