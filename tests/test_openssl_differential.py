@@ -220,6 +220,8 @@ RULES_OPENSSL_CHECKS: dict[str, set[int]] = {
     # OpenSSL does not handle a critical AKI, SKI or AIA: "unhandled critical extension"
     "critical-authority-key-id": {34},
     "critical-subject-key-id": {34},
+    "critical-subject-key-id/anchor": {34},
+    "critical-authority-key-id/anchor": {34},
     "critical-authority-info-access": {34},
     # a repeated or undecodable extension makes the certificate invalid (EXFLAG_INVALID): no issuer is
     # then found for it
@@ -346,14 +348,6 @@ RULES_OPENSSL_REFUSES_CONTROLS: dict[str, tuple[set[int], str]] = {
     "valid/anchor-without-subject-key-id": (
         {86},
         "-x509_strict holds the trust anchor to RFC 5280 4.2.1.2; we do not (Trust anchors)",
-    ),
-    "valid/anchor-critical-subject-key-id": (
-        {34},
-        "OpenSSL cannot process a critical SKI in any certificate",
-    ),
-    "valid/anchor-critical-authority-key-id": (
-        {34},
-        "OpenSSL cannot process a critical AKI in any certificate",
     ),
     "valid/anchor-generalized-time-fraction": (
         {14},

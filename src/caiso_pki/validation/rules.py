@@ -743,7 +743,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         "critical-authority-key-id",
         "RFC 5280 4.2.1.1",
-        "issued",
+        "any",
         "rfc5280",
         _critical(_AKI, "authorityKeyIdentifier"),
         "AKI MUST NOT be critical",
@@ -751,7 +751,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         "critical-subject-key-id",
         "RFC 5280 4.2.1.2",
-        "issued",
+        "any",
         "rfc5280",
         _critical(_SKI, "subjectKeyIdentifier"),
         "SKI MUST NOT be critical",
@@ -759,7 +759,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         "critical-authority-info-access",
         "RFC 5280 4.2.2.1",
-        "issued",
+        "any",
         "rfc5280",
         _critical(_AIA, "authorityInfoAccess"),
         "AIA MUST NOT be critical",
