@@ -588,6 +588,10 @@ def render_audit_text(report: AuditReport, *, limit: int = 50) -> str:
         lines.append("invalid:")
         for entry in invalid[:limit]:
             lines.append(f"  {entry.path}: {_name(entry)}: {', '.join(entry.result.codes)}")
+            # the revocation entry itself (who, when, why, and from which CRL or OCSP answer)
+            lines.extend(
+                f"    {failure.message}" for failure in entry.result.failures if failure.code == "revoked"
+            )
         if len(invalid) > limit:
             lines.append(f"  ... and {len(invalid) - limit} more")
     soon = report.expiring(EXPIRY_WINDOWS[-1])
