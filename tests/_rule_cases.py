@@ -469,6 +469,8 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
             "rig", reuse_key=True, subject=x509.Name([]), dns_names=["rig-0001.example.com"]
         ).certificate,
     )
+    # x509-limbo webpki::ku::ee-rsa-without-any-usages: a keyUsage with no bit set
+    leaf("empty-key-usage", [("empty-key-usage", 2)], broken_leaf(replace(KU, b"\x03\x01\x00")))
     leaf(
         "empty-extended-key-usage",
         [("empty-extended-key-usage", 2)],

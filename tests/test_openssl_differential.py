@@ -226,6 +226,7 @@ RULES_OPENSSL_CHECKS: dict[str, set[int]] = {
     # a repeated or undecodable extension makes the certificate invalid (EXFLAG_INVALID): no issuer is
     # then found for it
     "duplicate-extension": {20},
+    "empty-key-usage": {20},  # x509v3_cache_extensions marks it invalid: the leaf is not loaded
     "malformed-extension/subject-alt-name": {20},
     # the anchor is held to its validity, basicConstraints, keyUsage, critical extensions and name
     # constraints by both
@@ -307,7 +308,7 @@ RULES_OPENSSL_DOES_NOT_CHECK: dict[str, str] = {
     "distrusted-anchor": "OpenSSL has no distrust_after",
     "invalid-version/v4": "a version field of 3 (v4) is not checked",
     "invalid-public-key/key-unused-bits": "unused bits in the key BIT STRING are ignored",
-    "invalid-public-key/rsa-exponent-1": "the leaf's own RSA key is decoded, not checked (e=1 verifies anything)",
+    "invalid-public-key/rsa-exponent-1": "the RSA exponent is not checked (e=1 verifies anything)",
     "invalid-public-key/rsa-parameters-absent": "rsaEncryption without NULL parameters is decoded as RSA",
     "invalid-rfc822-name/nul": "rfc822Name SANs are matched, not checked for syntax",
     "invalid-signature-algorithm/ecdsa-with-null": "ECDSA with NULL parameters verifies (the OID decides)",

@@ -355,6 +355,11 @@ def _empty_subject_san(view: CertView) -> str | None:
     return None if view.critical(_SAN) else "the subject is empty but subjectAltName is not marked critical"
 
 
+def _empty_ku(view: CertView) -> str | None:
+    found = view.find(_KU)
+    return "keyUsage asserts no bit" if found is not None and not found[1].native else None
+
+
 def _empty_eku(view: CertView) -> str | None:
     found = view.find(_EKU)
     return "extendedKeyUsage holds no purpose" if found is not None and len(found[1]) == 0 else None
@@ -1022,6 +1027,7 @@ RULES: Final[tuple[Rule, ...]] = (
         _empty_subject_san,
         "an empty subject needs a critical SAN",
     ),
+    Rule("empty-key-usage", "RFC 5280 4.2.1.3", "any", "rfc5280", _empty_ku, "keyUsage asserts a bit"),
     Rule(
         "empty-extended-key-usage", "RFC 5280 4.2.1.12", "any", "rfc5280", _empty_eku, "EKU holds a purpose"
     ),

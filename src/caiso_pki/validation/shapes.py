@@ -93,9 +93,10 @@ def shape(der: bytes) -> Parsed | None:
     ``None`` also when any of the leaf's own values could break a structural rule
     (:mod:`caiso_pki.validation.rules`): a version that is not an explicit v3, a serial that is not
     positive or is longer than 20 octets, times not in the exact RFC 5280 form, an empty subject, a key
-    that is not RSA (NULL parameters, an odd exponent of at least 3), an EC point on P-256, P-384 or
-    P-521, or EdDSA of the right length, with no unused bits, a subjectAltName with anything but well-formed DNS names, IP addresses, e-mail addresses
-    and URIs, a malformed subjectKeyIdentifier.  Such leaves always take the full path, so the rules'
+    other than RSA (NULL parameters, an odd exponent of at least 3), an EC point on P-256, P-384 or
+    P-521, or EdDSA of the right length (each with no unused bits), a subjectAltName with anything but
+    well-formed DNS names, IP addresses, e-mail addresses and URIs, a malformed subjectKeyIdentifier.
+    Such leaves always take the full path, so the rules'
     verdict on them never comes from a template.
     """
     try:
