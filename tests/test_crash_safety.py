@@ -4,9 +4,10 @@ A child process loops forever, alternating two known versions of each file: the 
 ``save_private_key(..., overwrite=True)``, ``csr.pem`` through ``atomic_write_bytes`` and the trust
 store through ``TrustStore.save`` (A) and ``TrustStore.edit`` (B), and says when each round is done.
 The parent waits until the child has finished round 0 or round 1 (chosen at random, so either version
-is on disk then, however slowly a loaded machine runs the child), sleeps 5-80 ms and kills it.  Afterwards each file must be exactly the old or the new
-complete version, and the store must open and hold exactly one of its two known entry sets.  Leftover
-temporary files are allowed (the kill can land between mkstemp and rename), but they never replace a
+is on disk then, however slowly a loaded machine runs the child), sleeps 5-80 ms and kills it.
+Afterwards each file must be exactly the old or the new complete version, and the store must open and
+hold exactly one of its two known entry sets.  Leftover temporary files are allowed (the kill can land
+between mkstemp and rename), but they never replace a
 target and a key's temporary file is never readable by others.
 """
 

@@ -3,8 +3,8 @@
 Profiles: ``default`` (bounded, part of the normal suite) and ``long`` (``nox -s fuzz``), selected
 with ``--hypothesis-profile=long`` or ``CAISO_PKI_FUZZ=long``.  Neither has a hypothesis deadline: that
 is wall-clock time per example, which a loaded machine stretches; each input is bounded in CPU time
-instead (``_harness.time_bound``).  Fuzz tests take ``scale`` times the
-profile's ``max_examples`` (see ``_harness.fuzz_settings``).  Every hypothesis test here must feed at
+instead (``_harness.time_bound``).  Fuzz tests take ``scale`` times the profile's ``max_examples``
+(see ``_harness.fuzz_settings``).  Every hypothesis test here must feed at
 least 80 % of its budget to the parsers, and the session prints the total per parser; under xdist the
 workers send their counts to the controller.
 """
