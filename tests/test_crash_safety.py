@@ -7,8 +7,8 @@ The parent waits until the child has finished round 0 or round 1 (chosen at rand
 is on disk then, however slowly a loaded machine runs the child), sleeps 5-80 ms and kills it.
 Afterwards each file must be exactly the old or the new complete version, and the store must open and
 hold exactly one of its two known entry sets.  Leftover temporary files are allowed (the kill can land
-between mkstemp and rename), but they never replace a
-target and a key's temporary file is never readable by others.
+between mkstemp and rename), but they never replace a target and a key's temporary file is never
+readable by others.
 """
 
 from __future__ import annotations
