@@ -12,7 +12,7 @@ leaves' DER bytes (certificates arrive as bytes in a real audit, and no library 
   lookup of each leaf's serial number in the issuing CA's (pre-parsed) CRL, to be fair.
 
 Throughput is leaves per second of CPU time (best of a few rounds); the ratios are what the issue's
-acceptance criteria name: ours / pyhanko throughput (target >= 5) and ours / cryptography time
+acceptance criteria name: ours / pyhanko throughput (target >= 20) and ours / cryptography time
 (target <= 1.5).
 """
 
@@ -147,7 +147,7 @@ def run() -> dict[str, float]:
         "ours validate_many (leaves/s)": LEAVES / ours_s,
         "pyhanko-certvalidator shared context (leaves/s)": LEAVES / pyhanko_s,
         "cryptography verifier + CRL lookup (leaves/s)": LEAVES / crypto_s,
-        "ours / pyhanko throughput (>= 5)": pyhanko_s / ours_s,
+        "ours / pyhanko throughput (>= 20)": pyhanko_s / ours_s,
         "ours time / cryptography time (<= 1.5)": ours_s / crypto_s,
     }
 

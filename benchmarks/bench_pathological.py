@@ -10,6 +10,14 @@ Two shapes of the attack, each validated with ``validate_chain`` (certificates p
 pyhanko-certvalidator's own path builder explores the combinations without a budget (minutes); ours
 stops at the :class:`~caiso_pki.validation.PathBudget` with ``path-building-limit``.  Target: under
 50 ms each.  A legitimate cross-signed path (an intermediate signed by two roots) must still validate.
+
+Then the name-constraint budget (``caiso_pki.validation.names``: 2^20 name-against-subtree comparisons
+per constraining certificate, counted before any comparison), with a leaf of 1,000 DNS names:
+
+* just under it: an intermediate permitting 1,000 hosts (1,000,000 comparisons, all answered by the
+  index; the chain is valid);
+* over it: an intermediate excluding 1,100 domains (1,100,000 comparisons), refused with
+  ``name-constraints-budget`` before any name is decoded.  Target: under 50 ms.
 """
 
 from __future__ import annotations
@@ -63,6 +71,52 @@ def _cert(
     return Certificate.from_cryptography(builder.sign(signer, hashes.SHA256()))
 
 
+def _constrained(
+    root: Certificate,
+    root_key: ec.EllipticCurvePrivateKey,
+    now: dt.datetime,
+    constraints: x509.NameConstraints,
+) -> tuple[Certificate, Certificate]:
+    """An intermediate under ``root`` with ``constraints``, and a leaf with 1,000 DNS names under it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(_name("Constrained"))
+        .issuer_name(_name("Root"))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False
+        )
+        .add_extension(constraints, critical=True)
+        .sign(root_key, hashes.SHA256())
+    )
+    leaf_key = ec.generate_private_key(ec.SECP256R1())
+    names = [x509.DNSName(f"h{i}.example.com") for i in range(1000)]
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(_name("h0.example.com"))
+        .issuer_name(_name("Constrained"))
+        .public_key(leaf_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False)
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return Certificate.from_cryptography(ca), Certificate.from_cryptography(leaf)
+
+
 def _best(call: object, rounds: int = ROUNDS) -> float:
     best = float("inf")
     for _ in range(rounds):
@@ -109,7 +163,27 @@ def run() -> dict[str, float]:
         result = validate_chain(cross_leaf, cross, trust=[other_root], revocation="off", at=now)
         assert result.valid, result.failures
 
+    under_ca, under_leaf = _constrained(
+        root,
+        root_key,
+        now,
+        x509.NameConstraints([x509.DNSName(f"h{i}.example.com") for i in range(1000)], None),
+    )
+    over_ca, over_leaf = _constrained(
+        root, root_key, now, x509.NameConstraints(None, [x509.DNSName(f"x{i}.invalid") for i in range(1100)])
+    )
+
+    def constraints_under() -> None:
+        result = validate_chain(under_leaf, [under_ca], trust=[root], revocation="off", at=now)
+        assert result.valid, result.failures
+
+    def constraints_over() -> None:
+        result = validate_chain(over_leaf, [over_ca], trust=[root], revocation="off", at=now)
+        assert result.codes == ("name-constraints-budget",), result.failures
+
     return {
+        "name constraints, 1,000 names x 1,000 subtrees, valid (ms)": _best(constraints_under) * 1e3,
+        "name constraints, 1,000 names x 1,100 subtrees, refused (ms, < 50)": _best(constraints_over) * 1e3,
         "100 same-subject intermediates, distinct keys (ms, < 50)": _best(attack_distinct) * 1e3,
         "100 same-subject intermediates, one key (ms, < 50)": _best(attack_one_key) * 1e3,
         "legitimate cross-signed path (ms)": _best(cross_signed) * 1e3,

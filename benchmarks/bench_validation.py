@@ -13,9 +13,9 @@ Then the rows of a long-lived :class:`~caiso_pki.validation.Validator` (a servic
 connecting peer):
 
 * 1,000 distinct leaves of one chain shape, each checked with ``Validator.validate``: the per-leaf
-  time against cryptography's verifier on the same leaves (target: at most 1.5x);
+  time against cryptography's verifier on the same leaves (target: at most 0.7x);
 * the first call on a new shape (the caches emptied before each call): against pyhanko direct
-  (target: at most 1.0x).
+  (target: at most 0.9x).
 
 Ratios come from one run on one machine; targets: ``validate_chain`` at most 1.0x pyhanko direct.
 """
@@ -120,10 +120,10 @@ def run() -> dict[str, float]:
         "ratio validate_chain / cryptography": best["ours"] / best["cryptography"],
         "ratio pyhanko direct / cryptography": best["pyhanko"] / best["cryptography"],
         "Validator.validate, first call on a new shape (us)": best["first"] * 1e6,
-        "ratio first call / pyhanko direct (<= 1.0)": best["first"] / best["pyhanko"],
+        "ratio first call / pyhanko direct (<= 0.9)": best["first"] / best["pyhanko"],
         "Validator.validate, reused, per distinct leaf (us)": per_leaf_ours * 1e6,
         "cryptography ClientVerifier, same leaves (us)": per_leaf_crypto * 1e6,
-        "ratio reused Validator / cryptography (<= 1.5)": per_leaf_ours / per_leaf_crypto,
+        "ratio reused Validator / cryptography (<= 0.7)": per_leaf_ours / per_leaf_crypto,
     }
 
 

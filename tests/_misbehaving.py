@@ -11,7 +11,6 @@ import contextlib
 import socket
 import ssl
 import threading
-import time
 from collections.abc import Callable
 
 Handler = Callable[[socket.socket, bytes, threading.Event], None]
@@ -116,8 +115,15 @@ def redirect_map(routes: dict[str, str], final: bytes = b"DER") -> Handler:
     return handler
 
 
+#: How long a hanging handler holds a connection before closing it: a guard, far beyond the timeouts the
+#: tests give their clients (2 s), so that a client that fails to enforce its own deadline ends with
+#: "connection closed" (and fails the test on its message) instead of hanging the suite.
+HOLD = 120.0
+
+
 def slow_drip(interval: float = 0.5, *, after_headers: bool = False) -> Handler:
-    """Send a response one byte every ``interval`` seconds, forever (or until the client goes away)."""
+    """Send a response one byte every ``interval`` seconds until the client goes away (or for
+    :data:`HOLD` seconds, then close: the whole response would take 50,000 s)."""
 
     def handler(conn: socket.socket, head: bytes, stop: threading.Event) -> None:
         if after_headers:
@@ -127,11 +133,10 @@ def slow_drip(interval: float = 0.5, *, after_headers: bool = False) -> Handler:
             payload = b"0" * 100000
         else:
             payload = b"HTTP/1.1 200 OK\r\nX-Padding: " + b"a" * 100000
-        for byte in payload:
-            if stop.is_set():
-                return
+        for byte in payload[: int(HOLD / interval)]:
             conn.sendall(bytes([byte]))
-            time.sleep(interval)
+            if stop.wait(interval):
+                return
 
     return handler
 
@@ -156,11 +161,11 @@ def lying_length(claimed: int) -> Handler:
     def handler(conn: socket.socket, head: bytes, stop: threading.Event) -> None:
         head_lines = f"HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: {claimed}\r\n"
         conn.sendall(head_lines.encode() + b"\r\n\x30\x82")
-        stop.wait(30)
+        stop.wait(HOLD)
 
     return handler
 
 
 def silent(conn: socket.socket, head: bytes, stop: threading.Event) -> None:
-    """Accept the request and never answer."""
-    stop.wait(30)
+    """Accept the request and never answer (for :data:`HOLD` seconds, then close)."""
+    stop.wait(HOLD)

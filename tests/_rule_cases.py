@@ -21,6 +21,7 @@ import attrs
 from asn1crypto import core, keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -228,6 +229,65 @@ def issuer_name(der: bytes) -> Edit:
     return edit
 
 
+def signature_algorithm_der(der: bytes) -> Edit:
+    """Set the to-be-signed signature field to the AlgorithmIdentifier ``der`` exactly (``resign`` copies it
+    to the outer signatureAlgorithm and signs as the OID says)."""
+    from asn1crypto import algos
+
+    def edit(tbs: Any) -> None:
+        tbs["signature"] = algos.SignedDigestAlgorithm.load(der)
+
+    return edit
+
+
+def tbs_fields(transform: Callable[[list[bytes]], list[bytes]]) -> Edit:
+    """Rewrite the to-be-signed certificate as its fields' raw TLVs (version first, when present)."""
+
+    def edit(tbs: Any) -> bytes:
+        contents, fields = tbs.contents, []
+        at = 0
+        while at < len(contents):
+            first = contents[at + 1]
+            head = 2 + (first & 0x7F if first & 0x80 else 0)
+            size = int.from_bytes(contents[at + 2 : at + head], "big") if first & 0x80 else first
+            fields.append(contents[at : at + head + size])
+            at += head + size
+        return _tlv(0x30, b"".join(transform(fields)))
+
+    return edit
+
+
+def version(raw: bytes | None) -> Edit:
+    """Set the version field to the raw TLV ``raw`` (``None``: leave it out, as v1 is encoded)."""
+
+    def transform(fields: list[bytes]) -> list[bytes]:
+        rest = fields[1:] if fields[0][0] == 0xA0 else fields
+        return [raw, *rest] if raw is not None else rest
+
+    return tbs_fields(transform)
+
+
+def assemble(cert: Certificate, *, outer: bytes | None = None, unused_bits: int | None = None) -> Certificate:
+    """``cert`` with its outer signatureAlgorithm replaced by ``outer`` (raw DER), or its signature BIT
+    STRING claiming ``unused_bits`` unused bits; the to-be-signed part and signature octets are kept."""
+    parsed = asn1_x509.Certificate.load(cert.der)
+    tbs = parsed["tbs_certificate"].dump()
+    algorithm = outer if outer is not None else parsed["signature_algorithm"].dump()
+    bits = parsed["signature_value"].contents
+    if unused_bits is not None:
+        bits = bytes([unused_bits]) + bits[1:]
+    return Certificate.from_der(_tlv(0x30, tbs + algorithm + _tlv(0x03, bits)))
+
+
+def oid_der(dotted: str) -> bytes:
+    return core.ObjectIdentifier(dotted).dump()
+
+
+#: ecdsa-with-SHA256 with NULL parameters: the algorithm that signed, spelt as RFC 5758 3.2 forbids
+#: (an outer signatureAlgorithm that still verifies, yet is not the inner one byte for byte).
+ECDSA_SHA256_WITH_NULL = bytes.fromhex("300c06082a8648ce3d0403020500")
+
+
 def ext(value: x509.ExtensionType) -> bytes:
     """The DER of a cryptography extension value."""
     return value.public_bytes()
@@ -297,6 +357,18 @@ def explicit_p256_spki(key: ec.EllipticCurvePublicKey) -> bytes:
                 "parameters": keys.ECDomainParameters(name="specified", value=domain),
             },
             "public_key": point,
+        }
+    )
+    dumped: bytes = info.dump()
+    return dumped
+
+
+def rsa_spki(modulus: int, exponent: int) -> bytes:
+    """A subjectPublicKeyInfo of the RSA key (modulus, exponent), whatever their values."""
+    info = keys.PublicKeyInfo(
+        {
+            "algorithm": {"algorithm": "rsa"},
+            "public_key": keys.RSAPublicKey({"modulus": modulus, "public_exponent": exponent}),
         }
     )
     dumped: bytes = info.dump()
@@ -398,6 +470,8 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
             "rig", reuse_key=True, subject=x509.Name([]), dns_names=["rig-0001.example.com"]
         ).certificate,
     )
+    # x509-limbo webpki::ku::ee-rsa-without-any-usages: a keyUsage with no bit set
+    leaf("empty-key-usage", [("empty-key-usage", 2)], broken_leaf(replace(KU, b"\x03\x01\x00")))
     leaf(
         "empty-extended-key-usage",
         [("empty-extended-key-usage", 2)],
@@ -464,6 +538,88 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
         [("explicit-curve-parameters", 2)],
         broken_leaf(spki(explicit_p256_spki(ec.generate_private_key(ec.SECP256R1()).public_key()))),
     )
+    # -- the strictness gaps the fast-path differential found (docs/choices.md, "Malformed certificates")
+    leaf(
+        "invalid-version/v2-with-extensions",
+        [("invalid-version", 2)],
+        broken_leaf(version(b"\xa0\x03\x02\x01\x01")),
+    )
+    leaf("invalid-version/v4", [("invalid-version", 2)], broken_leaf(version(b"\xa0\x03\x02\x01\x03")))
+    leaf(
+        "invalid-version/v1-explicit", [("invalid-version", 2)], broken_leaf(version(b"\xa0\x03\x02\x01\x00"))
+    )
+    leaf("invalid-version/v1-with-extensions", [("invalid-version", 2)], broken_leaf(version(None)))
+    # a point whose last bit is zero, so that one unused bit leaves the same (valid) point
+    point = next(
+        p
+        for p in (
+            ec.generate_private_key(ec.SECP256R1())
+            .public_key()
+            .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+            for _ in range(64)
+        )
+        if not p[-1] & 1
+    )
+    ec_algorithm = _tlv(0x30, oid_der("1.2.840.10045.2.1") + oid_der("1.2.840.10045.3.1.7"))
+    modulus = rsa_public_key(2048).public_numbers().n
+    leaf(
+        "invalid-public-key/ec-point-not-on-curve",
+        [("invalid-public-key", 2)],
+        broken_leaf(spki(_tlv(0x30, ec_algorithm + _tlv(0x03, b"\x00\x04" + bytes(range(1, 65)))))),
+    )
+    leaf(
+        "invalid-public-key/key-unused-bits",
+        [("invalid-public-key", 2)],
+        broken_leaf(spki(_tlv(0x30, ec_algorithm + _tlv(0x03, b"\x01" + point)))),
+    )
+    leaf(
+        "invalid-public-key/rsa-exponent-1",
+        [("invalid-public-key", 2)],
+        broken_leaf(spki(rsa_spki(modulus, 1))),
+    )
+    leaf(
+        "invalid-public-key/rsa-parameters-absent",
+        [("invalid-public-key", 2)],
+        broken_leaf(
+            spki(
+                _tlv(
+                    0x30,
+                    _tlv(0x30, oid_der("1.2.840.113549.1.1.1"))
+                    + _tlv(
+                        0x03,
+                        b"\x00"
+                        + keys.PublicKeyInfo.load(rsa_spki(modulus, 65537))["public_key"].contents[1:],
+                    ),
+                )
+            )
+        ),
+    )
+    leaf("empty-subject-alt-name", [("empty-subject-alt-name", 2)], broken_leaf(replace(SAN, b"\x30\x00")))
+    leaf(
+        "invalid-rfc822-name/nul",
+        [("invalid-rfc822-name", 2)],
+        broken_leaf(replace(SAN, san_der((0x82, b"rig-0001.example.com"), (0x81, b"alice\x00@example.com")))),
+    )
+    leaf(
+        "invalid-signature-algorithm/ecdsa-with-null",
+        [("invalid-signature-algorithm", 2)],
+        broken_leaf(signature_algorithm_der(_tlv(0x30, oid_der("1.2.840.10045.4.3.2") + b"\x05\x00"))),
+    )
+    good_leaf = issuing.issue("rig", reuse_key=True).certificate
+    leaf(
+        "signature-algorithm-mismatch",
+        [("signature-algorithm-mismatch", 2)],
+        assemble(good_leaf, outer=ECDSA_SHA256_WITH_NULL),
+    )
+    # One unused bit, on a signature whose last bit is zero: the octets still verify, so only the
+    # encoding is wrong (cryptography and asn1crypto read the octets as they are).
+    even = next(
+        c for c in (issuing.issue("rig", reuse_key=True).certificate for _ in range(64)) if not c.der[-1] & 1
+    )
+    leaf(
+        "invalid-signature-value/unused-bits", [("invalid-signature-value", 2)], assemble(even, unused_bits=1)
+    )
+
     leaf(
         "malformed-extension/subject-alt-name",
         [("malformed-extension", 2)],
@@ -748,12 +904,45 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
         ),
         profile="webpki",
     )
+    # x509-limbo rfc5280::mismatching-signature-algorithm: a root whose two algorithm fields differ says
+    # two things about itself; refused as the anchor too (docs/choices.md, "Malformed certificates")
+    broken_root = assemble(root.certificate, outer=ECDSA_SHA256_WITH_NULL)
+    cases["signature-algorithm-mismatch/anchor"] = Case(
+        failures=(("signature-algorithm-mismatch", 0),),
+        leaf=issuing.issue("rig", reuse_key=True).certificate,
+        chain=chain,
+        trust=(broken_root,),
+        at=at,
+    )
+    anchor(
+        "invalid-version/anchor-v2-with-extensions",
+        [("invalid-version", 0)],
+        version(b"\xa0\x03\x02\x01\x01"),
+    )
+    rsa_ca = root.issue_intermediate("Demo RSA Server CA", key_spec="rsa-2048")
+    rsa_server = rsa_ca.issue("server", "www.example.com", reuse_key=True)
+    cases["webpki-signature-algorithm/rsa-without-null"] = Case(
+        failures=(("webpki-signature-algorithm", 2),),
+        leaf=rsa_ca.resign(rsa_server, signature_algorithm_der(_tlv(0x30, oid_der("1.2.840.113549.1.1.11")))),
+        chain=(rsa_ca.certificate,),
+        trust=anchors,
+        at=at,
+        profile="webpki",
+    )
     # What stays checked on an anchor (docs/choices.md, "Trust anchors"): how its constraints are
     # marked, here basicConstraints not critical.
     anchor(
         "basic-constraints-not-critical/anchor",
         [("basic-constraints-not-critical", 0)],
         critical(BC, False),
+    )
+    # so is how its key identifiers are marked (x509-limbo's rfc5280::ski::critical-ski and
+    # rfc5280::aki::critical-aki put the critical extension in the root); their presence is not checked
+    anchor("critical-subject-key-id/anchor", [("critical-subject-key-id", 0)], critical(SKI))
+    anchor(
+        "critical-authority-key-id/anchor",
+        [("critical-authority-key-id", 0)],
+        append(AKI, ext(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key)), is_critical=True),
     )
 
     # -- path validation --------------------------------------------------------------------------------
@@ -1094,11 +1283,6 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
         ("serial-zero", serial(b"\x00")),
         ("negative-serial", serial(b"\xfe\x01")),
         ("without-subject-key-id", drop(SKI)),
-        ("critical-subject-key-id", critical(SKI)),
-        (
-            "critical-authority-key-id",
-            append(AKI, ext(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key)), is_critical=True),
-        ),
         ("generalized-time-fraction", validity("not_after", "general_time", b"20400101000000.5Z")),
     ):
         anchor(f"valid/anchor-{name}", [], edit, table=clean)
@@ -1138,6 +1322,15 @@ def build_tables() -> tuple[dict[str, Case], dict[str, Case]]:
         server(extended_key_usage=["serverAuth", "clientAuth"]),
         profile="webpki",
     )
+
+    # RFC 4055 5: sha256WithRSAEncryption parameters "MUST be NULL. Implementations MUST accept the
+    # parameters being absent as well as present": accepted in rfc5280 (webpki refuses it, above)
+    control(
+        "valid/rsa-signature-parameters-absent",
+        cases["webpki-signature-algorithm/rsa-without-null"].leaf,
+        chain=(rsa_ca.certificate,),
+    )
+    control("valid/webpki-rsa-server", rsa_server.certificate, chain=(rsa_ca.certificate,), profile="webpki")
 
     # -- validity at the whole second, max_path_length as pathLenConstraint ----------------------------
     # (the same at the end of a chain is tests/test_validity_second.py: pyhanko, tests/test_pkix.py's

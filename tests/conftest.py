@@ -9,10 +9,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from caiso_pki import testing
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# No hypothesis deadline anywhere: it is wall-clock time per example (200 ms unless set), which a loaded
+# machine stretches (``pytest -n auto`` beside another run).  The fuzz tests bound CPU time instead.
+settings.register_profile("default", deadline=None)
+settings.load_profile("default")
 
 
 def pkits_dir() -> Path:

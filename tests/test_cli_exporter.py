@@ -80,9 +80,9 @@ class ExporterProcess:
         assert match
         return int(match[1])
 
-    def stop(self) -> tuple[int, str]:
-        """SIGTERM, then the exit status and what it printed on stderr after its banner."""
-        self.process.send_signal(signal.SIGTERM)
+    def stop(self, signum: int = signal.SIGTERM) -> tuple[int, str]:
+        """``signum`` (SIGTERM), then the exit status and what it printed on stderr after its banner."""
+        self.process.send_signal(signum)
         _, err = self.process.communicate(timeout=DEADLINE)
         return self.process.returncode, err.decode("utf-8", "replace")
 

@@ -1,10 +1,17 @@
 """Each command's ``--help`` against what the command does (issue 13: help and behaviour agree).
 
-Checked for every command walked from :data:`caiso_pki.cli.COMMANDS`: the options ``--help`` lists
-are exactly the command's options, and every option the help text mentions exists; every parameter
-that reads a file says ``- for stdin`` and really reads standard input for ``-``; every "first line"
-claim about a password file holds (a two-line file opens with its first line only); every exit status
-a help text names is part of the contract, which the CLI reference states.
+Checked for every command and subcommand walked from :data:`caiso_pki.cli.COMMANDS` (a command whose
+module cannot be found, or one added without its rows in the tables here, fails
+``test_every_command_is_covered``):
+
+* the options ``--help`` lists are exactly the command's options, and every option named anywhere in
+  the help (listed, in the text, in an example) is accepted by the command's parser, with its value;
+* every example in the help runs that very command and parses;
+* every parameter that reads a file says ``- for stdin`` and really reads standard input for ``-``;
+* every "first line" claim about a password file holds (a two-line file opens with its first line);
+* the exit statuses each help names are exactly those on record (:data:`NAMED_STATUSES`), and a real
+  run gives each of them, and 0 and 2 for every command (the main help's contract, which the CLI
+  reference states): no command's case passes by finding nothing to check.
 """
 
 from __future__ import annotations
@@ -12,15 +19,21 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
+import shutil
+import signal
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import attrs
 import click
 import pytest
 from click.testing import CliRunner
 
 from _commands import LEAVES, PASSWORD_ENV, PFX_PASSWORD, Leaf, Material, build_argv, make_material
-from caiso_pki import load_private_key
-from caiso_pki.cli import main
+from _tls_servers import TlsServer, server_context
+from caiso_pki import build_csr, generate_private_key, load_private_key, testing
+from caiso_pki.cli import COMMANDS, main
 from caiso_pki.cli._common import EXIT_CODES, STDIN_HELP, Directory, OutputFile, PathParam
 from caiso_pki.pkcs12 import export_pkcs12, import_pkcs12
 from caiso_pki.truststore import TrustStore
@@ -315,13 +328,427 @@ def test_first_line_claims_hold(
 
 # -- exit statuses ---------------------------------------------------------------------------------
 
+#: Every exit status that each command's own ``--help`` names, exactly (the claims are read by
+#: :func:`named_statuses`; a command whose help names none has an empty set).  Every command is a key:
+#: a new command fails :func:`test_every_command_is_covered` until its claims are written here.
+NAMED_STATUSES: dict[tuple[str, ...], frozenset[int]] = {
+    ("audit",): frozenset({1}),
+    ("connect",): frozenset(),
+    ("csr", "check"): frozenset({0, 1, 2}),
+    ("csr", "new"): frozenset(),
+    ("csr", "renew"): frozenset(),
+    ("csr", "show"): frozenset(),
+    ("demo",): frozenset({0, 1, 2}),
+    ("exporter",): frozenset({0}),
+    ("inspect",): frozenset({2}),
+    ("lint",): frozenset({0, 1, 2}),
+    ("pkcs12", "build"): frozenset(),
+    ("profile", "list"): frozenset(),
+    ("profile", "show"): frozenset(),
+    ("profile", "validate"): frozenset({0, 2}),
+    ("store", "add"): frozenset(),
+    ("store", "diff"): frozenset(),
+    ("store", "edit"): frozenset(),
+    ("store", "expiring"): frozenset({0, 1, 2}),
+    ("store", "export"): frozenset(),
+    ("store", "init"): frozenset(),
+    ("store", "list"): frozenset(),
+    ("store", "remove"): frozenset(),
+    ("verify",): frozenset({0, 1, 2}),
+}
+
+#: "Exit status: 0 ..., 1 ..., 2 ..." (a list up to the end of its sentence), "(exit 2)", "exit 0",
+#: "Exit 1 when", "Exit with status 1", "exit status 1".
+_STATUS_LIST = re.compile(r"\b[Ee]xit status(?:es)?(?: of every command)?:?\s+(.*?)(?:\.(?:\s|$)|$)")
+_STATUS_ONE = re.compile(r"\b[Ee]xit(?: with)?(?: status)?:? (\d)\b")
+
+
+def named_statuses(text: str) -> set[int]:
+    """The exit statuses a help text names (``text`` with its words joined by single spaces)."""
+    named = {int(code) for claim in _STATUS_LIST.findall(text) for code in re.findall(r"\b(\d)\b", claim)}
+    return named | {int(code) for code in _STATUS_ONE.findall(text)}
+
+
+def test_named_statuses_reads_every_form() -> None:
+    """The reader of the claims, on each form the help texts use (so an empty set means "none")."""
+    assert named_statuses("Exit status: 0 it conforms, 1 it breaks the profile, 2 bad input.") == {0, 1, 2}
+    assert named_statuses("Exit status 0 when valid, 1 when not, 2 on bad input (a --dir).") == {0, 1, 2}
+    assert named_statuses("make the audit incomplete: exit status 1.  Keys are listed") == {1}
+    assert named_statuses("well formed (exit 0) or not (exit 2).") == {0, 2}
+    assert named_statuses("Exit with status 1 when anything is listed.") == {1}
+    assert named_statuses("Exit 1 when a finding is at least this severe.") == {1}
+    assert named_statuses("0 when no finding reaches --fail- on, 1 when one does.") == set()
+    assert named_statuses(
+        "Exit status: 0, or 1 with --exit-code when anything is listed; 2 on bad input."
+    ) == {
+        0,
+        1,
+        2,
+    }
+
+
+def _all_help(leaf: Leaf) -> str:
+    """The words of the command's ``--help`` page and of every option's help (some not shown)."""
+    parts = [_help(leaf), *(getattr(param, "help", None) or "" for param in leaf.command.params)]
+    return _words(" ".join(parts))
+
 
 @pytest.mark.parametrize("leaf", LEAVES, ids=[leaf.name for leaf in LEAVES])
-def test_exit_statuses_named_in_help_are_the_contract(leaf: Leaf) -> None:
-    text = _words(_help(leaf))
-    for claim in re.findall(r"[Ee]xit status(?:es)?:? (.*?)(?:\.|$)", text):
-        codes = {int(code) for code in re.findall(r"\b(\d)\b", claim)}
-        assert codes <= set(EXIT_CODES), f"{leaf.name}: {claim}"
+def test_help_names_exactly_the_statuses_on_record(leaf: Leaf) -> None:
+    named = named_statuses(_all_help(leaf))
+    assert named <= set(EXIT_CODES), f"{leaf.name}: {sorted(named - set(EXIT_CODES))} are not exit statuses"
+    assert named == NAMED_STATUSES[leaf.path], f"{leaf.name} --help names the exit statuses {sorted(named)}"
+
+
+@attrs.frozen
+class Env:
+    """What the exit-status runs work with: the sound material, a junk file, a TLS server's URL and
+    the root it chains to, and the run's own directory."""
+
+    m: Material
+    junk: Path
+    tls_url: str
+    tls_root: Path
+    tmp: Path
+
+    def store_copy(self) -> str:
+        """A copy of the material's store in the run's directory (for the runs that change a store)."""
+        target = self.tmp / "store-copy"
+        if not target.exists():
+            shutil.copytree(self.m.store, target)
+        return os.fspath(target)
+
+    def fingerprint(self) -> str:
+        return TrustStore.open(self.m.store).entries[0].fingerprint[:16]
+
+
+def _csr_breaking_rig(e: Env) -> str:
+    path = e.tmp / "no-san.csr"
+    key = generate_private_key("ec-p256")
+    path.write_text(build_csr(key, "CN=rig-0001.example.com,O=Example,C=US").pem)  # rig needs a DNS SAN
+    return os.fspath(path)
+
+
+def _busy_dir(e: Env) -> str:
+    (e.tmp / "busy").mkdir(exist_ok=True)
+    (e.tmp / "busy" / "something.txt").write_text("not empty\n")
+    return os.fspath(e.tmp / "busy")
+
+
+def _existing_file(e: Env) -> str:
+    (e.tmp / "exists.pem").write_text("an earlier export\n")
+    return os.fspath(e.tmp / "exists.pem")
+
+
+def f(path: Path) -> str:
+    return os.fspath(path)
+
+
+_OFF = ["--revocation", "off"]
+
+#: For every command, a run giving each exit status the command can give: 0 and 2 for all (the main
+#: help's contract for every command: "0 success, ... 2 bad input or usage"), 1 where there is a
+#: negative answer.  Each builds its argv from an :class:`Env`; the run must exit with the status.
+EXIT_RUNS: dict[tuple[tuple[str, ...], int], Callable[[Env], list[str]]] = {
+    (("audit",), 0): lambda e: ["audit", f(e.m.certs), "--trust", f(e.m.roots), *_OFF],
+    (("audit",), 1): lambda e: ["audit", f(e.m.certs), f(e.junk), "--trust", f(e.m.roots), *_OFF],
+    (("audit",), 2): lambda e: ["audit", f(e.tmp / "missing"), "--trust", f(e.m.roots), *_OFF],
+    (("connect",), 0): lambda e: ["connect", e.tls_url, "--no-client-cert", "--trust", f(e.tls_root)],
+    (("connect",), 1): lambda e: ["connect", e.tls_url, "--no-client-cert", "--trust", f(e.m.roots)],
+    (("connect",), 2): lambda e: ["connect", e.tls_url, "--no-client-cert", "--trust", f(e.junk)],
+    (("csr", "check"), 0): lambda e: ["csr", "check", f(e.m.csr), "--profile", "rig"],
+    (("csr", "check"), 1): lambda e: ["csr", "check", _csr_breaking_rig(e), "--profile", "rig"],
+    (("csr", "check"), 2): lambda e: ["csr", "check", f(e.junk), "--profile", "rig"],
+    (("csr", "new"), 0): lambda e: [
+        *("csr", "new", "--subject", "CN=svc,O=Example", "--key-spec", "ec-p256", "--no-passphrase"),
+        *("--key-out", f(e.tmp / "new.key"), "--csr-out", f(e.tmp / "new.csr")),
+    ],
+    (("csr", "new"), 2): lambda e: [
+        *("csr", "new", "--subject", "not a name", "--key-spec", "ec-p256", "--no-passphrase"),
+        *("--key-out", f(e.tmp / "new.key"), "--csr-out", f(e.tmp / "new.csr")),
+    ],
+    (("csr", "renew"), 0): lambda e: [
+        *("csr", "renew", "--cert", f(e.m.leaf), "--rekey", "ec-p256", "--no-passphrase"),
+        *("--key-out", f(e.tmp / "renewed.key"), "--csr-out", f(e.tmp / "renewed.csr")),
+    ],
+    (("csr", "renew"), 2): lambda e: [
+        *("csr", "renew", "--cert", f(e.junk), "--rekey", "ec-p256", "--no-passphrase"),
+        *("--key-out", f(e.tmp / "renewed.key"), "--csr-out", f(e.tmp / "renewed.csr")),
+    ],
+    (("csr", "show"), 0): lambda e: ["csr", "show", f(e.m.csr)],
+    (("csr", "show"), 2): lambda e: ["csr", "show", f(e.junk)],
+    (("demo",), 0): lambda e: ["demo", "--dir", f(e.tmp / "demo")],
+    (("demo",), 2): lambda e: ["demo", "--dir", _busy_dir(e)],
+    (("exporter",), 0): lambda e: ["exporter", f(e.m.certs), "--store", f(e.m.store), "--once"],
+    (("exporter",), 2): lambda e: ["exporter", f(e.m.certs), "--store", f(e.tmp / "no-store"), "--once"],
+    (("inspect",), 0): lambda e: ["inspect", f(e.m.leaf)],
+    (("inspect",), 2): lambda e: ["inspect", f(e.m.p12)],  # a PFX, no password and no terminal
+    (("lint",), 0): lambda e: ["lint", f(e.m.leaf), "--fail-on", "never"],
+    (("lint",), 1): lambda e: ["lint", f(e.m.leaf), "--fail-on", "info"],
+    (("lint",), 2): lambda e: ["lint", f(e.junk)],
+    (("pkcs12", "build"), 0): lambda e: [
+        *("pkcs12", "build", "--key", f(e.m.leaf_key), "--cert", f(e.m.leaf)),
+        *("--out", f(e.tmp / "id.pfx"), "--password-env", PASSWORD_ENV),
+    ],
+    (("pkcs12", "build"), 2): lambda e: [
+        *("pkcs12", "build", "--key", f(e.m.key), "--cert", f(e.m.leaf)),  # not the certificate's key
+        *("--out", f(e.tmp / "id.pfx"), "--password-env", PASSWORD_ENV),
+    ],
+    (("profile", "list"), 0): lambda e: ["profile", "list"],
+    (("profile", "list"), 2): lambda e: ["profile", "list", "--no-such-option"],
+    (("profile", "show"), 0): lambda e: ["profile", "show", "caiso-demo"],
+    (("profile", "show"), 2): lambda e: ["profile", "show", "no-such-profile"],
+    (("profile", "validate"), 0): lambda e: ["profile", "validate", f(e.m.profile)],
+    (("profile", "validate"), 2): lambda e: ["profile", "validate", f(e.junk)],
+    (("store", "add"), 0): lambda e: ["store", "--store", e.store_copy(), "add", f(e.m.roots)],
+    (("store", "add"), 2): lambda e: ["store", "--store", e.store_copy(), "add", f(e.m.leaf)],
+    (("store", "diff"), 0): lambda e: ["store", "--store", f(e.m.store), "diff", f(e.m.roots)],
+    (("store", "diff"), 2): lambda e: ["store", "--store", f(e.m.store), "diff", f(e.junk)],
+    (("store", "edit"), 0): lambda e: [
+        "store",
+        "--store",
+        e.store_copy(),
+        "edit",
+        e.fingerprint(),
+        "--note",
+        "n",
+    ],
+    (("store", "edit"), 2): lambda e: ["store", "--store", e.store_copy(), "edit", "00", "--note", "n"],
+    (("store", "expiring"), 0): lambda e: ["store", "--store", f(e.m.store), "expiring", "--exit-code"],
+    (("store", "expiring"), 1): lambda e: [
+        *("store", "--store", f(e.m.store), "expiring", "--within", "100000", "--exit-code"),
+    ],
+    (("store", "expiring"), 2): lambda e: ["store", "--store", f(e.m.store), "expiring", "--at", "soon"],
+    (("store", "export"), 0): lambda e: ["store", "--store", f(e.m.store), "export", f(e.tmp / "out.pem")],
+    (("store", "export"), 2): lambda e: ["store", "--store", f(e.m.store), "export", _existing_file(e)],
+    (("store", "init"), 0): lambda e: ["store", "--store", f(e.tmp / "new-store"), "init"],
+    (("store", "init"), 2): lambda e: ["store", "--store", f(e.m.store), "init"],
+    (("store", "list"), 0): lambda e: ["store", "--store", f(e.m.store), "list"],
+    (("store", "list"), 2): lambda e: ["store", "--store", f(e.tmp / "no-store"), "list"],
+    (("store", "remove"), 0): lambda e: ["store", "--store", e.store_copy(), "remove", e.fingerprint()],
+    (("store", "remove"), 2): lambda e: ["store", "--store", e.store_copy(), "remove", "00"],
+    (("verify",), 0): lambda e: ["verify", f(e.m.cert), "--trust", f(e.m.roots), *_OFF],
+    (("verify",), 1): lambda e: ["verify", f(e.m.leaf), "--trust", f(e.m.roots), *_OFF],  # no chain
+    (("verify",), 2): lambda e: ["verify", f(e.junk), "--trust", f(e.m.roots), *_OFF],
+}
+
+#: Statuses a help names that no run here can give, with the reason and where they are tested.
+NOT_RUN: dict[tuple[tuple[str, ...], int], str] = {
+    (("demo",), 1): "the demo's RIG chain is valid by construction: 1 would be a bug of the demo itself",
+}
+
+
+def test_every_command_is_covered() -> None:
+    """Every command and subcommand of the click group has its claims on record and its runs here, and
+    nothing is on record for a command that does not exist (a renamed or removed one)."""
+    ctx = click.Context(main, info_name="caiso-pki")
+    assert main.list_commands(ctx) == sorted(COMMANDS), "a command's module was not found"
+    walked: set[tuple[str, ...]] = set()
+    for name in COMMANDS:
+        command = main.get_command(ctx, name)
+        assert command is not None, name
+        if isinstance(command, click.Group):
+            sub_ctx = click.Context(command, info_name=name, parent=ctx)
+            subcommands = command.list_commands(sub_ctx)
+            assert subcommands, f"{name} has no subcommands"
+            for sub in subcommands:
+                assert not isinstance(command.get_command(sub_ctx, sub), click.Group), "nested groups"
+                walked.add((name, sub))
+        else:
+            walked.add((name,))
+    assert {leaf.path for leaf in LEAVES} == walked
+    assert set(NAMED_STATUSES) == walked
+    assert {path for path, _ in EXIT_RUNS} == walked
+    assert {path for path, _ in NOT_RUN} <= walked
+    for path in walked:
+        ran = {code for where, code in EXIT_RUNS if where == path}
+        skipped = {code for where, code in NOT_RUN if where == path}
+        assert {0, 2} <= ran, f"{' '.join(path)}: no run for 0 or 2 (every command's contract)"
+        assert NAMED_STATUSES[path] <= ran | skipped, f"{' '.join(path)}: a status its help names is not run"
+        assert ran <= set(EXIT_CODES)
+
+
+def test_the_help_lists_every_command_and_subcommand() -> None:
+    """``caiso-pki --help`` lists every command, and each group's ``--help`` each of its subcommands."""
+
+    def listed(argv: list[str]) -> set[str]:
+        text = CliRunner().invoke(main, [*argv, "--help"], terminal_width=200).output
+        return {line.split()[0] for line in text.split("\nCommands:\n", 1)[1].splitlines() if line.strip()}
+
+    assert listed([]) == set(COMMANDS)
+    for group in {leaf.path[0] for leaf in LEAVES if len(leaf.path) > 1}:
+        assert listed([group]) == {leaf.path[1] for leaf in LEAVES if leaf.path[0] == group}
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A real TLS server on 127.0.0.1 (no client certificate asked for) and its root in a file."""
+    pki = testing.DemoPki.create()
+    issued = pki.issuing_ca.issue("server", "localhost", dns_names=["localhost"], ip_addresses=["127.0.0.1"])
+    root = tmp_path_factory.mktemp("tls-root") / "root.pem"
+    root.write_text(pki.root.certificate.pem)
+    with TlsServer(server_context(issued)) as server:
+        yield server.url, root
+
+
+@pytest.mark.parametrize(
+    ("path", "code"), sorted(EXIT_RUNS), ids=[f"{' '.join(path)}:{code}" for path, code in sorted(EXIT_RUNS)]
+)
+def test_exit_status(
+    path: tuple[str, ...], code: int, material: Material, tls_server: tuple[str, Path], tmp_path: Path
+) -> None:
+    junk = tmp_path / "junk.pem"
+    junk.write_bytes(b"neither PEM nor DER\n")
+    env = Env(m=material, junk=junk, tls_url=tls_server[0], tls_root=tls_server[1], tmp=tmp_path)
+    argv = EXIT_RUNS[path, code](env)
+    assert argv[: len(path)] == list(path) or argv[0] == path[0] == "store"
+    result = CliRunner().invoke(main, argv)
+    shown = f"caiso-pki {' '.join(argv)}\n{result.output}"
+    assert result.exception is None or isinstance(result.exception, SystemExit), shown
+    assert result.exit_code == code, shown
+    assert "Traceback" not in result.output and "internal error" not in result.output, shown
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_exporter_stops_with_status_0_on_sigterm_and_sigint(material: Material, signum: int) -> None:
+    """The exporter's help: "SIGTERM or SIGINT stops it (exit 0)", on the real server process."""
+    from test_cli_exporter import ExporterProcess
+
+    exporter = ExporterProcess(os.fspath(material.certs), "--store", os.fspath(material.store))
+    try:
+        assert b"caiso_pki_certificate_valid{" in exporter.get()
+        returncode, err = exporter.stop(signum)
+    finally:
+        exporter.kill()
+    assert returncode == 0, err
+    assert "Traceback" not in err
+
+
+# -- every option the help names is accepted; every example parses ----------------------------------
+
+_ANY_OPTION = re.compile(r"(?<![\w-])(--?[a-zA-Z][a-z0-9-]*)")
+
+
+def _options_listed(leaf: Leaf) -> set[str]:
+    """Every option (long and short forms) in the Options section of the command's ``--help``."""
+    options_part = _help(leaf).split("\nOptions:\n", 1)[1]
+    names = [
+        line.strip().split("  ")[0] for line in options_part.splitlines() if line.lstrip().startswith("-")
+    ]
+    return {option for name in names for option in _ANY_OPTION.findall(name)}
+
+
+def _owner(leaf: Leaf, option: str) -> tuple[str, click.Option | None]:
+    """Where ``option`` goes: the group's (``store --store``) or else the command's (the command's
+    parameter taking it, or None when none does: the parser must then refuse it)."""
+    for param in leaf.group_params:
+        if isinstance(param, click.Option) and option in (*param.opts, *param.secondary_opts):
+            return "group", param
+    for param in leaf.command.params:
+        if isinstance(param, click.Option) and option in (*param.opts, *param.secondary_opts):
+            return "command", param
+    return "command", None
+
+
+def _with_option(leaf: Leaf, option: str, material: Material) -> list[str]:
+    """The command line giving ``option`` (with placeholder values) where it belongs, then ``--help``.
+
+    ``--help`` is eager: click parses every option first (an unknown one is a usage error, status 2),
+    then shows the help before any value is converted or any required parameter is missed.
+    """
+    where, param = _owner(leaf, option)
+    values: list[str] = []
+    if param is not None and not param.is_flag and not param.count:
+        values = ["placeholder"] * max(1, param.nargs)
+    given = [option, *values]
+    group = ["--store", os.fspath(material.store)] if leaf.path[0] == "store" else []
+    if where == "group":
+        return [leaf.path[0], *given, *leaf.path[1:], "--help"]
+    return [leaf.path[0], *group, *leaf.path[1:], *given, "--help"]
+
+
+OPTION_CASES = [
+    pytest.param(leaf, option, id=f"{leaf.name}:{option}")
+    for leaf in LEAVES
+    for option in sorted(
+        _options_listed(leaf)
+        | set(
+            _OPTION.findall(
+                " ".join(
+                    [leaf.command.help or "", *(getattr(p, "help", None) or "" for p in leaf.command.params)]
+                )
+            )
+        )
+    )
+    if option not in ("--help", "-h", "--version")
+]
+
+
+@pytest.mark.parametrize(("leaf", "option"), OPTION_CASES)
+def test_every_option_the_help_names_is_accepted(leaf: Leaf, option: str, material: Material) -> None:
+    """Listed under Options or named in the text: the command's parser takes it (with its value)."""
+    argv = _with_option(leaf, option, material)
+    result = CliRunner().invoke(main, argv, terminal_width=100)
+    assert result.exit_code == 0, f"caiso-pki {' '.join(argv)}\n{result.output}"
+    assert result.output.startswith(f"Usage: main {leaf.name} "), result.output
+
+
+def test_every_command_has_its_options_checked() -> None:
+    """Each command's own options, long and short, are all among the checked cases."""
+    checked = {(leaf.path, option) for leaf, option in (case.values for case in OPTION_CASES)}
+    for leaf in LEAVES:
+        own = {
+            opt
+            for param in leaf.command.params
+            if isinstance(param, click.Option)
+            for opt in param.opts + param.secondary_opts
+        }
+        assert {(leaf.path, opt) for opt in own} <= checked, leaf.name
+
+
+def _examples(leaf: Leaf) -> list[list[str]]:
+    """The command lines under ``Example:``/``Examples:`` in the raw help, continuation lines joined."""
+    text = leaf.command.help or ""
+    found = []
+    in_examples = False
+    pending = ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped in ("Example:", "Examples:"):
+            in_examples = True
+            continue
+        if not in_examples or not stripped:
+            continue
+        pending += stripped.removesuffix("\\") + " "
+        if not stripped.endswith("\\"):
+            found.append(shlex.split(pending))
+            pending = ""
+    return found
+
+
+#: Commands whose help has no example.
+WITHOUT_EXAMPLES = frozenset({("exporter",)})
+
+
+@pytest.mark.parametrize("leaf", LEAVES, ids=[leaf.name for leaf in LEAVES])
+def test_every_example_in_the_help_parses(
+    leaf: Leaf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each example runs this very command, and the command's parser takes every option of it."""
+    examples = _examples(leaf)
+    assert bool(examples) is (leaf.path not in WITHOUT_EXAMPLES), f"{leaf.name}: {examples}"
+    monkeypatch.chdir(tmp_path)  # the examples name relative files; nothing may land in the checkout
+    for argv in examples:
+        assert argv[0] == "caiso-pki", argv
+        words = [word for word in argv[1:] if not word.startswith("-")]
+        assert words[0] == leaf.path[0], argv
+        if len(leaf.path) > 1:
+            group_options = argv[2 : argv.index(leaf.path[1])]
+            assert all(word not in COMMANDS for word in group_options), argv
+        result = CliRunner().invoke(main, [*argv[1:], "--help"], terminal_width=100)
+        assert result.exit_code == 0, f"{' '.join(argv)}\n{result.output}"
+        assert result.output.startswith(f"Usage: main {leaf.name} "), f"{' '.join(argv)}\n{result.output}"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_reference_states_the_contract() -> None:

@@ -8,6 +8,7 @@ test holds open for writing, so it arrives mid-command without any timing guess.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import signal
@@ -35,13 +36,53 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _start(args: list[str], cwd: Path, **kwargs: object) -> subprocess.Popen[bytes]:
+    # PYTHONFAULTHANDLER: a child that hangs is sent SIGABRT (see _finish), which then prints where
+    # every thread of it was.
     return subprocess.Popen(
         [console_script(), *args],
         cwd=cwd,
-        env=_env(None),
+        env=_env({"PYTHONFAULTHANDLER": "1"}),
         start_new_session=True,
         **kwargs,  # type: ignore[arg-type]
     )
+
+
+def _signal_state(pid: int) -> str:
+    """The child's state and signal masks, and each thread's kernel wait channel (for a hang report)."""
+    lines = []
+    with contextlib.suppress(OSError):
+        status = Path(f"/proc/{pid}/status").read_text()
+        keep = ("State", "SigQ", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt", "Threads")
+        lines += [line for line in status.splitlines() if line.split(":")[0] in keep]
+    with contextlib.suppress(OSError):
+        for task in sorted(Path(f"/proc/{pid}/task").iterdir()):
+            wchan = (task / "wchan").read_text()
+            blocked = [x for x in (task / "status").read_text().splitlines() if x.startswith("SigBlk")]
+            lines.append(f"thread {task.name}: wchan={wchan} {' '.join(blocked)}")
+    return "\n".join(lines)
+
+
+def _finish(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
+    """Wait for the child (``SAFETY_TIMEOUT`` at most, a hang guard); a hung child is reported with its
+    signal state and its threads' Python tracebacks (SIGABRT with PYTHONFAULTHANDLER), then killed."""
+    try:
+        return proc.communicate(timeout=SAFETY_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        state = _signal_state(proc.pid)
+        proc.send_signal(signal.SIGABRT)
+        try:
+            _, stderr = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, stderr = proc.communicate()
+        pytest.fail(
+            f"caiso-pki did not end within {SAFETY_TIMEOUT} s of the signal\n{state}\n"
+            + stderr.decode("utf-8", "replace")
+        )
+    finally:
+        if proc.poll() is None:  # never leave a child (and its pipes) to a later test's garbage collection
+            proc.kill()
+            proc.communicate()
 
 
 def _open_when_read(fifo: Path, proc: subprocess.Popen[bytes]) -> int:
@@ -58,6 +99,7 @@ def _open_when_read(fifo: Path, proc: subprocess.Popen[bytes]) -> int:
             pytest.fail(f"the command ended (status {proc.returncode}) without reading the FIFO: {stderr!r}")
         time.sleep(0.01)
     proc.kill()
+    proc.communicate()
     pytest.fail("the command never opened the FIFO")
 
 
@@ -78,7 +120,7 @@ def test_sigint_during_audit_exits_130_and_leaves_no_partial_output(
     writer = _open_when_read(fifo, proc)
     try:
         proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=SAFETY_TIMEOUT)
+        stdout, stderr = _finish(proc)
     finally:
         os.close(writer)
     assert proc.returncode == 130, stderr
@@ -120,7 +162,7 @@ def test_a_full_disk_on_standard_output_names_it_and_exits_2(fleet: Path) -> Non
             stdout=full,
             stderr=subprocess.PIPE,
         )
-        _, stderr = proc.communicate(timeout=SAFETY_TIMEOUT)
+        _, stderr = _finish(proc)
     text = stderr.decode()
     assert proc.returncode == 2, text
     assert text.startswith("error: standard output (/dev/full): cannot write the output: ")

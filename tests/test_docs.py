@@ -145,3 +145,12 @@ def test_the_failure_code_table_lists_every_code() -> None:
     table = gen_cli.render(page)
     for code, info in CODES.items():
         assert f"| `{code}` | {info.meaning} | {info.source} |" in table
+
+
+def test_the_api_reference_documents_no_private_module() -> None:
+    """No ``::: caiso_pki._x`` (or ``caiso_pki.x._y``) directive: no reader is sent to a private module."""
+    for page in (DOCS / "api").glob("*.md"):
+        for line in page.read_text("utf-8").splitlines():
+            if line.startswith(":::"):
+                target = line.split()[1]
+                assert not any(part.startswith("_") for part in target.split(".")), (page.name, target)

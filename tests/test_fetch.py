@@ -28,15 +28,18 @@ MIB = 1024 * 1024
 
 
 def timed_failure(fetcher: HttpFetcher, url: str, **kwargs: object) -> tuple[FetchError, float]:
-    """Fetch ``url`` expecting FetchError; return it and the elapsed time (sanity-bounded)."""
+    """Fetch ``url`` expecting FetchError; return it and the elapsed time (printed, never asserted).
+
+    That a deadline holds is shown by the message, not the clock: the hanging servers of
+    ``_misbehaving`` close the connection after ``HOLD`` (120 s), so a client that ignored its 2 s
+    timeout would fail with "closed the connection" instead of "timed out after 2 s".
+    """
     kwargs.setdefault("timeout", TIMEOUT)
     kwargs.setdefault("max_bytes", MIB)
     start = time.monotonic()
     with pytest.raises(FetchError) as info:
         fetcher.fetch(url, **kwargs)  # type: ignore[arg-type]
     elapsed = time.monotonic() - start
-    timeout = float(kwargs["timeout"])  # type: ignore[arg-type]
-    assert elapsed < timeout + 5, f"took {elapsed:.1f} s"
     print(f"\n{url}: {elapsed:.2f} s: {info.value}")
     return info.value, elapsed
 

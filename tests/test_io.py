@@ -17,14 +17,14 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caiso_pki import _encoding, _io, _source
+from caiso_pki import _encoding, _source, kinds
 from caiso_pki._encoding import split_pem
-from caiso_pki._io import detect_kind
 from caiso_pki._source import MAX_INPUT_BYTES, first_line_secret, read_source
 from caiso_pki.certificate import Certificate, load_certificate, load_certificates
 from caiso_pki.csr import load_csr
 from caiso_pki.errors import CaisoPkiError, MalformedInputError, PassphraseError
 from caiso_pki.keys import load_private_key
+from caiso_pki.kinds import file_kind
 from caiso_pki.pkcs12 import load_pkcs12
 from caiso_pki.revocation_data import load_crl
 from conftest import OPENSSL_PASSPHRASE, OpensslMaterial, run_openssl
@@ -56,8 +56,8 @@ def test_bundle_and_pkcs7_load_in_order(openssl_material: OpensslMaterial, attri
 def test_pkcs7_der_is_really_der(openssl_material: OpensslMaterial) -> None:
     data = openssl_material.chain_p7c.read_bytes()
     assert data[:1] == b"\x30" and b"-----BEGIN" not in data
-    assert detect_kind(data) == "pkcs7"
-    assert detect_kind(openssl_material.chain_p7b) == "pkcs7"
+    assert file_kind(data) == "pkcs7"
+    assert file_kind(openssl_material.chain_p7b) == "pkcs7"
 
 
 def test_der_and_pem_load_the_same_certificate(openssl_material: OpensslMaterial) -> None:
@@ -121,13 +121,13 @@ def test_openssl_keys_load(openssl_material: OpensslMaterial, attribute: str) ->
     secret = password.encode() if password else None
     assert _public_der(load_private_key(path.read_bytes(), password=secret)) == _public_der(key)
     if password is None:
-        assert detect_kind(path) == "private-key"
+        assert file_kind(path) == "private-key"
 
 
 def test_csr_crl_and_pkcs12_load(openssl_material: OpensslMaterial) -> None:
     csr = load_csr(openssl_material.leaf_csr)
     assert csr.subject.common_name == "rig-0001.example.com"
-    assert detect_kind(openssl_material.leaf_csr) == "csr"
+    assert file_kind(openssl_material.leaf_csr) == "csr"
     assert load_csr(csr.der) == csr
 
     leaf = load_certificate(openssl_material.leaf_pem)
@@ -135,7 +135,7 @@ def test_csr_crl_and_pkcs12_load(openssl_material: OpensslMaterial) -> None:
         crl = load_crl(path)
         assert [entry.serial_number for entry in crl] == [leaf.serial_number]
         assert crl.issuer.rfc4514_string() == leaf.issuer.rfc4514
-        assert detect_kind(path) == "crl"
+        assert file_kind(path) == "crl"
 
     bundle = load_pkcs12(openssl_material.leaf_p12, OPENSSL_PASSPHRASE)
     assert bundle.certificate == leaf
@@ -144,19 +144,19 @@ def test_csr_crl_and_pkcs12_load(openssl_material: OpensslMaterial) -> None:
     assert bundle.key is not None
     assert _public_der(bundle.key) == _public_der(load_private_key(openssl_material.leaf_key_pem))
     assert "RSAPrivateKey" not in repr(bundle) and "key=" not in repr(bundle)
-    assert detect_kind(openssl_material.leaf_p12) == "pkcs12"
+    assert file_kind(openssl_material.leaf_p12) == "pkcs12"
 
 
 def test_detect_kind_on_der_inputs(openssl_material: OpensslMaterial) -> None:
-    # Regression: detect_kind used asn1crypto.core.ParseError, which does not exist, so every DER probe
+    # Regression: file_kind used asn1crypto.core.ParseError, which does not exist, so every DER probe
     # raised AttributeError.
-    assert detect_kind(openssl_material.leaf_der) == "certificate"
-    assert detect_kind(openssl_material.crl_der) == "crl"
-    assert detect_kind(load_csr(openssl_material.leaf_csr).der) == "csr"
-    assert detect_kind(openssl_material.rsa_pkcs8_enc_der) == "private-key"
-    assert detect_kind(openssl_material.ec_sec1_der) == "private-key"
-    assert detect_kind(random.Random(7).randbytes(300)) == "unknown"
-    assert detect_kind(b"-----BEGIN FOO-----\nAAAA\n-----END FOO-----\n") == "unknown"
+    assert file_kind(openssl_material.leaf_der) == "certificate"
+    assert file_kind(openssl_material.crl_der) == "crl"
+    assert file_kind(load_csr(openssl_material.leaf_csr).der) == "csr"
+    assert file_kind(openssl_material.rsa_pkcs8_enc_der) == "private-key"
+    assert file_kind(openssl_material.ec_sec1_der) == "private-key"
+    assert file_kind(random.Random(7).randbytes(300)) == "unknown"
+    assert file_kind(b"-----BEGIN FOO-----\nAAAA\n-----END FOO-----\n") == "unknown"
 
 
 # -- malformed inputs -----------------------------------------------------------------------------
@@ -175,7 +175,7 @@ LOADERS: dict[str, Loader] = {
     "p12-none": lambda source: load_pkcs12(source, None),
     "p12-int-pw": lambda source: load_pkcs12(source, 1234),  # type: ignore[arg-type]
     "p12-nul-pw": lambda source: load_pkcs12(source, "open\x00sesame"),
-    "detect": detect_kind,
+    "detect": file_kind,
 }
 
 
@@ -495,7 +495,7 @@ FUZZ_LOADERS: dict[str, Callable[[bytes, bool], object]] = {
     "load_csr": lambda data, _pw: load_csr(data).subject,
     "load_crl": lambda data, _pw: list(load_crl(data)),
     "load_pkcs12": lambda data, pw: load_pkcs12(data, OPENSSL_PASSPHRASE if pw else None),
-    "detect_kind": lambda data, _pw: detect_kind(data),
+    "file_kind": lambda data, _pw: file_kind(data),
 }
 
 
@@ -551,7 +551,7 @@ def test_random_and_mutated_inputs_load_or_raise_our_error(
         FUZZ_LOADERS[loader](payload, with_password)
 
 
-@pytest.mark.parametrize("module", [_io, _source, _encoding])
+@pytest.mark.parametrize("module", [kinds, _source, _encoding])
 def test_module_exports_exist(module: Any) -> None:
     for name in module.__all__:
         assert hasattr(module, name), name

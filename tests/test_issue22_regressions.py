@@ -18,7 +18,7 @@ from caiso_pki import (
     build_csr,
     check_csr,
     client_ssl_context,
-    detect_kind,
+    cps_kind,
     generate_private_key,
     load_certificate,
     load_private_key,
@@ -57,7 +57,7 @@ def _cases(pki: testing.DemoPki, tmp: Path) -> list[tuple[str, object, str]]:
         ("TrustStore.from_certificates(None)", lambda: TrustStore.from_certificates(None), "certificates"),
         ("PolicyRequirement(None)", lambda: PolicyRequirement(None), "acceptable"),
         ("load_request_profile(None)", lambda: load_request_profile(None), "profile"),
-        ("detect_kind(None)", lambda: detect_kind(None), "cert"),
+        ("cps_kind(None)", lambda: cps_kind(None), "cert"),
     ]
 
 
@@ -398,3 +398,64 @@ def test_profile_list_has_json() -> None:
     profiles = {entry["name"]: entry for entry in json.loads(run.out)["profiles"]}
     assert {"caiso-demo", "caiso-basic-assurance"} <= set(profiles)
     assert "rig" in profiles["caiso-demo"]["kinds"]
+
+
+def _stale_crl_listing(pki: testing.DemoPki, serial: int) -> bytes:
+    """A CRL signed by the issuing CA, past its nextUpdate, that lists ``serial`` (keyCompromise)."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    ca = pki.issuing_ca
+    this_update = pki.now - dt.timedelta(days=20)
+    revoked = (
+        x509.RevokedCertificateBuilder()
+        .serial_number(serial)
+        .revocation_date(dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC))
+        .add_extension(x509.CRLReason(x509.ReasonFlags.key_compromise), critical=False)
+        .build()
+    )
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca.certificate.x509.subject)
+        .last_update(this_update)
+        .next_update(this_update + dt.timedelta(days=7))
+        .add_extension(x509.CRLNumber(9), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False
+        )
+        .add_revoked_certificate(revoked)
+        .sign(ca.key, hashes.SHA256())
+    )
+    return crl.public_bytes(serialization.Encoding.DER)
+
+
+@pytest.mark.parametrize("command", ["verify", "audit"])
+def test_a_stale_crl_listing_the_leaf_is_shown_in_the_text(
+    pki: testing.DemoPki, tmp_path: Path, command: str
+) -> None:
+    """Defect 4: the text of verify and audit shows the revoked entry a stale CRL lists."""
+    issued = pki.issuing_ca.issue("rig", "stale-listed.example.com", reuse_key=True)
+    (tmp_path / "fleet").mkdir()
+    leaf = tmp_path / "fleet" / "leaf.pem"
+    leaf.write_text(issued.certificate.pem)
+    chain = tmp_path / "chain.pem"
+    chain.write_text("".join(cert.pem for cert in issued.chain))
+    roots = tmp_path / "roots.pem"
+    roots.write_text("".join(cert.pem for cert in pki.trust_anchors))
+    stale = tmp_path / "stale.crl"
+    stale.write_bytes(_stale_crl_listing(pki, issued.certificate.serial_number))
+    root_crl = tmp_path / "root.crl"
+    root_crl.write_bytes(pki.root.crl())
+    crls = ["--crl", os.fspath(stale), "--crl", os.fspath(root_crl)]
+    if command == "verify":
+        run = run_cli(["verify", leaf, "--chain", chain, "--trust", roots, *crls])
+    else:
+        leaf.write_text(issued.certificate.pem + chain.read_text())  # audit reads the chain from the file
+        run = run_cli(["audit", tmp_path / "fleet", "--trust", roots, *crls])
+    assert run.returncode != 0, run.output
+    text = run.out
+    assert "revoked" in text, text
+    assert "keyCompromise" in text, text
+    assert "2026-01-02" in text, text

@@ -25,7 +25,7 @@ from caiso_pki.lint import (
     Finding,
     Severity,
     check_chain,
-    detect_kind,
+    cps_kind,
     lint_certificate,
     lint_chain,
     lint_csr,
@@ -207,14 +207,14 @@ def test_demo_leaves_lint_clean_and_are_detected(
     pki: testing.DemoPki, issue_kind: str, cn: str, kind: str
 ) -> None:
     cert = pki.issuing_ca.issue(issue_kind, cn).certificate  # type: ignore[arg-type]
-    assert detect_kind(cert) == kind
+    assert cps_kind(cert) == kind
     assert lint_certificate(cert, "caiso-demo") == ()
     assert lint_certificate(cert, "caiso-demo", kind) == ()
 
 
 def test_demo_cas_lint_clean(pki: testing.DemoPki) -> None:
-    assert detect_kind(pki.root.certificate) == "root-ca"
-    assert detect_kind(pki.issuing_ca.certificate) == "issuing-ca"
+    assert cps_kind(pki.root.certificate) == "root-ca"
+    assert cps_kind(pki.issuing_ca.certificate) == "issuing-ca"
     assert lint_certificate(pki.root.certificate, "caiso-demo") == ()
     assert lint_certificate(pki.issuing_ca.certificate, "caiso-demo") == ()
     rig_cert = pki.issuing_ca.issue("rig", "rig-0002.example.com")

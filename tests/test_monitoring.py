@@ -27,8 +27,8 @@ from caiso_pki.monitoring import (
     EndpointStatus,
     FleetMetrics,
     ReadError,
-    certificate_kind,
     crl_freshness,
+    fleet_kind,
     fleet_metrics,
 )
 from caiso_pki.truststore import TrustStore
@@ -208,12 +208,12 @@ def test_every_sample_carries_every_label_of_its_family(fleet: dict[str, object]
 )
 def test_certificate_kind(demo_pki: testing.DemoPki, kind: str, common_name: str, expected: str) -> None:
     issued = demo_pki.issuing_ca.issue(kind, common_name)  # type: ignore[arg-type]
-    assert certificate_kind(issued.certificate) == expected
+    assert fleet_kind(issued.certificate) == expected
 
 
 def test_certificate_kind_of_cas(demo_pki: testing.DemoPki) -> None:
-    assert certificate_kind(demo_pki.root.certificate) == "ca"
-    assert certificate_kind(demo_pki.issuing_ca.certificate) == "ca"
+    assert fleet_kind(demo_pki.root.certificate) == "ca"
+    assert fleet_kind(demo_pki.issuing_ca.certificate) == "ca"
 
 
 # -- fetched CRLs --------------------------------------------------------------------------------------

@@ -220,10 +220,13 @@ RULES_OPENSSL_CHECKS: dict[str, set[int]] = {
     # OpenSSL does not handle a critical AKI, SKI or AIA: "unhandled critical extension"
     "critical-authority-key-id": {34},
     "critical-subject-key-id": {34},
+    "critical-subject-key-id/anchor": {34},
+    "critical-authority-key-id/anchor": {34},
     "critical-authority-info-access": {34},
     # a repeated or undecodable extension makes the certificate invalid (EXFLAG_INVALID): no issuer is
     # then found for it
     "duplicate-extension": {20},
+    "empty-key-usage": {20},  # x509v3_cache_extensions marks it invalid: the leaf is not loaded
     "malformed-extension/subject-alt-name": {20},
     # the anchor is held to its validity, basicConstraints, keyUsage, critical extensions and name
     # constraints by both
@@ -269,6 +272,16 @@ RULES_OPENSSL_CHECKS: dict[str, set[int]] = {
     "path-building-limit/one-key": {19},
     # a root whose AKI names another key is not self-signed to OpenSSL: it looks for that issuer
     "webpki-root-aki-key-id/differs-from-ski": {2},
+    # the strictness gaps the fast-path differential found (docs/choices.md, "Malformed certificates")
+    "invalid-version/v2-with-extensions": {93},  # "Using cert extension requires at least X509v3"
+    "invalid-version/v1-explicit": {93},  # OpenSSL reads the explicit v1 as v1 (it does not refuse DER)
+    "invalid-version/v1-with-extensions": {93},
+    "invalid-version/anchor-v2-with-extensions": {93},
+    "invalid-public-key/ec-point-not-on-curve": {1},  # X509_PUBKEY_get0: decode error
+    "empty-subject-alt-name": {87},  # "Empty Subject Alternative Name extension"
+    "signature-algorithm-mismatch": {7, 78},  # "cert info signature and signature algorithm mismatch"
+    "signature-algorithm-mismatch/anchor": {78},
+    "invalid-signature-value/unused-bits": {7},  # "invalid bit string bits left"
 }
 
 #: case -> why OpenSSL says OK (the rule is not one of its checks), so agreement is not asserted.
@@ -293,6 +306,12 @@ RULES_OPENSSL_DOES_NOT_CHECK: dict[str, str] = {
     "malformed/signature-bit-string": "openssl cannot read the file at all (not a verify verdict)",
     "key-usage/leaf": "-purpose sslserver accepts keyEncipherment instead of digitalSignature",
     "distrusted-anchor": "OpenSSL has no distrust_after",
+    "invalid-version/v4": "a version field of 3 (v4) is not checked",
+    "invalid-public-key/key-unused-bits": "unused bits in the key BIT STRING are ignored",
+    "invalid-public-key/rsa-exponent-1": "the RSA exponent is not checked (e=1 verifies anything)",
+    "invalid-public-key/rsa-parameters-absent": "rsaEncryption without NULL parameters is decoded as RSA",
+    "invalid-rfc822-name/nul": "rfc822Name SANs are matched, not checked for syntax",
+    "invalid-signature-algorithm/ecdsa-with-null": "ECDSA with NULL parameters verifies (the OID decides)",
     **{
         name: "the CA/Browser Forum rules are not part of openssl verify"
         for name in (
@@ -315,6 +334,7 @@ RULES_OPENSSL_DOES_NOT_CHECK: dict[str, str] = {
             "webpki-critical-eku",
             "webpki-cn-not-in-san/dns-cn-beside-ip-san",
             "webpki-cn-not-in-san/apex-cn-beside-wildcard-san",
+            "webpki-signature-algorithm/rsa-without-null",
         )
     },
 }
@@ -338,6 +358,9 @@ RULES_OPENSSL_VALID = (
     "valid/webpki-ip-san-without-cn",
     "valid/webpki-wildcard-san-without-cn",
     "valid/webpki-server-and-client-auth",
+    # RFC 4055 5: sha256WithRSAEncryption without its NULL parameters is accepted by both
+    "valid/rsa-signature-parameters-absent",
+    "valid/webpki-rsa-server",
 )
 
 #: Controls we accept and ``openssl verify -x509_strict`` refuses, on purpose: control -> (the openssl
@@ -346,14 +369,6 @@ RULES_OPENSSL_REFUSES_CONTROLS: dict[str, tuple[set[int], str]] = {
     "valid/anchor-without-subject-key-id": (
         {86},
         "-x509_strict holds the trust anchor to RFC 5280 4.2.1.2; we do not (Trust anchors)",
-    ),
-    "valid/anchor-critical-subject-key-id": (
-        {34},
-        "OpenSSL cannot process a critical SKI in any certificate",
-    ),
-    "valid/anchor-critical-authority-key-id": (
-        {34},
-        "OpenSSL cannot process a critical AKI in any certificate",
     ),
     "valid/anchor-generalized-time-fraction": (
         {14},

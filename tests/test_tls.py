@@ -245,9 +245,14 @@ def test_contexts_are_strict_and_trust_only_the_store(
 
 
 def test_key_files_do_not_outlive_the_call(
-    tmp_path: Path, store: TrustStore, client_cert: testing.IssuedCertificate
+    tmp_path: Path, store: TrustStore, client_cert: testing.IssuedCertificate, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = {p.name for p in Path(tempfile.gettempdir()).glob("caiso-pki-tls-*")}
+    # The key files go to the temporary directory: this test's own one, not the shared one, where
+    # other tests (and other test runs) make and remove theirs at the same time.
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    assert tempfile.gettempdir() == str(private)
     key_file = tmp_path / "client.key"
     assert client_cert.key is not None
     key_file.write_bytes(
@@ -261,10 +266,10 @@ def test_key_files_do_not_outlive_the_call(
     cert_file.write_text(client_cert.pem_bundle())
     ctx = client_ssl_context(cert_file, key_file, key_password="s3cret", trust=store)
     assert isinstance(ctx, ssl.SSLContext)
-    assert {p.name for p in Path(tempfile.gettempdir()).glob("caiso-pki-tls-*")} == before
+    assert list(private.iterdir()) == []
     with pytest.raises(PassphraseError):
         client_ssl_context(cert_file, key_file, key_password="wrong", trust=store)
-    assert {p.name for p in Path(tempfile.gettempdir()).glob("caiso-pki-tls-*")} == before
+    assert list(private.iterdir()) == []
 
 
 def test_bad_inputs_raise_library_errors(

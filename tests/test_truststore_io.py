@@ -196,20 +196,20 @@ def test_exporting_nothing_is_an_error(tmp_path: Path) -> None:
 
 
 def test_system_bundles_are_labelled_for_comparison(store: TrustStore) -> None:
-    system = TrustStore.from_system_bundle()
+    system = system_bundle()
     assert system.labels() == {"system"}
     assert all(e.source.startswith("system:") for e in system)
     diff = store.diff(system)
     assert len(diff.removed) == len(store)  # none of the demo CAs is publicly trusted
     mozilla = certifi_bundle()
     assert mozilla.labels() == {"system"} and len(mozilla) > 50
-    explicit = TrustStore.from_system_bundle(mozilla.entries[0].source.removeprefix("certifi:"))
+    explicit = system_bundle(mozilla.entries[0].source.removeprefix("certifi:"))
     assert set(explicit.certificates()) == set(mozilla.certificates())
 
 
 def test_system_bundle_path_must_exist(tmp_path: Path) -> None:
     with pytest.raises(MalformedInputError):
-        TrustStore.from_system_bundle(tmp_path / "none.crt")
+        system_bundle(tmp_path / "none.crt")
 
 
 def test_export_refuses_overwrite_when_asked(tmp_path: Path, store: TrustStore) -> None:

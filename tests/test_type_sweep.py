@@ -28,7 +28,7 @@ WRONG: dict[str, object] = {"None": None, "int": 7, "list-of-int": [1, 2], "empt
 #: Public names that are not callables to sweep: exception classes are raised, not called with data
 #: (a value named like one, such as the ReadError of the metrics, is swept).
 NOT_SWEPT = frozenset(
-    {"__version__", "FAILURE_CODES", "Fetcher"}  # Fetcher is a Protocol: it cannot be instantiated
+    {"__version__", "FAILURE_CODES", "Fetcher", "FileKind"}  # a Protocol and a Literal: not callable
     | {
         name
         for name in caiso_pki.__all__
@@ -189,7 +189,7 @@ SOUND: dict[str, Callable[[Material], dict[str, Any]]] = {
     "client_ssl_context": lambda m: {"cert": m.cert, "key": m.key, "trust": m.trust},
     "connect": lambda m: {"url_or_host_port": "https://127.0.0.1:1/", "client": None, "trust": m.trust},
     "describe_csr": lambda m: {"csr": m.csr},
-    "detect_kind": lambda m: {"cert": m.cert.der},
+    "cps_kind": lambda m: {"cert": m.cert.der},
     "export_pkcs12": lambda m: {"key": m.key, "cert": m.cert, "password": "pw"},
     "fetcher_backend": lambda m: {},
     "findings_to_sarif": lambda m: {"findings": m.findings, "tool_version": "1", "artifact_uri": "x.pem"},
@@ -203,6 +203,7 @@ SOUND: dict[str, Callable[[Material], dict[str, Any]]] = {
     "load_certificates": lambda m: {"source": m.cert.pem},
     "load_cps_profile": lambda m: {"source": "caiso-demo"},
     "load_crl": lambda m: {"source": m.crl},
+    "file_kind": lambda m: {"source": m.crl},
     "load_csr": lambda m: {"source": m.csr.pem},
     "load_ocsp_response": lambda m: {"source": _ocsp(m)},
     "load_pkcs12": lambda m: {"source": m.pfx, "password": "pw"},
@@ -244,7 +245,7 @@ SOUND: dict[str, Callable[[Material], dict[str, Any]]] = {
     "PasswordSource": lambda m: {"file": m.password_path},
     "ReadError": lambda m: {"path": "x.pem", "reason": "r"},
     "SnapshotCollector": lambda m: {"source": m.metrics},
-    "certificate_kind": lambda m: {"cert": m.cert},
+    "fleet_kind": lambda m: {"cert": m.cert},
     "endpoint_status": lambda m: {"report": m.connection, "store": m.store},
     "fleet_metrics": lambda m: {"report": m.report, "store": m.store},
     "load_inventory": lambda m: {"source": m.inventory_path},

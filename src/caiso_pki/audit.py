@@ -310,9 +310,9 @@ _OTHER_KINDS: Final = {
 
 def _read_one(path: Path | NamedBytes, password: Password) -> list[Certificate] | SkippedFile:
     """The certificates of one file, or why it gave none."""
-    from caiso_pki._io import detect_kind
     from caiso_pki._source import read_file
     from caiso_pki.certificate import load_certificates
+    from caiso_pki.kinds import file_kind
     from caiso_pki.pkcs12 import load_pkcs12
 
     name = path.name if isinstance(path, NamedBytes) else path_text(path)
@@ -325,7 +325,7 @@ def _read_one(path: Path | NamedBytes, password: Password) -> list[Certificate] 
     except CaisoPkiError as exc:
         failure = exc
     try:
-        kind = detect_kind(data)
+        kind = file_kind(data)
     except CaisoPkiError as exc:
         return SkippedFile(name, str(exc))
     if kind in _OTHER_KINDS:
@@ -416,7 +416,7 @@ def audit_paths(
     """Validate (and lint, with ``profile``) every certificate found under ``paths``.
 
     Folders are walked recursively (hidden files skipped); every certificate of every file is audited
-    (a :class:`~caiso_pki._io.NamedBytes` in ``paths`` is a file's content, already read),
+    (a :class:`~caiso_pki._source.NamedBytes` in ``paths`` is a file's content, already read),
     and the CA certificates found are also offered as intermediates, with ``intermediates`` and those
     of ``trust`` (a :class:`~caiso_pki.truststore.TrustStore` or certificates).  The validation options
     mean what they mean for :func:`~caiso_pki.validation.validate_chain`; ``at`` defaults to now, once
@@ -582,6 +582,10 @@ def render_audit_text(report: AuditReport, *, limit: int = 50) -> str:
         lines.append("invalid:")
         for entry in invalid[:limit]:
             lines.append(f"  {entry.path}: {_name(entry)}: {', '.join(entry.result.codes)}")
+            # the revocation entry itself (who, when, why, and from which CRL or OCSP answer)
+            lines.extend(
+                f"    {failure.message}" for failure in entry.result.failures if failure.code == "revoked"
+            )
         if len(invalid) > limit:
             lines.append(f"  ... and {len(invalid) - limit} more")
     soon = report.expiring(EXPIRY_WINDOWS[-1])

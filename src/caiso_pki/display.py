@@ -23,7 +23,7 @@ import datetime as dt
 import html
 import io
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Final, SupportsIndex, overload
+from typing import TYPE_CHECKING, Final, SupportsIndex, TypeGuard, overload
 
 from caiso_pki._text import printable
 from caiso_pki._time import ensure_aware
@@ -728,11 +728,16 @@ _BAR_COLOURS: Final[dict[str, str]] = {
 
 
 def _timeline_items(items: object, at: dt.datetime) -> list[tuple[str, Certificate, dt.datetime | None, str]]:
-    """(label, certificate, distrust_after, status) for certificates, trust entries or a store."""
-    from caiso_pki.truststore import TrustEntry, TrustStore
+    """(label, certificate, distrust_after, status) for certificates, trust entries or a store.
 
-    if isinstance(items, (TrustStore, Certificate, TrustEntry)):
-        sequence: Iterable[object] = items.entries if isinstance(items, TrustStore) else [items]
+    A store and its entries are recognised by what they hold (``entries``; ``certificate``, ``labels``
+    and ``distrust_after``), so the display layer does not import the trust-store modules above it.
+    """
+    entries = getattr(items, "entries", None)
+    if isinstance(items, Certificate) or _is_entry(items):
+        sequence: Iterable[object] = [items]
+    elif isinstance(entries, tuple):
+        sequence = entries
     elif isinstance(items, Iterable):
         sequence = items
     else:
@@ -741,7 +746,7 @@ def _timeline_items(items: object, at: dt.datetime) -> list[tuple[str, Certifica
         )
     result: list[tuple[str, Certificate, dt.datetime | None, str]] = []
     for item in sequence:
-        if isinstance(item, TrustEntry):
+        if _is_entry(item):
             label = _name(item.certificate)
             if item.labels:
                 label += f"  [{', '.join(sorted(item.labels))}]"
@@ -754,6 +759,13 @@ def _timeline_items(items: object, at: dt.datetime) -> list[tuple[str, Certifica
             )
         result.append((_name(cert), cert, None, _cert_status(cert, at)))
     return result
+
+
+def _is_entry(item: object) -> TypeGuard[TrustEntry]:
+    """Whether ``item`` is a trust entry (a certificate with labels and a distrust date)."""
+    return isinstance(getattr(item, "certificate", None), Certificate) and all(
+        hasattr(item, name) for name in ("labels", "distrust_after", "is_retired")
+    )
 
 
 def _plot_label(text: str) -> str:

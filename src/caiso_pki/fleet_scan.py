@@ -302,14 +302,14 @@ class FleetMonitor:
 
     def _read(self, path: Path, name: str, key: FileKey, scan: _Scan) -> _FileEntry | None:
         from caiso_pki._encoding import is_pem
-        from caiso_pki._io import detect_kind
         from caiso_pki._source import read_file
         from caiso_pki.certificate import load_certificates
+        from caiso_pki.kinds import file_kind
 
         try:
             data = read_file(path, what="certificate")
             pem = is_pem(data)
-            kind = detect_kind(data) if pem else None
+            kind = file_kind(data) if pem else None
         except CaisoPkiError as exc:
             scan.error(name, _reason(name, exc))
             return None
@@ -455,7 +455,7 @@ def _crl(
 
 def _looks_like_pfx(data: bytes) -> bool:
     """A DER SEQUENCE whose first element is INTEGER 3: a PFX (RFC 7292), never a certificate, whose
-    first element is a SEQUENCE.  :func:`~caiso_pki._io.load_pkcs12` decides for certain."""
+    first element is a SEQUENCE.  :func:`~caiso_pki.pkcs12.load_pkcs12` decides for certain."""
     if len(data) < 8 or data[0] != 0x30:
         return False
     header = 2 if data[1] < 0x80 else 2 + (data[1] & 0x7F)

@@ -129,7 +129,7 @@ class PasswordSource:
         """The password; :class:`~caiso_pki.errors.PassphraseError` naming the source when it is unset
         or unreadable.
 
-        The file's first line is read by :func:`caiso_pki._io.first_line_secret`, the rule of every
+        The file's first line is read by :func:`caiso_pki._source.first_line_secret`, the rule of every
         ``--password-file``; an empty first line or an empty (but set) variable is the empty password.
         """
         if self.env is not None:

@@ -52,7 +52,7 @@ __all__ = [
     "Finding",
     "Severity",
     "check_chain",
-    "detect_kind",
+    "cps_kind",
     "lint_certificate",
     "lint_chain",
     "lint_csr",
@@ -295,7 +295,7 @@ def _detect(view: _View, *, self_issued: bool) -> str:
     return "api-client"
 
 
-def detect_kind(cert: Certificate) -> str:
+def cps_kind(cert: Certificate) -> str:
     """Guess the CPS kind of ``cert``.
 
     CA certificates are ``root-ca`` (self-issued) or ``issuing-ca``; an OCSPSigning EKU makes an
@@ -724,7 +724,7 @@ def lint_certificate(
     """Check one certificate against ``profile`` (a :class:`CpsProfile`, built-in name, path or TOML text).
 
     ``kind`` is one of :data:`~caiso_pki.profiles.cps.KINDS`; when ``None`` it is detected
-    (:func:`detect_kind`).  ``cert`` may be a :class:`Certificate`, a ``cryptography`` certificate, or
+    (:func:`cps_kind`).  ``cert`` may be a :class:`Certificate`, a ``cryptography`` certificate, or
     anything :func:`caiso_pki.load_certificate` reads.  Returns the findings, worst first.
     """
     loaded = _resolve_profile(profile)
@@ -953,7 +953,7 @@ def check_chain(
     leaf_cert = _as_certificate(leaf)
     others = certificate_list(intermediates, "intermediate")
     try:
-        detected = detect_kind(leaf_cert)
+        detected = cps_kind(leaf_cert)
     except MalformedInputError:
         detected = "api-client"
     chosen = _resolve_kind(loaded, kind, detected)

@@ -69,7 +69,7 @@ __all__ = [
     "ReadError",
     "anchor_labels",
     "certificate_facts",
-    "certificate_kind",
+    "fleet_kind",
     "certificate_sample",
     "crl_freshness",
     "endpoint_status",
@@ -201,19 +201,19 @@ _KINDS: Final[dict[str, CertificateKind]] = {
 }
 
 
-def certificate_kind(cert: Certificate) -> CertificateKind:
+def fleet_kind(cert: Certificate) -> CertificateKind:
     """The fleet kind of ``cert``: rig, dpg, iccp, api-client, ui-client, ca or other.
 
-    Built on :func:`caiso_pki.lint.detect_kind`: its ``root-ca`` and ``issuing-ca`` are ``ca``, its
+    Built on :func:`caiso_pki.lint.cps_kind`: its ``root-ca`` and ``issuing-ca`` are ``ca``, its
     ``end-user-client`` (emailProtection or smartcardLogon) is ``ui-client``, and an OCSP responder is
-    ``other``.  A certificate ``detect_kind`` calls a device only for its serverAuth purpose but that
+    ``other``.  A certificate ``cps_kind`` calls a device only for its serverAuth purpose but that
     cannot be a TLS client (a web server's) is ``other``, and so is one it cannot read.
     """
-    from caiso_pki.lint import detect_kind
+    from caiso_pki.lint import cps_kind
 
     instance(cert, Certificate, "cert", "a Certificate (load it with load_certificate)")
     try:
-        detected = detect_kind(cert)
+        detected = cps_kind(cert)
         kind = _KINDS.get(detected, "other")
         if kind == "rig" and cert.extended_key_usage and oids.CLIENT_AUTH not in cert.extended_key_usage:
             labelled = cert.subject.common_name or ""
@@ -507,7 +507,7 @@ class CertificateFacts:
 
 def certificate_facts(cert: Certificate) -> CertificateFacts:
     """The :class:`CertificateFacts` of ``cert``."""
-    kind = certificate_kind(cert)
+    kind = fleet_kind(cert)
     try:
         is_ca = cert.is_ca
     except CaisoPkiError:  # only asn1crypto reads it: never offered as an intermediate

@@ -676,17 +676,6 @@ class TrustStore:
             ]
         )
 
-    @classmethod
-    def from_system_bundle(cls, path: str | os.PathLike[str] | None = None) -> TrustStore:
-        """The OS CA bundle (or ``path``), labelled ``system``, for comparison only.
-
-        caiso-pki never trusts the system store by default; this exists so you can :meth:`diff` a
-        CAISO store against what the machine trusts.
-        """
-        from caiso_pki.truststore_io import system_bundle
-
-        return system_bundle(path)
-
     # -- on disk -------------------------------------------------------------------------------------
 
     @classmethod

@@ -144,13 +144,13 @@ def load_bundle(
     Entries are labelled ``labels`` and record ``source_name`` (default: the file name).  The result
     may hold duplicates; call :meth:`TrustStore.dedupe` if the bundle might repeat certificates.
     """
-    from caiso_pki._io import detect_kind
     from caiso_pki._source import read_source
     from caiso_pki.certificate import load_certificates
+    from caiso_pki.kinds import file_kind
     from caiso_pki.pkcs12 import load_pkcs12
 
     _, name = read_source(source, what="certificate bundle")
-    if detect_kind(source) == "pkcs12":
+    if file_kind(source) == "pkcs12":
         bundle = load_pkcs12(source, password)
         certificates = [c for c in (bundle.certificate, *bundle.additional_certificates) if c is not None]
     else:

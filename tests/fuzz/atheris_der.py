@@ -24,7 +24,7 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports(include=["caiso_pki", "asn1crypto"]):
-    import caiso_pki._io as io
+    import caiso_pki as io
     from caiso_pki.errors import CaisoPkiError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -60,7 +60,7 @@ ENTRY_POINTS: list[tuple[str, str, Callable[[bytes], object]]] = [
     ("pkcs12", "pkcs12", _pkcs12),
     ("key", "key", io.load_private_key),
     ("encrypted-key", "encrypted-key", lambda data: io.load_private_key(data, PASSWORD)),
-    ("detect_kind", "certificate", io.detect_kind),
+    ("file_kind", "certificate", io.file_kind),
 ]
 
 

@@ -1,15 +1,16 @@
 """Hypothesis profiles for the fuzz tests, per-test input floors and the end-of-session input count.
 
 Profiles: ``default`` (bounded, part of the normal suite) and ``long`` (``nox -s fuzz``), selected
-with ``--hypothesis-profile=long`` or ``CAISO_PKI_FUZZ=long``.  Fuzz tests take ``scale`` times the
-profile's ``max_examples`` (see ``_harness.fuzz_settings``).  Every hypothesis test here must feed at
+with ``--hypothesis-profile=long`` or ``CAISO_PKI_FUZZ=long``.  Neither has a hypothesis deadline: that
+is wall-clock time per example, which a loaded machine stretches; each input is bounded in CPU time
+instead (``_harness.time_bound``).  Fuzz tests take ``scale`` times the profile's ``max_examples``
+(see ``_harness.fuzz_settings``).  Every hypothesis test here must feed at
 least 80 % of its budget to the parsers, and the session prints the total per parser; under xdist the
 workers send their counts to the controller.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections import Counter
 from collections.abc import Generator
@@ -26,13 +27,13 @@ MIN_TOTAL_INPUTS: Final = 2000
 settings.register_profile(
     "default",
     max_examples=100,
-    deadline=dt.timedelta(seconds=2),
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(
     "long",
     max_examples=5000,
-    deadline=dt.timedelta(seconds=5),
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 if os.environ.get("CAISO_PKI_FUZZ") == "long":

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-import caiso_pki._io as io
+import caiso_pki as io
 from caiso_pki.certificate import Certificate
 
 from ._corpus import PASSWORD, seeds
@@ -114,18 +114,21 @@ def test_load_pkcs12(data: bytes, password: bytes | str | None) -> None:
 
 @fuzz_settings(scale=1)
 @given(data=byte_inputs(ALL_SEEDS))
-def test_detect_kind(data: bytes) -> None:
-    exercise("detect_kind", io.detect_kind, data)
+def test_file_kind(data: bytes) -> None:
+    exercise("file_kind", io.file_kind, data)
 
 
-_SCRATCH = Path(tempfile.mkdtemp(prefix="caiso-fuzz-"))
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This module's own directory for the input files (never the shared temporary one)."""
+    return tmp_path_factory.mktemp("fuzz-der")
 
 
 @fuzz_settings(scale=0.5)
 @given(data=byte_inputs(ALL_SEEDS), loader=st.sampled_from(["cert", "csr", "crl", "key", "p12"]))
-def test_loaders_from_files(data: bytes, loader: str) -> None:
+def test_loaders_from_files(scratch: Path, data: bytes, loader: str) -> None:
     """The same damage read from a file path (the path branch of read_source)."""
-    path = _SCRATCH / "input.bin"
+    path = scratch / "input.bin"
     path.write_bytes(data)
     calls = {
         "cert": lambda: _certificates_and_views(path),  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-import caiso_pki._io as io
+import caiso_pki as io
 from caiso_pki.errors import CaisoPkiError, MalformedInputError
 
 from ._harness import time_bound
@@ -43,9 +43,9 @@ def huge_der() -> bytes:
     return b"\x30\x84" + HUGE.to_bytes(4, "big") + bytes(HUGE)
 
 
-def _detect_kind(data: Any) -> object:
-    """detect_kind answers "unknown" instead of raising for unknown input; count that as refused."""
-    kind = io.detect_kind(data)
+def _file_kind(data: Any) -> object:
+    """file_kind answers "unknown" instead of raising for unknown input; count that as refused."""
+    kind = io.file_kind(data)
     if kind == "unknown":
         raise MalformedInputError("detect_kind: unknown")
     return kind
@@ -58,7 +58,7 @@ LOADERS: dict[str, Callable[[Any], object]] = {
     "key": io.load_private_key,
     "key-password": lambda data: io.load_private_key(data, b"secret"),
     "pkcs12": lambda data: io.load_pkcs12(data, b"secret"),
-    "detect_kind": _detect_kind,
+    "file_kind": _file_kind,
 }
 
 
@@ -93,7 +93,7 @@ def test_deeply_nested_der_fails_fast(name: str, indefinite: bool) -> None:
     tracemalloc.start()
     try:
         _refused(LOADERS[name], data)
-        if name != "detect_kind":  # which classifies PEM by its label alone
+        if name != "file_kind":  # which classifies PEM by its label alone
             pem = b"-----BEGIN CERTIFICATE-----\n" + _b64(data) + b"-----END CERTIFICATE-----\n"
             _refused(LOADERS[name], pem)
         _current, peak = tracemalloc.get_traced_memory()

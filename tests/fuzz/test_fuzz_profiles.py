@@ -8,11 +8,11 @@ structurally valid TOML whose keys come from the schema but whose values have ra
 from __future__ import annotations
 
 import json
-import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -46,7 +46,11 @@ extended_key_usage = ["clientAuth", "1.3.6.1.5.5.7.3.1"]
 REQUEST_SEEDS = (SINGLE_TOML, BUILTIN_TOML)
 _TOML_CHARS = "[]{}=\"'.,#\n 0123456789-_abcdefxyzTRUEfalse\\\u00e9"
 
-_SCRATCH = Path(tempfile.mkdtemp(prefix="caiso-fuzz-profiles-"))
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This module's own directory for the files the loaders read (never the shared temporary one)."""
+    return tmp_path_factory.mktemp("fuzz-profiles")
 
 
 def _toml_value(value: Any) -> str:
@@ -96,8 +100,8 @@ def typed_profiles(draw: st.DrawFn) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _load_request(text: str, name: str | None) -> object:
-    path = _SCRATCH / "profile.toml"
+def _load_request(scratch: Path, text: str, name: str | None) -> object:
+    path = scratch / "profile.toml"
     path.write_text(text, encoding="utf-8", errors="surrogateescape")
     profile = load_request_profile(path, name=name)
     profile.to_dict()
@@ -109,21 +113,21 @@ NAMES = st.sampled_from([None, "rig", "dpg", "site-rig", "profile", "iccp"])
 
 @fuzz_settings(scale=1.5)
 @given(text=mutated_text(REQUEST_SEEDS, _TOML_CHARS), name=NAMES)
-def test_request_profile_mutated(text: str, name: str | None) -> None:
-    exercise("request_profile[mutated]", _load_request, text, name)
+def test_request_profile_mutated(scratch: Path, text: str, name: str | None) -> None:
+    exercise("request_profile[mutated]", _load_request, scratch, text, name)
 
 
 @fuzz_settings(scale=1.5)
 @given(text=typed_profiles(), name=NAMES)
-def test_request_profile_typed(text: str, name: str | None) -> None:
-    exercise("request_profile[typed]", _load_request, text, name)
+def test_request_profile_typed(scratch: Path, text: str, name: str | None) -> None:
+    exercise("request_profile[typed]", _load_request, scratch, text, name)
 
 
 @fuzz_settings(scale=0.5)
 @given(data=st.binary(max_size=512))
-def test_request_profile_random_bytes(data: bytes) -> None:
+def test_request_profile_random_bytes(scratch: Path, data: bytes) -> None:
     def load() -> object:
-        path = _SCRATCH / "random.toml"
+        path = scratch / "random.toml"
         path.write_bytes(data)
         return load_request_profile(path)
 
@@ -144,8 +148,8 @@ def _load_cps(text: str) -> object:
     return profile
 
 
-def _load_cps_file(text: str) -> object:
-    path = _SCRATCH / "cps.toml"
+def _load_cps_file(scratch: Path, text: str) -> object:
+    path = scratch / "cps.toml"
     path.write_text(text, encoding="utf-8", errors="surrogateescape")
     profile = load_cps_profile(path)
     profile.to_dict()
@@ -160,8 +164,8 @@ def test_cps_profile_text_mutated(text: str) -> None:
 
 @fuzz_settings(scale=0.5)
 @given(text=mutated_text(CPS_SEEDS, _TOML_CHARS))
-def test_cps_profile_file_mutated(text: str) -> None:
-    exercise("cps_profile[file]", _load_cps_file, text)
+def test_cps_profile_file_mutated(scratch: Path, text: str) -> None:
+    exercise("cps_profile[file]", _load_cps_file, scratch, text)
 
 
 @fuzz_settings(scale=0.5)

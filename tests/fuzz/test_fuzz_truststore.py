@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
+import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,9 +24,9 @@ from caiso_pki.truststore import MANIFEST_NAME, TrustStore
 from ._harness import exercise, fuzz_settings, mutated
 
 
-def _make_store() -> tuple[Path, bytes]:
+def _make_store(directory: Path) -> bytes:
+    """A real store of three certificates in ``directory``; its manifest."""
     pki = testing.DemoPki.create(now=dt.datetime(2025, 6, 1, tzinfo=dt.UTC))
-    directory = Path(tempfile.mkdtemp(prefix="caiso-fuzz-store-")) / "store"
     store = TrustStore.init(directory)
     store = store.add(pki.root.certificate, labels={"caiso"}, source="demo")
     store = store.add(
@@ -36,17 +37,29 @@ def _make_store() -> tuple[Path, bytes]:
     )
     store = store.add(pki.issuing_ca.certificate, role="intermediate")
     store.save(directory)
-    return directory, (directory / MANIFEST_NAME).read_bytes()
+    return (directory / MANIFEST_NAME).read_bytes()
 
 
-STORE_DIR, MANIFEST = _make_store()
-SCRATCH = STORE_DIR.parent / "scratch"
-shutil.copytree(STORE_DIR, SCRATCH)
+@attrs.frozen
+class Seed:
+    """The real store's manifest and a copy of the store whose manifest each example replaces."""
+
+    manifest: bytes
+    scratch: Path
 
 
-def _open_with(manifest: bytes) -> TrustStore:
-    (SCRATCH / MANIFEST_NAME).write_bytes(manifest)
-    store = TrustStore.open(SCRATCH)
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory: pytest.TempPathFactory) -> Seed:
+    """Written once, in this module's own directory (never the shared temporary one)."""
+    base = tmp_path_factory.mktemp("fuzz-store")
+    manifest = _make_store(base / "store")
+    shutil.copytree(base / "store", base / "scratch")
+    return Seed(manifest, base / "scratch")
+
+
+def _open_with(scratch: Path, manifest: bytes) -> TrustStore:
+    (scratch / MANIFEST_NAME).write_bytes(manifest)
+    store = TrustStore.open(scratch)
     for entry in store:
         entry.to_dict()
     return store
@@ -90,8 +103,8 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 @st.composite
-def json_mutations(draw: st.DrawFn) -> bytes:
-    document = json.loads(MANIFEST)
+def json_mutations(draw: st.DrawFn, manifest: bytes) -> bytes:
+    document = json.loads(manifest)
     for _ in range(draw(st.integers(1, 3))):
         path = draw(st.sampled_from(_paths(document)))
         replacement = draw(REPLACEMENTS)
@@ -115,7 +128,13 @@ DEEP = st.builds(
 )
 
 
+def manifests(manifest: bytes) -> st.SearchStrategy[bytes]:
+    """Byte-level and JSON-level damage of ``manifest``, and deeply nested JSON."""
+    return st.one_of(mutated([manifest]), json_mutations(manifest), json_mutations(manifest), DEEP)
+
+
 @fuzz_settings(scale=1.5)
-@given(manifest=st.one_of(mutated([MANIFEST]), json_mutations(), json_mutations(), DEEP))
-def test_truststore_open(manifest: bytes) -> None:
-    exercise("TrustStore.open", _open_with, manifest)
+@given(data=st.data())
+def test_truststore_open(seed: Seed, data: st.DataObject) -> None:
+    manifest = data.draw(manifests(seed.manifest), label="manifest")
+    exercise("TrustStore.open", _open_with, seed.scratch, manifest)

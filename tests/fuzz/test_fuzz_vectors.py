@@ -16,8 +16,10 @@ import pytest
 
 from caiso_pki import lint as lint_module
 from caiso_pki import testing, validate_chain
-from caiso_pki._io import MAX_INPUT_BYTES, detect_kind, load_certificates, read_file
+from caiso_pki._source import MAX_INPUT_BYTES, read_file
+from caiso_pki.certificate import load_certificates
 from caiso_pki.errors import CaisoPkiError
+from caiso_pki.kinds import file_kind
 
 vectors = pytest.importorskip("cryptography_vectors")
 X509 = Path(vectors.__file__).parent / "x509"
@@ -41,13 +43,13 @@ def anchor() -> object:
 
 def _exercise(path: Path, anchor: object) -> None:
     data = read_file(path)
-    kind = detect_kind(data)
+    kind = file_kind(data)
     if kind not in ("certificate", "pkcs7"):
         return
     for cert in load_certificates(data):
         cert.to_dict()
         assert isinstance(cert.unsupported, tuple)
-        lint_module.detect_kind(cert)
+        lint_module.cps_kind(cert)
         result = validate_chain(cert, [], trust=[anchor], revocation="off", at=AT)
         assert result.valid is False  # none of them chains to the demo root
 

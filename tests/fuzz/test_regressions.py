@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from caiso_pki._io import load_certificate, load_crl, load_csr
+from caiso_pki import load_certificate, load_crl, load_csr
 from caiso_pki.errors import MalformedInputError, ProfileError, UnknownOidError
 from caiso_pki.oids import parse_oid
 from caiso_pki.profiles.request import load_request_profile
@@ -119,7 +119,7 @@ def test_encrypted_key_with_huge_kdf_iteration_count_is_refused_fast() -> None:
     """PBKDF2 at 2**31-1 rounds once made load_private_key spin for minutes (about 4 at 1.2 s/10M)."""
     from asn1crypto import keys
 
-    from caiso_pki._io import load_private_key
+    from caiso_pki import load_private_key
     from caiso_pki.errors import UnsupportedAlgorithmError
 
     from ._corpus import PASSWORD
@@ -136,7 +136,7 @@ def test_encrypted_key_with_huge_kdf_iteration_count_is_refused_fast() -> None:
 def test_pkcs12_with_huge_mac_iteration_count_is_refused_fast(index: int) -> None:
     from asn1crypto import pkcs12
 
-    from caiso_pki._io import load_pkcs12
+    from caiso_pki import load_pkcs12
     from caiso_pki.errors import UnsupportedAlgorithmError
 
     from ._corpus import PASSWORD

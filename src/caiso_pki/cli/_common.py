@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -151,7 +150,7 @@ class PathParam(click.ParamType):  # type: ignore[type-arg,unused-ignore]  # gen
 
 
 class InputFile(PathParam):
-    """A file the command reads: the value is its content as :class:`~caiso_pki._io.NamedBytes`.
+    """A file the command reads: the value is its content as :class:`~caiso_pki._source.NamedBytes`.
 
     The file is read once, when the command line is parsed, with the library's size cap, so FIFOs,
     ``/dev/stdin`` and ``<(...)`` work like regular files.  ``-`` reads standard input, which only one
@@ -573,6 +572,8 @@ def echo_out(text: str, *, nl: bool = True) -> None:
 
 def echo_json(data: Any) -> None:
     """Print ``data`` as indented JSON (exact values: JSON's escaping already makes them safe)."""
+    import json
+
     echo_out(json.dumps(data, indent=2, sort_keys=False, default=str))
 
 

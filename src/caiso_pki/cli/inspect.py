@@ -453,13 +453,13 @@ def inspect_cmd(
     Example:
       caiso-pki inspect demo-files/rig.pem
     """
-    from caiso_pki._io import detect_kind
     from caiso_pki.certificate import load_certificates
     from caiso_pki.csr import load_csr
     from caiso_pki.keys import load_private_key
+    from caiso_pki.kinds import file_kind
     from caiso_pki.revocation_data import load_crl
 
-    kind = detect_kind(file)
+    kind = file_kind(file)
     document: dict[str, Any] = {"file": file.name, "kind": kind}
     sections: list[tuple[str, Rows]] = []
 

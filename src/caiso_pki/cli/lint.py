@@ -36,11 +36,11 @@ EXIT_FINDINGS = EXIT_NEGATIVE
 
 def _lint_file(data: NamedBytes, profile: CpsProfile, kind: str | None) -> tuple[Finding, ...]:
     """Lint one file's content, read once (so a pipe works): a certificate, a chain or a CSR."""
-    from caiso_pki._io import detect_kind
     from caiso_pki.certificate import load_certificates
     from caiso_pki.csr import load_csr
+    from caiso_pki.kinds import file_kind
 
-    what = detect_kind(data)
+    what = file_kind(data)
     if what in ("certificate", "pkcs7"):
         certs = load_certificates(data)
         if len(certs) == 1:

@@ -93,11 +93,11 @@ def _bundle(
     data: NamedBytes, *, source: str | None, password_file: NamedBytes | None, password_env: str | None
 ) -> TrustStore:
     """The certificates of one file; a PKCS#12 is opened with the password given (never a guessed one)."""
-    from caiso_pki._io import detect_kind
     from caiso_pki.errors import PassphraseError
+    from caiso_pki.kinds import file_kind
 
     password: str | None = None
-    if detect_kind(data) == "pkcs12":
+    if file_kind(data) == "pkcs12":
         password = read_passphrase(
             passphrase_file=password_file,
             env_var=password_env,

@@ -32,6 +32,7 @@ from caiso_pki.cli._common import (
 if TYPE_CHECKING:
     from caiso_pki._source import NamedBytes
     from caiso_pki.validation import ValidationResult
+    from caiso_pki.validation.validator import ValidatorOptions
 
 __all__ = ["verify"]
 
@@ -194,7 +195,7 @@ def verify(  # noqa: PLR0917 -- click passes every option positionally
         --usage client demo-files/rig.pem
     """
     from caiso_pki.policy import PolicyRequirement
-    from caiso_pki.validation import Validator
+    from caiso_pki.validation import validate_chain
 
     if (store_dir is None) == (trust_file is None):
         raise click.UsageError("give exactly one of --store DIR or --trust FILE")
@@ -208,21 +209,21 @@ def verify(  # noqa: PLR0917 -- click passes every option positionally
     policy = None
     if policies or explicit_policy:
         policy = PolicyRequirement(acceptable=policies or ("any",), require_explicit=explicit_policy)
-    validator = Validator(
-        trust=trust,
-        policy=policy,
-        revocation=revocation,  # type: ignore[arg-type]
-        crls=list(crl_files),
-        ocsp_responses=list(ocsp_files),
-        fetch=fetch,
-        timeout=timeout,
-        key_usage=USAGES[usage]["key_usage"] if usage else None,
-        extended_key_usage=USAGES[usage]["extended_key_usage"] if usage else None,
-        profile=profile,  # type: ignore[arg-type]
-        on_fetch=_status_line() if fetch else None,
-    )
+    options: ValidatorOptions = {
+        "policy": policy,
+        "revocation": revocation,  # type: ignore[typeddict-item]
+        "crls": list(crl_files),
+        "ocsp_responses": list(ocsp_files),
+        "fetch": fetch,
+        "timeout": timeout,
+        "key_usage": USAGES[usage]["key_usage"] if usage else None,
+        "extended_key_usage": USAGES[usage]["extended_key_usage"] if usage else None,
+        "profile": profile,  # type: ignore[typeddict-item]
+        "on_fetch": _status_line() if fetch else None,
+    }
     try:
-        result = validator.validate(leaf, list(chain), at=at, server_name=server_name)
+        # one validation: validate_chain's one-shot Validator (no fast path to import or to teach)
+        result = validate_chain(leaf, list(chain), trust=trust, at=at, server_name=server_name, **options)
     finally:
         if fetch and sys.stderr.isatty():
             click.echo("\r\x1b[K", nl=False, err=True)  # clear the status line

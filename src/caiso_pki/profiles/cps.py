@@ -781,7 +781,7 @@ def _assemble(layers: list[_Layer]) -> CpsProfile:
 
 def load_cps_profile(source: ProfileSource | CpsProfile) -> CpsProfile:
     """Load a CPS profile: a built-in name, a TOML file path, TOML text, or the bytes of a file read
-    with :func:`caiso_pki._io.read_file` (:class:`~caiso_pki._io.NamedBytes`).
+    with :func:`caiso_pki._source.read_file` (:class:`~caiso_pki._source.NamedBytes`).
 
     ``extends = "NAME"`` (a built-in name or a path relative to the file) layers the file over another
     profile.  Raises :class:`ProfileError` naming the file and the offending key (and the line for TOML

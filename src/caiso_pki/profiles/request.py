@@ -831,7 +831,7 @@ def load_request_profile(
     under ``[profiles.<name>]`` (pick one with ``name=``; required when there are several).  A profile
     may ``extends = "<profile>"`` one in the same file or a built-in.  Unknown keys, wrong types, bad
     OIDs and unknown key specs raise :class:`ProfileError` naming the file, line and key.  The bytes of a
-    file already read (:class:`~caiso_pki._io.NamedBytes`, as the command line passes them) work too.
+    file already read (:class:`~caiso_pki._source.NamedBytes`, as the command line passes them) work too.
     """
     if isinstance(name_or_path, RequestProfile):
         return name_or_path

@@ -47,15 +47,15 @@ _EXPORTS: Final[dict[str, str]] = {
     "Profile": "caiso_pki.validation.options",
     "RevocationMode": "caiso_pki.validation.options",
     "TrustSet": "caiso_pki.validation.options",
-    "FleetSummary": "caiso_pki.validation.results",
+    "FleetSummary": "caiso_pki.validation.summary",
     "RevocationStatus": "caiso_pki.validation.results",
     "ValidationFailure": "caiso_pki.validation.results",
     "ValidationResult": "caiso_pki.validation.results",
-    "summarize": "caiso_pki.validation.results",
+    "summarize": "caiso_pki.validation.summary",
     "FleetCache": "caiso_pki.validation.fastpath",
     "FleetStats": "caiso_pki.validation.fastpath",
     "LeafInput": "caiso_pki.types",
-    "ProgressCallback": "caiso_pki.validation.fastpath",
+    "ProgressCallback": "caiso_pki.validation.options",
     "Validator": "caiso_pki.validation.validator",
     "ValidatorOptions": "caiso_pki.validation.validator",
     "validate_chain": "caiso_pki.validation.validator",
@@ -117,17 +117,19 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from caiso_pki.types import LeafInput
     from caiso_pki.validation.codes import CODES, FAILURE_CODES, CodeInfo
-    from caiso_pki.validation.fastpath import FleetCache, FleetStats, ProgressCallback
+    from caiso_pki.validation.fastpath import FleetCache, FleetStats
     from caiso_pki.validation.fetch import Fetcher, HttpFetcher
     from caiso_pki.validation.fetchers import CaisoFetcherBackend, RevocationCache, fetcher_backend
-    from caiso_pki.validation.options import AlgorithmPolicy, PathBudget, Profile, RevocationMode, TrustSet
-    from caiso_pki.validation.results import (
-        FleetSummary,
-        RevocationStatus,
-        ValidationFailure,
-        ValidationResult,
-        summarize,
+    from caiso_pki.validation.options import (
+        AlgorithmPolicy,
+        PathBudget,
+        Profile,
+        ProgressCallback,
+        RevocationMode,
+        TrustSet,
     )
+    from caiso_pki.validation.results import RevocationStatus, ValidationFailure, ValidationResult
+    from caiso_pki.validation.summary import FleetSummary, summarize
     from caiso_pki.validation.validator import (
         Validator,
         ValidatorOptions,

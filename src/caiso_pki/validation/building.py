@@ -29,9 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 from caiso_pki.certificate import Certificate
 from caiso_pki.validation.options import Anchor, PathBudget
@@ -39,8 +37,7 @@ from caiso_pki.validation.options import Anchor, PathBudget
 __all__ = ["Candidate", "PathBuilder", "name_keys"]
 
 
-@attrs.frozen
-class Candidate:
+class Candidate(NamedTuple):
     """A complete candidate path: its anchor and the certificates below it, top first, leaf last."""
 
     anchor: Anchor

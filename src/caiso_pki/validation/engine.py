@@ -24,11 +24,8 @@ when :func:`run_async` must be used instead.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Final
-
-import attrs
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from caiso_pki._time import iso as _iso
 from caiso_pki.certificate import Certificate
@@ -45,12 +42,19 @@ if TYPE_CHECKING:
 
 __all__ = ["Request", "needs_io", "run", "run_async"]
 
-logger = logging.getLogger("caiso_pki.validation")
+
+def _debug(message: str, *args: object, exc_info: BaseException | None = None) -> None:
+    """A debug line on the ``caiso_pki.validation`` logger (logging is imported on the first one)."""
+    import logging
+
+    logging.getLogger("caiso_pki.validation").debug(message, *args, exc_info=exc_info)
 
 
-@attrs.define
-class Request:
-    """Everything one validation needs, already converted (built by the Validator)."""
+class Request(NamedTuple):
+    """Everything one validation needs, already converted (built by the Validator).
+
+    A plain named tuple, not an attrs class: it is internal, and each attrs class costs start-up time.
+    """
 
     leaf: Certificate
     pool: list[Certificate]
@@ -67,10 +71,10 @@ class Request:
     fetch: bool
     timeout: float
     algorithms: AlgorithmPolicy
-    profile: str = "rfc5280"
-    waive: frozenset[str] = frozenset()
-    budget: PathBudget = attrs.field(factory=PathBudget)
-    signatures: SignatureCache = attrs.field(factory=SignatureCache)
+    profile: str
+    waive: frozenset[str]
+    budget: PathBudget
+    signatures: SignatureCache
     defective_crls: Sequence[tuple[object, str]] = ()
     unusable_ocsps: Sequence[str] = ()
     # what the options themselves make surprising (said in every result's warnings)
@@ -124,8 +128,7 @@ async def run_async(request: Request, fetchers: Any) -> ValidationResult:
 # -- the pieces ---------------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class _Selected:
+class _Selected(NamedTuple):
     """A candidate path and what RFC 5280 6.1 said of it."""
 
     path: tuple[Certificate, ...]
@@ -143,7 +146,7 @@ def _builder(request: Request, *, fetching: bool) -> PathBuilder:
     cache = request.signatures
 
     def verify(issuer: Certificate, subject: Certificate) -> bool | None:
-        verdict = signatures.verify(issuer.asn1.public_key, subject, cache)
+        verdict = signatures.verify(issuer.asn1.public_key, subject, cache, issuer=issuer)
         return None if verdict == "unsupported" else verdict == "ok"
 
     return PathBuilder(
@@ -186,7 +189,7 @@ async def _fetch_issuers(fetchers: Any, certs: Sequence[Certificate]) -> list[Ce
             async for issuer in fetchers.cert_fetcher.fetch_cert_issuers(cert.asn1):
                 found.append(Certificate.from_der(issuer.dump(), source_name="<fetched caIssuers>"))
         except Exception as exc:  # an unreachable caIssuers URL means no issuer from there
-            logger.debug("caIssuers fetch failed for %s: %s", cert.fingerprint_sha256, exc)
+            _debug("caIssuers fetch failed for %s: %s", cert.fingerprint_sha256, exc)
     return found
 
 
@@ -296,7 +299,7 @@ def _result(
 
 
 def _internal(request: Request, exc: Exception) -> ValidationResult:
-    logger.debug("validation engine error", exc_info=exc)
+    _debug("validation engine error", exc_info=exc)
     failure = ValidationFailure("internal", f"{type(exc).__name__}: {exc}", None, None)
     return ValidationResult(
         valid=False, path=(request.leaf,), failures=(failure,), at=request.at, anchored=False

@@ -56,7 +56,7 @@ from caiso_pki.errors import CaisoPkiError, MalformedInputError
 from caiso_pki.types import LeafInput
 from caiso_pki.validation.building import name_keys
 from caiso_pki.validation.names import name_matches
-from caiso_pki.validation.options import TrustSet, certificate_list, certificates
+from caiso_pki.validation.options import ProgressCallback, TrustSet, certificate_list, certificates
 from caiso_pki.validation.results import RevocationStatus, ValidationFailure, ValidationResult
 from caiso_pki.validation.shapes import Parsed, Shape, rfc4514, shape
 
@@ -75,9 +75,6 @@ __all__ = [
     "split_item",
 ]
 
-
-#: ``progress(done, total)``, called after each leaf.
-ProgressCallback: TypeAlias = Callable[[int, int], None]
 
 # Extensions whose content, not just presence, can change path validation of the last certificate.
 _CONTENT_SENSITIVE: Final = frozenset(

@@ -21,7 +21,7 @@ Name resolution (``getaddrinfo``) is not covered by the deadline: the standard l
 it.  Use IP addresses or a local resolver with its own timeout where that matters.
 
 To fetch some other way (a proxy, a corporate HTTP client, a recorded fixture), implement the
-:class:`Fetcher` protocol and pass it to :func:`caiso_pki.revocation.fetcher_backend`.
+:class:`Fetcher` protocol and pass it to :func:`caiso_pki.validation.fetchers.fetcher_backend`.
 """
 
 from __future__ import annotations
@@ -197,8 +197,8 @@ class HttpFetcher:
     :param max_redirects: redirects followed per fetch (3 by default; 0 refuses all redirects).
     :param connect_timeout: seconds to establish the TCP connection (also bounded by the deadline).
     :param content_type_policy: ``"reject"`` (default) refuses a response whose ``Content-Type`` is not
-        in ``accepted_content_types``; ``"warn"`` logs a warning on the ``caiso_pki.fetch`` logger and
-        returns the body.
+        in ``accepted_content_types``; ``"warn"`` logs a warning on the ``caiso_pki.validation.fetch``
+        logger and returns the body.
     :param ssl_context: used for ``https``; by default :func:`ssl.create_default_context` (system CAs).
     """
 

@@ -1,6 +1,6 @@
 """Fetching and caching revocation data (CRLs, OCSP) for pyhanko-certvalidator.
 
-:func:`fetcher_backend` plugs caiso-pki's hardened HTTP client (:mod:`caiso_pki.fetch`) into
+:func:`fetcher_backend` plugs caiso-pki's hardened HTTP client (:mod:`caiso_pki.validation.fetch`) into
 pyhanko-certvalidator's fetcher interfaces, so chain validation downloads CRLs from the CRL distribution
 points, asks the OCSP responders named in AIA, and fetches missing issuers from AIA caIssuers URLs, with
 our limits (schemes, hosts, timeouts, size caps, redirects) instead of an unbounded HTTP library.
@@ -11,7 +11,7 @@ once.  Data without a ``nextUpdate`` is not cached (RFC 5019 section 6: newer in
 available at any time).
 
 Blocking fetches run in a daemon worker thread, and we stop waiting for it shortly after the fetch
-timeout even if a custom :class:`~caiso_pki.fetch.Fetcher` ignores its timeout.
+timeout even if a custom :class:`~caiso_pki.validation.fetch.Fetcher` ignores its timeout.
 Failures surface to pyhanko-certvalidator as its own ``CRLFetchError``/``OCSPFetchError``/
 ``CertificateFetchError`` (the message carries our :class:`~caiso_pki.errors.FetchError` text and the
 FetchError is chained as the cause), which is what lets its soft-fail policy tolerate an unreachable
@@ -695,7 +695,7 @@ def fetcher_backend(
     Pass it as ``ValidationContext(fetcher_backend=...)``.  ``timeout`` bounds each fetch in total
     (redirects included).  ``max_bytes`` caps every response; by default CRLs may be 10 MiB and OCSP
     responses and certificates 1 MiB.  ``allowed_schemes``/``allowed_hosts`` configure the default
-    :class:`~caiso_pki.fetch.HttpFetcher`; pass ``fetcher`` to fetch some other way (then those two
+    :class:`~caiso_pki.validation.fetch.HttpFetcher`; pass ``fetcher`` to fetch some other way (then those two
     are ignored).  ``ocsp_nonce=True`` sends a nonce and bypasses the cache for OCSP (a nonce asks for
     a fresh answer); many CA responders serve pre-signed answers and ignore nonces, hence the default.
     ``certid_hash_algo`` is the CertID hash in OCSP requests (SHA-1 is what responders expect).

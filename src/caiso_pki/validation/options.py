@@ -42,12 +42,15 @@ __all__ = [
     "Anchor",
     "PathBudget",
     "Profile",
+    "ProgressCallback",
     "RevocationMode",
     "TrustSet",
 ]
 
 RevocationMode: TypeAlias = Literal["off", "soft-fail", "hard-fail", "require"]
 Profile: TypeAlias = Literal["rfc5280", "webpki"]
+#: ``progress(done, total)``, called after each leaf of a batch.
+ProgressCallback: TypeAlias = Callable[[int, int], None]
 
 MODES: Final = ("off", "soft-fail", "hard-fail", "require")
 PROFILES: Final = ("rfc5280", "webpki")
@@ -309,16 +312,18 @@ def parse_crls(ders: Iterable[bytes]) -> list[asn1_crl.CertificateList]:
 
 def ocsp_ders(responses: OcspsInput | None) -> tuple[bytes, ...]:
     """The DER of every OCSP response given, each checked to decode."""
-    from asn1crypto import ocsp as asn1_ocsp
-
-    from caiso_pki._source import read_source
-
     if responses is None:
         return ()
     single = isinstance(responses, (bytes, bytearray, memoryview, str, os.PathLike)) or hasattr(
         responses, "public_bytes"
     )
     items = [responses] if single or not isinstance(responses, Iterable) else list(responses)
+    if not items:
+        return ()
+    from asn1crypto import ocsp as asn1_ocsp
+
+    from caiso_pki._source import read_source
+
     result: list[bytes] = []
     for item in items:
         public_bytes = getattr(item, "public_bytes", None)

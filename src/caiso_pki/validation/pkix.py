@@ -40,9 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final
-
-import attrs
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from caiso_pki._time import iso as _iso
 from caiso_pki.certificate import Certificate
@@ -64,8 +62,7 @@ if TYPE_CHECKING:
 __all__ = ["STEPS", "UNDERSTOOD", "Outcome", "Step", "process"]
 
 
-@attrs.frozen
-class Step:
+class Step(NamedTuple):
     """One row of the table above: the RFC 5280 step and the failure codes it can give."""
 
     section: str
@@ -117,8 +114,7 @@ UNDERSTOOD: Final = frozenset(
 )
 
 
-@attrs.frozen
-class Outcome:
+class Outcome(NamedTuple):
     """RFC 5280 6.1 on one path: the first failure (``None`` when it passes) and the valid policies."""
 
     failure: ValidationFailure | None
@@ -224,10 +220,20 @@ def _process(
 class _State:
     """The state variables of RFC 5280 6.1.2 that are not the policy ones."""
 
-    __slots__ = ("constraints", "issuer_name", "key", "max_path_length", "policies")
+    __slots__ = ("constraints", "issuer", "issuer_name", "key", "max_path_length", "policies")
 
-    def __init__(self, key: Any, issuer_name: Any, max_path_length: int, policies: PolicyState) -> None:
+    def __init__(
+        self,
+        key: Any,
+        issuer: Certificate | None,
+        issuer_name: Any,
+        max_path_length: int,
+        policies: PolicyState,
+    ) -> None:
         self.key = key
+        self.issuer = (
+            issuer  # the certificate whose key ``key`` is, unchanged (None: DSA parameters inherited)
+        )
         self.issuer_name = issuer_name
         self.max_path_length = max_path_length
         self.constraints = Constraints()
@@ -246,6 +252,7 @@ def _start(anchor: Certificate, n: int, at: dt.datetime, policy: PolicyRequireme
     requirement = policy or PolicyRequirement()
     state = _State(
         asn1.public_key,
+        anchor,
         asn1.subject,
         n if limit is None else int(limit),
         PolicyState.start(
@@ -278,7 +285,7 @@ def _step(
     weak = signatures.weakness(algorithm, state.key, algorithms)  # (a)(1)
     if weak is not None:
         raise _Refused("weak-algorithm", weak)
-    verdict = signatures.verify(state.key, cert, cache)
+    verdict = signatures.verify(state.key, cert, cache, issuer=state.issuer)
     if verdict == "bad":
         raise _Refused("bad-signature", "the signature does not verify under its issuer's key")
     if verdict == "unsupported":
@@ -304,13 +311,13 @@ def _step(
         self_issued=self_issued,
     )
     if index < n:
-        _prepare(asn1, index, state, self_issued=self_issued)
+        _prepare(cert, asn1, index, state, self_issued=self_issued)
     unknown = sorted(oid for oid in _critical(asn1) if oid not in UNDERSTOOD)  # 6.1.4 (o), 6.1.5 (f)
     if unknown:
         raise _Refused("critical-extension", f"unsupported critical extension(s): {', '.join(unknown)}")
 
 
-def _prepare(asn1: Any, index: int, state: _State, *, self_issued: bool) -> None:
+def _prepare(cert: Certificate, asn1: Any, index: int, state: _State, *, self_issued: bool) -> None:
     """6.1.4 (a)-(n) for the intermediate at ``index``."""
     mappings = asn1.policy_mappings_value  # (a)-(b)
     if mappings is not None:
@@ -331,6 +338,9 @@ def _prepare(asn1: Any, index: int, state: _State, *, self_issued: bool) -> None
     ):
         key = key.copy()
         key["algorithm"]["parameters"] = state.key["algorithm"]["parameters"].copy()
+        state.issuer = None
+    else:
+        state.issuer = cert
     state.key = key
     constraints = asn1.name_constraints_value  # (g)
     if constraints is not None:

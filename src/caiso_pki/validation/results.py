@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Literal
 
 import attrs
@@ -18,7 +16,7 @@ if TYPE_CHECKING:
 
     from caiso_pki.types import JsonDict
 
-__all__ = ["FleetSummary", "RevocationStatus", "ValidationFailure", "ValidationResult", "summarize"]
+__all__ = ["RevocationStatus", "ValidationFailure", "ValidationResult"]
 
 
 @attrs.frozen
@@ -140,34 +138,3 @@ class ValidationResult:
             "revocation": [status.to_dict() for status in self.revocation],
             "warnings": list(self.warnings),
         }
-
-
-@attrs.frozen
-class FleetSummary:
-    """Totals over a list of results: how many are valid, and how often each failure code occurs."""
-
-    total: int
-    valid: int
-    invalid: int
-    by_code: Mapping[str, int]
-
-    def to_dict(self) -> JsonDict:
-        """JSON-ready form."""
-        return {
-            "total": self.total,
-            "valid": self.valid,
-            "invalid": self.invalid,
-            "by_code": {code: count for code, count in self.by_code.items()},
-        }
-
-
-def summarize(results: Iterable[ValidationResult]) -> FleetSummary:
-    """Count valid and invalid results and the failure codes (each code once per result)."""
-    total = valid = 0
-    codes: Counter[str] = Counter()
-    for result in results:
-        total += 1
-        if result.valid:
-            valid += 1
-        codes.update(dict.fromkeys(result.codes, 1))
-    return FleetSummary(total, valid, total - valid, dict(sorted(codes.items())))

@@ -42,17 +42,25 @@ if TYPE_CHECKING:
 __all__ = ["CertRevocation", "apply_listings", "check_path", "declared", "judge", "offline_facts"]
 
 
-@attrs.define
 class CertRevocation:
     """What the revocation data says about one certificate (facts only; :func:`judge` decides)."""
 
-    index: int
-    subject: str
-    declared: bool = False  # the certificate names a CRL distribution point or an OCSP responder
-    sources: tuple[bool, bool] = (False, False)  # (names a CRL distribution point, names an OCSP responder)
-    good: RevocationStatus | None = None
-    revoked: RevocationStatus | None = None
-    defects: list[str] = attrs.field(factory=list)
+    __slots__ = ("declared", "defects", "good", "index", "revoked", "sources", "subject")
+
+    def __init__(self, index: int, subject: str) -> None:
+        self.index = index
+        self.subject = subject
+        self.declared = False  # the certificate names a CRL distribution point or an OCSP responder
+        self.sources = (False, False)  # (names a CRL distribution point, names an OCSP responder)
+        self.good: RevocationStatus | None = None
+        self.revoked: RevocationStatus | None = None
+        self.defects: list[str] = []
+
+    def __repr__(self) -> str:
+        return (
+            f"CertRevocation(index={self.index}, subject={self.subject!r}, declared={self.declared}, "
+            f"good={self.good!r}, revoked={self.revoked!r}, defects={self.defects!r})"
+        )
 
 
 def declared(cert: Certificate) -> tuple[bool, bool]:
@@ -112,10 +120,10 @@ def apply_listings(
     A listing proves "revoked" whatever else was found (revocation is permanent); a stale hold or a
     removeFromCRL entry in a full CRL proves nothing and is said as a defect.
     """
-    from caiso_pki.validation import evidence
-
     if not crls and not ocsps:
         return
+    from caiso_pki.validation import evidence
+
     for fact in facts:
         if fact.revoked is not None:
             continue

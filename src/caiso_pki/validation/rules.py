@@ -33,9 +33,8 @@ import ipaddress
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
-import attrs
 from asn1crypto import core
 from asn1crypto.core import Void
 
@@ -73,23 +72,35 @@ class _Undecodable(Exception):
     """An extension value that cannot be decoded."""
 
 
-@attrs.define(eq=False)
 class CertView:
     """One certificate of the path as the rules see it: parsed once, errors kept, never raised."""
 
-    cert: Certificate
-    is_anchor: bool
-    is_leaf: bool  # the last certificate of the path
-    issues: bool  # it issues the next certificate of the path
-    algorithms: AlgorithmPolicy
-    asn1: asn1_x509.Certificate = attrs.field(init=False)
-    extensions: list[tuple[str, bool, Any]] = attrs.field(init=False, factory=list)
-    undecodable: dict[str, str] = attrs.field(init=False, factory=dict)
-    _first: dict[str, tuple[bool, Any]] = attrs.field(init=False, factory=dict)
-    _decoded: dict[str, tuple[bool, Any]] = attrs.field(init=False, factory=dict)
+    __slots__ = (
+        "_decoded",
+        "_first",
+        "algorithms",
+        "asn1",
+        "cert",
+        "extensions",
+        "is_anchor",
+        "is_leaf",
+        "issues",
+        "undecodable",
+    )
 
-    def __attrs_post_init__(self) -> None:
-        self.asn1 = self.cert.asn1
+    def __init__(
+        self, cert: Certificate, is_anchor: bool, is_leaf: bool, issues: bool, algorithms: AlgorithmPolicy
+    ) -> None:
+        self.cert = cert
+        self.is_anchor = is_anchor
+        self.is_leaf = is_leaf  # the last certificate of the path
+        self.issues = issues  # it issues the next certificate of the path
+        self.algorithms = algorithms
+        self.extensions: list[tuple[str, bool, Any]] = []
+        self.undecodable: dict[str, str] = {}
+        self._first: dict[str, tuple[bool, Any]] = {}
+        self._decoded: dict[str, tuple[bool, Any]] = {}
+        self.asn1: asn1_x509.Certificate = cert.asn1
         raw = self.asn1["tbs_certificate"]["extensions"]
         if raw.contents is None:
             return
@@ -143,15 +154,14 @@ class CertView:
 Check = Callable[[CertView], "str | None"]
 
 
-@attrs.frozen
-class Rule:
+class Rule(NamedTuple):
     """One structural rule: ``check`` returns what is wrong with a certificate, or ``None``."""
 
     code: str
     source: str
     scope: Scope
     profile: Literal["rfc5280", "webpki"]
-    check: Check = attrs.field(repr=False)
+    check: Check
     summary: str = ""
     #: a profile that does not enforce this rule (the CA/Browser Forum relaxes a few of RFC 5280's)
     dropped_by: Literal["webpki"] | None = None
@@ -345,6 +355,11 @@ def _empty_subject_san(view: CertView) -> str | None:
     return None if view.critical(_SAN) else "the subject is empty but subjectAltName is not marked critical"
 
 
+def _empty_ku(view: CertView) -> str | None:
+    found = view.find(_KU)
+    return "keyUsage asserts no bit" if found is not None and not found[1].native else None
+
+
 def _empty_eku(view: CertView) -> str | None:
     found = view.find(_EKU)
     return "extendedKeyUsage holds no purpose" if found is not None and len(found[1]) == 0 else None
@@ -530,10 +545,159 @@ def _explicit_curve(view: CertView) -> str | None:
     if _key_oid(spki) != "1.2.840.10045.2.1":
         return None
     params = spki["algorithm"]["parameters"]
+    if params.name == "named":
+        return None
+    if params.name == "implicit_ca":
+        return "an EC key with NULL (implicitlyCA) parameters (RFC 5480 requires a named curve)"
+    return "an EC key with explicit curve parameters (RFC 5480 requires a named curve)"
+
+
+def _tlvs(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """(tag octet, contents) of each DER element in ``data``, one after the other (single-octet tags)."""
+    at = 0
+    while at < len(data):
+        tag, first = data[at], data[at + 1]
+        at += 2
+        size = first
+        if first & 0x80:
+            count = first & 0x7F
+            size = int.from_bytes(data[at : at + count], "big")
+            at += count
+        yield tag, data[at : at + size]
+        at += size
+
+
+def _version(view: CertView) -> str | None:
+    fields = list(_tlvs(view.asn1["tbs_certificate"].contents))
+    tags = {tag for tag, _ in fields}
+    if fields[0][0] == 0xA0:
+        raw = fields[0][1]
+        value = int.from_bytes(raw[2:], "big", signed=True) if raw[:1] == b"\x02" else -1
+        if value == 0:
+            return "version 1 is encoded explicitly (DER omits a DEFAULT value, X.690 11.5)"
+        if value not in (1, 2):
+            return f"version field {raw.hex()} is not v1, v2 or v3"
+    else:
+        value = 0
+    if 0xA3 in tags and value != 2:
+        return f"a version {value + 1} certificate with extensions (extensions require version 3)"
+    if tags & {0x81, 0x82} and value == 0:
+        return "a version 1 certificate with a unique identifier (it requires version 2 or 3)"
+    return None
+
+
+_ECDSA_SIGNATURES: Final = frozenset({"1.2.840.10045.4.1", *(f"1.2.840.10045.4.3.{n}" for n in range(1, 5))})
+_DSA_SIGNATURES: Final = frozenset({"1.2.840.10040.4.3", "2.16.840.1.101.3.4.3.1", "2.16.840.1.101.3.4.3.2"})
+_EDDSA: Final = frozenset({"1.3.101.112", "1.3.101.113"})
+_RSA_PKCS1_SIGNATURES: Final = frozenset(f"1.2.840.113549.1.1.{n}" for n in (2, 3, 4, 5, 11, 12, 13, 14))
+_RSASSA_PSS: Final = "1.2.840.113549.1.1.10"
+_NULL: Final = b"\x05\x00"
+
+
+def _algorithm_parts(algorithm: Any) -> tuple[str, bytes | None]:
+    """(OID, parameters DER or None when absent) of an AlgorithmIdentifier, read generically."""
+    fields = list(_tlvs(algorithm.contents))
+    oid = str(core.ObjectIdentifier.load(bytes([0x06, len(fields[0][1])]) + fields[0][1]).dotted)
+    if len(fields) == 1:
+        return oid, None
+    rest = algorithm.contents[len(core.ObjectIdentifier(oid).dump()) :]
+    return oid, bytes(rest)
+
+
+def _signature_mismatch(view: CertView) -> str | None:
+    inner = view.asn1["tbs_certificate"]["signature"].dump()
+    outer = view.asn1["signature_algorithm"].dump()
+    if inner == outer:
+        return None
+    return f"signatureAlgorithm ({outer.hex()}) differs from the to-be-signed signature field ({inner.hex()})"
+
+
+def _signature_parameters(view: CertView) -> str | None:
+    oid, params = _algorithm_parts(view.asn1["tbs_certificate"]["signature"])
+    if oid in _ECDSA_SIGNATURES | _DSA_SIGNATURES | _EDDSA:
+        if params is not None:
+            return f"signature algorithm {oid} with parameters {params.hex()} (they must be absent)"
+    elif oid in _RSA_PKCS1_SIGNATURES:
+        if params not in (None, _NULL):  # RFC 4055 5: NULL, and absent MUST be accepted
+            return f"signature algorithm {oid} with parameters {params.hex()} (they must be NULL)"
+    elif oid == _RSASSA_PSS and params is None:
+        return "RSASSA-PSS signature algorithm without RSASSA-PSS-params"
+    return None
+
+
+def _signature_value(view: CertView) -> str | None:
+    unused = view.asn1["signature_value"].contents[:1]
+    if unused in (b"\x00", b"") or unused[0] > 7:
+        return None  # eight or more is no BIT STRING at all: path validation reports it malformed
+    return f"the signatureValue BIT STRING has {unused[0]} unused bits (a signature is whole octets)"
+
+
+_RSA_KEY: Final = "1.2.840.113549.1.1.1"
+_DSA_KEY: Final = "1.2.840.10040.4.1"
+
+
+def _public_key(view: CertView) -> str | None:
+    spki = view.asn1.public_key
+    if _key_oid(spki) not in _KEY_ALGORITHMS:
+        return None  # _unknown_key reports it
+    oid, params = _algorithm_parts(spki["algorithm"])
+    unused = spki["public_key"].contents[:1]
+    if unused != b"\x00":
+        return f"the subjectPublicKey BIT STRING has {unused.hex() or 'no'} unused-bits octet (must be 00)"
+    if oid == _RSA_KEY and params != _NULL:
+        return "an rsaEncryption key whose parameters are not NULL (RFC 3279 2.3.1)"
+    if oid in _EDDSA and params is not None:
+        return "an EdDSA key with parameters (RFC 8410 3: they must be absent)"
+    if oid == _DSA_KEY and params is None:
+        return None  # parameters inherited from the issuer: nothing to decode on its own
+    problem = _key_decodes(view)
+    if problem is not None:
+        return problem
+    if oid in (_RSA_KEY, _RSASSA_PSS):
+        numbers = spki["public_key"].parsed
+        modulus, exponent = int(numbers["modulus"].native), int(numbers["public_exponent"].native)
+        if exponent < 3 or exponent % 2 == 0 or exponent >= modulus:
+            return f"an RSA key with public exponent {exponent} (RFC 8017 3.1: odd, 3 <= e < n)"
+        if modulus % 2 == 0:
+            return "an RSA key with an even modulus"
+    return None
+
+
+def _key_decodes(view: CertView) -> str | None:
+    """What cryptography says when it cannot build the key (a point off the curve, a short Ed25519 key)."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+
+    cx = view.cert._x509
+    try:
+        if cx is not None:
+            cx.public_key()
+        else:
+            from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+            load_der_public_key(view.asn1.public_key.dump())
+    except UnsupportedAlgorithm:
+        return None  # a key this cryptography does not build is judged by the policy rules
+    except ValueError as exc:
+        return f"the public key does not decode ({exc})"
+    return None
+
+
+def _empty_san(view: CertView) -> str | None:
+    found = view.find(_SAN)
+    return "subjectAltName holds no name" if found is not None and len(found[1]) == 0 else None
+
+
+def _rfc822_names(view: CertView) -> str | None:
+    bad = [
+        raw
+        for kind, raw in _san_names(view)
+        if kind == "rfc822_name" and (not raw or any(byte < 0x20 or byte > 0x7E for byte in raw))
+    ]
+    if not bad:
+        return None
+    shown = ", ".join(repr(raw.decode("ascii", "backslashreplace")) for raw in bad)
     return (
-        None
-        if params.name == "named"
-        else "an EC key with explicit curve parameters (RFC 5480 requires a named curve)"
+        f"subjectAltName rfc822Name that is not an RFC 5321 Mailbox (empty, or not printable ASCII): {shown}"
     )
 
 
@@ -659,6 +823,34 @@ def _webpki_key(view: CertView) -> str | None:
     return f"a {algorithm} key (the Baseline Requirements allow RSA and ECDSA keys only)"
 
 
+#: The AlgorithmIdentifier encodings CABF BR 7.1.3.2 allows, byte for byte (RSASSA-PKCS1-v1_5 with
+#: NULL parameters, RSASSA-PSS with the three parameter sets, ECDSA without parameters).
+_WEBPKI_SIGNATURES: Final = frozenset(
+    bytes.fromhex(value)
+    for value in (
+        "300d06092a864886f70d01010b0500",
+        "300d06092a864886f70d01010c0500",
+        "300d06092a864886f70d01010d0500",
+        "304106092a864886f70d01010a3034a00f300d06096086480165030402010500a11c301a06092a864886f70d0101"
+        "08300d06096086480165030402010500a203020120",
+        "304106092a864886f70d01010a3034a00f300d06096086480165030402020500a11c301a06092a864886f70d0101"
+        "08300d06096086480165030402020500a203020130",
+        "304106092a864886f70d01010a3034a00f300d06096086480165030402030500a11c301a06092a864886f70d0101"
+        "08300d06096086480165030402030500a203020140",
+        "300a06082a8648ce3d040302",
+        "300a06082a8648ce3d040303",
+        "300a06082a8648ce3d040304",
+    )
+)
+
+
+def _webpki_signature(view: CertView) -> str | None:
+    encoded = view.asn1["tbs_certificate"]["signature"].dump()
+    if encoded in _WEBPKI_SIGNATURES:
+        return None
+    return f"signature AlgorithmIdentifier {encoded.hex()} is not one the Baseline Requirements allow"
+
+
 def _webpki_root_aki(view: CertView) -> str | None:
     found = view.find(_AKI)
     if found is None:
@@ -707,6 +899,38 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     Rule("duplicate-extension", "RFC 5280 4.2", "any", "rfc5280", _duplicates, "each extension at most once"),
     Rule(
+        "invalid-version",
+        "RFC 5280 4.1.2.1",
+        "any",
+        "rfc5280",
+        _version,
+        "v3 when there are extensions, v1 never encoded explicitly, no undefined version",
+    ),
+    Rule(
+        "signature-algorithm-mismatch",
+        "RFC 5280 4.1.1.2",
+        "any",
+        "rfc5280",
+        _signature_mismatch,
+        "signatureAlgorithm equals the to-be-signed signature field",
+    ),
+    Rule(
+        "invalid-signature-value",
+        "RFC 5280 4.1.1.3",
+        "issued",
+        "rfc5280",
+        _signature_value,
+        "the signatureValue BIT STRING has no unused bits",
+    ),
+    Rule(
+        "invalid-signature-algorithm",
+        "RFC 5280 4.1.1.2, RFC 5758 3.2, RFC 8410 3, RFC 4055 5",
+        "issued",
+        "rfc5280",
+        _signature_parameters,
+        "algorithm parameters as its RFC says (absent: ECDSA, DSA, EdDSA; NULL or absent: RSA)",
+    ),
+    Rule(
         "invalid-time-encoding",
         "RFC 5280 4.1.2.5",
         "issued",
@@ -733,7 +957,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         "critical-authority-key-id",
         "RFC 5280 4.2.1.1",
-        "issued",
+        "any",
         "rfc5280",
         _critical(_AKI, "authorityKeyIdentifier"),
         "AKI MUST NOT be critical",
@@ -741,7 +965,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         "critical-subject-key-id",
         "RFC 5280 4.2.1.2",
-        "issued",
+        "any",
         "rfc5280",
         _critical(_SKI, "subjectKeyIdentifier"),
         "SKI MUST NOT be critical",
@@ -749,7 +973,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         "critical-authority-info-access",
         "RFC 5280 4.2.2.1",
-        "issued",
+        "any",
         "rfc5280",
         _critical(_AIA, "authorityInfoAccess"),
         "AIA MUST NOT be critical",
@@ -803,8 +1027,25 @@ RULES: Final[tuple[Rule, ...]] = (
         _empty_subject_san,
         "an empty subject needs a critical SAN",
     ),
+    Rule("empty-key-usage", "RFC 5280 4.2.1.3", "any", "rfc5280", _empty_ku, "keyUsage asserts a bit"),
     Rule(
         "empty-extended-key-usage", "RFC 5280 4.2.1.12", "any", "rfc5280", _empty_eku, "EKU holds a purpose"
+    ),
+    Rule(
+        "empty-subject-alt-name",
+        "RFC 5280 4.2.1.6",
+        "issued",
+        "rfc5280",
+        _empty_san,
+        "subjectAltName holds a name",
+    ),
+    Rule(
+        "invalid-rfc822-name",
+        "RFC 5280 4.2.1.6",
+        "issued",
+        "rfc5280",
+        _rfc822_names,
+        "rfc822Name SANs are non-empty printable ASCII (an RFC 5321 Mailbox has no other octets)",
     ),
     Rule(
         "name-constraints-not-critical",
@@ -854,6 +1095,14 @@ RULES: Final[tuple[Rule, ...]] = (
         "rfc5280",
         _unknown_key,
         "every key is of an algorithm known here (RSA, DSA, EC, Ed25519, Ed448)",
+    ),
+    Rule(
+        "invalid-public-key",
+        "RFC 5280 4.1.2.7, RFC 3279 2.3, RFC 5480 2.2, RFC 8410 3, RFC 8017 3.1",
+        "any",
+        "rfc5280",
+        _public_key,
+        "the key decodes: whole octets, its parameters, EC point on the curve, RSA e odd >= 3",
     ),
     Rule(
         "weak-key",
@@ -920,6 +1169,14 @@ RULES: Final[tuple[Rule, ...]] = (
         "webpki",
         _webpki_key,
         "key sizes and curves of the BRs",
+    ),
+    Rule(
+        "webpki-signature-algorithm",
+        "CABF BR 7.1.3.2",
+        "issued",
+        "webpki",
+        _webpki_signature,
+        "the signature AlgorithmIdentifier is one of the BRs' encodings, byte for byte",
     ),
     Rule(
         "webpki-root-aki",

@@ -22,6 +22,27 @@ _SKI_OID: Final = bytes([0x55, 0x1D, 14])
 _RSA_OID: Final = bytes.fromhex("2a864886f70d010101")
 _EC_OID: Final = bytes.fromhex("2a8648ce3d0201")
 _EDDSA_OIDS: Final = frozenset({bytes.fromhex("2b6570"), bytes.fromhex("2b6571")})
+_V3: Final = bytes.fromhex("a003020102")
+_NULL: Final = b"\x05\x00"
+#: The prime curves whose points the shape checks (field prime, b; a = p - 3), by curve OID.
+_CURVES: Final[dict[bytes, tuple[int, int]]] = {
+    bytes.fromhex("2a8648ce3d030107"): (
+        0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF,
+        0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B,
+    ),
+    bytes.fromhex("2b81040022"): (
+        2**384 - 2**128 - 2**96 + 2**32 - 1,
+        0xB3312FA7E23EE7E4988E056BE3F82D19181D9C6EFE8141120314088F5013875AC656398D8A2ED19D2A85C8EDD3EC2AEF,
+    ),
+    bytes.fromhex("2b81040023"): (
+        2**521 - 1,
+        int(
+            "0051953EB9618E1C9A1F929A21A0B68540EEA2DA725B99B315F3B8B489918EF109E156193951EC7E937B1652C0BD3BB1BF"
+            "073573DF883D2C34F1EF451FD46B503F00",
+            16,
+        ),
+    ),
+}
 _UTC: Final = re.compile(rb"\d{12}Z")
 _GENERALIZED: Final = re.compile(rb"\d{14}Z")
 
@@ -70,10 +91,12 @@ def shape(der: bytes) -> Parsed | None:
     """The leaf's shape, raw subject name and serial number, or ``None`` for anything unusual.
 
     ``None`` also when any of the leaf's own values could break a structural rule
-    (:mod:`caiso_pki.validation.rules`): a serial that is not positive or is longer than 20 octets,
-    times not in the exact RFC 5280 form, an empty subject, a key that is not RSA, named-curve EC or
-    EdDSA, a subjectAltName with anything but well-formed DNS names, IP addresses, e-mail addresses
-    and URIs, a malformed subjectKeyIdentifier.  Such leaves always take the full path, so the rules'
+    (:mod:`caiso_pki.validation.rules`): a version that is not an explicit v3, a serial that is not
+    positive or is longer than 20 octets, times not in the exact RFC 5280 form, an empty subject, a key
+    other than RSA (NULL parameters, an odd exponent of at least 3), an EC point on P-256, P-384 or
+    P-521, or EdDSA of the right length (each with no unused bits), a subjectAltName with anything but
+    well-formed DNS names, IP addresses, e-mail addresses and URIs, a malformed subjectKeyIdentifier.
+    Such leaves always take the full path, so the rules'
     verdict on them never comes from a template.
     """
     try:
@@ -86,9 +109,9 @@ def shape(der: bytes) -> Parsed | None:
             return None
         signature = der[bits_start + 1 : bits_end]
         tag, pos, end = _tlv(tbs, 0)
-        tag, start, stop = _tlv(tbs, pos)
-        if tag == 0xA0:  # version
-            tag, start, stop = _tlv(tbs, stop)
+        if tbs[pos : pos + 5] != _V3:
+            return None  # any version but an explicit v3: the rule invalid-version decides
+        tag, start, stop = _tlv(tbs, pos + 5)
         if tag != 0x02:  # serial
             return None
         raw_serial = tbs[start:stop]
@@ -184,17 +207,23 @@ def _key_class(der: bytes, start: int, stop: int) -> tuple[bytes, bytes, int] | 
     tag, bits_start, bits_end = _tlv(der, algorithm_end)
     if tag != 0x03 or bits_end != stop:
         return None
+    if der[bits_start] != 0:
+        return None  # unused bits in the key: the rule invalid-public-key decides
     if algorithm in _EDDSA_OIDS:
-        return (algorithm, b"", 0) if oid_end == algorithm_end else None
+        size = 32 if algorithm == bytes.fromhex("2b6570") else 57
+        return (algorithm, b"", 0) if oid_end == algorithm_end and bits_end - bits_start == size + 1 else None
     if algorithm == _EC_OID:
         if oid_end >= algorithm_end:
             return None
         tag, curve_start, curve_end = _tlv(der, oid_end)
         if tag != 0x06 or curve_end != algorithm_end:
             return None  # explicit curve parameters: the rules decide
-        return algorithm, der[curve_start:curve_end], 0
+        curve = der[curve_start:curve_end]
+        if not _on_curve(curve, der[bits_start + 1 : bits_end]):
+            return None  # a point the shape cannot vouch for: the rule invalid-public-key decides
+        return algorithm, curve, 0
     if algorithm == _RSA_OID:
-        if der[bits_start] != 0:
+        if der[oid_end:algorithm_end] != _NULL:
             return None
         # RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }, nothing else
         tag, key_start, key_end = _tlv(der, bits_start + 1)
@@ -206,11 +235,31 @@ def _key_class(der: bytes, start: int, stop: int) -> tuple[bytes, bytes, int] | 
         tag, exponent_start, exponent_end = _tlv(der, modulus_end)
         if tag != 0x02 or exponent_end != key_end or exponent_start == exponent_end:
             return None
+        for raw in (der[modulus_start:modulus_end], der[exponent_start:exponent_end]):
+            if len(raw) > 1 and raw[0] == 0 and not raw[1] & 0x80:
+                return None  # an INTEGER not in its minimal (DER) form
         modulus = der[modulus_start:modulus_end].lstrip(b"\x00")
-        if not modulus:
+        exponent = int.from_bytes(der[exponent_start:exponent_end], "big", signed=True)
+        if not modulus or not modulus[-1] & 1 or exponent < 3 or not exponent & 1:
+            return None  # RFC 8017 3.1: the rule invalid-public-key decides
+        if exponent >= int.from_bytes(modulus, "big"):
             return None
         return algorithm, b"", (len(modulus) - 1) * 8 + modulus[0].bit_length()
     return None
+
+
+def _on_curve(curve: bytes, point: bytes) -> bool:
+    """Whether ``point`` is an uncompressed point on ``curve`` (P-256, P-384 or P-521): y^2 = x^3 - 3x + b."""
+    known = _CURVES.get(curve)
+    if known is None:
+        return False
+    p, b = known
+    size = (p.bit_length() + 7) // 8
+    if len(point) != 1 + 2 * size or point[0] != 0x04:
+        return False
+    x = int.from_bytes(point[1 : 1 + size], "big")
+    y = int.from_bytes(point[1 + size :], "big")
+    return x < p and y < p and (y * y - (x * x * x - 3 * x + b)) % p == 0
 
 
 def _san_ok(der: bytes, start: int, stop: int) -> bool:

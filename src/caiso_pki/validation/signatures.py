@@ -85,11 +85,18 @@ class SignatureCache:
 
 
 def verify(
-    key: asn1_keys.PublicKeyInfo, subject: Certificate, cache: SignatureCache | None = None
+    key: asn1_keys.PublicKeyInfo,
+    subject: Certificate,
+    cache: SignatureCache | None = None,
+    *,
+    issuer: Certificate | None = None,
 ) -> Verdict:
     """Whether ``subject``'s signature verifies under ``key`` (an asn1crypto SubjectPublicKeyInfo).
 
-    Raises (asn1crypto's ``ValueError``) when the signature itself does not decode.
+    ``issuer``, when given, is the certificate whose subjectPublicKeyInfo ``key`` is, unchanged: the
+    key ``cryptography`` parsed with it is used instead of loading ``key`` again (the same parser, and
+    ``cryptography.hazmat.primitives.serialization`` stays unimported on the common path).  Raises
+    (asn1crypto's ``ValueError``) when the signature itself does not decode.
     """
     cache_key = None
     if cache is not None:
@@ -97,22 +104,31 @@ def verify(
         known = cache.get(cache_key)
         if known is not None:
             return known
-    verdict = _verify(key, subject)
+    verdict = _verify(key, subject, issuer)
     if cache is not None and cache_key is not None:
         cache.put(cache_key, verdict)
     return verdict
 
 
-def _verify(key: asn1_keys.PublicKeyInfo, subject: Certificate) -> Verdict:
+def _verify(key: asn1_keys.PublicKeyInfo, subject: Certificate, issuer: Certificate | None) -> Verdict:
     asn1 = subject.asn1
     # a signature BIT STRING that does not decode raises: the certificate is malformed, not badly signed
     signature = asn1["signature_value"].native
-    return verify_data(key, asn1["signature_algorithm"], signature, asn1["tbs_certificate"].dump())
+    return verify_data(
+        key, asn1["signature_algorithm"], signature, asn1["tbs_certificate"].dump(), issuer=issuer
+    )
 
 
-def verify_data(key: asn1_keys.PublicKeyInfo, algorithm: Any, signature: bytes, data: bytes) -> Verdict:
+def verify_data(
+    key: asn1_keys.PublicKeyInfo,
+    algorithm: Any,
+    signature: bytes,
+    data: bytes,
+    *,
+    issuer: Certificate | None = None,
+) -> Verdict:
     """Whether ``signature`` (made with ``algorithm``, an asn1crypto SignedDigestAlgorithm) over ``data``
-    verifies under ``key``."""
+    verifies under ``key`` (``issuer``: as for :func:`verify`)."""
     from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 
     try:
@@ -120,7 +136,7 @@ def verify_data(key: asn1_keys.PublicKeyInfo, algorithm: Any, signature: bytes, 
     except (ValueError, KeyError):
         return "unsupported"  # an algorithm asn1crypto does not know
     try:
-        return _check(name, algorithm, key, signature, data)
+        return _check(name, algorithm, key, signature, data, issuer=issuer)
     except InvalidSignature:
         return "bad"
     except UnsupportedAlgorithm:
@@ -131,8 +147,19 @@ def verify_data(key: asn1_keys.PublicKeyInfo, algorithm: Any, signature: bytes, 
         return "bad"
 
 
-def _check(name: str, algorithm: Any, key: Any, signature: bytes, data: bytes) -> Verdict:
+def _public_key(key: Any, issuer: Certificate | None) -> Any:
+    """``key`` as a ``cryptography`` public key: the one parsed with ``issuer`` when ``key`` is its
+    unchanged RSA, DSA, EC or EdDSA key, else loaded from the key's DER."""
+    if issuer is not None and issuer.parsed_by_cryptography and key.algorithm != "rsassa_pss":
+        return issuer.x509.public_key()
     from cryptography.hazmat.primitives import serialization
+
+    return serialization.load_der_public_key(key.dump())
+
+
+def _check(
+    name: str, algorithm: Any, key: Any, signature: bytes, data: bytes, *, issuer: Certificate | None
+) -> Verdict:
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 
     if name == "dsa" and key["algorithm"]["parameters"].native is None:
@@ -145,7 +172,7 @@ def _check(name: str, algorithm: Any, key: Any, signature: bytes, data: bytes) -
             return "bad"  # the key allows PSS with other parameters only (RFC 4055 3.1)
         key = key.copy()
         key["algorithm"] = {"algorithm": "rsa"}
-    public = serialization.load_der_public_key(key.dump())
+    public = _public_key(key, issuer)
     if name in ("ed25519", "ed448"):
         if not isinstance(public, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
             return "bad"

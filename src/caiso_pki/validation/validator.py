@@ -26,7 +26,7 @@ import contextlib
 import datetime as dt
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, TypeVar, Unpack
 
 import attrs
 
@@ -35,13 +35,13 @@ from caiso_pki.certificate import Certificate
 from caiso_pki.errors import MalformedInputError, RevocationError
 from caiso_pki.policy import PolicyRequirement
 from caiso_pki.types import CertificateInput, CertificatesInput, CrlsInput, LeafInput, OcspsInput, TrustInput
-from caiso_pki.validation import engine, fastpath
-from caiso_pki.validation.fastpath import FleetCache, HashedKey, Pool, ProgressCallback, Settings
+from caiso_pki.validation import engine
 from caiso_pki.validation.options import (
     STRICT_ALGORITHMS,
     AlgorithmPolicy,
     PathBudget,
     Profile,
+    ProgressCallback,
     RevocationMode,
     TrustSet,
     certificate_list,
@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from asn1crypto import ocsp as asn1_ocsp
 
     from caiso_pki.validation.evidence import CrlFacts, OcspFacts
+    from caiso_pki.validation.fastpath import FleetCache, HashedKey, Pool, Settings
     from caiso_pki.validation.fetchers import CaisoFetcherBackend, RevocationCache
 
 __all__ = [
@@ -109,7 +110,11 @@ def _check_callback(instance: object, attribute: attrs.Attribute[Any], value: An
 
 
 def _check_fleet(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and not isinstance(value, FleetCache):
+    if value is None:
+        return
+    from caiso_pki.validation.fastpath import FleetCache
+
+    if not isinstance(value, FleetCache):
         raise MalformedInputError(f"fleet_cache: expected a FleetCache, got {type(value).__name__}")
 
 
@@ -118,7 +123,8 @@ class _State:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.fleet = FleetCache()
+        self.fleet_lock = threading.Lock()
+        self.given_fleet: FleetCache | None = None  # made on first use (a one-shot Validator needs none)
         self.crls: list[bytes] = []  # CRLs that may prove "good" (DER), parsed per thread for pyhanko
         self.defective_crls: list[tuple[object, str]] = []
         self.ocsps: list[bytes] = []  # usable OCSP responses (DER)
@@ -128,7 +134,19 @@ class _State:
         self.signatures = SignatureCache()
         self.revocation_cache: RevocationCache | None = None
         self.settings: Settings | None = None
+        self.one_shot = False  # validate_chain's: nothing would reuse what it learns, so it learns nothing
         self.notes: tuple[str, ...] = ()
+
+    @property
+    def fleet(self) -> FleetCache:
+        """The fleet cache (the fast path is imported when it is first needed)."""
+        if self.given_fleet is None:
+            from caiso_pki.validation.fastpath import FleetCache
+
+            with self.fleet_lock:
+                if self.given_fleet is None:
+                    self.given_fleet = FleetCache()
+        return self.given_fleet
 
     def revocation_data(self) -> tuple[list[asn1_crl.CertificateList], list[asn1_ocsp.OCSPResponse]]:
         """This thread's asn1crypto objects of the CRLs and OCSP responses (asn1crypto parses lazily and
@@ -153,7 +171,8 @@ class Validator:
     :param key_usage: keyUsage bits the leaf must assert (``"digitalSignature"``).
     :param extended_key_usage: purposes the leaf must allow: names (``"clientAuth"``) or dotted OIDs.
     :param policy: the RFC 5280 initial policy inputs (:class:`~caiso_pki.policy.PolicyRequirement`).
-    :param max_path_length: at most this many intermediates.
+    :param max_path_length: at most this many intermediates; a self-issued intermediate (a key rollover
+        certificate) is not counted, as RFC 5280 4.2.1.9 counts pathLenConstraint.
     :param revocation: ``"off"``, ``"soft-fail"`` (default), ``"hard-fail"`` or ``"require"``.
     :param crls: CRLs given offline (DER or PEM, files, cryptography CRLs).
     :param ocsp_responses: OCSP responses given offline.
@@ -162,7 +181,7 @@ class Validator:
     :param timeout: seconds for each network request when ``fetch`` is on.
     :param algorithm_policy: which hashes and key sizes are acceptable (default: no MD5/SHA-1, RSA of
         2048 bits or more).
-    :param revocation_cache: a :class:`~caiso_pki.revocation.RevocationCache` to share downloads with
+    :param revocation_cache: a :class:`~caiso_pki.validation.RevocationCache` to share downloads with
         other validators; by default each Validator keeps its own.
     :param profile: ``"rfc5280"`` (default) or ``"webpki"``.
     :param path_budget: bounds on path building (:class:`~caiso_pki.validation.options.PathBudget`).
@@ -205,11 +224,16 @@ class Validator:
         self._check_combination()
         state = self._state
         if self.fleet_cache is not None:
-            state.fleet = self.fleet_cache
+            state.given_fleet = self.fleet_cache
         if self.crls or self.ocsp_responses:
             self._screen(state)
+
+    def _make_settings(self) -> Settings:
+        """What the fast path needs to know of these options (the fast path is imported now)."""
+        from caiso_pki.validation.fastpath import HashedKey, Settings
+
         checking = self.revocation != "off"
-        state.settings = Settings(
+        return Settings(
             key=HashedKey(
                 tuple((a.certificate.der, a.distrust_after, a.label) for a in self.trust.anchors),
                 tuple(cert.der for cert in self.trust.intermediates),
@@ -284,11 +308,10 @@ class Validator:
 
     @classmethod
     def _one_shot(cls, trust: TrustInput, options: ValidatorOptions) -> Validator:
-        """A Validator for one call (``validate_chain``): it learns no templates, nothing would reuse them."""
+        """A Validator for one call (``validate_chain``): it learns no templates, nothing would reuse them,
+        so its leaf goes the full way without the fast path."""
         validator = cls(trust=trust, **options)
-        state = validator._state
-        assert state.settings is not None
-        state.settings = attrs.evolve(state.settings, learn=False)
+        validator._state.one_shot = True
         return validator
 
     # -- public API ------------------------------------------------------------------------------
@@ -373,7 +396,8 @@ class Validator:
     def clear_caches(self) -> None:
         """Forget every cached template, CRL index, signature check and fetched response."""
         with self._state.lock:
-            self._state.fleet.clear()
+            if self._state.given_fleet is not None:
+                self._state.given_fleet.clear()
             self._state.signatures.clear()
             if self._state.revocation_cache is not None:
                 self._state.revocation_cache.clear()
@@ -410,15 +434,17 @@ class Validator:
         when = validation_time(at)
         name = server_name_text(server_name)
         shared = certificate_list(intermediates, "intermediate")
+        from caiso_pki.validation import fastpath
+
         items = [
             fastpath.split_item(item, position) for position, item in enumerate(fastpath.iterate(leaves))
         ]
-        pools: dict[HashedKey, Pool] = {}
-        shared_pool = Pool([*shared, *self.trust.intermediates], self.trust)
+        pools: dict[HashedKey, fastpath.Pool] = {}
+        shared_pool = fastpath.Pool([*shared, *self.trust.intermediates], self.trust)
         prepared = []
         for leaf, own in items:
             if own:
-                candidate = Pool([*own, *shared, *self.trust.intermediates], self.trust)
+                candidate = fastpath.Pool([*own, *shared, *self.trust.intermediates], self.trust)
                 pool = pools.setdefault(candidate.key, candidate)
             else:
                 pool = shared_pool
@@ -436,9 +462,11 @@ class Validator:
         return results
 
     def _settings(self) -> Settings:
-        settings = self._state.settings
-        assert settings is not None
-        return settings
+        state = self._state
+        if state.settings is None:
+            settings = self._make_settings()
+            state.settings = attrs.evolve(settings, learn=False) if state.one_shot else settings
+        return state.settings
 
     def _one(
         self,
@@ -450,21 +478,30 @@ class Validator:
         *,
         eager: bool,
     ) -> ValidationResult:
+        if self._state.one_shot:
+            return self._full(leaf, offered, at, server_name)
+        from caiso_pki.validation import fastpath
+
         cache, settings = self._state.fleet, self._settings()
         found = fastpath.lookup(
             cache, settings, leaf, offered, at=at, server_name=server_name, pool=pool, eager=eager
         )
         if found.result is not None:
             return found.result
-        request = self._request(leaf, offered, at, server_name)
-        if request is None:
-            result = _no_anchors(leaf, at)
-        elif engine.needs_io(request):
-            result = _run_sync(self._io(request))
-        else:
-            result = engine.run(request)
+        result = self._full(leaf, offered, at, server_name)
         fastpath.learn(cache, settings, found, result)
         return result
+
+    def _full(
+        self, leaf: Certificate, offered: Sequence[Certificate], at: dt.datetime, server_name: str | None
+    ) -> ValidationResult:
+        """Full validation (:mod:`~caiso_pki.validation.engine`), with I/O when it needs any."""
+        request = self._request(leaf, offered, at, server_name)
+        if request is None:
+            return _no_anchors(leaf, at)
+        if engine.needs_io(request):
+            return _run_sync(self._io(request))
+        return engine.run(request)
 
     async def _one_async(
         self,
@@ -476,12 +513,16 @@ class Validator:
         *,
         eager: bool,
     ) -> ValidationResult:
+        from caiso_pki.validation import fastpath
+
         cache, settings = self._state.fleet, self._settings()
-        found = fastpath.lookup(
-            cache, settings, leaf, offered, at=at, server_name=server_name, pool=pool, eager=eager
-        )
-        if found.result is not None:
-            return found.result
+        found = None
+        if not self._state.one_shot:
+            found = fastpath.lookup(
+                cache, settings, leaf, offered, at=at, server_name=server_name, pool=pool, eager=eager
+            )
+            if found.result is not None:
+                return found.result
         request = self._request(leaf, offered, at, server_name)
         if request is None:
             result = _no_anchors(leaf, at)
@@ -489,7 +530,8 @@ class Validator:
             result = await self._io(request)
         else:
             result = engine.run(request)
-        fastpath.learn(cache, settings, found, result)
+        if found is not None:
+            fastpath.learn(cache, settings, found, result)
         return result
 
     def _needs_io(self) -> bool:
@@ -559,8 +601,7 @@ class Validator:
         return fetchers.fetcher_backend(timeout=self.timeout, cache=cache, on_fetch=self.on_fetch)
 
 
-@attrs.frozen
-class _Batch:
+class _Batch(NamedTuple):
     """The leaves of one validate_many call, converted: (leaf, intermediates offered, pool) each."""
 
     at: dt.datetime

@@ -1,4 +1,4 @@
-"""What an input holds: :func:`detect_kind` sorts a file into certificate, CSR, key, CRL and the rest.
+"""What an input holds: :func:`file_kind` sorts a file into certificate, CSR, key, CRL and the rest.
 
 The commands and features that take "any PKI file" (``caiso-pki inspect`` and ``lint``, audits, the
 fleet scan, trust-store imports) ask this module what a file is before choosing a loader.  PEM is
@@ -22,34 +22,21 @@ from caiso_pki._encoding import (
     pfx_has_mac,
     split_pem,
 )
-
-# The names marked "fuzz" are not used here: tests/fuzz (owned by another branch, not changed here) reads
-# them as caiso_pki._io.<name>.  Each has its one home, named in the import; drop them once it does not.
-from caiso_pki._source import (
-    MAX_INPUT_BYTES,  # noqa: F401 -- fuzz
-    NamedBytes,
-    read_file,  # noqa: F401 -- fuzz
-    read_source,
-)
-from caiso_pki.certificate import (
-    TrailingDataError,
-    load_certificate,  # noqa: F401 -- fuzz
-    load_certificates,
-)
+from caiso_pki._source import NamedBytes, read_source
+from caiso_pki.certificate import TrailingDataError, load_certificates
 from caiso_pki.csr import load_csr
 from caiso_pki.errors import CaisoPkiError, PassphraseError
 from caiso_pki.keys import load_private_key
-from caiso_pki.pkcs12 import load_pkcs12  # noqa: F401 -- fuzz
 from caiso_pki.revocation_data import load_crl, load_ocsp_response
 
 if TYPE_CHECKING:
     from caiso_pki.types import SourceInput
 
-__all__ = ["Kind", "detect_kind"]
+__all__ = ["FileKind", "file_kind"]
 
-Kind = Literal["certificate", "pkcs7", "csr", "crl", "ocsp-response", "private-key", "pkcs12", "unknown"]
+FileKind = Literal["certificate", "pkcs7", "csr", "crl", "ocsp-response", "private-key", "pkcs12", "unknown"]
 
-_PEM_KINDS: Final[tuple[tuple[frozenset[str], Kind], ...]] = (
+_PEM_KINDS: Final[tuple[tuple[frozenset[str], FileKind], ...]] = (
     (CERT_LABELS, "certificate"),
     (PKCS7_LABELS, "pkcs7"),
     (CSR_LABELS, "csr"),
@@ -66,7 +53,7 @@ def _is_ocsp_response(data: bytes) -> bool:
     return True
 
 
-def detect_kind(source: SourceInput) -> Kind:
+def file_kind(source: SourceInput) -> FileKind:
     """Guess what ``source`` holds without needing a password (used by ``caiso-pki inspect``).
 
     PEM is classified by its labels; DER by which loader accepts it.  Returns ``"unknown"`` when
