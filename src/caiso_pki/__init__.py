@@ -8,8 +8,7 @@ for.
 """
 
 import importlib
-import re
-from pathlib import Path
+import os
 from typing import Any, Final
 
 __version__: Final = "0.1.0.dev0"
@@ -20,7 +19,10 @@ _TABLE: dict[str, str] = {}
 def _exports() -> dict[str, str]:
     """name -> defining module, read from ``__init__.pyi`` once."""
     if not _TABLE:
-        text = (Path(__file__).parent / "__init__.pyi").read_text(encoding="utf-8")
+        import re
+
+        with open(os.path.join(os.path.dirname(__file__), "__init__.pyi"), encoding="utf-8") as stub:
+            text = stub.read()
         for module, names in re.findall(r"^from (caiso_pki[\w.]*) import \(([^)]*)\)", text, re.MULTILINE):
             for name in re.findall(r"(\w+) as \1\b", names):
                 _TABLE[name] = module
