@@ -170,7 +170,7 @@ def test_malformed_profile_names_file_and_key(tmp_path: Path, what: str, text: s
 def test_toml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "syntax.toml"
     path.write_text('extends = "caiso-demo"\n\n[kinds.rig.key]\nmin_rsa_bits = = 2048\n')
-    with pytest.raises(ProfileError, match=r"syntax\.toml: TOML syntax error: .*line 4"):
+    with pytest.raises(ProfileError, match=r"syntax\.toml: not valid TOML: .*line 4"):
         load_cps_profile(path)
 
 

@@ -84,6 +84,7 @@ def test_later_entries_override_earlier_ones() -> None:
         ("[files]\nmatch = 'x'\n", "unknown top-level key(s) files"),
         ("file = 'x'\n", "array of tables"),
         ("[[file]\n", "not valid TOML"),
+        ("x = " + "[" * 5000 + "]" * 5000 + "\n", "nest too deeply"),  # tomllib would overflow the stack
     ],
 )
 def test_bad_inventories_name_the_file_and_the_problem(tmp_path: Path, text: str, message: str) -> None:

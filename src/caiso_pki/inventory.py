@@ -35,7 +35,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Final
@@ -54,6 +53,7 @@ from caiso_pki._convert import (
 from caiso_pki._convert import path as checked_path
 from caiso_pki._source import first_line_secret
 from caiso_pki._text import display_path, path_text, printable
+from caiso_pki._toml import decode_toml, parse_toml
 from caiso_pki.errors import MalformedInputError, PassphraseError
 
 __all__ = [
@@ -287,15 +287,10 @@ def load_inventory(source: str | os.PathLike[str]) -> Inventory:
             raw = handle.read(_MAX_INVENTORY + 1)
         if len(raw) > _MAX_INVENTORY:
             raise MalformedInputError(f"{name}: the inventory is larger than {_MAX_INVENTORY // 1024} KiB")
-        text = raw.decode("utf-8")
     except OSError as exc:
         raise MalformedInputError(f"{name}: cannot read the inventory: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise MalformedInputError(f"{name}: the inventory is not UTF-8 text") from exc
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise MalformedInputError(f"{name}: not valid TOML ({exc})") from exc
+    text = decode_toml(raw, name, what="fleet inventory", error=MalformedInputError)
+    document = parse_toml(text, name, error=MalformedInputError)
     unknown = sorted(set(document) - {"file"})
     if unknown:
         raise MalformedInputError(

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -29,6 +28,7 @@ import attrs
 
 from caiso_pki._source import NamedBytes
 from caiso_pki._text import display_path
+from caiso_pki._toml import decode_toml, parse_toml
 from caiso_pki.errors import MalformedInputError, ProfileError, UnknownOidError
 from caiso_pki.keys import KEY_USAGE_NAMES
 from caiso_pki.oids import ANY_POLICY, oid_name, parse_oid
@@ -610,15 +610,6 @@ def _check_layer(data: dict[str, Any], name: str) -> _Layer:
 # -- loading ---------------------------------------------------------------------------------------
 
 
-def _parse(text: str, name: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{name}: TOML syntax error: {exc}") from exc
-    except RecursionError as exc:  # tomllib recurses once per nested array or inline table
-        raise ProfileError(f"{name}: TOML arrays or tables nest too deeply") from exc
-
-
 def _read(path: Path) -> str:
     from caiso_pki._source import read_file
 
@@ -631,12 +622,7 @@ def _read(path: Path) -> str:
 
 
 def _decode(data: NamedBytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProfileError(
-            f"{data.name}: a CPS profile is UTF-8 TOML text (byte {exc.start + 1} is not UTF-8)"
-        ) from exc
+    return decode_toml(data, data.name, what="CPS profile", error=ProfileError)
 
 
 def _builtin_path(name: str) -> Path:
@@ -694,7 +680,7 @@ def _layers(source: ProfileSource) -> list[_Layer]:
         seen.append(name)
         if len(seen) > _MAX_EXTENDS_DEPTH:
             raise ProfileError(f"{name}: 'extends' nests deeper than {_MAX_EXTENDS_DEPTH} profiles")
-        layer = _check_layer(_parse(text, name), name)
+        layer = _check_layer(parse_toml(text, name, error=ProfileError), name)
         chain.append(layer)
         if layer.extends is None:
             break

@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import tomllib
 from collections.abc import Callable, Mapping, Sized
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -26,6 +25,7 @@ import attrs
 from caiso_pki import oids
 from caiso_pki._convert import instance, instances, text, texts
 from caiso_pki._source import NamedBytes
+from caiso_pki._toml import decode_toml, parse_toml
 from caiso_pki.errors import CaisoPkiError, MalformedInputError, ProfileError
 from caiso_pki.keys import SUPPORTED_KEY_SPECS, KeySpec, key_usage_fits, key_usage_name
 from caiso_pki.oids import oid_name, parse_oid
@@ -731,15 +731,6 @@ def _build(name: str, raw: Mapping[str, Any], prefix: str, ctx: _Ctx) -> Request
     return RequestProfile(**fields)
 
 
-def _parse_toml(text: str, source: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{source}: not valid TOML: {exc}") from exc
-    except RecursionError as exc:  # tomllib recurses once per nested array or inline table
-        raise ProfileError(f"{source}: TOML arrays or tables nest too deeply") from exc
-
-
 def _resolve_all(
     tables: Mapping[str, Mapping[str, Any]],
     ctx: _Ctx,
@@ -796,7 +787,7 @@ def _builtin() -> tuple[dict[str, dict[str, Any]], dict[str, RequestProfile]]:
 
     text = resources.files("caiso_pki.profiles").joinpath("request_profiles.toml").read_text("utf-8")
     ctx = _Ctx("caiso_pki/profiles/request_profiles.toml", text)
-    data = _parse_toml(text, ctx.source)
+    data = parse_toml(text, ctx.source, error=ProfileError)
     tables = data["profiles"]
     for name, table in tables.items():
         _validate(table, _SCHEMA, f"profiles.{name}", ctx)
@@ -861,14 +852,9 @@ def load_request_profile(
             )
         content = _read_profile_file(path)
     source = content.name
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProfileError(
-            f"{source}: a request profile is UTF-8 TOML text (byte {exc.start + 1} is not UTF-8)"
-        ) from exc
+    text = decode_toml(content, source, what="request profile", error=ProfileError)
     ctx = _Ctx(source, text)
-    data = _parse_toml(text, source)
+    data = parse_toml(text, source, error=ProfileError)
     if "profiles" in data:
         extra = sorted(set(data) - {"profiles"})
         if extra:
