@@ -59,7 +59,6 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from caiso_pki._atomic import atomic_write_bytes
 from caiso_pki._forge import (
     TbsEdit,
-    raw_extension,  # noqa: F401 -- tests/fuzz (owned by another branch) reads it as testing.raw_extension
     resign,
     signing_hash,
 )

@@ -15,7 +15,7 @@ import functools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from caiso_pki import testing
+from caiso_pki import _forge, testing
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import CaisoPkiError
 from caiso_pki.validation import Validator
@@ -74,7 +74,7 @@ def _edit(target: Certificate, data: st.DataObject) -> object:
         extensions = tbs["extensions"]  # type: ignore[index]
         current = next((ext for ext in extensions if ext["extn_id"].dotted == oid), None)
         original = current["extn_value"].contents if current is not None else b"\x30\x00"
-        mutated = testing.raw_extension(oid, _mutate(bytes(original), data), critical=critical)
+        mutated = _forge.raw_extension(oid, _mutate(bytes(original), data), critical=critical)
         if current is not None and not repeat:
             extensions[[ext["extn_id"].dotted for ext in extensions].index(oid)] = mutated
         else:
