@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -272,6 +272,10 @@ class Csr:
     def __hash__(self) -> int:
         return hash(self.der)
 
+    def __reduce__(self) -> tuple[Callable[[bytes], Csr], tuple[bytes]]:
+        """Pickle the DER only (the ``cryptography`` object refuses pickling); unpickling parses it again."""
+        return _unpickle_csr, (self.der,)
+
     def __repr__(self) -> str:
         return f"<Csr subject={self.subject.rfc4514!r}>"
 
@@ -288,6 +292,13 @@ class Csr:
     def to_dict(self) -> JsonDict:
         """JSON-ready description (see :meth:`describe`)."""
         return self.describe().to_dict()
+
+
+def _unpickle_csr(der: bytes) -> Csr:
+    """The request a pickle holds (see :meth:`Csr.__reduce__`)."""
+    from cryptography import x509 as cx509
+
+    return Csr(cx509.load_der_x509_csr(der))
 
 
 @attrs.frozen
