@@ -20,6 +20,7 @@ import attrs
 
 from caiso_pki import oids
 from caiso_pki._encoding import CSR_LABELS, is_rust_panic, one_block_der
+from caiso_pki._key_holder import KeyHolder
 from caiso_pki._key_usage import key_usage_extension, names_from_cryptography
 from caiso_pki._source import read_source
 from caiso_pki.errors import (
@@ -302,7 +303,7 @@ def _unpickle_csr(der: bytes) -> Csr:
 
 
 @attrs.frozen
-class RenewalRequest:
+class RenewalRequest(KeyHolder):
     """A renewal CSR and the private key that signed it (a new key when re-keyed).
 
     The key is left out of ``repr`` so the value can be logged safely.
