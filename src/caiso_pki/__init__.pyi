@@ -86,6 +86,9 @@ from caiso_pki.errors import (
     MalformedInputError as MalformedInputError,
 )
 from caiso_pki.errors import (
+    NotPicklableError as NotPicklableError,
+)
+from caiso_pki.errors import (
     PassphraseError as PassphraseError,
 )
 from caiso_pki.errors import (

@@ -235,6 +235,14 @@ class Certificate:
     def __hash__(self) -> int:
         return hash(self.der)
 
+    def __reduce__(self) -> tuple[Callable[[bytes, str | None], Certificate], tuple[bytes, str | None]]:
+        """Pickle the DER and the source name only; unpickling parses the DER again.
+
+        The ``cryptography`` object refuses pickling, and the parsed views are caches: the copy
+        rebuilds them on first use, as a freshly loaded certificate does.
+        """
+        return _unpickle_certificate, (self.der, self.source_name)
+
     def __repr__(self) -> str:
         return (
             f"<Certificate subject={self.subject.rfc4514!r} serial={self.serial_hex} "
@@ -764,6 +772,11 @@ class Certificate:
                 for name, extension, message in self.unreadable()
             ],
         }
+
+
+def _unpickle_certificate(der: bytes, source_name: str | None) -> Certificate:
+    """The certificate a pickle holds (see :meth:`Certificate.__reduce__`), parsed as it was first."""
+    return Certificate(der, x509_obj=parse_cryptography(der), source_name=source_name)
 
 
 #: The views that read an extension (attribute, extension OID) for :meth:`Certificate.unreadable`.

@@ -68,6 +68,7 @@ from typing import TYPE_CHECKING, Final, Literal, Protocol, TypeAlias
 import attrs
 
 from caiso_pki import oids
+from caiso_pki._key_holder import KeyHolder
 from caiso_pki._text import printable
 from caiso_pki._time import iso
 from caiso_pki.certificate import Certificate, certificate_summary
@@ -161,7 +162,7 @@ def _the_certificate(value: object) -> Certificate:
 
 
 @attrs.frozen
-class ClientCredential:
+class ClientCredential(KeyHolder):
     """The client certificate, its private key and the chain sent with it (the leaf's issuer first).
 
     Build one from a PFX with :meth:`from_pkcs12` or from PEM/DER files with :meth:`load`.  The key

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -20,6 +20,7 @@ import attrs
 
 from caiso_pki import oids
 from caiso_pki._encoding import CSR_LABELS, is_rust_panic, one_block_der
+from caiso_pki._key_holder import KeyHolder
 from caiso_pki._key_usage import key_usage_extension, names_from_cryptography
 from caiso_pki._source import read_source
 from caiso_pki.errors import (
@@ -272,6 +273,10 @@ class Csr:
     def __hash__(self) -> int:
         return hash(self.der)
 
+    def __reduce__(self) -> tuple[Callable[[bytes], Csr], tuple[bytes]]:
+        """Pickle the DER only (the ``cryptography`` object refuses pickling); unpickling parses it again."""
+        return _unpickle_csr, (self.der,)
+
     def __repr__(self) -> str:
         return f"<Csr subject={self.subject.rfc4514!r}>"
 
@@ -290,8 +295,15 @@ class Csr:
         return self.describe().to_dict()
 
 
+def _unpickle_csr(der: bytes) -> Csr:
+    """The request a pickle holds (see :meth:`Csr.__reduce__`)."""
+    from cryptography import x509 as cx509
+
+    return Csr(cx509.load_der_x509_csr(der))
+
+
 @attrs.frozen
-class RenewalRequest:
+class RenewalRequest(KeyHolder):
     """A renewal CSR and the private key that signed it (a new key when re-keyed).
 
     The key is left out of ``repr`` so the value can be logged safely.

@@ -22,6 +22,7 @@ __all__ = [
     "InvalidSubjectError",
     "InvalidTimeError",
     "MalformedInputError",
+    "NotPicklableError",
     "PassphraseError",
     "PlotUnavailableError",
     "ProfileError",
@@ -65,6 +66,15 @@ class CaisoPkiError(Exception):
 
 class MalformedInputError(CaisoPkiError, ValueError):
     """Input could not be parsed: bad PEM, garbage DER, the wrong kind of object, an empty file."""
+
+
+class NotPicklableError(CaisoPkiError, TypeError):
+    """An object that must not or cannot be pickled: it holds a private key, or an option (a callback)
+    that cannot travel to another process.
+
+    A ``TypeError`` too, as the standard library's own "cannot pickle" error is, so code that handles a
+    failed ``pickle.dumps`` keeps working.
+    """
 
 
 class PassphraseError(CaisoPkiError, ValueError):

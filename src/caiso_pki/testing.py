@@ -62,6 +62,7 @@ from caiso_pki._forge import (
     resign,
     signing_hash,
 )
+from caiso_pki._key_holder import KeyHolder
 from caiso_pki._time import ensure_aware
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import MalformedInputError, UnsupportedAlgorithmError
@@ -140,7 +141,7 @@ def _key_usage(*, ca: bool, rsa_key: bool, kind: str | None = None) -> x509.KeyU
 
 
 @attrs.frozen
-class IssuedCertificate:
+class IssuedCertificate(KeyHolder):
     """An end-entity (or intermediate) certificate, its private key when we made it, and its chain.
 
     ``chain`` holds the intermediates from the issuer up, without ``root``; a server presents
@@ -167,7 +168,7 @@ class IssuedCertificate:
 
 
 @attrs.define(eq=False, repr=False)
-class CertificateAuthority:
+class CertificateAuthority(KeyHolder):
     """A test CA: its certificate and key, what it has issued and revoked, its CRL and OCSP answers.
 
     Get one from a :class:`DemoPki` (``pki.issuing_ca``) or from :meth:`issue_intermediate`.  Its CRL,
@@ -617,7 +618,7 @@ def _self_signed(
 
 
 @attrs.define(eq=False, repr=False)
-class DemoPki:
+class DemoPki(KeyHolder):
     """The demo CAISO-shaped PKI: three hierarchies and the time they are built around.
 
     Build it with :meth:`create`; ``now`` (default: the current time) is the moment every validity

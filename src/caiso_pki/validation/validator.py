@@ -10,7 +10,8 @@ templates for the fast path (:mod:`~caiso_pki.validation.fastpath`), which let a
 already-seen chain shape skip everything but its own last step, parsed CRLs, signature checks, and
 CRLs and OCSP answers fetched over the network (until their nextUpdate).
 ``attrs.evolve(validator, revocation="require")`` gives a variant with fresh, unshared caches;
-:meth:`Validator.clear_caches` empties them.
+:meth:`Validator.clear_caches` empties them.  A Validator pickles as its options (so it can go to a
+worker process); the copy's caches start empty.
 
 The module-level :func:`validate_chain`, :func:`validate_many` and their async forms are thin
 wrappers, as httpx's module functions wrap ``Client``: each builds a ``Validator`` and calls it.
@@ -32,7 +33,7 @@ import attrs
 
 from caiso_pki._convert import callable_or_none
 from caiso_pki.certificate import Certificate
-from caiso_pki.errors import MalformedInputError, RevocationError
+from caiso_pki.errors import MalformedInputError, NotPicklableError, RevocationError
 from caiso_pki.policy import PolicyRequirement
 from caiso_pki.types import CertificateInput, CertificatesInput, CrlsInput, LeafInput, OcspsInput, TrustInput
 from caiso_pki.validation import engine
@@ -305,6 +306,33 @@ class Validator:
         state.ocsps = [facts.der for facts in ocsp_facts if facts.unusable is None]
         state.unusable_ocsps.extend(facts.unusable for facts in ocsp_facts if facts.unusable is not None)
         state.evidence = (crl_facts, ocsp_facts)
+
+    # -- copies --------------------------------------------------------------------------------------
+
+    def __reduce__(self) -> tuple[Callable[[_Travelling], Validator], tuple[_Travelling]]:
+        """Pickle the options only: the copy builds its caches afresh, empty, as a new Validator does.
+
+        A ``fleet_cache`` or ``revocation_cache`` you passed is shared within one process only; the
+        copy gets a new, empty one with the same size bounds (a RevocationCache's ``clock`` stays
+        behind: the copy's reads the system clock).  An ``on_fetch`` that cannot be pickled (a lambda,
+        a nested function) raises :class:`~caiso_pki.errors.NotPicklableError` naming it.
+        """
+        _check_travels(self.on_fetch, "on_fetch")
+        options = {
+            field.alias or field.name: getattr(self, field.name)
+            for field in attrs.fields(Validator)
+            if field.init and field.name not in ("fleet_cache", "revocation_cache")
+        }
+        return _unpickle_validator, (
+            _Travelling(options, _fleet_bounds(self.fleet_cache), _revocation_bounds(self.revocation_cache)),
+        )
+
+    def __copy__(self) -> Validator:
+        """``copy.copy`` and ``copy.deepcopy``: the same options with fresh caches (``attrs.evolve``)."""
+        return attrs.evolve(self)
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Validator:
+        return attrs.evolve(self)
 
     @classmethod
     def _one_shot(cls, trust: TrustInput, options: ValidatorOptions) -> Validator:
@@ -607,6 +635,56 @@ class _Batch(NamedTuple):
     at: dt.datetime
     server_name: str | None
     items: list[tuple[Certificate, list[Certificate], Pool]]
+
+
+class _Travelling(NamedTuple):
+    """What a pickled Validator holds: its options, and the bounds of the caches it was given."""
+
+    options: dict[str, Any]
+    fleet: tuple[int, int, int] | None
+    revocation: tuple[int, dt.timedelta | None] | None
+
+
+def _check_travels(value: object, name: str) -> None:
+    """Raise :class:`NotPicklableError` naming ``name`` unless ``value`` pickles."""
+    import pickle
+
+    if value is None:
+        return
+    try:
+        pickle.dumps(value)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        what = getattr(value, "__qualname__", type(value).__name__)
+        raise NotPicklableError(
+            f"{name}: {what!r} cannot be pickled, so this Validator cannot go to another process; pass "
+            f"a module-level function, or send attrs.evolve(validator, {name}=None)"
+        ) from exc
+
+
+def _fleet_bounds(cache: FleetCache | None) -> tuple[int, int, int] | None:
+    if cache is None:
+        return None
+    return cache._max_templates, cache._max_crls, cache._max_signatures
+
+
+def _revocation_bounds(cache: RevocationCache | None) -> tuple[int, dt.timedelta | None] | None:
+    return None if cache is None else (cache._max_entries, cache._max_age)
+
+
+def _unpickle_validator(state: _Travelling) -> Validator:
+    """The Validator a pickle holds (see :meth:`Validator.__reduce__`), with new, empty caches."""
+    fleet_cache = revocation_cache = None
+    if state.fleet is not None:
+        from caiso_pki.validation.fastpath import FleetCache
+
+        templates, crls, signatures = state.fleet
+        fleet_cache = FleetCache(max_templates=templates, max_crls=crls, max_signatures=signatures)
+    if state.revocation is not None:
+        from caiso_pki.validation.fetchers import RevocationCache
+
+        entries, max_age = state.revocation
+        revocation_cache = RevocationCache(max_entries=entries, max_age=max_age)
+    return Validator(**state.options, fleet_cache=fleet_cache, revocation_cache=revocation_cache)
 
 
 def _no_anchors(leaf: Certificate, at: dt.datetime) -> ValidationResult:
