@@ -1,4 +1,4 @@
-"""Building, describing, verifying and renewing CSRs; openssl is the interop peer."""
+"""Building, describing, checking and renewing CSRs; openssl is the interop peer."""
 
 from __future__ import annotations
 
@@ -19,11 +19,10 @@ from caiso_pki import (
     Subject,
     build_csr,
     check_csr,
-    describe_csr,
     generate_private_key,
+    load_csr,
     renewal_csr,
     testing,
-    verify_csr,
 )
 from caiso_pki.errors import (
     InvalidSubjectError,
@@ -74,7 +73,7 @@ def test_build_csr_every_key_spec(tmp_path: Path, spec: str, signature: str) -> 
     assert "TLS Web Server Authentication, TLS Web Client Authentication" in text
     # keyEncipherment is requested for RSA keys only
     assert ("Key Encipherment" in text) == spec.startswith("rsa")
-    assert verify_csr(csr) is True
+    assert csr.signature_valid is True
     assert check_csr(csr, "rig") == ()
 
 
@@ -128,7 +127,7 @@ def test_describe_is_json_ready() -> None:
     csr = build_csr(
         generate_private_key("rsa-2048"), SUBJECT, dns_names=["rig-01.example.com"], profile="rig"
     )
-    data = json.loads(json.dumps(describe_csr(csr.pem).to_dict()))
+    data = json.loads(json.dumps(load_csr(csr.pem).describe().to_dict()))
     assert data["subject"]["rfc4514"] == SUBJECT
     assert data["key"] == {"algorithm": "RSA", "size": 2048, "curve": None, "spec": "rsa-2048"}
     assert data["signature_valid"] is True
@@ -141,7 +140,7 @@ def test_describe_is_json_ready() -> None:
         "keyUsage",
         "extendedKeyUsage",
     ]
-    assert csr.to_dict() == describe_csr(csr).to_dict()
+    assert csr.to_dict() == csr.describe().to_dict()
 
 
 def test_csr_value_semantics() -> None:
@@ -163,7 +162,7 @@ def test_tampered_csr_fails_verification(tmp_path: Path) -> None:
     index = der.find(b"rig-01.example.com")
     der[index + 5] = ord("2")
     tampered = caiso_pki.load_csr(bytes(der))
-    assert verify_csr(tampered) is False
+    assert tampered.signature_valid is False
     codes = {finding.code for finding in check_csr(tampered, "rig")}
     assert "REQ-SIGNATURE" in codes
     path = tmp_path / "bad.csr"
@@ -177,16 +176,16 @@ def test_tampered_csr_fails_verification(tmp_path: Path) -> None:
     assert b"verify failure" in proc.stdout + proc.stderr
 
 
-def test_verify_csr_accepts_sources_and_rejects_garbage(tmp_path: Path) -> None:
+def test_signature_valid_from_every_source_and_garbage_refused(tmp_path: Path) -> None:
     csr = build_csr(generate_private_key("ec-p256"), "CN=a.example.com")
     path = tmp_path / "a.csr"
     path.write_text(csr.pem)
-    assert verify_csr(path) is True
-    assert verify_csr(str(path)) is True
-    assert verify_csr(csr.der) is True
-    assert verify_csr(csr.x509) is True
+    assert load_csr(path).signature_valid is True
+    assert load_csr(str(path)).signature_valid is True
+    assert load_csr(csr.der).signature_valid is True
+    assert Csr(csr.x509).signature_valid is True
     with pytest.raises(MalformedInputError):
-        verify_csr(b"\x30\x03\x02\x01\x00")
+        load_csr(b"\x30\x03\x02\x01\x00")
 
 
 def test_openssl_made_csr_is_loaded_and_checked(tmp_path: Path) -> None:
@@ -199,7 +198,7 @@ def test_openssl_made_csr_is_loaded_and_checked(tmp_path: Path) -> None:
         "-addext", "extendedKeyUsage=serverAuth,clientAuth",
     )  # fmt: skip
     assert check_csr(tmp_path / "good.csr", "rig") == ()
-    described = describe_csr(tmp_path / "good.csr")
+    described = load_csr(tmp_path / "good.csr").describe()
     assert described.key_spec == "ec-p256"
     assert described.subject_alt_names.ip == ("192.0.2.7",)
 

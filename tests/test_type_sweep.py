@@ -188,7 +188,6 @@ SOUND: dict[str, Callable[[Material], dict[str, Any]]] = {
     "check_csr": lambda m: {"csr": m.csr, "profile": "rig"},
     "client_ssl_context": lambda m: {"cert": m.cert, "key": m.key, "trust": m.trust},
     "connect": lambda m: {"url_or_host_port": "https://127.0.0.1:1/", "client": None, "trust": m.trust},
-    "describe_csr": lambda m: {"csr": m.csr},
     "cps_kind": lambda m: {"cert": m.cert.der},
     "export_pkcs12": lambda m: {"key": m.key, "cert": m.cert, "password": "pw"},
     "fetcher_backend": lambda m: {},
@@ -219,7 +218,6 @@ SOUND: dict[str, Callable[[Material], dict[str, Any]]] = {
     "validate_chain_async": lambda m: {"leaf": m.cert, "intermediates": m.chain, "trust": m.trust},
     "validate_many": lambda m: {"leaves": [m.cert], "intermediates": m.chain, "trust": m.trust},
     "validate_many_async": lambda m: {"leaves": [m.cert], "intermediates": m.chain, "trust": m.trust},
-    "verify_csr": lambda m: {"csr": m.csr},
     "worst_severity": lambda m: {"findings": m.findings},
     # fleet monitoring
     "CertificateSample": lambda m: {

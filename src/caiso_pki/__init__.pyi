@@ -56,16 +56,10 @@ from caiso_pki.csr import (
     check_csr as check_csr,
 )
 from caiso_pki.csr import (
-    describe_csr as describe_csr,
-)
-from caiso_pki.csr import (
     load_csr as load_csr,
 )
 from caiso_pki.csr import (
     renewal_csr as renewal_csr,
-)
-from caiso_pki.csr import (
-    verify_csr as verify_csr,
 )
 from caiso_pki.display import (
     FindingList as FindingList,

@@ -1,10 +1,18 @@
-"""Certificate signing requests: the :class:`Csr` value, loading, building, renewal, checks and verification.
+"""Certificate signing requests: the :class:`Csr` value, loading, building, renewal and checking.
 
 :func:`build_csr` turns a key and a subject into a signed PKCS#10 request (SHA-256, or SHA-384 for a
 P-384 key).  Given a request ``profile`` it checks the request *before* signing and refuses, with every
 violation listed, when it would not conform.  :func:`check_csr` runs the same rules on a CSR made
 elsewhere (``openssl req -new``, a device's own generator); :func:`renewal_csr` repeats a certificate's
-subject, SANs and EKU with the old key or a new one.  :func:`load_csr` reads a request from PEM or DER.
+subject, SANs and EKU with the old key or a new one.  :func:`load_csr` reads a request from PEM or DER;
+:attr:`Csr.signature_valid` says whether its self-signature verifies and :meth:`Csr.describe` what it
+asks for.
+
+Two checks, two questions: :func:`check_csr` asks "does this request fit the CAISO request profile
+(RIG, DPG, ICCP, API or UI client) before I submit it?" and answers with
+:class:`~caiso_pki.profiles.request.RequestFinding` values; :func:`caiso_pki.lint.lint_csr` asks "does
+it meet the CPS profile's rules for the certificate it will become?" and answers with cited
+:class:`~caiso_pki.lint.Finding` values.
 """
 
 from __future__ import annotations
@@ -51,7 +59,7 @@ if TYPE_CHECKING:
     from caiso_pki.certificate import Certificate
     from caiso_pki.keys import PrivateKey
     from caiso_pki.profiles.request import RequestFinding
-    from caiso_pki.types import JsonDict, SourceInput
+    from caiso_pki.types import CsrInput, JsonDict, SourceInput
 
 __all__ = [
     "Csr",
@@ -59,11 +67,9 @@ __all__ = [
     "RenewalRequest",
     "build_csr",
     "check_csr",
-    "describe_csr",
     "load_csr",
     "renewal_csr",
     "request_content",
-    "verify_csr",
 ]
 
 
@@ -608,7 +614,7 @@ def load_csr(source: SourceInput) -> Csr:
     return Csr(parsed)
 
 
-def _as_csr(csr: Csr | x509.CertificateSigningRequest | SourceInput) -> Csr:
+def _as_csr(csr: CsrInput) -> Csr:
     if isinstance(csr, Csr):
         return csr
     from cryptography import x509 as cx509
@@ -618,7 +624,7 @@ def _as_csr(csr: Csr | x509.CertificateSigningRequest | SourceInput) -> Csr:
     return load_csr(csr)
 
 
-def request_content(csr: Csr | x509.CertificateSigningRequest | SourceInput) -> RequestContent:
+def request_content(csr: CsrInput) -> RequestContent:
     """What a parsed CSR asks for, in the form the profile rules read."""
     parsed = _as_csr(csr)
     spec = parsed.key_spec
@@ -651,31 +657,23 @@ def request_content(csr: Csr | x509.CertificateSigningRequest | SourceInput) -> 
     )
 
 
-def check_csr(
-    csr: Csr | x509.CertificateSigningRequest | SourceInput,
-    profile: RequestProfile | str | os.PathLike[str],
-) -> tuple[RequestFinding, ...]:
-    """Every finding for a CSR (made anywhere) against ``profile``; empty when it conforms.
+def check_csr(csr: CsrInput, profile: RequestProfile | str | os.PathLike[str]) -> tuple[RequestFinding, ...]:
+    """Does this CSR fit a CAISO request profile?  Every finding; empty when it conforms.
 
-    Besides the profile rules this reports a self-signature that does not verify (``REQ-SIGNATURE``),
-    a SHA-1/MD5 signature and a request for cA=TRUE.
+    Use it before you submit a request, on a CSR made anywhere (``openssl req``, a device's own
+    generator): ``profile`` is a :class:`RequestProfile`, a built-in name (``"rig"``, ``"dpg"``,
+    ``"iccp"``, ``"api-client"``, ``"ui-client"``) or a TOML path, and the findings are
+    :class:`~caiso_pki.profiles.request.RequestFinding` values with ``REQ-...`` codes.  Besides the
+    profile rules this reports a self-signature that does not verify (``REQ-SIGNATURE``), a SHA-1/MD5
+    signature and a request for cA=TRUE.  :func:`build_csr` runs the same rules before it signs.
+
+    Its companion :func:`caiso_pki.lint.lint_csr` answers another question: does the request meet the
+    *CPS* profile's rules for the kind of certificate it will become, each finding citing the CPS
+    section it breaks?  Run ``check_csr`` to submit a request CAISO accepts, ``lint_csr`` to audit it
+    against the CPS.
     """
     resolved = load_request_profile(profile)
     return resolved.check(request_content(csr))
-
-
-def verify_csr(csr: Csr | x509.CertificateSigningRequest | SourceInput) -> bool:
-    """True when the CSR's self-signature verifies with the public key it carries, else False.
-
-    A bad signature is an answer, not an error, so this returns a bool; only input that cannot be read
-    as a CSR at all raises (:class:`MalformedInputError`).
-    """
-    return _as_csr(csr).signature_valid
-
-
-def describe_csr(csr: Csr | x509.CertificateSigningRequest | SourceInput) -> CsrDescription:
-    """A structured, JSON-ready (``.to_dict()``) view of a CSR; see :meth:`Csr.describe`."""
-    return _as_csr(csr).describe()
 
 
 def _public_der(key: Any) -> bytes:

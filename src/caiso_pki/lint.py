@@ -732,10 +732,18 @@ def lint_certificate(
 
 
 def lint_csr(csr: CsrInput, profile: ProfileInput, kind: str) -> tuple[Finding, ...]:
-    """Check a certificate signing request against what ``profile`` demands of a ``kind`` certificate.
+    """Does this CSR meet the CPS profile's rules for a ``kind`` certificate?  Cited findings, worst first.
 
-    Only what a CSR carries is checked: its signature (proof of possession), key, signature algorithm,
-    subject, and any requested keyUsage, extendedKeyUsage, basicConstraints and subjectAltName.
+    Use it to audit a request against the CPS (``profile``: a :class:`CpsProfile`, built-in name or
+    path) before or after it is submitted; ``kind`` is one of :data:`~caiso_pki.profiles.cps.KINDS`
+    (a CSR does not say what it is for, so it is required).  Only what a CSR carries is checked: its
+    signature (proof of possession), key, signature algorithm, subject, and any requested keyUsage,
+    extendedKeyUsage, basicConstraints and subjectAltName.  Each :class:`Finding` has a ``CPS-...``
+    code and the citation of the rule.
+
+    Its companion :func:`caiso_pki.csr.check_csr` answers another question: does the request fit the
+    CAISO *request* profile (RIG, DPG, ICCP, API or UI client) so that CAISO accepts it?  Run
+    ``check_csr`` before you submit a request, ``lint_csr`` to audit it against the CPS.
     """
     from cryptography import x509 as cx509
 

@@ -349,10 +349,10 @@ def show_cmd(file: NamedBytes, as_json: bool) -> None:
     Example:
       caiso-pki csr show demo-files/rig.csr
     """
-    from caiso_pki.csr import describe_csr
+    from caiso_pki.csr import load_csr
     from caiso_pki.oids import oid_name
 
-    description = describe_csr(file)
+    description = load_csr(file).describe()
     if as_json:
         echo_json(description.to_dict())
         return
