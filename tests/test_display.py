@@ -17,6 +17,7 @@ from rich.console import Console
 from _hostile import HOSTILE_NAMES, hostile_leaf
 from caiso_pki import (
     Certificate,
+    FindingList,
     TrustStore,
     build_csr,
     check_chain,
@@ -28,7 +29,6 @@ from caiso_pki import (
 from caiso_pki._text import printable
 from caiso_pki.display import (
     EXPIRING_DAYS,
-    FindingList,
     PlotUnavailableError,
     certificate_html,
     expiry_status,
@@ -238,8 +238,8 @@ def test_validation_rich_tree_and_repr(revoked_result) -> None:
 
 def test_findings_worst_first_with_citations(pki: testing.DemoPki) -> None:
     legacy = pki.retired_issuing_ca.issue("rig", "rig-0100.example.com").certificate
-    findings = FindingList(lint_certificate(legacy, "caiso-demo", kind="rig"))
-    assert isinstance(findings, tuple)
+    findings = lint_certificate(legacy, "caiso-demo", kind="rig")
+    assert isinstance(findings, FindingList) and isinstance(findings, tuple)
     assert isinstance(findings[:1], FindingList)
     fragment = findings._repr_html_()
     assert_self_contained(fragment)
@@ -369,7 +369,7 @@ def test_hostile_names_are_escaped_in_html_and_rich(kind: str) -> None:
     issued = hostile_leaf(pki, kind)
     store = TrustStore().add(pki.root.certificate)
     result = validate_chain(issued.certificate, issued.chain, trust=store, revocation="off")
-    findings = FindingList(lint_certificate(issued.certificate, "caiso-demo"))
+    findings = lint_certificate(issued.certificate, "caiso-demo")
     raw = HOSTILE_NAMES[kind]
     shown = printable(raw)
     for html_text in (certificate_html(issued.certificate), validation_html(result), findings._repr_html_()):
@@ -386,7 +386,7 @@ def test_rich_tables_do_not_read_markup_in_values() -> None:
     issued = pki.issuing_ca.issue(
         "rig", "[bold red]spoof[/] rig-1.example.com", dns_names=["rig-1.example.com"]
     )
-    findings = FindingList(lint_certificate(issued.certificate, "caiso-demo"))
+    findings = lint_certificate(issued.certificate, "caiso-demo")
     text = _rich_text(TrustStore().add(issued.certificate, role="anchor").__rich__())
     assert "[bold red]spoof[/]" in text
     if findings:

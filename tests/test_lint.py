@@ -23,6 +23,7 @@ from caiso_pki.errors import ProfileError
 from caiso_pki.lint import (
     CODE_DESCRIPTIONS,
     Finding,
+    FindingList,
     Severity,
     check_chain,
     cps_kind,
@@ -221,6 +222,34 @@ def test_demo_cas_lint_clean(pki: testing.DemoPki) -> None:
     path = (rig_cert.certificate, *rig_cert.chain, rig_cert.root)
     assert lint_chain(path, "caiso-demo") == ()
     assert lint_chain(tuple(reversed(path)), "caiso-demo") == ()  # anchor-first order is recognised
+
+
+def test_every_linter_returns_a_finding_list(pki: testing.DemoPki) -> None:
+    """lint_certificate, lint_csr, lint_chain and check_chain answer with a FindingList, a tuple."""
+    from caiso_pki.csr import build_csr
+    from caiso_pki.keys import generate_private_key
+
+    good = pki.issuing_ca.issue("rig", "rig-0099.example.com")
+    bad = pki.issuing_ca.issue("rig", "rig-0098.example.com", serial=1)
+    csr = build_csr(
+        generate_private_key("ec-p256"),
+        "CN=rig-0099.example.com,O=Example,C=US",
+        dns_names=["rig-0099.example.com"],
+        profile="rig",
+    )
+    answers = [
+        lint_certificate(good.certificate, "caiso-demo"),
+        lint_certificate(bad.certificate, "caiso-demo"),
+        lint_csr(csr, "caiso-demo", kind="rig"),
+        lint_chain((bad.certificate, *bad.chain), "caiso-demo"),
+        check_chain(good.certificate, good.chain, trust=pki.trust_anchors, profile="caiso-demo").findings,
+    ]
+    for findings in answers:
+        assert type(findings) is FindingList and isinstance(findings, tuple)
+    assert answers[0] == () and answers[2] == () and answers[4] == ()
+    assert answers[1] == tuple(answers[1]) and answers[1][:1] == answers[1][:1]
+    assert type(answers[1][:1]) is FindingList and isinstance(answers[1][0], Finding)
+    assert [f.code for f in answers[1]] == ["CPS-SERIAL"]
 
 
 def test_builtin_profile_reports_unconfigured_policy_and_validity(pki: testing.DemoPki) -> None:

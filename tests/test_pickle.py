@@ -26,7 +26,7 @@ from caiso_pki.connection import ClientCredential
 from caiso_pki.csr import build_csr, renewal_csr
 from caiso_pki.errors import CaisoPkiError, NotPicklableError
 from caiso_pki.keys import KeySpec, generate_private_key
-from caiso_pki.lint import check_chain, lint_certificate
+from caiso_pki.lint import FindingList, check_chain, lint_certificate, lint_chain
 from caiso_pki.oids import DEMO_BASIC_ASSURANCE_POLICY
 from caiso_pki.policy import PolicyRequirement
 from caiso_pki.truststore import TrustStore
@@ -110,6 +110,8 @@ def _values(
     store = pki.trust_store()
     findings = lint_certificate(fleet[3], "caiso-demo")  # the server leaf lacks clientAuth
     assert findings
+    chain_findings = lint_chain([fleet[3], pki.issuing_ca.certificate], "caiso-demo")
+    assert isinstance(findings, FindingList) and isinstance(chain_findings, FindingList)
     return {
         "certificate": leaf,
         "certificate with its views read": _warmed(fleet[1]),
@@ -127,6 +129,8 @@ def _values(
         "revocation status": revoked.revocation[-1],
         "finding": findings[0],
         "findings": findings,
+        "chain findings": chain_findings,
+        "no findings": lint_certificate(fleet[0], "caiso-demo"),
         "chain check": check_chain(fleet[3], trust=store, profile="caiso-demo", at=pki.now),
         "trust store": store,
         "trust entry": store.entries[0],
@@ -178,6 +182,8 @@ VALUE_NAMES = [
     "revocation status",
     "finding",
     "findings",
+    "chain findings",
+    "no findings",
     "chain check",
     "trust store",
     "trust entry",
@@ -199,6 +205,17 @@ def test_value_round_trip(values: dict[str, object], name: str, protocol: int) -
     assert loaded == value
     assert hash(loaded) == hash(value)
     assert _answers(loaded) == _answers(value)
+
+
+def test_findings_travel_as_a_finding_list(values: dict[str, object]) -> None:
+    """A FindingList comes back a FindingList, equal to the plain tuple of its findings."""
+    for name in ("findings", "chain findings", "no findings"):
+        value = values[name]
+        assert isinstance(value, FindingList)
+        loaded = round_trip(value)
+        assert type(loaded) is FindingList
+        assert loaded == tuple(value) and tuple(loaded) == tuple(value)
+    assert values["no findings"] == ()
 
 
 def test_a_certificate_travels_as_its_der(values: dict[str, object]) -> None:

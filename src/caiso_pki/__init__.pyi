@@ -61,9 +61,6 @@ from caiso_pki.csr import (
 from caiso_pki.csr import (
     renewal_csr as renewal_csr,
 )
-from caiso_pki.display import (
-    FindingList as FindingList,
-)
 from caiso_pki.errors import (
     CaisoPkiError as CaisoPkiError,
 )
@@ -165,6 +162,9 @@ from caiso_pki.lint import (
 )
 from caiso_pki.lint import (
     Finding as Finding,
+)
+from caiso_pki.lint import (
+    FindingList as FindingList,
 )
 from caiso_pki.lint import (
     Severity as Severity,

@@ -23,7 +23,7 @@ import datetime as dt
 import html
 import io
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Final, SupportsIndex, TypeGuard, overload
+from typing import TYPE_CHECKING, Final, TypeGuard
 
 from caiso_pki._text import printable
 from caiso_pki._time import ensure_aware
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXPIRING_DAYS",
-    "FindingList",
     "PlotUnavailableError",
     "certificate_html",
     "certificate_rich",
@@ -599,40 +598,6 @@ def findings_rich(findings: Iterable[Finding]) -> RenderableType:
             _t(f.citation) if f.citation else _t(""),
         )
     return table
-
-
-class FindingList(tuple["Finding", ...]):
-    """A tuple of lint findings that renders itself in Jupyter and in rich.
-
-    Wrap what the linter returns: ``FindingList(lint_certificate(cert, "caiso-demo"))``.
-    """
-
-    __slots__ = ()
-
-    def __new__(cls, iterable: Iterable[Finding] = ()) -> FindingList:
-        """Wrap ``iterable``, which must hold :class:`~caiso_pki.lint.Finding` values."""
-        from caiso_pki._convert import instances
-        from caiso_pki.lint import Finding
-
-        return super().__new__(cls, instances(iterable, Finding, "iterable", "Finding objects"))
-
-    @overload
-    def __getitem__(self, index: SupportsIndex) -> Finding: ...
-    @overload
-    def __getitem__(self, index: slice) -> FindingList: ...
-    def __getitem__(self, index: SupportsIndex | slice) -> Finding | FindingList:
-        if isinstance(index, slice):
-            return FindingList(super().__getitem__(index))
-        return super().__getitem__(index)
-
-    def __repr__(self) -> str:
-        return f"FindingList({list(self)!r})"
-
-    def _repr_html_(self) -> str:
-        return findings_html(self)
-
-    def __rich__(self) -> RenderableType:
-        return findings_rich(self)
 
 
 def chain_check_html(check: ChainCheck) -> str:

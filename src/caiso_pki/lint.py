@@ -9,7 +9,7 @@ rule it breaks.  The rules come from a :class:`~caiso_pki.profiles.cps.CpsProfil
 >>> pki = testing.DemoPki.create()
 >>> rig = pki.issuing_ca.issue("rig", "rig-0001.example.com")
 >>> lint_certificate(rig.certificate, "caiso-demo")
-()
+FindingList([])
 
 :func:`check_chain` runs RFC 5280 path validation with the profile's policy requirement (explicit
 policy, the kind's acceptable policy OIDs) and lints the validated path: both answers in one
@@ -23,7 +23,7 @@ import enum
 import os
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, SupportsIndex, overload
 
 import attrs
 
@@ -50,6 +50,7 @@ __all__ = [
     "CODE_DESCRIPTIONS",
     "ChainCheck",
     "Finding",
+    "FindingList",
     "Severity",
     "check_chain",
     "cps_kind",
@@ -128,6 +129,46 @@ class Finding:
         from caiso_pki.display import findings_rich
 
         return findings_rich([self])
+
+
+class FindingList(tuple[Finding, ...]):
+    """What the linters return: a tuple of :class:`Finding` values, worst first within each certificate.
+
+    :func:`lint_certificate`, :func:`lint_csr`, :func:`lint_chain` and :attr:`ChainCheck.findings`
+    give one.  It is a tuple (compare it with ``()``, index it, unpack it; it equals a plain tuple of
+    the same findings and pickles as its findings) that also renders itself as a table in Jupyter
+    and in ``rich``.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, iterable: Iterable[Finding] = ()) -> FindingList:
+        """Hold ``iterable``, which must yield :class:`Finding` values (in the order given)."""
+        from caiso_pki._convert import instances
+
+        return super().__new__(cls, instances(iterable, Finding, "iterable", "Finding objects"))
+
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> Finding: ...
+    @overload
+    def __getitem__(self, index: slice) -> FindingList: ...
+    def __getitem__(self, index: SupportsIndex | slice) -> Finding | FindingList:
+        if isinstance(index, slice):
+            return FindingList(super().__getitem__(index))
+        return super().__getitem__(index)
+
+    def __repr__(self) -> str:
+        return f"FindingList({list(self)!r})"
+
+    def _repr_html_(self) -> str:
+        from caiso_pki.display import findings_html
+
+        return findings_html(self)
+
+    def __rich__(self) -> RenderableType:
+        from caiso_pki.display import findings_rich
+
+        return findings_rich(self)
 
 
 #: One-line description of every finding code (SARIF rule descriptions, ``docs/cps-profiles.md``).
@@ -718,20 +759,18 @@ def _lint_certificate(
     return sink.findings
 
 
-def lint_certificate(
-    cert: CertificateInput, profile: ProfileInput, kind: str | None = None
-) -> tuple[Finding, ...]:
+def lint_certificate(cert: CertificateInput, profile: ProfileInput, kind: str | None = None) -> FindingList:
     """Check one certificate against ``profile`` (a :class:`CpsProfile`, built-in name, path or TOML text).
 
     ``kind`` is one of :data:`~caiso_pki.profiles.cps.KINDS`; when ``None`` it is detected
     (:func:`cps_kind`).  ``cert`` may be a :class:`Certificate`, a ``cryptography`` certificate, or
-    anything :func:`caiso_pki.load_certificate` reads.  Returns the findings, worst first.
+    anything :func:`caiso_pki.load_certificate` reads.  Returns a :class:`FindingList`, worst first.
     """
     loaded = _resolve_profile(profile)
     return _sorted(_lint_certificate(_as_certificate(cert), loaded, kind, None))
 
 
-def lint_csr(csr: CsrInput, profile: ProfileInput, kind: str) -> tuple[Finding, ...]:
+def lint_csr(csr: CsrInput, profile: ProfileInput, kind: str) -> FindingList:
     """Does this CSR meet the CPS profile's rules for a ``kind`` certificate?  Cited findings, worst first.
 
     Use it to audit a request against the CPS (``profile``: a :class:`CpsProfile`, built-in name or
@@ -861,7 +900,7 @@ def _leaf_first(path: Sequence[CertificateInput]) -> list[Certificate]:
 
 def lint_chain(
     path: Sequence[CertificateInput], profile: ProfileInput, *, kind: str | None = None
-) -> tuple[Finding, ...]:
+) -> FindingList:
     """Lint every certificate of ``path`` and the chain rules between neighbours.
 
     ``path`` runs leaf first (leaf, intermediates, optionally the root); an anchor-first path (as in
@@ -879,8 +918,8 @@ def lint_chain(
     return _sorted(findings)
 
 
-def _sorted(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    return tuple(
+def _sorted(findings: Iterable[Finding]) -> FindingList:
+    return FindingList(
         sorted(
             findings,
             key=lambda f: (
@@ -900,7 +939,7 @@ class ChainCheck:
     """
 
     validation: ValidationResult
-    findings: tuple[Finding, ...]
+    findings: FindingList = attrs.field(converter=FindingList)
     ok: bool
     kind: str
 
