@@ -34,6 +34,7 @@ from caiso_pki.lint import (
 )
 from caiso_pki.oids import DEMO_BASIC_ASSURANCE_POLICY as DEMO
 from caiso_pki.profiles.cps import CHAIN_RULE_CODES, RULE_CODES, load_cps_profile
+from caiso_pki.validation import validate_chain
 
 OTHER_POLICY = "2.999.1.2"
 LEAF_KU = x509.KeyUsage(True, False, False, False, False, False, False, False, False)
@@ -221,7 +222,27 @@ def test_demo_cas_lint_clean(pki: testing.DemoPki) -> None:
     rig_cert = pki.issuing_ca.issue("rig", "rig-0002.example.com")
     path = (rig_cert.certificate, *rig_cert.chain, rig_cert.root)
     assert lint_chain(path, "caiso-demo") == ()
-    assert lint_chain(tuple(reversed(path)), "caiso-demo") == ()  # anchor-first order is recognised
+
+
+def test_lint_chain_lints_the_order_it_is_given(pki: testing.DemoPki) -> None:
+    """An anchor-first path is not turned round: path[0] is the leaf of the lint, whatever it is."""
+    issued = pki.issuing_ca.issue("rig", "rig-0012.example.com")
+    path = (issued.certificate, *issued.chain, issued.root)
+    backwards = tuple(reversed(path))
+    assert backwards[0].is_self_issued and not backwards[-1].is_self_issued  # what the old guess keyed on
+    findings = lint_chain(backwards, "caiso-demo")
+    # each certificate's "issuer" is the next one as given, so no name chains
+    assert [(f.code, f.certificate_index) for f in findings if f.code == "CPS-CHAIN-NAME"] == [
+        ("CPS-CHAIN-NAME", 0),
+        ("CPS-CHAIN-NAME", 1),
+    ]
+    assert {f.certificate_subject for f in findings if f.certificate_index == 0} == {
+        issued.root.subject.rfc4514
+    }
+    # the validated path (anchor first) is linted leaf first once reversed
+    result = validate_chain(issued.certificate, issued.chain, trust=pki.trust_anchors, revocation="off")
+    assert result.path == backwards
+    assert lint_chain(result.path[::-1], "caiso-demo") == ()
 
 
 def test_every_linter_returns_a_finding_list(pki: testing.DemoPki) -> None:

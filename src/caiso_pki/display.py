@@ -553,7 +553,10 @@ def validation_rich(result: ValidationResult) -> RenderableType:
 
 
 def findings_html(findings: Iterable[Finding]) -> str:
-    """A table of lint findings (severity, code, certificate, message, citation), worst first."""
+    """A table of lint findings (severity, code, certificate, message, citation), worst first.
+
+    The certificate column shows each finding's ``certificate_index``, counted from the leaf (0).
+    """
     items = sorted(findings, key=lambda f: -f.severity.rank)
     if not items:
         return _box(_title("lint", "no findings", _badge("clean", "ok")))

@@ -14,6 +14,11 @@ FindingList([])
 :func:`check_chain` runs RFC 5280 path validation with the profile's policy requirement (explicit
 policy, the kind's acceptable policy OIDs) and lints the validated path: both answers in one
 :class:`ChainCheck`.
+
+Paths given to the linter run leaf first (leaf, intermediates, optionally the root) and are linted as
+given; a finding's ``certificate_index`` counts from the leaf (0).  A validated path
+(:attr:`ValidationResult.path <caiso_pki.validation.ValidationResult.path>`) runs anchor first:
+reverse it (``result.path[::-1]``) before linting it.
 """
 
 from __future__ import annotations
@@ -889,13 +894,11 @@ def _span(cert: Certificate) -> str:
     return f"{cert.not_before.date().isoformat()}..{cert.not_after.date().isoformat()}"
 
 
-def _leaf_first(path: Sequence[CertificateInput]) -> list[Certificate]:
+def _path_certificates(path: Sequence[CertificateInput]) -> list[Certificate]:
+    """The certificates of ``path`` in the order given (never reordered: what is linted is what was given)."""
     if path is None or isinstance(path, (str, bytes, bytearray)) or not isinstance(path, Iterable):
         raise MalformedInputError(f"path: expected a list of certificates, got {type(path).__name__}")
-    certs = [_as_certificate(item, f"path[{index}]") for index, item in enumerate(path)]
-    if len(certs) > 1 and certs[0].is_self_issued and not certs[-1].is_self_issued:
-        certs.reverse()
-    return certs
+    return [_as_certificate(item, f"path[{index}]") for index, item in enumerate(path)]
 
 
 def lint_chain(
@@ -903,14 +906,20 @@ def lint_chain(
 ) -> FindingList:
     """Lint every certificate of ``path`` and the chain rules between neighbours.
 
-    ``path`` runs leaf first (leaf, intermediates, optionally the root); an anchor-first path (as in
-    :attr:`ValidationResult.path`) is recognised and turned round.  ``kind`` is the leaf's kind (detected
-    when ``None``); the other certificates' kinds are detected.  Chain rules: each certificate's
-    policies are a subset of its issuer's (unless the issuer asserts anyPolicy or maps to them; the
-    trust anchor's policies are not compared), validity nests inside the issuer's, names chain.
+    ``path`` runs **leaf first**: the leaf, its issuer, that one's issuer ..., optionally the root
+    (the order of a TLS chain or a PEM bundle).  It is linted exactly as given, never reordered:
+    ``path[0]`` is taken as the leaf (``certificate_index`` 0 of the findings) and each certificate's
+    issuer as the one after it.  :attr:`ValidationResult.path <caiso_pki.validation.ValidationResult.path>`
+    runs the other way (anchor first, as RFC 5280 processes it): pass ``result.path[::-1]``, or let
+    :func:`check_chain` do both steps.
+
+    ``kind`` is the leaf's kind (detected when ``None``); the other certificates' kinds are detected.
+    Chain rules: each certificate's policies are a subset of its issuer's (unless the issuer asserts
+    anyPolicy or maps to them; a self-issued last certificate, the trust anchor, is not compared),
+    validity nests inside the issuer's, names chain.
     """
     loaded = _resolve_profile(profile)
-    certs = _leaf_first(path)
+    certs = _path_certificates(path)
     findings: list[Finding] = []
     for index, cert in enumerate(certs):
         findings.extend(_lint_certificate(cert, loaded, kind if index == 0 else None, index))
@@ -935,7 +944,10 @@ def _sorted(findings: Iterable[Finding]) -> FindingList:
 class ChainCheck:
     """Both answers of :func:`check_chain`: RFC 5280 validation and the CPS findings on the path.
 
-    ``ok`` is true when the chain validates and no finding is an error.
+    ``validation.path`` runs anchor first, as every :class:`~caiso_pki.validation.ValidationResult`;
+    ``findings`` come from linting that path leaf first (so a finding's ``certificate_index`` 0 is the
+    leaf), or, when no path was built, the leaf and the intermediates in the order given.  ``ok`` is
+    true when the chain validates and no finding is an error.
     """
 
     validation: ValidationResult
@@ -1012,7 +1024,7 @@ def check_chain(
         validator = attrs.evolve(validator, policy=requirement)
     result = validator.validate(leaf_cert, others, at=at)
     if result.path and result.path[-1] == leaf_cert:
-        path: list[Certificate] = list(reversed(result.path))
+        path: list[Certificate] = list(reversed(result.path))  # anchor first -> leaf first
     else:
         path = [leaf_cert, *others]
     findings = lint_chain(path, loaded, kind=chosen)

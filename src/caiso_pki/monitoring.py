@@ -327,8 +327,9 @@ class EndpointStatus:
     """What a probe of one TLS endpoint found (see :func:`endpoint_status`).
 
     ``up`` is true when the TLS handshake completed; ``chain`` holds each certificate the server sent,
-    with its position and validity; ``issuer``, ``root`` and ``fingerprint_sha256`` describe the chain
-    (empty when the server sent none); ``checks`` the outcome of each connect check that applied.
+    in the order sent (leaf first), with its position and validity; ``issuer``, ``root`` and
+    ``fingerprint_sha256`` describe the chain (empty when the server sent none); ``checks`` the
+    outcome of each connect check that applied.
     """
 
     endpoint: str = attrs.field(validator=_TEXT)

@@ -41,6 +41,8 @@ class ValidationFailure:
 class RevocationStatus:
     """Revocation status of one certificate of the path and where it came from.
 
+    ``index`` is the certificate's position in :attr:`ValidationResult.path` (0 = the anchor).
+
     ``status`` is ``"good"`` (a verified, current CRL or OCSP answer says so), ``"revoked"``,
     ``"unknown"`` (no usable information: the warnings say why) or ``"not-checked"`` (the trust anchor,
     or revocation ``"off"``); ``source`` is ``"crl"``, ``"ocsp"`` or ``None``; ``url`` is where it was
@@ -76,10 +78,12 @@ class RevocationStatus:
 class ValidationResult:
     """The outcome of a validation (:meth:`Validator.validate`, :func:`validate_chain`).
 
-    ``path`` runs from the trust anchor to the leaf when a path was built (``anchored`` is true); when
-    none could be, it holds the best partial chain found, leaf last, and ``anchored`` is false: its first
-    element is then not a trust anchor.  ``valid_policies`` holds the dotted OIDs of the user-domain
-    policies that survived RFC 5280 policy processing.
+    ``path`` runs **anchor first**, from the trust anchor to the leaf, the order in which RFC 5280 6.1
+    processes it, when a path was built (``anchored`` is true); when none could be, it holds the best
+    partial chain found, leaf last, and ``anchored`` is false: its first element is then not a trust
+    anchor.  Failure and revocation ``index`` values are positions in it (0 = the anchor).  The linter
+    takes paths leaf first: ``lint_chain(result.path[::-1], profile)``.  ``valid_policies`` holds the
+    dotted OIDs of the user-domain policies that survived RFC 5280 policy processing.
     """
 
     valid: bool
@@ -111,7 +115,7 @@ class ValidationResult:
 
     @property
     def leaf(self) -> Certificate | None:
-        """The validated certificate (last of the path)."""
+        """The validated certificate (the last of :attr:`path`, which runs anchor first)."""
         return self.path[-1] if self.path else None
 
     @property

@@ -356,7 +356,9 @@ class Validator:
 
         ``leaf`` and ``intermediates`` accept :class:`~caiso_pki.certificate.Certificate`,
         ``cryptography`` certificates, DER or PEM bytes, PEM text or paths (a file holding several
-        certificates: the first is the leaf, the rest are offered as intermediates).  ``at`` must be
+        certificates: the first is the leaf, the rest are offered as intermediates).  ``intermediates``
+        may come in any order and hold surplus certificates: the path is built from them.  The result's
+        :attr:`~caiso_pki.validation.ValidationResult.path` runs anchor first.  ``at`` must be
         timezone-aware (default: now).  ``server_name`` (a DNS name or IP literal) must match a
         subjectAltName of the leaf.
 
