@@ -462,6 +462,20 @@ def test_check_chain_refuses_a_policy_argument(pki: testing.DemoPki) -> None:
         check_chain(leaf.certificate, leaf.chain, trust=[pki.root.certificate], policy=None)
 
 
+def test_check_chain_is_called_as_validate_chain_is() -> None:
+    """One argument form: leaf, intermediates, trust= and the validation options (no validator=)."""
+    import inspect
+
+    from caiso_pki.validation import validate_chain
+
+    ours = inspect.signature(check_chain).parameters
+    theirs = inspect.signature(validate_chain).parameters
+    assert list(ours)[:3] == list(theirs)[:3] == ["leaf", "intermediates", "trust"]
+    assert ours["trust"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert ours["trust"].default is inspect.Parameter.empty
+    assert "validator" not in ours
+
+
 # -- values ------------------------------------------------------------------------------------------
 
 

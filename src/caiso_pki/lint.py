@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from caiso_pki.types import CertificateInput, CertificatesInput, CsrInput, JsonDict, TrustInput
-    from caiso_pki.validation import ValidationResult, Validator
+    from caiso_pki.validation import ValidationResult
     from caiso_pki.validation.validator import UsageAndRevocationOptions
 
 __all__ = [
@@ -979,8 +979,7 @@ def check_chain(
     leaf: CertificateInput,
     intermediates: CertificatesInput = (),
     *,
-    trust: TrustInput | None = None,
-    validator: Validator | None = None,
+    trust: TrustInput,
     profile: ProfileInput = "caiso-basic-assurance",
     kind: str | None = None,
     at: dt.datetime | None = None,
@@ -988,26 +987,21 @@ def check_chain(
 ) -> ChainCheck:
     """Validate ``leaf`` with the profile's policy requirement, then lint the path that was built.
 
-    Path validation runs with ``policy=profile.policy_requirement(kind)``: explicit policy, the kind's
-    acceptable policy OIDs.  Give either ``trust`` (and any other :class:`~caiso_pki.validation.Validator`
-    option as a keyword: ``crls``, ``revocation``, ``algorithm_policy`` ...) or a ready ``validator``,
-    whose options are kept and whose policy is replaced by the profile's when they differ.  When no
-    path could be built, the leaf and ``intermediates`` as given are linted instead.
+    Called as :func:`~caiso_pki.validation.validate_chain` is: ``leaf``, ``intermediates`` (any order),
+    ``trust`` and any other :class:`~caiso_pki.validation.Validator` option as a keyword (``crls``,
+    ``revocation``, ``algorithm_policy``, ``extended_key_usage`` ...), except ``policy``, which the
+    CPS ``profile`` decides: path validation runs with ``policy=profile.policy_requirement(kind)``
+    (explicit policy, the kind's acceptable policy OIDs).  ``profile`` here is the CPS profile; the
+    Validator's ``profile`` (``rfc5280``/``webpki``) stays at its default.
+
+    The validated path (anchor first in ``validation.path``) is linted leaf first; when no path could
+    be built, the leaf and ``intermediates`` in the order given are linted instead.
     """
     from caiso_pki.validation import Validator
     from caiso_pki.validation.options import certificate_list
 
-    if (trust is None) == (validator is None):
-        raise MalformedInputError(
-            "check_chain: give trust= (with validation options) or validator=, not both"
-        )
     if "policy" in options:  # not an option here; callers without a type checker may try
         raise ProfileError("check_chain takes the policy requirement from the profile; do not pass policy=")
-    if validator is not None and options:
-        raise MalformedInputError(
-            f"check_chain: {', '.join(sorted(options))} belong to the validator you passed; "
-            "build the validator with them"
-        )
     loaded = _resolve_profile(profile)
     leaf_cert = _as_certificate(leaf)
     others = certificate_list(intermediates, "intermediate")
@@ -1017,11 +1011,7 @@ def check_chain(
         detected = "api-client"
     chosen = _resolve_kind(loaded, kind, detected)
     requirement = loaded.policy_requirement(chosen)
-    if validator is None:
-        assert trust is not None
-        validator = Validator(trust=trust, policy=requirement, **options)
-    elif validator.policy != requirement:
-        validator = attrs.evolve(validator, policy=requirement)
+    validator = Validator(trust=trust, policy=requirement, **options)
     result = validator.validate(leaf_cert, others, at=at)
     if result.path and result.path[-1] == leaf_cert:
         path: list[Certificate] = list(reversed(result.path))  # anchor first -> leaf first
