@@ -336,6 +336,21 @@ def test_an_unpicklable_callback_is_named(pki: testing.DemoPki) -> None:
         assert round_trip(attrs.evolve(validator, on_fetch=None)).on_fetch is None
 
 
+def test_a_fetcher_travels_when_it_pickles(pki: testing.DemoPki) -> None:
+    import ssl
+
+    from caiso_pki.validation import HttpFetcher
+
+    fetcher = HttpFetcher(allowed_hosts=["crl.example.com"])
+    validator = Validator(trust=pki.trust_anchors, fetch=True, fetcher=fetcher)
+    loaded = round_trip(validator)
+    assert loaded == validator and loaded.fetcher == fetcher
+    holding = attrs.evolve(validator, fetcher=HttpFetcher(ssl_context=ssl.create_default_context()))
+    with pytest.raises(NotPicklableError, match="fetcher") as caught:
+        pickle.dumps(holding)
+    assert "attrs.evolve(validator, fetcher=None)" in str(caught.value)
+
+
 def test_copy_gives_fresh_caches(validator: Validator, fleet: list[Certificate]) -> None:
     validator.validate_many(fleet[:8])
     for copied in (copy.copy(validator), copy.deepcopy(validator)):

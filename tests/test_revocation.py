@@ -20,8 +20,9 @@ from _misbehaving import RawServer, respond, slow_drip
 from caiso_pki import load_ocsp_response, testing
 from caiso_pki._revocation_server import RevocationServer
 from caiso_pki.errors import FetchError, MalformedInputError
-from caiso_pki.validation import RevocationCache, ValidationResult, fetcher_backend, validate_chain
+from caiso_pki.validation import RevocationCache, ValidationResult, Validator, validate_chain
 from caiso_pki.validation.fetch import HttpFetcher
+from caiso_pki.validation.fetchers import _fetcher_backend
 
 AIA_OID = "1.3.6.1.5.5.7.1.1"
 CRL_DP_OID = "2.5.29.31"
@@ -73,7 +74,7 @@ def revoked_serials(crl: asn1_crl.CertificateList) -> dict[int, str]:
 
 def test_crl_via_distribution_point_shows_revocation(served: tuple) -> None:
     server, _pki, leaf = served
-    crls = crl_fetch(fetcher_backend(), leaf)
+    crls = crl_fetch(_fetcher_backend(), leaf)
     assert len(crls) == 1
     assert revoked_serials(crls[0]) == {leaf.certificate.serial_number: "key_compromise"}
     assert server.requests == ["/crl/caiso-issuing.crl"]
@@ -81,7 +82,7 @@ def test_crl_via_distribution_point_shows_revocation(served: tuple) -> None:
 
 def test_ocsp_via_aia_shows_revocation(served: tuple) -> None:
     server, pki, leaf = served
-    response = ocsp_fetch(fetcher_backend(), leaf, pki.issuing_ca)
+    response = ocsp_fetch(_fetcher_backend(), leaf, pki.issuing_ca)
     assert response["response_status"].native == "successful"
     single = response.basic_ocsp_response["tbs_response_data"]["responses"][0]
     assert single["cert_id"]["serial_number"].native == leaf.certificate.serial_number
@@ -93,13 +94,13 @@ def test_ocsp_via_aia_shows_revocation(served: tuple) -> None:
 def test_good_certificate_ocsp(served: tuple) -> None:
     _server, pki, _ = served
     good = pki.issuing_ca.issue("dpg", "dpg-1.example.com")
-    response = ocsp_fetch(fetcher_backend(), good, pki.issuing_ca)
+    response = ocsp_fetch(_fetcher_backend(), good, pki.issuing_ca)
     assert response.basic_ocsp_response["tbs_response_data"]["responses"][0]["cert_status"].name == "good"
 
 
 def test_ca_issuers_fetch(served: tuple) -> None:
     server, pki, leaf = served
-    fetchers = fetcher_backend().get_fetchers()
+    fetchers = _fetcher_backend().get_fetchers()
 
     async def collect() -> list[object]:
         return [cert async for cert in fetchers.cert_fetcher.fetch_cert_issuers(leaf.certificate.asn1)]
@@ -112,7 +113,7 @@ def test_ca_issuers_fetch(served: tuple) -> None:
 
 def test_one_validation_fetches_each_url_once(served: tuple) -> None:
     server, _pki, leaf = served
-    fetchers = fetcher_backend().get_fetchers()
+    fetchers = _fetcher_backend().get_fetchers()
 
     async def twice() -> None:
         await asyncio.gather(
@@ -133,7 +134,7 @@ def test_crl_cache_honours_next_update(served: tuple) -> None:
     server, _pki, leaf = served
     clock = Clock()
     cache = RevocationCache(clock=clock)
-    backend = fetcher_backend(cache=cache)
+    backend = _fetcher_backend(cache=cache)
     first = crl_fetch(backend, leaf)
     assert len(server.requests) == 1
     next_update = first[0]["tbs_cert_list"]["next_update"].native
@@ -150,7 +151,7 @@ def test_crl_cache_honours_next_update(served: tuple) -> None:
 def test_ocsp_cache_honours_next_update(served: tuple) -> None:
     server, pki, leaf = served
     clock = Clock()
-    backend = fetcher_backend(cache=RevocationCache(clock=clock))
+    backend = _fetcher_backend(cache=RevocationCache(clock=clock))
     first = ocsp_fetch(backend, leaf, pki.issuing_ca)
     ocsp_fetch(backend, leaf, pki.issuing_ca)
     assert server.requests == ["/ocsp/caiso-issuing"]
@@ -164,7 +165,7 @@ def test_ocsp_cache_honours_next_update(served: tuple) -> None:
 
 def test_ocsp_nonce_bypasses_cache_and_is_echoed(served: tuple) -> None:
     server, pki, leaf = served
-    backend = fetcher_backend(cache=RevocationCache(), ocsp_nonce=True)
+    backend = _fetcher_backend(cache=RevocationCache(), ocsp_nonce=True)
     response = ocsp_fetch(backend, leaf, pki.issuing_ca)
     assert response.nonce_value is not None
     ocsp_fetch(backend, leaf, pki.issuing_ca)
@@ -254,7 +255,7 @@ def test_bad_crl_server_is_a_crl_fetch_error(handler: object, expected: str) -> 
         pki = pki_at(f"http://127.0.0.1:{server.port}")
         leaf = pki.issuing_ca.issue("rig")
         with pytest.raises(pv_errors.CRLFetchError, match=expected) as info:
-            crl_fetch(fetcher_backend(timeout=2), leaf)
+            crl_fetch(_fetcher_backend(timeout=2), leaf)
     assert isinstance(info.value.__cause__, FetchError)
 
 
@@ -273,43 +274,43 @@ def test_bad_ocsp_server_is_an_ocsp_fetch_error(handler: object, expected: str) 
         # The slow drip holds the connection for 120 s: a fetch that outlived its 2 s would fail on
         # the closed connection, not with "timed out after 2 s" (no clock is asserted).
         with pytest.raises(pv_errors.OCSPFetchError, match=expected):
-            ocsp_fetch(fetcher_backend(timeout=2), leaf, pki.issuing_ca)
+            ocsp_fetch(_fetcher_backend(timeout=2), leaf, pki.issuing_ca)
 
 
 def test_stopped_server_is_a_fetch_error(served: tuple) -> None:
     server, pki, leaf = served
     server.stop()
     with pytest.raises(pv_errors.CRLFetchError, match="connection refused"):
-        crl_fetch(fetcher_backend(timeout=2), leaf)
+        crl_fetch(_fetcher_backend(timeout=2), leaf)
     with pytest.raises(pv_errors.OCSPFetchError, match="connection refused"):
-        ocsp_fetch(fetcher_backend(timeout=2), leaf, pki.issuing_ca)
+        ocsp_fetch(_fetcher_backend(timeout=2), leaf, pki.issuing_ca)
 
 
 def test_unknown_certificate_ocsp_is_a_validation_error(served: tuple) -> None:
     server, pki, _ = served
     stranger = pki_at(server.base_url).issuing_ca.issue("rig")  # same URLs, unknown to the responder
     with pytest.raises(pv_errors.OCSPValidationError, match="unauthorized"):
-        ocsp_fetch(fetcher_backend(), stranger, pki.issuing_ca)
+        ocsp_fetch(_fetcher_backend(), stranger, pki.issuing_ca)
 
 
 def test_host_allow_list_blocks_crl_fetch(served: tuple) -> None:
     server, _pki, leaf = served
     with pytest.raises(pv_errors.CRLFetchError, match="not in the allow-list"):
-        crl_fetch(fetcher_backend(allowed_hosts=["crl.caiso.com"]), leaf)
+        crl_fetch(_fetcher_backend(allowed_hosts=["crl.caiso.com"]), leaf)
     assert server.requests == []
 
 
 def test_request_budget(served: tuple) -> None:
     server, _pki, leaf = served
     with pytest.raises(pv_errors.CRLFetchError, match="limit of 0 requests"):
-        crl_fetch(fetcher_backend(max_requests=0), leaf)
+        crl_fetch(_fetcher_backend(max_requests=0), leaf)
     assert server.requests == []
 
 
 def test_size_cap_applies(served: tuple) -> None:
     _server, _pki, leaf = served
     with pytest.raises(pv_errors.CRLFetchError, match="exceeds the 100-byte limit"):
-        crl_fetch(fetcher_backend(max_bytes=100), leaf)
+        crl_fetch(_fetcher_backend(max_bytes=100), leaf)
 
 
 class RecordingFetcher:
@@ -360,7 +361,7 @@ class RaisingFetcher:
 def test_custom_fetcher_is_used(served: tuple) -> None:
     _server, pki, leaf = served
     recorder = RecordingFetcher()
-    crls = crl_fetch(fetcher_backend(fetcher=recorder), leaf)
+    crls = crl_fetch(_fetcher_backend(fetcher=recorder), leaf)
     assert recorder.urls == [pki.issuing_ca.crl_url]
     assert leaf.certificate.serial_number in revoked_serials(crls[0])
 
@@ -370,24 +371,24 @@ def test_broken_custom_fetchers_are_contained(served: tuple) -> None:
     hanging = HangingFetcher()
     try:
         with pytest.raises(pv_errors.CRLFetchError, match="fetcher did not return"):
-            crl_fetch(fetcher_backend(fetcher=hanging, timeout=0.5), leaf)  # type: ignore[arg-type]
+            crl_fetch(_fetcher_backend(fetcher=hanging, timeout=0.5), leaf)  # type: ignore[arg-type]
     finally:
         hanging.release()
     with pytest.raises(pv_errors.CRLFetchError, match="KeyError"):
-        crl_fetch(fetcher_backend(fetcher=RaisingFetcher()), leaf)  # type: ignore[arg-type]
+        crl_fetch(_fetcher_backend(fetcher=RaisingFetcher()), leaf)  # type: ignore[arg-type]
 
 
 def test_backend_argument_checks() -> None:
     with pytest.raises(MalformedInputError, match="timeout"):
-        fetcher_backend(timeout=0)
+        _fetcher_backend(timeout=0)
     with pytest.raises(MalformedInputError, match="max_bytes"):
-        fetcher_backend(max_bytes=0)
+        _fetcher_backend(max_bytes=0)
     with pytest.raises(MalformedInputError, match="allowed_schemes"):
-        fetcher_backend(allowed_schemes=["ftp"])
+        _fetcher_backend(allowed_schemes=["ftp"])
     with pytest.raises(MalformedInputError, match="fetcher"):
-        fetcher_backend(fetcher=object())  # type: ignore[arg-type]
+        _fetcher_backend(fetcher=object())  # type: ignore[arg-type]
     with pytest.raises(MalformedInputError, match="certid_hash_algo"):
-        fetcher_backend(certid_hash_algo="md5")  # type: ignore[arg-type]
+        _fetcher_backend(certid_hash_algo="md5")  # type: ignore[arg-type]
 
 
 # -- through pyhanko-certvalidator ---------------------------------------------------------------------
@@ -411,7 +412,7 @@ def pyhanko_validate(
 def test_pyhanko_sees_revocation_via_ocsp(served: tuple) -> None:
     _server, pki, leaf = served
     with pytest.raises(pv_errors.RevokedError, match=r"OCSP.*compromised key"):
-        pyhanko_validate(pki, leaf, fetcher_backend(), "hard-fail")
+        pyhanko_validate(pki, leaf, _fetcher_backend(), "hard-fail")
 
 
 def test_pyhanko_sees_revocation_via_crl(served: tuple) -> None:
@@ -419,19 +420,19 @@ def test_pyhanko_sees_revocation_via_crl(served: tuple) -> None:
     leaf = pki.issuing_ca.issue("rig", "rig-crl-only.example.com", omit_extensions=[AIA_OID])
     pki.issuing_ca.revoke(leaf, reason="superseded")
     with pytest.raises(pv_errors.RevokedError, match=r"CRL.*supersession"):
-        pyhanko_validate(pki, leaf, fetcher_backend(), "hard-fail")
+        pyhanko_validate(pki, leaf, _fetcher_backend(), "hard-fail")
     assert "/crl/caiso-issuing.crl" in server.requests
 
 
 def test_pyhanko_soft_fail_and_hard_fail_with_server_down(served: tuple) -> None:
     server, pki, _ = served
     good = pki.issuing_ca.issue("dpg", "dpg-3.example.com")
-    pyhanko_validate(pki, good, fetcher_backend(), "hard-fail")
+    pyhanko_validate(pki, good, _fetcher_backend(), "hard-fail")
     server.stop()
-    context = pyhanko_validate(pki, good, fetcher_backend(timeout=2), "soft-fail")
+    context = pyhanko_validate(pki, good, _fetcher_backend(timeout=2), "soft-fail")
     assert any("connection refused" in str(exc) for exc in context.soft_fail_exceptions)
     with pytest.raises(pv_errors.PathValidationError, match="no revocation information could be found"):
-        pyhanko_validate(pki, good, fetcher_backend(timeout=2), "hard-fail")
+        pyhanko_validate(pki, good, _fetcher_backend(timeout=2), "hard-fail")
 
 
 # -- offline OCSP responses ----------------------------------------------------------------------------
@@ -540,6 +541,25 @@ def test_validate_chain_server_down_soft_fail_warns_hard_fail_fails(served: tupl
         assert set(hard.codes) == {"revocation-unavailable"}, hard.failures
         assert all("connection refused" in f.message for f in hard.failures)
         assert [s.status for s in hard.revocation] == ["not-checked", "unknown", "unknown"]
+
+
+def test_validator_fetcher_host_allow_list(served: tuple) -> None:
+    """Validator(fetcher=HttpFetcher(allowed_hosts=...)): a host off the list is never contacted."""
+    server, pki, _ = served
+    good = pki.issuing_ca.issue("dpg", "dpg-6.example.com")
+    before = len(server.requests)
+    refused = validate(pki, good, "hard-fail", fetcher=HttpFetcher(allowed_hosts=["crl.example.com"]))
+    assert not refused.valid and set(refused.codes) == {"revocation-unavailable"}, refused.failures
+    assert all("allow" in f.message for f in refused.failures), refused.failures
+    assert len(server.requests) == before
+    allowed = validate(pki, good, "hard-fail", fetcher=HttpFetcher(allowed_hosts=["127.0.0.1"]))
+    assert allowed.valid, allowed.failures
+    assert len(server.requests) > before
+
+
+def test_validator_fetcher_is_checked() -> None:
+    with pytest.raises(MalformedInputError, match="fetcher"):
+        Validator(trust=[testing.DemoPki.create().root.certificate], fetch=True, fetcher=object())  # type: ignore[arg-type]
 
 
 def test_validate_chain_shares_the_cache(served: tuple) -> None:

@@ -190,7 +190,6 @@ SOUND: dict[str, Callable[[Material], dict[str, Any]]] = {
     "connect": lambda m: {"url_or_host_port": "https://127.0.0.1:1/", "client": None, "trust": m.trust},
     "cps_kind": lambda m: {"cert": m.cert.der},
     "export_pkcs12": lambda m: {"key": m.key, "cert": m.cert, "password": "pw"},
-    "fetcher_backend": lambda m: {},
     "findings_to_sarif": lambda m: {"findings": m.findings, "tool_version": "1", "artifact_uri": "x.pem"},
     "generate_private_key": lambda m: {"spec": "ec-p256"},
     "httpx_client": lambda m: {"ctx": m.ssl_context()},

@@ -240,6 +240,30 @@ def test_eight_threads_give_the_sequential_answers(
     assert validator.cache.stats.fast >= 900  # the valid leaves after the first
 
 
+@pytest.mark.parametrize(
+    ("function", "method"),
+    [
+        ("validate_chain", "validate"),
+        ("validate_chain_async", "validate_async"),
+        ("validate_many", "validate_many"),
+        ("validate_many_async", "validate_many_async"),
+    ],
+)
+def test_module_functions_take_the_method_parameters(function: str, method: str) -> None:
+    """Each module function is its Validator method plus trust= and the options, nothing else."""
+    import inspect
+
+    from caiso_pki import validation
+
+    wrapper = inspect.signature(getattr(validation, function)).parameters
+    wrapped = inspect.signature(getattr(Validator, method)).parameters
+    ours = [(name, p.kind, p.default) for name, p in wrapper.items() if name not in ("trust", "options")]
+    theirs = [(name, p.kind, p.default) for name, p in wrapped.items() if name != "self"]
+    assert ours == theirs
+    assert wrapper["trust"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert wrapper["options"].kind is inspect.Parameter.VAR_KEYWORD
+
+
 def test_one_list_of_options() -> None:
     """The functions that build a Validator take its options through ValidatorOptions, which holds
     exactly the Validator's fields but trust; check_chain's takes all but policy and profile (the CPS

@@ -323,9 +323,6 @@ from caiso_pki.validation import (
     Validator as Validator,
 )
 from caiso_pki.validation import (
-    fetcher_backend as fetcher_backend,
-)
-from caiso_pki.validation import (
     validate_chain as validate_chain,
 )
 from caiso_pki.validation import (

@@ -90,7 +90,7 @@ def raw_extension(oid: str, value: bytes, *, critical: bool = False) -> asn1_x50
     from asn1crypto import x509 as asn1_x509
 
     # Loaded from DER rather than built, so asn1crypto does not parse (and refuse) the value.
-    identifier = core.ObjectIdentifier(parse_oid(oid).dotted_string).dump()
+    identifier = core.ObjectIdentifier(parse_oid(oid)).dump()
     flag = b"\x01\x01\xff" if critical else b""
     return asn1_x509.Extension.load(der_tlv(0x30, identifier + flag + der_tlv(0x04, bytes(value))))
 

@@ -40,7 +40,7 @@ from caiso_pki.errors import (
 from caiso_pki.general_names import SubjectAltNames
 from caiso_pki.keys import KeySpec, generate_private_key, is_signing_key, key_usage_fits, key_usage_name
 from caiso_pki.name import DistinguishedName
-from caiso_pki.oids import oid_name, parse_oid
+from caiso_pki.oids import _object_identifier, oid_name
 from caiso_pki.profiles.request import (
     RequestContent,
     RequestProfile,
@@ -373,7 +373,7 @@ def _eku_extension(values: tuple[str, ...]) -> tuple[x509.ExtendedKeyUsage | Non
     """The extension object (``None`` for no purposes) and the dotted OIDs, cached by the names given."""
     from cryptography import x509 as cx509
 
-    oids = [parse_oid(value) for value in values]
+    oids = [_object_identifier(value) for value in values]
     return (cx509.ExtendedKeyUsage(oids) if oids else None), tuple(oid.dotted_string for oid in oids)
 
 

@@ -1,8 +1,8 @@
 """OID registry: friendly names for the object identifiers caiso-pki shows, and OID parsing.
 
 Users write OIDs as dotted strings (``"2.5.29.32.0"``) or as names from this registry
-(``"anyPolicy"``, ``"clientAuth"``); :func:`parse_oid` accepts both and rejects anything else with an
-:class:`~caiso_pki.errors.UnknownOidError`.
+(``"anyPolicy"``, ``"clientAuth"``); :func:`parse_oid` accepts both, returns the dotted string, and
+rejects anything else with an :class:`~caiso_pki.errors.UnknownOidError`.
 """
 
 from __future__ import annotations
@@ -255,11 +255,18 @@ def oid_name(oid: x509.ObjectIdentifier | str) -> str:
     return OID_NAMES.get(dotted, dotted)
 
 
-def parse_oid(value: str | x509.ObjectIdentifier) -> x509.ObjectIdentifier:
-    """Turn a dotted string or a registry name into an ObjectIdentifier.
+def parse_oid(value: str | x509.ObjectIdentifier) -> str:
+    """The dotted form of an OID given as a dotted string, a registry name or an ObjectIdentifier.
 
-    Raises :class:`UnknownOidError` naming ``value`` when it is neither.
+    ``parse_oid("clientAuth") == "1.3.6.1.5.5.7.3.2"``.  A dotted string is checked (arcs, the
+    second arc below 40 under 0 and 1) and returned in canonical form.  Raises
+    :class:`UnknownOidError` naming ``value`` when it is neither a valid dotted OID nor a known name.
     """
+    return _object_identifier(value).dotted_string
+
+
+def _object_identifier(value: str | x509.ObjectIdentifier) -> x509.ObjectIdentifier:
+    """:func:`parse_oid`, as the ``cryptography`` object (for building extensions)."""
     if isinstance(value, x509.ObjectIdentifier):
         return value
     shown = _shown(value)

@@ -31,9 +31,7 @@ def _to_oid_set(value: Iterable[str] | str) -> frozenset[str]:
     items = texts(value, "acceptable")
     result = set()
     for text in items:
-        result.add(
-            ANY_POLICY if text.strip().lower() in {"any", "anypolicy"} else parse_oid(text).dotted_string
-        )
+        result.add(ANY_POLICY if text.strip().lower() in {"any", "anypolicy"} else parse_oid(text))
     if not result:
         raise MalformedInputError(
             "PolicyRequirement: the acceptable policy set is empty; pass OIDs, or {'any'} for anyPolicy"

@@ -112,7 +112,7 @@ def attribute_oid(name: str) -> str:
         return dotted
     from caiso_pki.oids import parse_oid
 
-    return parse_oid(name).dotted_string
+    return parse_oid(name)
 
 
 def _label(dotted: str) -> str:

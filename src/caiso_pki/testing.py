@@ -66,7 +66,7 @@ from caiso_pki._key_holder import KeyHolder
 from caiso_pki._time import ensure_aware
 from caiso_pki.certificate import Certificate
 from caiso_pki.errors import MalformedInputError, UnsupportedAlgorithmError
-from caiso_pki.oids import ANY_POLICY, DEMO_BASIC_ASSURANCE_POLICY, parse_oid
+from caiso_pki.oids import ANY_POLICY, DEMO_BASIC_ASSURANCE_POLICY, _object_identifier, parse_oid
 
 if TYPE_CHECKING:
     from caiso_pki.truststore import TrustStore
@@ -128,7 +128,7 @@ def _policies_extension(oids: Sequence[str], cps_url: str | None) -> x509.Certif
     infos = []
     for oid in oids:
         qualifiers = [cps_url] if cps_url and oid != ANY_POLICY else None
-        infos.append(x509.PolicyInformation(parse_oid(oid), qualifiers))
+        infos.append(x509.PolicyInformation(_object_identifier(oid), qualifiers))
     return x509.CertificatePolicies(infos)
 
 
@@ -237,7 +237,7 @@ class CertificateAuthority(KeyHolder):
         serial: int | None = None,
         issuer: x509.Name | None = None,
     ) -> Certificate:
-        omitted = {parse_oid(oid).dotted_string for oid in omit}
+        omitted = {parse_oid(oid) for oid in omit}
         builder = (
             x509.CertificateBuilder()
             .subject_name(subject)
@@ -352,7 +352,7 @@ class CertificateAuthority(KeyHolder):
             (key_usage or _key_usage(ca=is_ca, rsa_key=is_rsa, kind=kind), True),
         ]
         ekus = (
-            tuple(parse_oid(oid) for oid in extended_key_usage)
+            tuple(_object_identifier(oid) for oid in extended_key_usage)
             if extended_key_usage is not None
             else _EKU[kind]
         )

@@ -29,8 +29,8 @@ def test_parse_oid_refuses_huge_second_arc(text: str) -> None:
 
 
 def test_parse_oid_accepts_large_arcs_under_2() -> None:
-    assert parse_oid("2.999.2008.1.1").dotted_string == "2.999.2008.1.1"
-    assert parse_oid("1.39").dotted_string == "1.39"
+    assert parse_oid("2.999.2008.1.1") == "2.999.2008.1.1"
+    assert parse_oid("1.39") == "1.39"
 
 
 def _deep_toml() -> str:

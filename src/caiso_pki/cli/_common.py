@@ -368,7 +368,7 @@ class PolicyOid(_CheckedText):
         """The dotted OID."""
         from caiso_pki.oids import parse_oid
 
-        return parse_oid(value).dotted_string
+        return parse_oid(value)
 
 
 class ServerName(_CheckedText):

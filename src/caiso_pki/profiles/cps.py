@@ -334,7 +334,7 @@ def _oids(value: object, name: str, key: str) -> tuple[str, ...]:
     result = []
     for index, item in enumerate(_str_items(value, name, key)):
         try:
-            result.append(parse_oid(item).dotted_string)
+            result.append(parse_oid(item))
         except UnknownOidError as exc:
             raise _fail(name, f"{key}[{index}]", f"bad OID: {exc}") from exc
     return tuple(result)
@@ -375,7 +375,7 @@ def _subject_attributes(value: object, name: str, key: str) -> object:
             result.append(item.upper())
             continue
         try:
-            result.append(parse_oid(item).dotted_string)
+            result.append(parse_oid(item))
         except UnknownOidError as exc:
             raise _fail(
                 name,

@@ -722,7 +722,7 @@ def _build(name: str, raw: Mapping[str, Any], prefix: str, ctx: _Ctx) -> Request
         oids = []
         for value in usage.get(key, []):
             try:
-                oids.append(parse_oid(value).dotted_string)
+                oids.append(parse_oid(value))
             except CaisoPkiError as exc:
                 raise ctx.error(
                     f"{prefix}usage.{key}", f"{value!r} is not a valid OID or known name"

@@ -64,16 +64,13 @@ _EXPORTS: Final[dict[str, str]] = {
     "validate_many_async": "caiso_pki.validation.validator",
     "Fetcher": "caiso_pki.validation.fetch",
     "HttpFetcher": "caiso_pki.validation.fetch",
-    "CaisoFetcherBackend": "caiso_pki.validation.fetchers",
     "RevocationCache": "caiso_pki.validation.fetchers",
-    "fetcher_backend": "caiso_pki.validation.fetchers",
 }
 
 __all__ = [
     "CODES",
     "FAILURE_CODES",
     "AlgorithmPolicy",
-    "CaisoFetcherBackend",
     "CodeInfo",
     "Fetcher",
     "FleetCache",
@@ -92,7 +89,6 @@ __all__ = [
     "ValidationResult",
     "Validator",
     "ValidatorOptions",
-    "fetcher_backend",
     "summarize",
     "validate_chain",
     "validate_chain_async",
@@ -119,7 +115,7 @@ if TYPE_CHECKING:
     from caiso_pki.validation.codes import CODES, FAILURE_CODES, CodeInfo
     from caiso_pki.validation.fastpath import FleetCache, FleetStats
     from caiso_pki.validation.fetch import Fetcher, HttpFetcher
-    from caiso_pki.validation.fetchers import CaisoFetcherBackend, RevocationCache, fetcher_backend
+    from caiso_pki.validation.fetchers import RevocationCache
     from caiso_pki.validation.options import (
         AlgorithmPolicy,
         PathBudget,

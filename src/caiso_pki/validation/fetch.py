@@ -21,7 +21,7 @@ Name resolution (``getaddrinfo``) is not covered by the deadline: the standard l
 it.  Use IP addresses or a local resolver with its own timeout where that matters.
 
 To fetch some other way (a proxy, a corporate HTTP client, a recorded fixture), implement the
-:class:`Fetcher` protocol and pass it to :func:`caiso_pki.validation.fetchers.fetcher_backend`.
+:class:`Fetcher` protocol and pass it as ``Validator(fetch=True, fetcher=...)``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Fetching and caching revocation data (CRLs, OCSP) for pyhanko-certvalidator.
 
-:func:`fetcher_backend` plugs caiso-pki's hardened HTTP client (:mod:`caiso_pki.validation.fetch`) into
-pyhanko-certvalidator's fetcher interfaces, so chain validation downloads CRLs from the CRL distribution
+:func:`_fetcher_backend` (private: the :class:`~caiso_pki.validation.Validator` builds one when
+``fetch=True``; what it returns is pyhanko-certvalidator's type) plugs caiso-pki's hardened HTTP client
+(:mod:`caiso_pki.validation.fetch`, or the Validator's ``fetcher``) into pyhanko-certvalidator's
+fetcher interfaces, so chain validation downloads CRLs from the CRL distribution
 points, asks the OCSP responders named in AIA, and fetches missing issuers from AIA caIssuers URLs, with
 our limits (schemes, hosts, timeouts, size caps, redirects) instead of an unbounded HTTP library.
 
@@ -52,10 +54,8 @@ if TYPE_CHECKING:
     from pyhanko_certvalidator.authority import Authority
 
 __all__ = [
-    "CaisoFetcherBackend",
     "RevocationCache",
     "downloaded",
-    "fetcher_backend",
 ]
 
 logger = logging.getLogger(__name__)
@@ -644,8 +644,8 @@ class _CertFetcher(CertificateFetcher):
         return [cert for value in self._jobs.successes() if isinstance(value, list) for cert in value]
 
 
-class CaisoFetcherBackend(FetcherBackend):
-    """pyhanko-certvalidator's ``FetcherBackend`` on our hardened fetcher; see :func:`fetcher_backend`.
+class _FetcherBackend(FetcherBackend):
+    """pyhanko-certvalidator's ``FetcherBackend`` on our hardened fetcher; see :func:`_fetcher_backend`.
 
     Each :meth:`get_fetchers` call (pyhanko makes one per ``ValidationContext``) starts a fresh request
     budget and per-validation memory; the :class:`RevocationCache` is shared by all of them.
@@ -658,7 +658,7 @@ class CaisoFetcherBackend(FetcherBackend):
     def __repr__(self) -> str:
         s = self._settings
         fetcher = type(s.fetcher).__name__
-        return f"<CaisoFetcherBackend timeout={s.timeout:g}s fetcher={fetcher} cache={s.cache!r}>"
+        return f"<_FetcherBackend timeout={s.timeout:g}s fetcher={fetcher} cache={s.cache!r}>"
 
     @property
     def cache(self) -> RevocationCache | None:
@@ -677,7 +677,7 @@ class CaisoFetcherBackend(FetcherBackend):
         return None
 
 
-def fetcher_backend(
+def _fetcher_backend(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int | None = None,
@@ -689,10 +689,11 @@ def fetcher_backend(
     certid_hash_algo: Literal["sha1", "sha256"] = "sha1",
     max_requests: int | None = DEFAULT_MAX_REQUESTS,
     on_fetch: Callable[[str], None] | None = None,
-) -> CaisoFetcherBackend:
+) -> _FetcherBackend:
     """A pyhanko-certvalidator ``FetcherBackend`` that fetches CRLs, OCSP and issuers with our limits.
 
-    Pass it as ``ValidationContext(fetcher_backend=...)``.  ``timeout`` bounds each fetch in total
+    Private: the Validator's own adapter (a test may pass it as ``ValidationContext(fetcher_backend=...)``).
+    ``timeout`` bounds each fetch in total
     (redirects included).  ``max_bytes`` caps every response; by default CRLs may be 10 MiB and OCSP
     responses and certificates 1 MiB.  ``allowed_schemes``/``allowed_hosts`` configure the default
     :class:`~caiso_pki.validation.fetch.HttpFetcher`; pass ``fetcher`` to fetch some other way (then those two
@@ -734,7 +735,7 @@ def fetcher_backend(
         certid_hash_algo=certid_hash_algo,
         on_fetch=on_fetch,
     )
-    return CaisoFetcherBackend(settings, max_requests=max_requests)
+    return _FetcherBackend(settings, max_requests=max_requests)
 
 
 def downloaded(fetchers: Fetchers) -> list[bytes]:

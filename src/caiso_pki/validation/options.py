@@ -377,7 +377,7 @@ def eku_oids(extended_key_usage: Iterable[str] | str | None) -> frozenset[str]:
         return frozenset()
     names = texts(extended_key_usage, "extended_key_usage")
     try:
-        return frozenset(parse_oid(str(name)).dotted_string for name in names)
+        return frozenset(parse_oid(str(name)) for name in names)
     except UnknownOidError as exc:
         raise MalformedInputError(f"extended_key_usage: {exc}") from exc
 

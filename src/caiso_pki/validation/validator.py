@@ -75,7 +75,8 @@ if TYPE_CHECKING:
 
     from caiso_pki.validation.evidence import CrlFacts, OcspFacts
     from caiso_pki.validation.fastpath import FleetCache, HashedKey, Pool, Settings
-    from caiso_pki.validation.fetchers import CaisoFetcherBackend, RevocationCache
+    from caiso_pki.validation.fetch import Fetcher
+    from caiso_pki.validation.fetchers import RevocationCache, _FetcherBackend
 
 __all__ = [
     "UsageAndRevocationOptions",
@@ -107,6 +108,18 @@ def _check_callback(instance: object, attribute: attrs.Attribute[Any], value: An
     if value is not None and not callable(value):
         raise MalformedInputError(
             f"{attribute.name}: expected a function taking a URL, got {type(value).__name__}"
+        )
+
+
+def _check_fetcher(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None:
+        return
+    from caiso_pki.validation.fetch import Fetcher
+
+    if not isinstance(value, Fetcher):
+        raise MalformedInputError(
+            f"fetcher: a {type(value).__name__} has no fetch(url, *, method, body, ...) method; pass an "
+            "HttpFetcher or an object with that method"
         )
 
 
@@ -179,6 +192,10 @@ class Validator:
     :param ocsp_responses: OCSP responses given offline.
     :param fetch: also download the CRLs and OCSP answers the certificates name (http and https only,
         size caps), each request bounded by ``timeout`` seconds.
+    :param fetcher: what downloads them when ``fetch`` is on: by default an
+        :class:`~caiso_pki.validation.HttpFetcher` with its limits; pass
+        ``HttpFetcher(allowed_hosts=[...])`` to contact only your CAs' hosts, or any
+        :class:`~caiso_pki.validation.Fetcher` (a proxy, a recorded fixture).
     :param timeout: seconds for each network request when ``fetch`` is on.
     :param algorithm_policy: which hashes and key sizes are acceptable (default: no MD5/SHA-1, RSA of
         2048 bits or more).
@@ -208,6 +225,7 @@ class Validator:
     )
     fetch: bool = attrs.field(default=False, converter=to_fetch)
     timeout: float = attrs.field(default=10.0, converter=to_timeout)
+    fetcher: Fetcher | None = attrs.field(default=None, validator=_check_fetcher)
     algorithm_policy: AlgorithmPolicy = attrs.field(
         default=None, converter=_algorithms, validator=check_algorithms
     )
@@ -286,6 +304,8 @@ class Validator:
             )
         if self.on_fetch is not None and not self.fetch:
             notes.append("on_fetch is set but fetch is off: nothing is fetched")
+        if self.fetcher is not None and not self.fetch:
+            notes.append("fetcher is set but fetch is off: nothing is fetched")
         self._state.notes = tuple(notes)
 
     def _screen(self, state: _State) -> None:
@@ -315,9 +335,11 @@ class Validator:
         A ``fleet_cache`` or ``revocation_cache`` you passed is shared within one process only; the
         copy gets a new, empty one with the same size bounds (a RevocationCache's ``clock`` stays
         behind: the copy's reads the system clock).  An ``on_fetch`` that cannot be pickled (a lambda,
-        a nested function) raises :class:`~caiso_pki.errors.NotPicklableError` naming it.
+        a nested function), or a ``fetcher`` that cannot (one holding an ``ssl_context``), raises
+        :class:`~caiso_pki.errors.NotPicklableError` naming it.
         """
-        _check_travels(self.on_fetch, "on_fetch")
+        _check_travels(self.on_fetch, "on_fetch", "pass a module-level function")
+        _check_travels(self.fetcher, "fetcher", "pass a fetcher that pickles (no ssl_context)")
         options = {
             field.alias or field.name: getattr(self, field.name)
             for field in attrs.fields(Validator)
@@ -615,7 +637,7 @@ class Validator:
                 with contextlib.suppress(Exception):
                     await backend.close()
 
-    def _backend(self) -> CaisoFetcherBackend:
+    def _backend(self) -> _FetcherBackend:
         try:
             from caiso_pki.validation import fetchers
         except ImportError as exc:  # pragma: no cover - the module ships with the package
@@ -628,7 +650,9 @@ class Validator:
                 if self._state.revocation_cache is None:
                     self._state.revocation_cache = fetchers.RevocationCache()
                 cache = self._state.revocation_cache
-        return fetchers.fetcher_backend(timeout=self.timeout, cache=cache, on_fetch=self.on_fetch)
+        return fetchers._fetcher_backend(
+            timeout=self.timeout, cache=cache, fetcher=self.fetcher, on_fetch=self.on_fetch
+        )
 
 
 class _Batch(NamedTuple):
@@ -647,7 +671,7 @@ class _Travelling(NamedTuple):
     revocation: tuple[int, dt.timedelta | None] | None
 
 
-def _check_travels(value: object, name: str) -> None:
+def _check_travels(value: object, name: str, remedy: str) -> None:
     """Raise :class:`NotPicklableError` naming ``name`` unless ``value`` pickles."""
     import pickle
 
@@ -658,8 +682,8 @@ def _check_travels(value: object, name: str) -> None:
     except (pickle.PicklingError, TypeError, AttributeError) as exc:
         what = getattr(value, "__qualname__", type(value).__name__)
         raise NotPicklableError(
-            f"{name}: {what!r} cannot be pickled, so this Validator cannot go to another process; pass "
-            f"a module-level function, or send attrs.evolve(validator, {name}=None)"
+            f"{name}: {what!r} cannot be pickled, so this Validator cannot go to another process; "
+            f"{remedy}, or send attrs.evolve(validator, {name}=None)"
         ) from exc
 
 
@@ -711,6 +735,7 @@ class UsageAndRevocationOptions(TypedDict, total=False):
     ocsp_responses: OcspsInput
     fetch: bool
     timeout: float
+    fetcher: Fetcher | None
     algorithm_policy: AlgorithmPolicy | None
     revocation_cache: RevocationCache | None
     path_budget: PathBudget
