@@ -177,7 +177,7 @@ def test_each_rule_triggers_exactly_its_finding(
     pki: testing.DemoPki, code: str, mutation: str, mint: Mint
 ) -> None:
     cert, kind = mint(pki)
-    findings = lint_certificate(cert, "caiso-demo", kind)
+    findings = lint_certificate(cert, "caiso-demo", kind=kind)
     assert codes(findings) == {code}, [str(f) for f in findings]
     finding = findings[0]
     assert finding.citation is not None
@@ -211,7 +211,7 @@ def test_demo_leaves_lint_clean_and_are_detected(
     cert = pki.issuing_ca.issue(issue_kind, cn).certificate  # type: ignore[arg-type]
     assert cps_kind(cert) == kind
     assert lint_certificate(cert, "caiso-demo") == ()
-    assert lint_certificate(cert, "caiso-demo", kind) == ()
+    assert lint_certificate(cert, "caiso-demo", kind=kind) == ()
 
 
 def test_demo_cas_lint_clean(pki: testing.DemoPki) -> None:
@@ -296,7 +296,7 @@ def test_builtin_profile_reports_unconfigured_policy_and_validity(pki: testing.D
 def test_unconfigured_rules_alone(pki: testing.DemoPki, override: str, code: str) -> None:
     profile = load_cps_profile(f'extends = "caiso-basic-assurance"\n{override}')
     cert = pki.issuing_ca.issue("rig", "rig-0004.example.com").certificate
-    findings = lint_certificate(cert, profile, "rig")
+    findings = lint_certificate(cert, profile, kind="rig")
     assert codes(findings) == {code}
     assert findings[0].severity is Severity.NOTICE
     assert "user-supplied" in findings[0].message
@@ -364,13 +364,13 @@ def _csr(key: object, *, cn: str = "rig-0001.example.com", org: bool = True, dns
 
 def test_lint_csr_clean_and_violations() -> None:
     good = ec.generate_private_key(ec.SECP256R1())
-    assert lint_csr(_csr(good), "caiso-demo", "rig") == ()
-    assert codes(lint_csr(_csr(good, org=False), "caiso-demo", "rig")) == {"CPS-SUBJECT"}
-    assert codes(lint_csr(_csr(good, dns=False), "caiso-demo", "rig")) == {"CPS-SAN"}
+    assert lint_csr(_csr(good), "caiso-demo", kind="rig") == ()
+    assert codes(lint_csr(_csr(good, org=False), "caiso-demo", kind="rig")) == {"CPS-SUBJECT"}
+    assert codes(lint_csr(_csr(good, dns=False), "caiso-demo", kind="rig")) == {"CPS-SAN"}
     weak = ec.generate_private_key(ec.SECP256K1())
-    assert codes(lint_csr(_csr(weak), "caiso-demo", "rig")) == {"CPS-KEY-CURVE"}
+    assert codes(lint_csr(_csr(weak), "caiso-demo", kind="rig")) == {"CPS-KEY-CURVE"}
     # An api-client needs no SAN.
-    assert lint_csr(_csr(good, cn="Demo API client", dns=False), "caiso-demo", "api-client") == ()
+    assert lint_csr(_csr(good, cn="Demo API client", dns=False), "caiso-demo", kind="api-client") == ()
 
 
 def test_lint_csr_bad_signature() -> None:
@@ -379,14 +379,14 @@ def test_lint_csr_bad_signature() -> None:
     der[-3] ^= 0x01  # flip a bit inside the signature value
     from caiso_pki.csr import load_csr
 
-    findings = lint_csr(load_csr(bytes(der)), "caiso-demo", "rig")
+    findings = lint_csr(load_csr(bytes(der)), "caiso-demo", kind="rig")
     assert "CPS-CSR-SIGNATURE" in codes(findings)
 
 
 def test_lint_csr_needs_a_known_kind() -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     with pytest.raises(ProfileError, match="unknown certificate kind 'router'"):
-        lint_csr(_csr(key), "caiso-demo", "router")
+        lint_csr(_csr(key), "caiso-demo", kind="router")
 
 
 # -- check_chain -------------------------------------------------------------------------------------
@@ -460,6 +460,13 @@ def test_check_chain_refuses_a_policy_argument(pki: testing.DemoPki) -> None:
     leaf = pki.issuing_ca.issue("rig", "rig-0013.example.com")
     with pytest.raises(ProfileError, match="policy"):
         check_chain(leaf.certificate, leaf.chain, trust=[pki.root.certificate], policy=None)
+
+
+def test_kind_is_a_keyword(pki: testing.DemoPki) -> None:
+    cert = pki.issuing_ca.issue("rig", "rig-0014.example.com").certificate
+    with pytest.raises(TypeError):
+        lint_certificate(cert, "caiso-demo", "rig")  # type: ignore[misc]
+    assert lint_certificate(cert, "caiso-demo", kind="rig") == ()
 
 
 def test_check_chain_is_called_as_validate_chain_is() -> None:

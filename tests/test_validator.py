@@ -264,6 +264,18 @@ def test_module_functions_take_the_method_parameters(function: str, method: str)
     assert wrapper["options"].kind is inspect.Parameter.VAR_KEYWORD
 
 
+def test_options_are_keyword_only() -> None:
+    """Option classes take keywords only, so an option cannot land in the wrong slot."""
+    from caiso_pki.policy import PolicyRequirement
+    from caiso_pki.validation import AlgorithmPolicy, HttpFetcher, PathBudget
+
+    for cls in (Validator, AlgorithmPolicy, PathBudget, HttpFetcher):
+        assert all(field.kw_only for field in attrs.fields(cls) if field.init), cls
+    assert [f.name for f in attrs.fields(PolicyRequirement) if not f.kw_only] == ["acceptable"]
+    with pytest.raises(TypeError):
+        PathBudget(4)  # type: ignore[misc]
+
+
 def test_one_list_of_options() -> None:
     """The functions that build a Validator take its options through ValidatorOptions, which holds
     exactly the Validator's fields but trust; check_chain's takes all but policy and profile (the CPS

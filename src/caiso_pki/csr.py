@@ -317,7 +317,7 @@ class RenewalRequest(KeyHolder):
 
     csr: Csr
     key: PrivateKey = attrs.field(repr=False)
-    rekeyed: bool = False
+    rekeyed: bool = attrs.field(default=False, kw_only=True)
 
 
 # -- helpers ---------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from caiso_pki.csr import Csr
     from caiso_pki.lint import ChainCheck, Finding
     from caiso_pki.truststore import TrustEntry, TrustStore
+    from caiso_pki.types import TimelineInput
     from caiso_pki.validation import ValidationResult
 
 __all__ = [
@@ -695,7 +696,9 @@ _BAR_COLOURS: Final[dict[str, str]] = {
 }
 
 
-def _timeline_items(items: object, at: dt.datetime) -> list[tuple[str, Certificate, dt.datetime | None, str]]:
+def _timeline_items(
+    items: TimelineInput, at: dt.datetime
+) -> list[tuple[str, Certificate, dt.datetime | None, str]]:
     """(label, certificate, distrust_after, status) for certificates, trust entries or a store.
 
     A store and its entries are recognised by what they hold (``entries``; ``certificate``, ``labels``
@@ -742,7 +745,7 @@ def _plot_label(text: str) -> str:
     return printable(text).replace("$", r"\$")
 
 
-def plot_expiry(items: object, *, at: dt.datetime | None = None, title: str | None = None) -> Figure:
+def plot_expiry(items: TimelineInput, *, at: dt.datetime | None = None, title: str | None = None) -> Figure:
     """An expiry timeline: one bar per certificate from notBefore to notAfter, coloured by status at ``at``.
 
     ``items`` is a :class:`~caiso_pki.truststore.TrustStore`, trust entries, certificates or anything
@@ -802,7 +805,9 @@ def plot_expiry(items: object, *, at: dt.datetime | None = None, title: str | No
     return fig
 
 
-def expiry_timeline_html(items: object, *, at: dt.datetime | None = None, title: str | None = None) -> str:
+def expiry_timeline_html(
+    items: TimelineInput, *, at: dt.datetime | None = None, title: str | None = None
+) -> str:
     """:func:`plot_expiry` as an inline ``<img>`` (base64 SVG), or ``""`` when matplotlib is missing.
 
     For HTML reports (``caiso-pki audit --format html``) that should include the picture when they can

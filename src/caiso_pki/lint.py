@@ -764,7 +764,9 @@ def _lint_certificate(
     return sink.findings
 
 
-def lint_certificate(cert: CertificateInput, profile: ProfileInput, kind: str | None = None) -> FindingList:
+def lint_certificate(
+    cert: CertificateInput, profile: ProfileInput, *, kind: str | None = None
+) -> FindingList:
     """Check one certificate against ``profile`` (a :class:`CpsProfile`, built-in name, path or TOML text).
 
     ``kind`` is one of :data:`~caiso_pki.profiles.cps.KINDS`; when ``None`` it is detected
@@ -775,7 +777,7 @@ def lint_certificate(cert: CertificateInput, profile: ProfileInput, kind: str | 
     return _sorted(_lint_certificate(_as_certificate(cert), loaded, kind, None))
 
 
-def lint_csr(csr: CsrInput, profile: ProfileInput, kind: str) -> FindingList:
+def lint_csr(csr: CsrInput, profile: ProfileInput, *, kind: str) -> FindingList:
     """Does this CSR meet the CPS profile's rules for a ``kind`` certificate?  Cited findings, worst first.
 
     Use it to audit a request against the CPS (``profile``: a :class:`CpsProfile`, built-in name or

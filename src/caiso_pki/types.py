@@ -8,6 +8,7 @@ and an editor or mypy can tell a caller what to pass:
   :class:`~caiso_pki.truststore.TrustEntry`, a :class:`~caiso_pki.testing.IssuedCertificate`);
 * :data:`TrustInput`: a :class:`~caiso_pki.truststore.TrustStore`, trust entries or certificates;
 * :data:`CrlInput` and :data:`OcspInput`: revocation data given offline;
+* :data:`TimelineInput`: what an expiry timeline draws (a store, entries, certificates);
 * :data:`JsonDict`: the JSON-ready dictionaries every ``to_dict()`` returns.
 
 This module sits at the bottom of the import order, as httpx's ``_types.py`` does: it imports
@@ -42,6 +43,7 @@ __all__ = [
     "OcspInput",
     "OcspsInput",
     "SourceInput",
+    "TimelineInput",
     "TrustInput",
 ]
 
@@ -63,6 +65,10 @@ CertificatesInput: TypeAlias = "CertificateInput | Iterable[CertificateInput]"
 #: Trust anchors (and intermediates): a store, its entries, or certificates (never the OS list).
 TrustInput: TypeAlias = (
     "TrustStore | TrustEntry | CertificatesInput | Iterable[TrustEntry | CertificateInput]"
+)
+#: What an expiry timeline draws: a trust store, or certificates and anything holding one (trust entries).
+TimelineInput: TypeAlias = (
+    "TrustStore | Certificate | CertificateHolder | Iterable[Certificate | CertificateHolder]"
 )
 #: A leaf of a batch: anything :func:`~caiso_pki.validation.validate_chain` takes as its leaf, or a pair
 #: ``(leaf, intermediates)`` whose intermediates are offered for that leaf only.

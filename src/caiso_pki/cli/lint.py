@@ -44,12 +44,12 @@ def _lint_file(data: NamedBytes, profile: CpsProfile, kind: str | None) -> tuple
     if what in ("certificate", "pkcs7"):
         certs = load_certificates(data)
         if len(certs) == 1:
-            return lint_certificate(certs[0], profile, kind)
+            return lint_certificate(certs[0], profile, kind=kind)
         return lint_chain(certs, profile, kind=kind)
     if what == "csr":
         if kind is None:
             raise MalformedInputError(f"{data.name}: a CSR does not say what it is for; pass --kind")
-        return lint_csr(load_csr(data), profile, kind)
+        return lint_csr(load_csr(data), profile, kind=kind)
     raise MalformedInputError(f"{data.name}: holds {_a(what)}, not a certificate, chain or CSR")
 
 

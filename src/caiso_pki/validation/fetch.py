@@ -34,6 +34,7 @@ import ssl
 import threading
 import time
 import urllib.parse
+from collections.abc import Iterable
 from typing import Final, Literal, Protocol, runtime_checkable
 
 import attrs
@@ -105,17 +106,17 @@ class Fetcher(Protocol):
         ...
 
 
-def _frozen_lower(values: object, what: str) -> frozenset[str]:
+def _frozen_lower(values: Iterable[str] | str | None, what: str) -> frozenset[str]:
     if values is None:
         return frozenset()
     return frozenset(value.strip().lower() for value in texts(values, what))
 
 
-def _content_types(values: object) -> frozenset[str]:
+def _content_types(values: Iterable[str] | str) -> frozenset[str]:
     return _frozen_lower(values, "accepted_content_types")
 
 
-def _schemes(values: object) -> frozenset[str]:
+def _schemes(values: Iterable[str] | str) -> frozenset[str]:
     if values is None:
         raise MalformedInputError("allowed_schemes: expected 'http', 'https' or both, got None")
     schemes = _frozen_lower(values, "allowed_schemes")
@@ -128,7 +129,7 @@ def _schemes(values: object) -> frozenset[str]:
     return schemes
 
 
-def _hosts(values: object) -> frozenset[str] | None:
+def _hosts(values: Iterable[str] | str | None) -> frozenset[str] | None:
     return None if values is None else _frozen_lower(values, "allowed_hosts")
 
 

@@ -85,7 +85,7 @@ def _bits(instance: object, attribute: attrs.Attribute[int], value: int) -> None
         )
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class AlgorithmPolicy:
     """Which signature hashes, key types and key sizes validation accepts.
 
@@ -121,7 +121,7 @@ def _within(limit: int) -> Callable[[object, attrs.Attribute[int], int], None]:
     return check
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class PathBudget:
     """Bounds on path building, so a peer presenting a hostile pile of certificates cannot cost minutes.
 

@@ -93,7 +93,7 @@ class ValidationResult:
     revocation: tuple[RevocationStatus, ...] = ()
     warnings: tuple[str, ...] = ()
     at: dt.datetime = attrs.field(factory=lambda: dt.datetime.now(dt.UTC))
-    anchored: bool = True
+    anchored: bool = attrs.field(default=True, kw_only=True)
 
     def __bool__(self) -> bool:
         return self.valid

@@ -175,7 +175,7 @@ class _State:
         return found
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Validator:
     """RFC 5280 chain validation with its options fixed: build once, validate many leaves.
 
