@@ -80,6 +80,6 @@ def test_check_chain_agrees_with_validate_chain(case: dict[str, Any]) -> None:
     assert checked.validation.valid == ("error" not in case), checked.validation.failures
     assert checked.kind == "api-client"
     if checked.validation.valid:
-        # The lint ran over the validated path, leaf first: one index per certificate at most.
+        # The lint ran over the validated path as built (anchor first): its indexes are the path's.
         indexes = {f.certificate_index for f in checked.findings}
         assert indexes <= set(range(len(checked.validation.path)))

@@ -220,29 +220,35 @@ def test_demo_cas_lint_clean(pki: testing.DemoPki) -> None:
     assert lint_certificate(pki.root.certificate, "caiso-demo") == ()
     assert lint_certificate(pki.issuing_ca.certificate, "caiso-demo") == ()
     rig_cert = pki.issuing_ca.issue("rig", "rig-0002.example.com")
-    path = (rig_cert.certificate, *rig_cert.chain, rig_cert.root)
+    path = (rig_cert.root, *reversed(rig_cert.chain), rig_cert.certificate)  # anchor first
     assert lint_chain(path, "caiso-demo") == ()
 
 
 def test_lint_chain_lints_the_order_it_is_given(pki: testing.DemoPki) -> None:
-    """An anchor-first path is not turned round: path[0] is the leaf of the lint, whatever it is."""
+    """A leaf-first chain is not turned round: path[-1] is the leaf of the lint, whatever it is."""
     issued = pki.issuing_ca.issue("rig", "rig-0012.example.com")
-    path = (issued.certificate, *issued.chain, issued.root)
-    backwards = tuple(reversed(path))
-    assert backwards[0].is_self_issued and not backwards[-1].is_self_issued  # what the old guess keyed on
-    findings = lint_chain(backwards, "caiso-demo")
-    # each certificate's "issuer" is the next one as given, so no name chains
+    leaf_first = (issued.certificate, *issued.chain, issued.root)
+    findings = lint_chain(leaf_first, "caiso-demo")
+    # each certificate's "issuer" is the one before it as given, so no name chains
     assert [(f.code, f.certificate_index) for f in findings if f.code == "CPS-CHAIN-NAME"] == [
-        ("CPS-CHAIN-NAME", 0),
+        ("CPS-CHAIN-NAME", 2),
         ("CPS-CHAIN-NAME", 1),
     ]
-    assert {f.certificate_subject for f in findings if f.certificate_index == 0} == {
+    assert {f.certificate_subject for f in findings if f.certificate_index == 2} == {
         issued.root.subject.rfc4514
     }
-    # the validated path (anchor first) is linted leaf first once reversed
+    # a validated path runs the same way as lint_chain's: it is linted as it comes
     result = validate_chain(issued.certificate, issued.chain, trust=pki.trust_anchors, revocation="off")
-    assert result.path == backwards
-    assert lint_chain(result.path[::-1], "caiso-demo") == ()
+    assert result.path == leaf_first[::-1]
+    assert lint_chain(result.path, "caiso-demo") == ()
+
+
+def test_chain_finding_indexes_name_the_failures_certificate(pki: testing.DemoPki) -> None:
+    """check_chain: a finding's certificate_index and a failure's index count in the same path."""
+    leaf = pki.issuing_ca.issue("rig", "rig-0013.example.com", serial=1)
+    checked = check_chain(leaf.certificate, leaf.chain, trust=pki.trust_anchors, profile="caiso-demo")
+    (finding,) = [f for f in checked.findings if f.code == "CPS-SERIAL"]
+    assert checked.validation.path[finding.certificate_index] == leaf.certificate
 
 
 def test_every_linter_returns_a_finding_list(pki: testing.DemoPki) -> None:
@@ -262,7 +268,7 @@ def test_every_linter_returns_a_finding_list(pki: testing.DemoPki) -> None:
         lint_certificate(good.certificate, "caiso-demo"),
         lint_certificate(bad.certificate, "caiso-demo"),
         lint_csr(csr, "caiso-demo", kind="rig"),
-        lint_chain((bad.certificate, *bad.chain), "caiso-demo"),
+        lint_chain((*reversed(bad.chain), bad.certificate), "caiso-demo"),
         check_chain(good.certificate, good.chain, trust=pki.trust_anchors, profile="caiso-demo").findings,
     ]
     for findings in answers:
@@ -311,15 +317,17 @@ def test_chain_policy_subset(pki: testing.DemoPki) -> None:
     )
     leaf = pki.issuing_ca.issue("rig", "rig-0005.example.com", policies=(DEMO, OTHER_POLICY))
     assert lint_certificate(leaf.certificate, profile) == ()
-    findings = lint_chain((leaf.certificate, *leaf.chain, leaf.root), profile)
+    findings = lint_chain((leaf.root, *reversed(leaf.chain), leaf.certificate), profile)
     assert codes(findings) == {"CPS-CHAIN-POLICY-SUBSET"}
-    assert findings[0].certificate_index == 0
+    assert findings[0].certificate_index == 2  # the leaf, last of the path
     # anyPolicy in the issuer allows anything below it.
     anyca = pki.root.issue_intermediate(
         "Lint AnyPolicy CA", path_length=0, policies=(DEMO, "2.5.29.32.0"), cps_url=testing.DEMO_CPS_URL
     )
     leaf2 = anyca.issue("rig", "rig-0005.example.com", policies=(DEMO, OTHER_POLICY))
-    assert "CPS-CHAIN-POLICY-SUBSET" not in codes(lint_chain((leaf2.certificate, *leaf2.chain), profile))
+    assert "CPS-CHAIN-POLICY-SUBSET" not in codes(
+        lint_chain((*reversed(leaf2.chain), leaf2.certificate), profile)
+    )
 
 
 def test_chain_validity_nesting(pki: testing.DemoPki) -> None:
@@ -331,21 +339,21 @@ def test_chain_validity_nesting(pki: testing.DemoPki) -> None:
         not_after=pki.now + dt.timedelta(days=100),
     )
     leaf = short.issue("rig", "rig-0006.example.com")
-    findings = lint_chain((leaf.certificate, short.certificate, pki.root.certificate), "caiso-demo")
+    findings = lint_chain((pki.root.certificate, short.certificate, leaf.certificate), "caiso-demo")
     assert codes(findings) == {"CPS-CHAIN-VALIDITY-NESTING"}
     assert findings[0].severity is Severity.WARNING
 
 
 def test_chain_name_chaining(pki: testing.DemoPki) -> None:
     leaf = pki.issuing_ca.issue("rig", "rig-0007.example.com")
-    findings = lint_chain((leaf.certificate, pki.root.certificate), "caiso-demo")
+    findings = lint_chain((pki.root.certificate, leaf.certificate), "caiso-demo")
     assert codes(findings) == {"CPS-CHAIN-NAME"}
 
 
 def test_chain_findings_carry_index_and_subject(pki: testing.DemoPki) -> None:
     leaf = pki.issuing_ca.issue("rig", "rig-0008.example.com", serial=1)
-    findings = lint_chain((leaf.certificate, *leaf.chain, leaf.root), "caiso-demo")
-    assert [(f.code, f.certificate_index) for f in findings] == [("CPS-SERIAL", 0)]
+    findings = lint_chain((leaf.root, *reversed(leaf.chain), leaf.certificate), "caiso-demo")
+    assert [(f.code, f.certificate_index) for f in findings] == [("CPS-SERIAL", 2)]
     assert findings[0].certificate_subject == leaf.certificate.subject.rfc4514
 
 

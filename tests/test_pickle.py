@@ -110,7 +110,7 @@ def _values(
     store = pki.trust_store()
     findings = lint_certificate(fleet[3], "caiso-demo")  # the server leaf lacks clientAuth
     assert findings
-    chain_findings = lint_chain([fleet[3], pki.issuing_ca.certificate], "caiso-demo")
+    chain_findings = lint_chain([pki.issuing_ca.certificate, fleet[3]], "caiso-demo")
     assert isinstance(findings, FindingList) and isinstance(chain_findings, FindingList)
     return {
         "certificate": leaf,

@@ -37,7 +37,7 @@ def pki() -> testing.DemoPki:
 
 def test_real_findings_validate(pki: testing.DemoPki, schema: dict[str, Any]) -> None:
     leaf = pki.issuing_ca.issue("rig", "rig-0001.example.com", key_spec="rsa-1024", serial=1, dns_names=[])
-    findings = lint_chain((leaf.certificate, *leaf.chain, leaf.root), "caiso-basic-assurance")
+    findings = lint_chain((leaf.root, *reversed(leaf.chain), leaf.certificate), "caiso-basic-assurance")
     assert {f.severity for f in findings} >= {Severity.ERROR, Severity.WARNING, Severity.NOTICE}
     log = findings_to_sarif(findings, tool_version="1.2.3", artifact_uri="certs/rig.pem")
     validate(log, schema)

@@ -673,7 +673,7 @@ def _client_checks(
             return ("n/a", "no CPS profile given", None)
         from caiso_pki.lint import Severity, lint_chain
 
-        findings = lint_chain([leaf, *credential.chain], cps)
+        findings = lint_chain([*reversed(credential.chain), leaf], cps)  # a path: anchor side first
         errors = [f for f in findings if f.severity is Severity.ERROR]
         if errors:
             first = errors[0]

@@ -15,10 +15,11 @@ FindingList([])
 policy, the kind's acceptable policy OIDs) and lints the validated path: both answers in one
 :class:`ChainCheck`.
 
-Paths given to the linter run leaf first (leaf, intermediates, optionally the root) and are linted as
-given; a finding's ``certificate_index`` counts from the leaf (0).  A validated path
-(:attr:`ValidationResult.path <caiso_pki.validation.ValidationResult.path>`) runs anchor first:
-reverse it (``result.path[::-1]``) before linting it.
+A path runs **anchor first** everywhere in caiso-pki, the order of RFC 5280 6.1: the root (or the
+top certificate), its intermediates, the leaf last.  :func:`lint_chain` takes a path that way, exactly
+as :attr:`ValidationResult.path <caiso_pki.validation.ValidationResult.path>` returns one, and a
+finding's ``certificate_index`` counts in that path as a failure's ``index`` does.  A chain as a file
+or a TLS server sends it runs leaf first: reverse it (``chain[::-1]``) to make it a path.
 """
 
 from __future__ import annotations
@@ -843,10 +844,10 @@ def _policy_mappings(cert: Certificate) -> list[tuple[str, str]]:
 def _chain_findings(path: Sequence[Certificate], profile: CpsProfile) -> list[Finding]:
     findings: list[Finding] = []
     rules = profile.chain_rules
-    for index in range(len(path) - 1):
-        child, issuer = path[index], path[index + 1]
+    for index in range(1, len(path)):
+        child, issuer = path[index], path[index - 1]
         sink = _Sink(index, child.subject.rfc4514)
-        anchor = index + 1 == len(path) - 1 and issuer.is_self_issued
+        anchor = index == 1 and issuer.is_self_issued
         name_rule = rules.get("name_chaining")
         if name_rule is not None and child.asn1.issuer != issuer.asn1.subject:
             sink.add(
@@ -908,23 +909,24 @@ def lint_chain(
 ) -> FindingList:
     """Lint every certificate of ``path`` and the chain rules between neighbours.
 
-    ``path`` runs **leaf first**: the leaf, its issuer, that one's issuer ..., optionally the root
-    (the order of a TLS chain or a PEM bundle).  It is linted exactly as given, never reordered:
-    ``path[0]`` is taken as the leaf (``certificate_index`` 0 of the findings) and each certificate's
-    issuer as the one after it.  :attr:`ValidationResult.path <caiso_pki.validation.ValidationResult.path>`
-    runs the other way (anchor first, as RFC 5280 processes it): pass ``result.path[::-1]``, or let
-    :func:`check_chain` do both steps.
+    ``path`` runs **anchor first**, as every path in caiso-pki: the root (or the top certificate),
+    each intermediate, the leaf last; the order of RFC 5280 6.1 and of
+    :attr:`ValidationResult.path <caiso_pki.validation.ValidationResult.path>`, so
+    ``lint_chain(result.path, profile)`` lints a validated path.  It is linted exactly as given, never
+    reordered: ``path[-1]`` is the leaf and each certificate's issuer is the one before it.  A chain
+    as a PEM bundle or a TLS server sends it runs leaf first: pass ``chain[::-1]``.  A finding's
+    ``certificate_index`` counts in ``path`` (0 is the top), as a failure's ``index`` does.
 
     ``kind`` is the leaf's kind (detected when ``None``); the other certificates' kinds are detected.
     Chain rules: each certificate's policies are a subset of its issuer's (unless the issuer asserts
-    anyPolicy or maps to them; a self-issued last certificate, the trust anchor, is not compared),
-    validity nests inside the issuer's, names chain.
+    anyPolicy or maps to them; a self-issued first certificate, the trust anchor, is not compared),
+    validity nests inside the issuer's, names chain.  The findings come leaf first, worst first.
     """
     loaded = _resolve_profile(profile)
     certs = _path_certificates(path)
     findings: list[Finding] = []
     for index, cert in enumerate(certs):
-        findings.extend(_lint_certificate(cert, loaded, kind if index == 0 else None, index))
+        findings.extend(_lint_certificate(cert, loaded, kind if index == len(certs) - 1 else None, index))
     findings.extend(_chain_findings(certs, loaded))
     return _sorted(findings)
 
@@ -933,8 +935,8 @@ def _sorted(findings: Iterable[Finding]) -> FindingList:
     return FindingList(
         sorted(
             findings,
-            key=lambda f: (
-                f.certificate_index if f.certificate_index is not None else -1,
+            key=lambda f: (  # the leaf (the last of a path) first
+                -f.certificate_index if f.certificate_index is not None else 1,
                 -f.severity.rank,
                 f.code,
             ),
@@ -946,10 +948,11 @@ def _sorted(findings: Iterable[Finding]) -> FindingList:
 class ChainCheck:
     """Both answers of :func:`check_chain`: RFC 5280 validation and the CPS findings on the path.
 
-    ``validation.path`` runs anchor first, as every :class:`~caiso_pki.validation.ValidationResult`;
-    ``findings`` come from linting that path leaf first (so a finding's ``certificate_index`` 0 is the
-    leaf), or, when no path was built, the leaf and the intermediates in the order given.  ``ok`` is
-    true when the chain validates and no finding is an error.
+    ``validation.path`` runs anchor first, as every path in caiso-pki, and ``findings`` come from
+    linting that path, so a finding's ``certificate_index`` and a failure's ``index`` name the same
+    certificate.  When no path was built, the findings are those of the leaf under the intermediates
+    as given (see :func:`check_chain`).  ``ok`` is true when the chain validates and no finding is an
+    error.
     """
 
     validation: ValidationResult
@@ -996,8 +999,9 @@ def check_chain(
     (explicit policy, the kind's acceptable policy OIDs).  ``profile`` here is the CPS profile; the
     Validator's ``profile`` (``rfc5280``/``webpki``) stays at its default.
 
-    The validated path (anchor first in ``validation.path``) is linted leaf first; when no path could
-    be built, the leaf and ``intermediates`` in the order given are linted instead.
+    The validated path (``validation.path``, anchor first) is what is linted, so finding and failure
+    indexes agree.  When no path could be built, the path linted is ``intermediates`` as given, taken
+    as a chain runs (the leaf's issuer first), turned into a path: ``[*reversed(intermediates), leaf]``.
     """
     from caiso_pki.validation import Validator
     from caiso_pki.validation.options import certificate_list
@@ -1016,9 +1020,9 @@ def check_chain(
     validator = Validator(trust=trust, policy=requirement, **options)
     result = validator.validate(leaf_cert, others, at=at)
     if result.path and result.path[-1] == leaf_cert:
-        path: list[Certificate] = list(reversed(result.path))  # anchor first -> leaf first
+        path: list[Certificate] = list(result.path)
     else:
-        path = [leaf_cert, *others]
+        path = [*reversed(others), leaf_cert]
     findings = lint_chain(path, loaded, kind=chosen)
     ok = result.valid and not any(f.severity is Severity.ERROR for f in findings)
     return ChainCheck(validation=result, findings=findings, ok=ok, kind=chosen)

@@ -129,7 +129,7 @@ def _run(out: Path, *, force: bool, as_json: bool, kept: bool) -> None:
         revocation="require",
         crls=[pki.root.crl(), pki.issuing_ca.crl()],
     )
-    findings = lint_chain(result.path[::-1], "caiso-demo") if result.valid else ()
+    findings = lint_chain(result.path, "caiso-demo") if result.valid else ()
     steps.append(("Validated chain", "VALID" if result.valid else "INVALID"))
     steps.append(("Linted chain against CPS profile 'caiso-demo'", f"{len(findings)} finding(s)"))
 

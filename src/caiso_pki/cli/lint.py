@@ -45,7 +45,7 @@ def _lint_file(data: NamedBytes, profile: CpsProfile, kind: str | None) -> tuple
         certs = load_certificates(data)
         if len(certs) == 1:
             return lint_certificate(certs[0], profile, kind=kind)
-        return lint_chain(certs, profile, kind=kind)
+        return lint_chain(certs[::-1], profile, kind=kind)  # a file runs leaf first, a path anchor first
     if what == "csr":
         if kind is None:
             raise MalformedInputError(f"{data.name}: a CSR does not say what it is for; pass --kind")
@@ -66,7 +66,8 @@ def _text(results: dict[str, tuple[Finding, ...]], profile: CpsProfile) -> None:
             continue
         lines.append(f"{name}: {len(findings)} finding(s) against {profile.name}")
         for finding in findings:
-            where = f"[{finding.certificate_index}] " if finding.certificate_index is not None else ""
+            # a file's chain runs leaf first and the path linted anchor first: name the certificate
+            where = f"[{finding.certificate_subject}] " if finding.certificate_subject else ""
             lines.append(f"  {where}{finding.severity.value:<7} {finding.code}: {finding.message}")
             if finding.citation is not None:
                 url = f" <{finding.citation.url}>" if finding.citation.url else ""

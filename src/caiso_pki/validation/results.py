@@ -81,9 +81,9 @@ class ValidationResult:
     ``path`` runs **anchor first**, from the trust anchor to the leaf, the order in which RFC 5280 6.1
     processes it, when a path was built (``anchored`` is true); when none could be, it holds the best
     partial chain found, leaf last, and ``anchored`` is false: its first element is then not a trust
-    anchor.  Failure and revocation ``index`` values are positions in it (0 = the anchor).  The linter
-    takes paths leaf first: ``lint_chain(result.path[::-1], profile)``.  ``valid_policies`` holds the
-    dotted OIDs of the user-domain policies that survived RFC 5280 policy processing.
+    anchor.  Failure and revocation ``index`` values are positions in it (0 = the anchor).  Every path
+    in caiso-pki runs this way: ``lint_chain(result.path, profile)`` lints this one.  ``valid_policies``
+    holds the dotted OIDs of the user-domain policies that survived RFC 5280 policy processing.
     """
 
     valid: bool
