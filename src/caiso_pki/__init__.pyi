@@ -278,9 +278,6 @@ from caiso_pki.tls import (
     client_ssl_context as client_ssl_context,
 )
 from caiso_pki.tls import (
-    httpx_client as httpx_client,
-)
-from caiso_pki.tls import (
     requests_adapter as requests_adapter,
 )
 from caiso_pki.tls import (

@@ -49,7 +49,6 @@ from caiso_pki.pkcs12 import certificates_from, check_key_matches, order_chain, 
 from caiso_pki.truststore import TrustStore, trust_material
 
 if TYPE_CHECKING:
-    import httpx
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
     from requests.adapters import HTTPAdapter  # type: ignore[import-untyped,unused-ignore]
 
@@ -58,7 +57,7 @@ if TYPE_CHECKING:
 
     TrustInput = TrustStore | Certificate | Sequence[Certificate] | SourceInput
 
-__all__ = ["client_ssl_context", "httpx_client", "load_trust", "requests_adapter", "server_ssl_context"]
+__all__ = ["client_ssl_context", "load_trust", "requests_adapter", "server_ssl_context"]
 
 
 def load_trust(
@@ -159,6 +158,9 @@ def client_ssl_context(
     PEM file may hold the chain after the leaf); ``key`` a key object, bytes or a path, decrypted with
     ``key_password``.  Pass ``cert=None, key=None`` for a server that does not ask for a certificate.
     Host names are checked: pass ``server_hostname`` when wrapping a socket (httpx and requests do).
+
+    With httpx, hand the context over as it is: ``httpx.Client(verify=ctx)``; with requests, mount
+    :func:`requests_adapter`.
     """
     try:
         ctx = _base_context(ssl.PROTOCOL_TLS_CLIENT)
@@ -210,19 +212,6 @@ def server_ssl_context(
     return ctx
 
 
-def httpx_client(ctx: ssl.SSLContext, **options: object) -> httpx.Client:
-    """An ``httpx.Client(verify=ctx, **options)``; needs ``httpx`` installed (not a dependency).
-
-    ``options`` go to ``httpx.Client`` unchanged (``timeout=``, ``base_url=`` ...).
-    """
-    _context(ctx)
-    try:
-        import httpx
-    except ImportError as exc:
-        raise CaisoPkiError("httpx is not installed: pip install httpx") from exc
-    return httpx.Client(verify=ctx, **options)  # type: ignore[arg-type]
-
-
 def _context(ctx: object) -> ssl.SSLContext:
     """``ctx`` when it is an ``ssl.SSLContext``: a path or ``True`` would make the HTTP client trust a
     bundle or the OS list instead."""
@@ -234,10 +223,12 @@ def _context(ctx: object) -> ssl.SSLContext:
 def requests_adapter(ctx: ssl.SSLContext, **options: object) -> HTTPAdapter:
     """A ``requests`` transport adapter that uses ``ctx`` for every HTTPS connection.
 
-    Mount it: ``session.mount("https://", requests_adapter(ctx))``.  The adapter ignores the
-    session's ``verify`` and ``cert`` settings: trust and the client certificate come from ``ctx``
-    alone (requests would otherwise load the certifi bundle into it).  Needs ``requests`` installed
-    (not a dependency).
+    It exists because requests, unlike httpx (``httpx.Client(verify=ctx)``), has no way to take an
+    ``ssl.SSLContext``: its ``verify`` is a flag or a bundle path, so the context has to reach urllib3
+    through a transport adapter.  Mount it: ``session.mount("https://", requests_adapter(ctx))``.
+    The adapter ignores the session's ``verify`` and ``cert`` settings: trust and the client
+    certificate come from ``ctx`` alone (requests would otherwise load the certifi bundle into it).
+    Needs ``requests`` installed (not a dependency).
     """
     _context(ctx)
     try:
