@@ -35,7 +35,7 @@ from _tls_servers import TlsServer, server_context
 from caiso_pki import build_csr, generate_private_key, load_private_key, testing
 from caiso_pki.cli import COMMANDS, main
 from caiso_pki.cli._common import EXIT_CODES, STDIN_HELP, Directory, OutputFile, PathParam
-from caiso_pki.pkcs12 import export_pkcs12, import_pkcs12
+from caiso_pki.pkcs12 import export_pkcs12, load_pkcs12
 from caiso_pki.truststore import TrustStore
 from conftest import REPO_ROOT
 
@@ -166,7 +166,7 @@ def _first_line_store_export(m: Material, secret: Path, tmp: Path) -> None:
     ]
     result = CliRunner().invoke(main, argv)
     assert result.exit_code == 0, result.output
-    assert import_pkcs12(out, FIRST_LINE).chain
+    assert load_pkcs12(out, password=FIRST_LINE).chain
 
 
 def _first_line_connect(m: Material, secret: Path, tmp: Path) -> None:
@@ -273,7 +273,7 @@ def _first_line_pfx_build(m: Material, secret: Path, tmp: Path) -> None:
     argv = ["pkcs12", "build", "--key", str(m.leaf_key), "--cert", str(m.leaf), "--out", str(out)]
     result = CliRunner().invoke(main, [*argv, "--password-file", str(secret)])
     assert result.exit_code == 0, result.output
-    assert import_pkcs12(out, FIRST_LINE).key is not None
+    assert load_pkcs12(out, password=FIRST_LINE).key is not None
 
 
 def _first_line_pfx_key(m: Material, secret: Path, tmp: Path) -> None:

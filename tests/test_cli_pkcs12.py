@@ -13,7 +13,7 @@ import attrs
 import pytest
 
 from _cli import run_cli
-from caiso_pki import import_pkcs12, save_private_key, testing
+from caiso_pki import load_pkcs12, save_private_key, testing
 
 PASSWORD = "pfx-build-password-9"
 
@@ -86,9 +86,9 @@ def test_openssl_reads_both_encryptions(
     for fragment in expected:
         assert fragment in text
     assert text.count("Certificate bag") == 1 + len(files.issued.chain)
-    contents = import_pkcs12(out.read_bytes(), PASSWORD)
-    assert contents.certificate == files.issued.certificate
-    assert contents.chain == tuple(files.issued.chain)
+    bundle = load_pkcs12(out.read_bytes(), password=PASSWORD)
+    assert bundle.certificate == files.issued.certificate
+    assert bundle.chain == tuple(files.issued.chain)
 
 
 def test_an_existing_file_is_kept_without_force(files: Files, tmp_path: Path) -> None:
@@ -99,7 +99,7 @@ def test_an_existing_file_is_kept_without_force(files: Files, tmp_path: Path) ->
     assert "already exists; use --force" in run.err
     assert out.read_bytes() == b"precious"
     assert run_cli(build(files, out, "--force")).returncode == 0
-    assert import_pkcs12(out.read_bytes(), PASSWORD).certificate == files.issued.certificate
+    assert load_pkcs12(out.read_bytes(), password=PASSWORD).certificate == files.issued.certificate
 
 
 def test_an_encrypted_key_with_its_passphrase_file(files: Files, tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def test_an_encrypted_key_with_its_passphrase_file(files: Files, tmp_path: Path)
     argv[argv.index("--key") + 1] = os.fspath(files.d / "rig-encrypted.key")
     run = run_cli(argv)
     assert run.returncode == 0, run.output
-    assert import_pkcs12(out.read_bytes(), PASSWORD).key is not None
+    assert load_pkcs12(out.read_bytes(), password=PASSWORD).key is not None
 
 
 def test_an_encrypted_key_without_a_terminal_names_the_option(files: Files, tmp_path: Path) -> None:

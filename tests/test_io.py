@@ -137,9 +137,9 @@ def test_csr_crl_and_pkcs12_load(openssl_material: OpensslMaterial) -> None:
         assert crl.issuer.rfc4514_string() == leaf.issuer.rfc4514
         assert file_kind(path) == "crl"
 
-    bundle = load_pkcs12(openssl_material.leaf_p12, OPENSSL_PASSPHRASE)
+    bundle = load_pkcs12(openssl_material.leaf_p12, password=OPENSSL_PASSPHRASE)
     assert bundle.certificate == leaf
-    assert bundle.additional_certificates == (load_certificate(openssl_material.ca_pem),)
+    assert bundle.chain == (load_certificate(openssl_material.ca_pem),)
     assert bundle.friendly_name == "openssl leaf"
     assert bundle.key is not None
     assert _public_der(bundle.key) == _public_der(load_private_key(openssl_material.leaf_key_pem))
@@ -170,11 +170,11 @@ LOADERS: dict[str, Loader] = {
     "key+right-pw": lambda source: load_private_key(source, password=OPENSSL_PASSPHRASE),
     "csr": load_csr,
     "crl": load_crl,
-    "p12": lambda source: load_pkcs12(source, OPENSSL_PASSPHRASE),
-    "p12-wrong": lambda source: load_pkcs12(source, "not-the-password"),
-    "p12-none": lambda source: load_pkcs12(source, None),
-    "p12-int-pw": lambda source: load_pkcs12(source, 1234),  # type: ignore[arg-type]
-    "p12-nul-pw": lambda source: load_pkcs12(source, "open\x00sesame"),
+    "p12": lambda source: load_pkcs12(source, password=OPENSSL_PASSPHRASE),
+    "p12-wrong": lambda source: load_pkcs12(source, password="not-the-password"),
+    "p12-none": lambda source: load_pkcs12(source, password=None),
+    "p12-int-pw": lambda source: load_pkcs12(source, password=1234),  # type: ignore[arg-type]
+    "p12-nul-pw": lambda source: load_pkcs12(source, password="open\x00sesame"),
     "detect": file_kind,
 }
 
@@ -494,7 +494,7 @@ FUZZ_LOADERS: dict[str, Callable[[bytes, bool], object]] = {
     "load_private_key": lambda data, pw: load_private_key(data, password=OPENSSL_PASSPHRASE if pw else None),
     "load_csr": lambda data, _pw: load_csr(data).subject,
     "load_crl": lambda data, _pw: list(load_crl(data)),
-    "load_pkcs12": lambda data, pw: load_pkcs12(data, OPENSSL_PASSPHRASE if pw else None),
+    "load_pkcs12": lambda data, pw: load_pkcs12(data, password=OPENSSL_PASSPHRASE if pw else None),
     "file_kind": lambda data, _pw: file_kind(data),
 }
 

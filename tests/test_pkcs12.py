@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 
 from caiso_pki import testing
 from caiso_pki.errors import CaisoPkiError, MalformedInputError, PassphraseError
-from caiso_pki.pkcs12 import export_pkcs12, import_pkcs12, order_chain
+from caiso_pki.pkcs12 import export_pkcs12, load_pkcs12, order_chain
 
 PASSWORD = "correct horse battery staple"
 
@@ -109,11 +109,11 @@ def test_openssl_made_bundle_imports_intact(
         *extra,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
-    key, certificate, chain = import_pkcs12(out, PASSWORD)
-    assert certificate == client.certificate
-    assert _public(key) == _public(client.key)
-    assert chain == (pki.issuing_ca.certificate, pki.root.certificate)
-    assert import_pkcs12(out.read_bytes(), PASSWORD.encode()).friendly_name == "my alias"
+    bundle = load_pkcs12(out, password=PASSWORD)
+    assert bundle.certificate == client.certificate
+    assert _public(bundle.key) == _public(client.key)
+    assert bundle.chain == (pki.issuing_ca.certificate, pki.root.certificate)
+    assert load_pkcs12(out.read_bytes(), password=PASSWORD.encode()).friendly_name == "my alias"
 
 
 def test_round_trip_from_paths_and_bundles(
@@ -133,12 +133,13 @@ def test_round_trip_from_paths_and_bundles(
     chain_file = tmp_path / "chain.pem"
     chain_file.write_text(pki.root.certificate.pem + pki.issuing_ca.certificate.pem)
     data = export_pkcs12(key_file, cert_file, chain_file, PASSWORD, key_password="key-pass")
-    contents = import_pkcs12(data, PASSWORD)
-    assert contents.certificate == client.certificate
-    assert contents.chain == (pki.issuing_ca.certificate, pki.root.certificate)
-    assert contents.friendly_name == "participant-api-1"  # defaults to the common name
-    assert _public(contents.key) == _public(client.key)
-    assert "key=" not in repr(contents)
+    bundle = load_pkcs12(data, password=PASSWORD)
+    assert bundle.certificate == client.certificate
+    assert bundle.chain == (pki.issuing_ca.certificate, pki.root.certificate)
+    assert bundle.certificates == (client.certificate, *bundle.chain)
+    assert bundle.friendly_name == "participant-api-1"  # defaults to the common name
+    assert _public(bundle.key) == _public(client.key)
+    assert "key=" not in repr(bundle)
 
 
 def test_passwords_are_required_and_checked(tmp_path: Path, client: testing.IssuedCertificate) -> None:
@@ -147,7 +148,7 @@ def test_passwords_are_required_and_checked(tmp_path: Path, client: testing.Issu
             export_pkcs12(client.key, client.certificate, (), empty)
     data = export_pkcs12(client.key, client.certificate, (), PASSWORD)
     with pytest.raises(PassphraseError, match="wrong PKCS#12 password") as info:
-        import_pkcs12(data, "wrong")
+        load_pkcs12(data, password="wrong")
     assert PASSWORD not in str(info.value)
 
 
@@ -164,7 +165,7 @@ def test_path_is_not_overwritten_by_default(tmp_path: Path, client: testing.Issu
         export_pkcs12(client.key, client.certificate, (), PASSWORD, path=path)
     assert path.read_text() == "existing"
     export_pkcs12(client.key, client.certificate, (), PASSWORD, path=path, overwrite=True)
-    assert import_pkcs12(path, PASSWORD).certificate == client.certificate
+    assert load_pkcs12(path, password=PASSWORD).certificate == client.certificate
 
 
 def test_order_chain_follows_issuers(pki: testing.DemoPki) -> None:

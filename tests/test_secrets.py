@@ -29,7 +29,7 @@ from caiso_pki.cli import main
 from caiso_pki.csr import build_csr
 from caiso_pki.errors import CaisoPkiError, PassphraseError
 from caiso_pki.keys import generate_private_key, load_private_key, private_key_pem, save_private_key
-from caiso_pki.pkcs12 import export_pkcs12, import_pkcs12, load_pkcs12
+from caiso_pki.pkcs12 import export_pkcs12, load_pkcs12
 
 PASSPHRASE = "Sekr1t-Passphrase-4711"
 P12_PASSWORD = "P12-Password-0815-xyzzy"
@@ -111,9 +111,8 @@ def test_values_holding_keys_hide_them(
     issued: testing.IssuedCertificate, material: dict[str, Path], pki: testing.DemoPki
 ) -> None:
     secrets = key_fingerprints(issued.key)
-    bundle = load_pkcs12(material["bundle.p12"], P12_PASSWORD)
-    contents = import_pkcs12(material["bundle.p12"], P12_PASSWORD)
-    for value in (issued, bundle, contents, pki.issuing_ca, pki):
+    bundle = load_pkcs12(material["bundle.p12"], password=P12_PASSWORD)
+    for value in (issued, bundle, pki.issuing_ca, pki):
         assert_clean(repr(value), secrets, f"repr({type(value).__name__})")
         assert_clean(str(value), secrets, f"str({type(value).__name__})")
     assert bundle.key is not None  # the key is there, just not shown
@@ -131,10 +130,9 @@ def test_values_holding_keys_hide_them(
             lambda m: load_private_key(m["enc.pem"].read_bytes(), WRONG.encode()),
         ),
         ("passphrase for an unencrypted key", lambda m: load_private_key(m["plain.pem"], WRONG)),
-        ("wrong PKCS#12 password", lambda m: load_pkcs12(m["bundle.p12"], WRONG)),
-        ("wrong PKCS#12 password (import)", lambda m: import_pkcs12(m["bundle.p12"], WRONG)),
-        ("NUL in PKCS#12 password", lambda m: load_pkcs12(m["bundle.p12"], WRONG + "\x00")),
-        ("PKCS#12 password for a key file", lambda m: load_pkcs12(m["enc.pem"], WRONG)),
+        ("wrong PKCS#12 password", lambda m: load_pkcs12(m["bundle.p12"], password=WRONG)),
+        ("NUL in PKCS#12 password", lambda m: load_pkcs12(m["bundle.p12"], password=WRONG + "\x00")),
+        ("PKCS#12 password for a key file", lambda m: load_pkcs12(m["enc.pem"], password=WRONG)),
         (
             "wrong key password for export",
             lambda m: export_pkcs12(m["enc.pem"], None, password=WRONG, key_password=WRONG + "!"),
@@ -180,9 +178,9 @@ def test_debug_logs_hold_no_secrets(
     p12 = export_pkcs12(
         tmp_path / "k.pem", issued.certificate, issued.chain, password=P12_PASSWORD, key_password=PASSPHRASE
     )
-    load_pkcs12(p12, P12_PASSWORD)
+    load_pkcs12(p12, password=P12_PASSWORD)
     with pytest.raises(PassphraseError):
-        load_pkcs12(p12, WRONG)
+        load_pkcs12(p12, password=WRONG)
     store = TrustStore.init(tmp_path / "store").add(pki.root.certificate)
     store.save()
     TrustStore.open(tmp_path / "store")

@@ -194,7 +194,6 @@ SOUND: dict[str, Callable[[Material], dict[str, Any]]] = {
     "fetcher_backend": lambda m: {},
     "findings_to_sarif": lambda m: {"findings": m.findings, "tool_version": "1", "artifact_uri": "x.pem"},
     "generate_private_key": lambda m: {"spec": "ec-p256"},
-    "import_pkcs12": lambda m: {"source": m.pfx, "password": "pw"},
     "lint_certificate": lambda m: {"cert": m.cert, "profile": m.cps},
     "lint_chain": lambda m: {"path": [m.cert, *m.chain], "profile": m.cps},
     "lint_csr": lambda m: {"csr": m.csr, "profile": m.cps, "kind": "rig"},

@@ -233,9 +233,6 @@ from caiso_pki.pkcs12 import (
     export_pkcs12 as export_pkcs12,
 )
 from caiso_pki.pkcs12 import (
-    import_pkcs12 as import_pkcs12,
-)
-from caiso_pki.pkcs12 import (
     load_pkcs12 as load_pkcs12,
 )
 from caiso_pki.policy import (

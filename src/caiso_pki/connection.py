@@ -137,7 +137,7 @@ class ConnectUnavailableError(CaisoPkiError):
 
 class CredentialLike(Protocol):
     """Anything holding a certificate, its key and its chain: :class:`ClientCredential`,
-    :class:`~caiso_pki.pkcs12.Pkcs12Contents`, :class:`~caiso_pki.testing.IssuedCertificate`."""
+    :class:`~caiso_pki.pkcs12.Pkcs12Bundle`, :class:`~caiso_pki.testing.IssuedCertificate`."""
 
     @property
     def certificate(self) -> Certificate | None: ...
@@ -166,8 +166,9 @@ class ClientCredential(KeyHolder):
     """The client certificate, its private key and the chain sent with it (the leaf's issuer first).
 
     Build one from a PFX with :meth:`from_pkcs12` or from PEM/DER files with :meth:`load`.  The key
-    never appears in ``repr``.  A key that does not belong to the certificate is accepted here: the
-    report's ``client-key`` check says so.
+    never appears in ``repr``.  A key that does not belong to the certificate is accepted here and by
+    :meth:`load` (the report's ``client-key`` check says so); :meth:`from_pkcs12` refuses one, as
+    :func:`~caiso_pki.pkcs12.load_pkcs12` does.
     """
 
     certificate: Certificate = attrs.field(converter=_the_certificate)
@@ -178,17 +179,16 @@ class ClientCredential(KeyHolder):
     def from_pkcs12(cls, source: SourceInput, password: Password) -> ClientCredential:
         """The key, certificate and chain of a PKCS#12 / PFX file; a wrong password raises
         :class:`~caiso_pki.errors.PassphraseError`."""
-        from caiso_pki.pkcs12 import load_pkcs12, order_chain
+        from caiso_pki.pkcs12 import load_pkcs12
 
-        bundle = load_pkcs12(source, password)
+        bundle = load_pkcs12(source, password=password)
         name = _source_name(source)
         if bundle.certificate is None or bundle.key is None:
             missing = "certificate" if bundle.certificate is None else "private key"
             raise MalformedInputError(
                 f"{name}: the PKCS#12 holds no {missing}; export the client certificate with its private key"
             )
-        others = [cert for cert in bundle.additional_certificates if cert != bundle.certificate]
-        return cls(bundle.certificate, bundle.key, order_chain(bundle.certificate, others))
+        return cls(bundle.certificate, bundle.key, bundle.chain)
 
     @classmethod
     def load(

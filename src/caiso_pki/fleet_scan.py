@@ -348,7 +348,7 @@ class FleetMonitor:
         password = password or self.pkcs12_password
         try:
             secret = password.read() if password is not None else None
-            bundle = load_pkcs12(NamedBytes(data, name, path), secret)
+            bundle = load_pkcs12(NamedBytes(data, name, path), password=secret)
         except PassphraseError as exc:
             if password is None:
                 reason = "PKCS#12 password needed: give password_file or password_env for it in the inventory"
@@ -359,7 +359,7 @@ class FleetMonitor:
         except CaisoPkiError as exc:
             scan.error(name, _reason(name, exc))
             return None
-        certificates = [c for c in (bundle.certificate, *bundle.additional_certificates) if c is not None]
+        certificates = list(bundle.certificates)
         if not certificates:
             scan.error(name, "the PKCS#12 holds no certificate")
             return None

@@ -44,10 +44,9 @@ def _csr(data: bytes) -> object:
 
 
 def _pkcs12(data: bytes) -> object:
-    bundle = io.load_pkcs12(data, PASSWORD)
-    for cert in (bundle.certificate, *bundle.additional_certificates):
-        if cert is not None:
-            cert.to_dict()
+    bundle = io.load_pkcs12(data, password=PASSWORD)
+    for cert in bundle.certificates:
+        cert.to_dict()
     return bundle
 
 

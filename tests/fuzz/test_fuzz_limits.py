@@ -57,7 +57,7 @@ LOADERS: dict[str, Callable[[Any], object]] = {
     "crl": io.load_crl,
     "key": io.load_private_key,
     "key-password": lambda data: io.load_private_key(data, b"secret"),
-    "pkcs12": lambda data: io.load_pkcs12(data, b"secret"),
+    "pkcs12": lambda data: io.load_pkcs12(data, password=b"secret"),
     "file_kind": _file_kind,
 }
 

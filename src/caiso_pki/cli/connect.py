@@ -217,7 +217,7 @@ def _pfx_password(
 
     if password_file is None and not password_env:
         try:
-            load_pkcs12(p12_file, None)
+            load_pkcs12(p12_file)
         except PassphraseError:
             pass
         else:

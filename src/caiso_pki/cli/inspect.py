@@ -415,12 +415,12 @@ def _open_pkcs12(
 
     if password_file is not None or password_env:
         return load_pkcs12(
-            file, _password(password_file, password_env, "PKCS#12 password", file=file, pfx=True)
+            file, password=_password(password_file, password_env, "PKCS#12 password", file=file, pfx=True)
         )
     try:
-        return load_pkcs12(file, None)
+        return load_pkcs12(file)
     except PassphraseError:
-        return load_pkcs12(file, _password(None, None, "PKCS#12 password", file=file, pfx=True))
+        return load_pkcs12(file, password=_password(None, None, "PKCS#12 password", file=file, pfx=True))
 
 
 @click.command("inspect")
@@ -488,8 +488,7 @@ def inspect_cmd(
         key_data = describe_private_key(bundle.key) if bundle.key is not None else None
         document["friendly_name"] = bundle.friendly_name
         document["private_key"] = key_data
-        certs = [bundle.certificate] if bundle.certificate is not None else []
-        certs.extend(bundle.additional_certificates)
+        certs = list(bundle.certificates)
         summary: Rows = [("Friendly name", bundle.friendly_name or "(none)")]
         summary.extend(_key_rows(key_data) if key_data else [("Key", "(none)")])
         summary.append(("Certificates", str(len(certs))))
