@@ -20,7 +20,7 @@ import attrs
 import pytest
 
 from _tls_servers import CaNamesTlsServer, TlsServer, closed_port, server_context, silent_port
-from caiso_pki import PassphraseError, export_pkcs12, testing
+from caiso_pki import PasswordError, export_pkcs12, testing
 from caiso_pki.connection import (
     CHECK_NAMES,
     ClientCredential,
@@ -388,7 +388,7 @@ def test_credentials_from_a_pfx_and_from_pem(
     assert from_pem.chain == material.client.chain
     for credential in (from_pfx, from_pem):
         assert connect(caiso_server.url, client=credential, trust=material.store, timeout=5).ok
-    with pytest.raises(PassphraseError, match=r"client\.pfx"):
+    with pytest.raises(PasswordError, match=r"client\.pfx"):
         ClientCredential.from_pkcs12(pfx, "not the password")
 
 

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from caiso_pki import testing
-from caiso_pki.errors import CaisoPkiError, MalformedInputError, PassphraseError
+from caiso_pki.errors import CaisoPkiError, MalformedInputError, PasswordError
 from caiso_pki.pkcs12 import export_pkcs12, load_pkcs12, order_chain
 
 PASSWORD = "correct horse battery staple"
@@ -144,10 +144,10 @@ def test_round_trip_from_paths_and_bundles(
 
 def test_passwords_are_required_and_checked(tmp_path: Path, client: testing.IssuedCertificate) -> None:
     for empty in (None, "", b""):
-        with pytest.raises(PassphraseError, match="non-empty password"):
+        with pytest.raises(PasswordError, match="non-empty password"):
             export_pkcs12(client.key, client.certificate, (), empty)
     data = export_pkcs12(client.key, client.certificate, (), PASSWORD)
-    with pytest.raises(PassphraseError, match="wrong PKCS#12 password") as info:
+    with pytest.raises(PasswordError, match="wrong PKCS#12 password") as info:
         load_pkcs12(data, password="wrong")
     assert PASSWORD not in str(info.value)
 

@@ -22,7 +22,7 @@ from cryptography.x509.oid import NameOID
 
 from caiso_pki import testing
 from caiso_pki.certificate import Certificate
-from caiso_pki.errors import MalformedInputError, PassphraseError, TrustStoreError
+from caiso_pki.errors import MalformedInputError, PasswordError, TrustStoreError
 from caiso_pki.tls import client_ssl_context, requests_adapter, server_ssl_context
 from caiso_pki.truststore import TrustStore
 
@@ -267,7 +267,7 @@ def test_key_files_do_not_outlive_the_call(
     ctx = client_ssl_context(cert_file, key_file, key_password="s3cret", trust=store)
     assert isinstance(ctx, ssl.SSLContext)
     assert list(private.iterdir()) == []
-    with pytest.raises(PassphraseError):
+    with pytest.raises(PasswordError):
         client_ssl_context(cert_file, key_file, key_password="wrong", trust=store)
     assert list(private.iterdir()) == []
 

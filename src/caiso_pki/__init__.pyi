@@ -89,7 +89,7 @@ from caiso_pki.errors import (
     NotPicklableError as NotPicklableError,
 )
 from caiso_pki.errors import (
-    PassphraseError as PassphraseError,
+    PasswordError as PasswordError,
 )
 from caiso_pki.errors import (
     PlotUnavailableError as PlotUnavailableError,

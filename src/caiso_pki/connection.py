@@ -178,7 +178,7 @@ class ClientCredential(KeyHolder):
     @classmethod
     def from_pkcs12(cls, source: SourceInput, password: Password) -> ClientCredential:
         """The key, certificate and chain of a PKCS#12 / PFX file; a wrong password raises
-        :class:`~caiso_pki.errors.PassphraseError`."""
+        :class:`~caiso_pki.errors.PasswordError`."""
         from caiso_pki.pkcs12 import load_pkcs12
 
         bundle = load_pkcs12(source, password=password)

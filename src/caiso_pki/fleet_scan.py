@@ -48,7 +48,7 @@ from caiso_pki._source import NamedBytes
 from caiso_pki._text import path_text
 from caiso_pki._time import ensure_aware
 from caiso_pki.certificate import Certificate
-from caiso_pki.errors import CaisoPkiError, MalformedInputError, PassphraseError
+from caiso_pki.errors import CaisoPkiError, MalformedInputError, PasswordError
 from caiso_pki.inventory import Inventory, PasswordSource
 from caiso_pki.monitoring import (
     CertificateFacts,
@@ -349,7 +349,7 @@ class FleetMonitor:
         try:
             secret = password.read() if password is not None else None
             bundle = load_pkcs12(NamedBytes(data, name, path), password=secret)
-        except PassphraseError as exc:
+        except PasswordError as exc:
             if password is None:
                 reason = "PKCS#12 password needed: give password_file or password_env for it in the inventory"
             else:

@@ -54,7 +54,7 @@ from caiso_pki._convert import path as checked_path
 from caiso_pki._source import first_line_secret
 from caiso_pki._text import display_path, path_text, printable
 from caiso_pki._toml import decode_toml, parse_toml
-from caiso_pki.errors import MalformedInputError, PassphraseError
+from caiso_pki.errors import MalformedInputError, PasswordError
 
 __all__ = [
     "RESERVED_LABELS",
@@ -126,7 +126,7 @@ class PasswordSource:
         return f"environment variable {self.env}"
 
     def read(self) -> str:
-        """The password; :class:`~caiso_pki.errors.PassphraseError` naming the source when it is unset
+        """The password; :class:`~caiso_pki.errors.PasswordError` naming the source when it is unset
         or unreadable.
 
         The file's first line is read by :func:`caiso_pki._source.first_line_secret`, the rule of every
@@ -135,14 +135,14 @@ class PasswordSource:
         if self.env is not None:
             value = os.environ.get(self.env)
             if value is None:
-                raise PassphraseError(f"environment variable {self.env} is not set")
+                raise PasswordError(f"environment variable {self.env} is not set")
             return value
         assert self.file is not None
         try:
             with self.file.open("rb") as handle:
                 data = handle.read(_MAX_PASSWORD_FILE)
         except OSError as exc:
-            raise PassphraseError(
+            raise PasswordError(
                 f"{self.description}: cannot read it ({exc.strerror or type(exc).__name__})"
             ) from exc
         return first_line_secret(data, self.description, allow_empty=True)

@@ -22,7 +22,7 @@ from caiso_pki._kdf import MAX_KDF_ITERATIONS, kdf_iterations
 from caiso_pki._key_holder import OptionalKeyHolder
 from caiso_pki._source import Password, password_bytes, read_source
 from caiso_pki.certificate import Certificate, load_certificate, load_certificates
-from caiso_pki.errors import CaisoPkiError, MalformedInputError, PassphraseError, UnsupportedAlgorithmError
+from caiso_pki.errors import CaisoPkiError, MalformedInputError, PasswordError, UnsupportedAlgorithmError
 from caiso_pki.keys import key_matches_certificate, load_private_key
 
 if TYPE_CHECKING:
@@ -129,9 +129,9 @@ def export_pkcs12(
     from cryptography.hazmat.primitives.serialization import PrivateFormat, pkcs12
 
     if password is None or password in ("", b""):
-        raise PassphraseError("export_pkcs12: a non-empty password is required to protect the private key")
+        raise PasswordError("export_pkcs12: a non-empty password is required to protect the private key")
     if not isinstance(password, (str, bytes)):
-        raise PassphraseError("export_pkcs12: the password must be str or bytes")
+        raise PasswordError("export_pkcs12: the password must be str or bytes")
     secret = password.encode("utf-8") if isinstance(password, str) else password
     private_key = private_key_from(key, key_password)
     certificate = _certificate(cert, "certificate")
@@ -223,7 +223,7 @@ def load_pkcs12(source: SourceInput, *, password: Password = None) -> Pkcs12Bund
     The bundle's ``chain`` is ordered leaf side first (the certificate's issuer, then upwards to the
     root; certificates off that path follow in file order), and the key is checked to belong to the
     certificate (:class:`MalformedInputError` when it does not).  A wrong or missing password raises
-    :class:`PassphraseError`.
+    :class:`PasswordError`.
 
     ``password=None`` means no password: it reads only an unprotected bundle (no MAC).  A bundle
     protected by an empty password (some Windows and Java exports) is read with ``password=""``; an
@@ -236,12 +236,12 @@ def load_pkcs12(source: SourceInput, *, password: Password = None) -> Pkcs12Bund
     secret = password_bytes(password, name)
     if secret is not None and b"\x00" in secret:
         # OpenSSL takes the password as a C string; cryptography panics on an embedded NUL.
-        raise PassphraseError(f"{name}: a PKCS#12 password cannot contain a NUL character")
+        raise PasswordError(f"{name}: a PKCS#12 password cannot contain a NUL character")
     has_mac = pfx_has_mac(data)
     if has_mac is None:
         raise MalformedInputError(f"{name}: not a PKCS#12 (PFX) file")
     if has_mac and secret is None:
-        raise PassphraseError(
+        raise PasswordError(
             f'{name}: the PKCS#12 is password-protected; give its password (an empty one as "")'
         )
     iterations = _pfx_kdf_iterations(data)
@@ -256,7 +256,7 @@ def load_pkcs12(source: SourceInput, *, password: Password = None) -> Pkcs12Bund
         raise UnsupportedAlgorithmError(f"{name}: PKCS#12 uses an unsupported algorithm") from exc
     except ValueError as exc:
         if has_mac:
-            raise PassphraseError(f"{name}: wrong PKCS#12 password (or damaged PFX)") from exc
+            raise PasswordError(f"{name}: wrong PKCS#12 password (or damaged PFX)") from exc
         raise MalformedInputError(f"{name}: cannot read PKCS#12 contents") from exc
     except BaseException as exc:
         # cryptography raises assorted types for damaged bags, and its Rust code can panic (a friendly

@@ -6,7 +6,7 @@ Run from the repository root::
     python tests/fuzz/atheris_der.py -atheris_runs=200000 corpus/     # or keep a corpus directory
 
 The first byte of an input picks the entry point (certificate, PKCS#7, CSR, CRL, PKCS#12, private key
-with and without a passphrase, format detection); the rest is the data.  Any exception that is not a
+with and without a password, format detection); the rest is the data.  Any exception that is not a
 :class:`~caiso_pki.errors.CaisoPkiError` is a crash: libFuzzer stops and writes the input to
 ``crash-<sha1>``.  caiso_pki and asn1crypto are instrumented for coverage (cryptography's Rust core
 is not, so coverage means our Python paths and asn1crypto's).  Other libFuzzer flags pass through

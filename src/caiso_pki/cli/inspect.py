@@ -26,10 +26,10 @@ from caiso_pki.cli._common import (
     STDIN_HELP,
     echo_json,
     handle_errors,
-    read_passphrase,
+    read_password,
     rich_console,
 )
-from caiso_pki.errors import MalformedInputError, PassphraseError
+from caiso_pki.errors import MalformedInputError, PasswordError
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -396,8 +396,8 @@ class _Renderer:
 def _password(
     password_file: NamedBytes | None, password_env: str | None, prompt: str, *, file: NamedBytes, pfx: bool
 ) -> str | None:
-    return read_passphrase(
-        passphrase_file=password_file,
+    return read_password(
+        password_file=password_file,
         env_var=password_env,
         prompt=prompt,
         file_option="--password-file",
@@ -419,7 +419,7 @@ def _open_pkcs12(
         )
     try:
         return load_pkcs12(file)
-    except PassphraseError:
+    except PasswordError:
         return load_pkcs12(file, password=_password(None, None, "PKCS#12 password", file=file, pfx=True))
 
 
@@ -518,13 +518,13 @@ def _load_key_description(
     given = password_file is not None or password_env is not None
     encrypted = given
     if given:
-        secret = _password(password_file, password_env, "Key passphrase", file=file, pfx=False)
+        secret = _password(password_file, password_env, "Key password", file=file, pfx=False)
         key = load_private_key(file, password=secret)
     else:
         try:
             key = load_private_key(file)
-        except PassphraseError:
+        except PasswordError:
             encrypted = True
-            secret = _password(None, None, "Key passphrase", file=file, pfx=False)
+            secret = _password(None, None, "Key password", file=file, pfx=False)
             key = load_private_key(file, password=secret)
     return {**describe_private_key(key), "encrypted": encrypted}
