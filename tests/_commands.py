@@ -122,7 +122,9 @@ def make_material(d: Path) -> Material:
     save_private_key(key, d / "key.pem")
     csr = build_csr(key, "CN=rig-0001.example.com,O=Example,C=US", dns_names=["rig-0001.example.com"])
     (d / "req.csr").write_text(csr.pem)
-    export_pkcs12(issued.key, issued.certificate, issued.chain, PFX_PASSWORD, path=d / "id.p12")
+    export_pkcs12(
+        issued.key, issued.certificate, chain=issued.chain, password=PFX_PASSWORD, path=d / "id.p12"
+    )
     (d / "profile.toml").write_text('extends = "caiso-demo"\n')
     (d / "certs").mkdir()
     (d / "certs" / "rig.pem").write_text(issued.pem_bundle())

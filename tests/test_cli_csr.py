@@ -56,9 +56,9 @@ def test_new_with_password_env(tmp_path: Path) -> None:
     assert "env-secret" not in out
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert key.read_text().startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
-    loaded = caiso_pki.load_private_key(key, "env-secret")
+    loaded = caiso_pki.load_private_key(key, password="env-secret")
     with pytest.raises(PasswordError):
-        caiso_pki.load_private_key(key, "wrong")
+        caiso_pki.load_private_key(key, password="wrong")
     text = openssl_verifies(csr)
     assert "Subject: C = US, O = Example Power, CN = rig-01.example.com" in text
     assert "DNS:rig-01.example.com, IP Address:192.0.2.1" in text
@@ -82,7 +82,7 @@ def test_new_with_password_file_and_prompt(tmp_path: Path) -> None:
         secret,
     )
     assert code == 0, out
-    assert caiso_pki.load_private_key(tmp_path / "a.key", "file-secret")
+    assert caiso_pki.load_private_key(tmp_path / "a.key", password="file-secret")
     assert "(rsa-2048, encrypted" in out  # the profile's default key spec
     prompted = run_in_pty(
         [
@@ -102,7 +102,7 @@ def test_new_with_password_file_and_prompt(tmp_path: Path) -> None:
     )
     assert prompted.returncode == 0, prompted.output
     assert "typed-secret" not in prompted.output
-    assert caiso_pki.load_private_key(tmp_path / "b.key", "typed-secret")
+    assert caiso_pki.load_private_key(tmp_path / "b.key", password="typed-secret")
     openssl_verifies(tmp_path / "b.csr")
 
 
@@ -314,7 +314,7 @@ def test_password_file_is_its_first_line(
     args = [*NEW_KEY, "--key-out", key, "--csr-out", tmp_path / "c.csr", "--password-file", secret]
     code, out = invoke(*args)
     assert code == 0, out
-    assert caiso_pki.load_private_key(key, first_line)
+    assert caiso_pki.load_private_key(key, password=first_line)
     run_openssl("pkey", "-in", key, "-noout", "-passin", f"pass:{first_line}")
     if b"\r" not in content and not content.startswith(b"\xef\xbb\xbf"):
         # the same file works for openssl's -passin file:, which reads the first line the same way
@@ -356,7 +356,7 @@ def test_password_from_stdin(tmp_path: Path) -> None:
         stdin=b"piped secret\n",
     )
     assert result.returncode == 0, result.output
-    assert caiso_pki.load_private_key(key, "piped secret")
+    assert caiso_pki.load_private_key(key, password="piped secret")
 
 
 def test_prompt_without_a_terminal_is_bad_input(tmp_path: Path) -> None:

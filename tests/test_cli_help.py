@@ -138,7 +138,7 @@ def _first_line_csr_new(m: Material, secret: Path, tmp: Path) -> None:
         main, [*argv, "--csr-out", str(tmp / "new.csr"), "--password-file", str(secret)]
     )
     assert result.exit_code == 0, result.output
-    load_private_key(key, FIRST_LINE)
+    load_private_key(key, password=FIRST_LINE)
 
 
 def _first_line_csr_renew(m: Material, secret: Path, tmp: Path) -> None:
@@ -148,7 +148,7 @@ def _first_line_csr_renew(m: Material, secret: Path, tmp: Path) -> None:
         main, [*argv, "--csr-out", str(tmp / "r.csr"), "--password-file", str(secret)]
     )
     assert result.exit_code == 0, result.output
-    load_private_key(key, FIRST_LINE)
+    load_private_key(key, password=FIRST_LINE)
 
 
 def _first_line_store_export(m: Material, secret: Path, tmp: Path) -> None:
@@ -211,7 +211,7 @@ def _p12(m: Material, tmp: Path) -> Path:
     path = tmp / "first-line.p12"
     if not path.exists():
         certs = load_certificates(m.cert)
-        export_pkcs12(load_private_key(m.leaf_key), certs[0], certs[1:], FIRST_LINE, path=path)
+        export_pkcs12(load_private_key(m.leaf_key), certs[0], chain=certs[1:], password=FIRST_LINE, path=path)
     return path
 
 
@@ -265,7 +265,7 @@ def _first_line_renew_new(m: Material, secret: Path, tmp: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    load_private_key(key, FIRST_LINE)
+    load_private_key(key, password=FIRST_LINE)
 
 
 def _first_line_pfx_build(m: Material, secret: Path, tmp: Path) -> None:

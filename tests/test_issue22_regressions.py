@@ -330,9 +330,9 @@ def test_renew_with_rekey_takes_two_passwords(pki: testing.DemoPki, tmp_path: Pa
     ]
     run = run_cli(argv, cwd=tmp_path)
     assert run.returncode == 0, run.output
-    assert load_private_key(tmp_path / "new.key", "new secret")
+    assert load_private_key(tmp_path / "new.key", password="new secret")
     with pytest.raises(PasswordError):
-        load_private_key(tmp_path / "new.key", "old secret")
+        load_private_key(tmp_path / "new.key", password="old secret")
 
 
 def test_the_empty_pfx_password_rule_is_the_same_everywhere(pki: testing.DemoPki, tmp_path: Path) -> None:

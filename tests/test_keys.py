@@ -109,9 +109,9 @@ def test_save_encrypted_and_wrong_password(tmp_path: Path) -> None:
     path = save_private_key(key, tmp_path / "key.pem", password="correct horse")
     assert _mode(path) == 0o600
     assert path.read_text().startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
-    assert caiso_pki.load_private_key(path, "correct horse").public_key() == key.public_key()
+    assert caiso_pki.load_private_key(path, password="correct horse").public_key() == key.public_key()
     with pytest.raises(PasswordError, match="wrong password"):
-        caiso_pki.load_private_key(path, "wrong horse")
+        caiso_pki.load_private_key(path, password="wrong horse")
     with pytest.raises(PasswordError, match="encrypted"):
         caiso_pki.load_private_key(path)
     # openssl reads it with the right password and refuses the wrong one
@@ -127,7 +127,7 @@ def test_save_encrypted_and_wrong_password(tmp_path: Path) -> None:
 def test_password_never_in_error(tmp_path: Path) -> None:
     path = save_private_key(generate_private_key("ec-p256"), tmp_path / "k.pem", password=b"s3cret-value")
     with pytest.raises(PasswordError) as info:
-        caiso_pki.load_private_key(path, "not-the-s3cret")
+        caiso_pki.load_private_key(path, password="not-the-s3cret")
     assert "s3cret" not in str(info.value)
 
 

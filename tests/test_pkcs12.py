@@ -57,9 +57,9 @@ def test_export_is_readable_by_openssl(
     data = export_pkcs12(
         client.key,
         client.certificate,
-        [pki.root.certificate, *client.chain],
-        PASSWORD,
-        "CAISO API client",
+        chain=[pki.root.certificate, *client.chain],
+        password=PASSWORD,
+        friendly_name="CAISO API client",
         legacy=legacy,
         path=path,
     )
@@ -132,7 +132,7 @@ def test_round_trip_from_paths_and_bundles(
     cert_file.write_text(client.certificate.pem)
     chain_file = tmp_path / "chain.pem"
     chain_file.write_text(pki.root.certificate.pem + pki.issuing_ca.certificate.pem)
-    data = export_pkcs12(key_file, cert_file, chain_file, PASSWORD, key_password="key-pass")
+    data = export_pkcs12(key_file, cert_file, chain=chain_file, password=PASSWORD, key_password="key-pass")
     bundle = load_pkcs12(data, password=PASSWORD)
     assert bundle.certificate == client.certificate
     assert bundle.chain == (pki.issuing_ca.certificate, pki.root.certificate)
@@ -145,8 +145,8 @@ def test_round_trip_from_paths_and_bundles(
 def test_passwords_are_required_and_checked(tmp_path: Path, client: testing.IssuedCertificate) -> None:
     for empty in (None, "", b""):
         with pytest.raises(PasswordError, match="non-empty password"):
-            export_pkcs12(client.key, client.certificate, (), empty)
-    data = export_pkcs12(client.key, client.certificate, (), PASSWORD)
+            export_pkcs12(client.key, client.certificate, password=empty)
+    data = export_pkcs12(client.key, client.certificate, password=PASSWORD)
     with pytest.raises(PasswordError, match="wrong PKCS#12 password") as info:
         load_pkcs12(data, password="wrong")
     assert PASSWORD not in str(info.value)
@@ -155,16 +155,16 @@ def test_passwords_are_required_and_checked(tmp_path: Path, client: testing.Issu
 def test_mismatched_key_is_refused(pki: testing.DemoPki, client: testing.IssuedCertificate) -> None:
     other = pki.issuing_ca.issue("api-client", "someone-else")
     with pytest.raises(MalformedInputError, match="does not belong"):
-        export_pkcs12(other.key, client.certificate, (), PASSWORD)
+        export_pkcs12(other.key, client.certificate, password=PASSWORD)
 
 
 def test_path_is_not_overwritten_by_default(tmp_path: Path, client: testing.IssuedCertificate) -> None:
     path = tmp_path / "c.pfx"
     path.write_text("existing")
     with pytest.raises(CaisoPkiError, match="already exists"):
-        export_pkcs12(client.key, client.certificate, (), PASSWORD, path=path)
+        export_pkcs12(client.key, client.certificate, password=PASSWORD, path=path)
     assert path.read_text() == "existing"
-    export_pkcs12(client.key, client.certificate, (), PASSWORD, path=path, overwrite=True)
+    export_pkcs12(client.key, client.certificate, password=PASSWORD, path=path, overwrite=True)
     assert load_pkcs12(path, password=PASSWORD).certificate == client.certificate
 
 

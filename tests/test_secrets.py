@@ -85,9 +85,9 @@ def material(tmp_path_factory: pytest.TempPathFactory, issued: testing.IssuedCer
     """An encrypted key, an unencrypted key and a PKCS#12 file with known secrets."""
     root = tmp_path_factory.mktemp("secrets")
     assert issued.key is not None
-    save_private_key(issued.key, root / "enc.pem", KEY_PASSWORD)
+    save_private_key(issued.key, root / "enc.pem", password=KEY_PASSWORD)
     save_private_key(issued.key, root / "plain.pem")
-    p12 = export_pkcs12(issued.key, issued.certificate, issued.chain, password=P12_PASSWORD)
+    p12 = export_pkcs12(issued.key, issued.certificate, chain=issued.chain, password=P12_PASSWORD)
     (root / "bundle.p12").write_bytes(p12)
     (root / "pass.txt").write_text(KEY_PASSWORD + "\n")
     (root / "p12pass.txt").write_text(P12_PASSWORD + "\n")
@@ -124,12 +124,12 @@ def test_values_holding_keys_hide_them(
 @pytest.mark.parametrize(
     ("label", "call"),
     [
-        ("wrong key password", lambda m: load_private_key(m["enc.pem"], WRONG)),
+        ("wrong key password", lambda m: load_private_key(m["enc.pem"], password=WRONG)),
         (
             "wrong key password (bytes)",
-            lambda m: load_private_key(m["enc.pem"].read_bytes(), WRONG.encode()),
+            lambda m: load_private_key(m["enc.pem"].read_bytes(), password=WRONG.encode()),
         ),
-        ("password for an unencrypted key", lambda m: load_private_key(m["plain.pem"], WRONG)),
+        ("password for an unencrypted key", lambda m: load_private_key(m["plain.pem"], password=WRONG)),
         ("wrong PKCS#12 password", lambda m: load_pkcs12(m["bundle.p12"], password=WRONG)),
         ("NUL in PKCS#12 password", lambda m: load_pkcs12(m["bundle.p12"], password=WRONG + "\x00")),
         ("PKCS#12 password for a key file", lambda m: load_pkcs12(m["enc.pem"], password=WRONG)),
@@ -149,7 +149,7 @@ def test_errors_do_not_echo_passwords(
 
 def test_empty_password_error_is_clean(issued: testing.IssuedCertificate) -> None:
     with pytest.raises(PasswordError) as info:
-        private_key_pem(issued.key, "")  # type: ignore[arg-type]
+        private_key_pem(issued.key, password="")  # type: ignore[arg-type]
     assert_clean(str(info.value), key_fingerprints(issued.key), "empty password error")
 
 
@@ -163,11 +163,11 @@ def test_debug_logs_hold_no_secrets(
 
     caplog.set_level(logging.DEBUG)
     key = generate_private_key("ec-p256")
-    save_private_key(key, tmp_path / "k.pem", KEY_PASSWORD)
-    loaded = load_private_key(tmp_path / "k.pem", KEY_PASSWORD)
+    save_private_key(key, tmp_path / "k.pem", password=KEY_PASSWORD)
+    loaded = load_private_key(tmp_path / "k.pem", password=KEY_PASSWORD)
     for bad in (WRONG, None):
         with pytest.raises(PasswordError):
-            load_private_key(tmp_path / "k.pem", bad)
+            load_private_key(tmp_path / "k.pem", password=bad)
     csr = build_csr(
         loaded,
         "CN=rig-logs.example.com,O=Demo Participant,C=US",
@@ -176,7 +176,11 @@ def test_debug_logs_hold_no_secrets(
     )
     issued = pki.issuing_ca.issue_from_csr(csr, kind="rig")
     p12 = export_pkcs12(
-        tmp_path / "k.pem", issued.certificate, issued.chain, password=P12_PASSWORD, key_password=KEY_PASSWORD
+        tmp_path / "k.pem",
+        issued.certificate,
+        chain=issued.chain,
+        password=P12_PASSWORD,
+        key_password=KEY_PASSWORD,
     )
     load_pkcs12(p12, password=P12_PASSWORD)
     with pytest.raises(PasswordError):
@@ -249,7 +253,7 @@ def test_cli_csr_new_output_holds_no_secrets(tmp_path: Path) -> None:
         env={"KEYPW": KEY_PASSWORD},
     )
     assert "exit=0" in output, output
-    key = load_private_key(tmp_path / "key.pem", KEY_PASSWORD)
+    key = load_private_key(tmp_path / "key.pem", password=KEY_PASSWORD)
     assert_clean(output, [KEY_PASSWORD, *key_fingerprints(key)], "csr new --json")
     assert stat.S_IMODE((tmp_path / "key.pem").stat().st_mode) == 0o600
 
@@ -269,7 +273,7 @@ def umask_zero() -> Iterator[None]:
 def test_key_files_are_0600_with_umask_zero(tmp_path: Path, umask_zero: None) -> None:
     key = generate_private_key("ec-p256")
     for name, password in (("plain.pem", None), ("enc.pem", KEY_PASSWORD)):
-        path = save_private_key(key, tmp_path / name, password)
+        path = save_private_key(key, tmp_path / name, password=password)
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     path = save_private_key(key, tmp_path / "plain.pem", overwrite=True)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

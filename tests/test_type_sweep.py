@@ -65,7 +65,7 @@ class Material:
         )
         self.cert_path = d / "cert.pem"
         self.cert_path.write_text(self.cert.pem)
-        self.pfx = export_pkcs12(self.key, self.cert, self.chain, "pw")
+        self.pfx = export_pkcs12(self.key, self.cert, chain=self.chain, password="pw")
         self.crl = self.pki.issuing_ca.crl()
         self.cps = load_cps_profile("caiso-demo")
         self.request_profile = load_request_profile("rig")

@@ -82,7 +82,7 @@ class SkippedFile:
 
     path: str
     reason: str
-    unreadable: bool = True
+    unreadable: bool = attrs.field(default=True, kw_only=True)
 
     def to_dict(self) -> dict[str, str | bool]:
         """JSON-ready form."""

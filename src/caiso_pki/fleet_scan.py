@@ -213,13 +213,19 @@ class FleetMonitor:
     """
 
     paths: tuple[str, ...] = attrs.field(converter=_paths)
-    inventory: Inventory | None = attrs.field(default=None, validator=field_check(_inventory))
-    crls: tuple[str, ...] = attrs.field(default=(), converter=_crl_paths)
-    endpoints: tuple[str, ...] = attrs.field(default=(), converter=_endpoints, validator=_check_endpoints)
-    client: ClientCredential | None = attrs.field(default=None, repr=False, validator=field_check(_client))
-    pkcs12_password: PasswordSource | None = attrs.field(default=None, validator=field_check(_password))
-    revocation: RevocationMode = attrs.field(default="soft-fail", validator=_check_mode)
-    timeout: float = attrs.field(default=10.0, validator=_check_timeout)
+    inventory: Inventory | None = attrs.field(default=None, kw_only=True, validator=field_check(_inventory))
+    crls: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_crl_paths)
+    endpoints: tuple[str, ...] = attrs.field(
+        default=(), kw_only=True, converter=_endpoints, validator=_check_endpoints
+    )
+    client: ClientCredential | None = attrs.field(
+        default=None, kw_only=True, repr=False, validator=field_check(_client)
+    )
+    pkcs12_password: PasswordSource | None = attrs.field(
+        default=None, kw_only=True, validator=field_check(_password)
+    )
+    revocation: RevocationMode = attrs.field(default="soft-fail", kw_only=True, validator=_check_mode)
+    timeout: float = attrs.field(default=10.0, kw_only=True, validator=_check_timeout)
     _state: _State = attrs.field(init=False, factory=_State, repr=False, eq=False, hash=False)
 
     def scan(self, *, trust: TrustStore, at: dt.datetime | None = None) -> FleetMetrics:

@@ -99,7 +99,7 @@ def _password_file(value: str | os.PathLike[str] | None) -> Path | None:
     return optional_path(value, "file")
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class PasswordSource:
     """Where a PKCS#12 password is: the first line of ``file``, or the environment variable ``env``.
 
@@ -168,7 +168,9 @@ class InventoryEntry:
 
     match: str = attrs.field(validator=field_check(text))
     labels: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_labels)
-    password: PasswordSource | None = attrs.field(default=None, validator=field_check(_password))
+    password: PasswordSource | None = attrs.field(
+        default=None, validator=field_check(_password), kw_only=True
+    )
 
     def matches(self, path: str) -> bool:
         """Whether this entry applies to the file at the absolute ``path``."""
@@ -190,7 +192,7 @@ class Inventory:
     """Extra labels and PKCS#12 password sources by file (see the module docs for the file format)."""
 
     entries: tuple[InventoryEntry, ...] = attrs.field(default=(), converter=_entries)
-    source: str | None = attrs.field(default=None, validator=field_check(optional_text))
+    source: str | None = attrs.field(default=None, validator=field_check(optional_text), kw_only=True)
 
     @property
     def label_names(self) -> tuple[str, ...]:
@@ -266,7 +268,7 @@ def _entry(record: object, index: int, base: Path, name: str) -> InventoryEntry:
         if not isinstance(password_env, str) or not _ENV_NAME.fullmatch(password_env):
             raise _problem(name, where, "'password_env' must be an environment variable name")
         password = PasswordSource(env=password_env)
-    return InventoryEntry(absolute, labels, password)
+    return InventoryEntry(absolute, labels, password=password)
 
 
 def _inventory_path(source: object) -> Path:

@@ -215,7 +215,7 @@ def generate_private_key(spec: KeySpec | str) -> PrivateKey:
     return ec.generate_private_key(curve)
 
 
-def private_key_pem(key: PrivateKeyTypes, password: str | bytes | None = None) -> bytes:
+def private_key_pem(key: PrivateKeyTypes, *, password: str | bytes | None = None) -> bytes:
     """PKCS#8 PEM of ``key``, encrypted (PBES2, AES-256-CBC) when ``password`` is given."""
     from cryptography.hazmat.primitives import serialization
 
@@ -247,6 +247,7 @@ def private_key_pem(key: PrivateKeyTypes, password: str | bytes | None = None) -
 def save_private_key(
     key: PrivateKeyTypes,
     path: str | os.PathLike[str],
+    *,
     password: str | bytes | None = None,
     overwrite: bool = False,
 ) -> Path:
@@ -259,7 +260,7 @@ def save_private_key(
     from caiso_pki._atomic import atomic_write_bytes
     from caiso_pki._convert import path as checked_path
 
-    data = private_key_pem(key, password)
+    data = private_key_pem(key, password=password)
     return atomic_write_bytes(
         checked_path(path, "path"),
         data,
@@ -270,7 +271,7 @@ def save_private_key(
     )
 
 
-def load_private_key(source: SourceInput, password: Password = None) -> PrivateKeyTypes:
+def load_private_key(source: SourceInput, *, password: Password = None) -> PrivateKeyTypes:
     """Load a private key: PKCS#1, PKCS#8 or SEC1, PEM or DER, encrypted or not.
 
     Raises :class:`PasswordError` when the key is encrypted and the password is missing or wrong,

@@ -11,7 +11,7 @@ older Windows imports need (pbeWithSHAAnd3-KeyTripleDES-CBC and a SHA-1 MAC).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Final
 
 import attrs
@@ -26,12 +26,9 @@ from caiso_pki.errors import CaisoPkiError, MalformedInputError, PasswordError, 
 from caiso_pki.keys import key_matches_certificate, load_private_key
 
 if TYPE_CHECKING:
-    from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
-    from caiso_pki.types import SourceInput
-
-    CertificateInput = Certificate | x509.Certificate | bytes | str | os.PathLike[str]
+    from caiso_pki.types import CertificateInput, CertificatesInput, PrivateKeyInput, SourceInput
 
 __all__ = ["Pkcs12Bundle", "export_pkcs12", "load_pkcs12", "order_chain"]
 
@@ -41,30 +38,38 @@ MODERN_KDF_ROUNDS: Final = 100_000
 LEGACY_KDF_ROUNDS: Final = 2048
 
 
-def _certificate(value: object, what: str) -> Certificate:
+_RAW: Final = (bytes, bytearray, memoryview, str, os.PathLike)
+
+
+def _certificate(value: CertificateInput, what: str) -> Certificate:
     from cryptography import x509
+
+    from caiso_pki.types import CertificateHolder
 
     if isinstance(value, Certificate):
         return value
     if isinstance(value, x509.Certificate):
         return Certificate.from_cryptography(value)
-    if isinstance(value, (bytes, bytearray, str, os.PathLike)):
+    if isinstance(value, _RAW):
         return load_certificate(value)
+    if isinstance(value, CertificateHolder) and isinstance(value.certificate, Certificate):
+        return value.certificate
     raise MalformedInputError(f"<{what}>: expected a Certificate, cryptography certificate, bytes or path")
 
 
-def certificates_from(values: object, what: str) -> list[Certificate]:
-    """Certificates from a sequence of certificate inputs or from one bundle (PEM text, bytes, path)."""
+def certificates_from(values: CertificatesInput | None, what: str) -> list[Certificate]:
+    """Certificates from an iterable of certificate inputs or from one input (a bundle file, PEM text
+    or bytes give every certificate they hold)."""
     if values is None:
         return []
-    if isinstance(values, (bytes, bytearray, str, os.PathLike)):
+    if isinstance(values, _RAW):
         return list(load_certificates(values))
-    if isinstance(values, Sequence):
+    if isinstance(values, Iterable):
         return [_certificate(value, what) for value in values]
     return [_certificate(values, what)]
 
 
-def private_key_from(value: object, password: Password = None) -> PrivateKeyTypes:
+def private_key_from(value: PrivateKeyInput, password: Password = None) -> PrivateKeyTypes:
     """A cryptography private key from a key object, PEM/DER bytes, PEM text or a path."""
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
@@ -77,8 +82,8 @@ def private_key_from(value: object, password: Password = None) -> PrivateKeyType
     )
     if isinstance(value, key_types):
         return value
-    if isinstance(value, (bytes, bytearray, str, os.PathLike)):
-        return load_private_key(value, password)
+    if isinstance(value, _RAW):
+        return load_private_key(value, password=password)
     raise MalformedInputError("<private key>: expected a private key object, PEM/DER bytes or a path")
 
 
@@ -107,12 +112,12 @@ def order_chain(leaf: Certificate | None, others: Sequence[Certificate]) -> tupl
 
 
 def export_pkcs12(
-    key: object,
+    key: PrivateKeyInput,
     cert: CertificateInput,
-    chain: object = (),
+    *,
+    chain: CertificatesInput = (),
     password: str | bytes | None = None,
     friendly_name: str | None = None,
-    *,
     legacy: bool = False,
     key_password: Password = None,
     path: str | os.PathLike[str] | None = None,

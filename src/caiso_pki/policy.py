@@ -51,9 +51,9 @@ class PolicyRequirement:
     """
 
     acceptable: frozenset[str] = attrs.field(default=frozenset({ANY_POLICY}), converter=_to_oid_set)
-    require_explicit: bool = False
-    inhibit_mapping: bool = False
-    inhibit_any: bool = False
+    require_explicit: bool = attrs.field(default=False, kw_only=True)
+    inhibit_mapping: bool = attrs.field(default=False, kw_only=True)
+    inhibit_any: bool = attrs.field(default=False, kw_only=True)
 
     @property
     def accepts_any(self) -> bool:

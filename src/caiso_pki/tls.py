@@ -40,22 +40,20 @@ import secrets
 import shutil
 import ssl
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from caiso_pki.certificate import Certificate
 from caiso_pki.errors import CaisoPkiError, MalformedInputError, TrustStoreError
 from caiso_pki.pkcs12 import certificates_from, check_key_matches, order_chain, private_key_from
-from caiso_pki.truststore import TrustStore, trust_material
+from caiso_pki.truststore import trust_material
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
     from requests.adapters import HTTPAdapter  # type: ignore[import-untyped,unused-ignore]
+    from urllib3.util.retry import Retry  # type: ignore[import-not-found,unused-ignore]
 
     from caiso_pki._source import Password
-    from caiso_pki.types import SourceInput
-
-    TrustInput = TrustStore | Certificate | Sequence[Certificate] | SourceInput
+    from caiso_pki.types import CertificateInput, CertificatesInput, PrivateKeyInput, TrustInput
 
 __all__ = ["client_ssl_context", "load_trust", "requests_adapter", "server_ssl_context"]
 
@@ -107,9 +105,9 @@ def _private_files(cert_pem: bytes, key_pem: bytes) -> Iterator[tuple[str, str]]
 
 def _load_identity(
     ctx: ssl.SSLContext,
-    cert: object,
-    key: object,
-    chain: object,
+    cert: CertificateInput,
+    key: PrivateKeyInput,
+    chain: CertificatesInput,
     key_password: Password,
 ) -> None:
     from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, Encoding, PrivateFormat
@@ -142,12 +140,12 @@ def _base_context(protocol: int) -> ssl.SSLContext:
 
 
 def client_ssl_context(
-    cert: object,
-    key: object,
+    cert: CertificateInput | None,
+    key: PrivateKeyInput | None,
     *,
     trust: TrustInput,
     labels: Iterable[str] | None = None,
-    chain: object = (),
+    chain: CertificatesInput = (),
     key_password: Password = None,
     at: dt.datetime | None = None,
     include_retired: bool = False,
@@ -155,8 +153,9 @@ def client_ssl_context(
     """A client context presenting ``cert``/``key`` and trusting only ``trust`` (narrowed by ``labels``).
 
     ``cert`` may be a :class:`Certificate`, a cryptography certificate, bytes, PEM text or a path (a
-    PEM file may hold the chain after the leaf); ``key`` a key object, bytes or a path, decrypted with
-    ``key_password``.  Pass ``cert=None, key=None`` for a server that does not ask for a certificate.
+    PEM file may hold the chain after the leaf); ``key`` a key object, PEM or DER bytes, PEM text or a
+    path, decrypted with ``key_password``.  Pass ``cert=None, key=None`` for a server that does not
+    ask for a certificate.
     Host names are checked: pass ``server_hostname`` when wrapping a socket (httpx and requests do).
 
     With httpx, hand the context over as it is: ``httpx.Client(verify=ctx)``; with requests, mount
@@ -181,11 +180,11 @@ def client_ssl_context(
 
 
 def server_ssl_context(
-    cert: object,
-    key: object,
+    cert: CertificateInput,
+    key: PrivateKeyInput,
     *,
     trust: TrustInput | None = None,
-    chain: object = (),
+    chain: CertificatesInput = (),
     labels: Iterable[str] | None = None,
     key_password: Password = None,
     at: dt.datetime | None = None,
@@ -220,7 +219,14 @@ def _context(ctx: object) -> ssl.SSLContext:
     return instance(ctx, ssl.SSLContext, "ctx", "an ssl.SSLContext (from client_ssl_context)")
 
 
-def requests_adapter(ctx: ssl.SSLContext, **options: object) -> HTTPAdapter:
+def requests_adapter(
+    ctx: ssl.SSLContext,
+    *,
+    pool_connections: int = 10,
+    pool_maxsize: int = 10,
+    max_retries: int | Retry = 0,
+    pool_block: bool = False,
+) -> HTTPAdapter:
     """A ``requests`` transport adapter that uses ``ctx`` for every HTTPS connection.
 
     It exists because requests, unlike httpx (``httpx.Client(verify=ctx)``), has no way to take an
@@ -228,7 +234,7 @@ def requests_adapter(ctx: ssl.SSLContext, **options: object) -> HTTPAdapter:
     through a transport adapter.  Mount it: ``session.mount("https://", requests_adapter(ctx))``.
     The adapter ignores the session's ``verify`` and ``cert`` settings: trust and the client
     certificate come from ``ctx`` alone (requests would otherwise load the certifi bundle into it).
-    Needs ``requests`` installed (not a dependency).
+    The keywords are ``HTTPAdapter``'s own.  Needs ``requests`` installed (not a dependency).
     """
     _context(ctx)
     try:
@@ -268,4 +274,9 @@ def requests_adapter(ctx: ssl.SSLContext, **options: object) -> HTTPAdapter:
             conn.cert_file = None
             conn.key_file = None
 
-    return SSLContextAdapter(**options)  # type: ignore[arg-type,unused-ignore]
+    return SSLContextAdapter(
+        pool_connections=pool_connections,
+        pool_maxsize=pool_maxsize,
+        max_retries=max_retries,
+        pool_block=pool_block,
+    )

@@ -58,7 +58,7 @@ ENTRY_POINTS: list[tuple[str, str, Callable[[bytes], object]]] = [
     ("crl", "crl", io.load_crl),
     ("pkcs12", "pkcs12", _pkcs12),
     ("key", "key", io.load_private_key),
-    ("encrypted-key", "encrypted-key", lambda data: io.load_private_key(data, PASSWORD)),
+    ("encrypted-key", "encrypted-key", lambda data: io.load_private_key(data, password=PASSWORD)),
     ("file_kind", "certificate", io.file_kind),
 ]
 

@@ -180,7 +180,9 @@ def connect_cmd(  # noqa: PLR0917 -- click passes every option positionally
         trust = trust_file
     client: ClientCredential | None = None
     if p12_file is not None:
-        client = ClientCredential.from_pkcs12(p12_file, _pfx_password(p12_file, password_file, password_env))
+        client = ClientCredential.from_pkcs12(
+            p12_file, password=_pfx_password(p12_file, password_file, password_env)
+        )
     elif cert_file is not None and key_file is not None:
         client = ClientCredential.load(
             cert_file,

@@ -132,7 +132,7 @@ def _write_outputs(
     created: Path | None = None
     if key is not None and key_out is not None:
         if is_stdout(key_out):
-            click.echo(private_key_pem(key, secret), nl=False)
+            click.echo(private_key_pem(key, password=secret), nl=False)
         else:
             existed = key_out.exists()
             save_private_key(key, key_out, password=secret, overwrite=force)
@@ -242,7 +242,7 @@ def new_cmd(  # noqa: PLR0917 -- click passes options as arguments
             confirm=False,
             needed_for=key_in.name,
         )
-        key = load_private_key(key_in, secret)
+        key = load_private_key(key_in, password=secret)
         new_secret = None
     else:
         new_secret = _new_key_password(
@@ -464,7 +464,7 @@ def renew_cmd(  # noqa: PLR0917 -- click passes options as arguments
                 prompt=prompt_password,
                 no_password=no_password,
             )
-    key = load_private_key(key_path, old_secret) if key_path is not None else None
+    key = load_private_key(key_path, password=old_secret) if key_path is not None else None
     if key is not None and key_path is not None and not key_matches_certificate(key, certificate):
         raise MalformedInputError(
             f"--key {key_path.name}: this private key does not belong to the certificate "

@@ -147,9 +147,9 @@ def build_cmd(  # noqa: PLR0917 -- click passes every option positionally
         data = export_pkcs12(
             key,
             certificates[0],
-            [*certificates[1:], *chain],
-            password,
-            friendly_name,
+            chain=[*certificates[1:], *chain],
+            password=password,
+            friendly_name=friendly_name,
             legacy=encryption == "legacy",
         )
     except CaisoPkiError as exc:
@@ -193,7 +193,7 @@ def _key(key_file: NamedBytes, password_file: NamedBytes | None, password_env: s
             file_option=file_option,
             env_option=env_option,
         )
-        return load_private_key(key_file, secret)
+        return load_private_key(key_file, password=secret)
     try:
         return load_private_key(key_file)
     except PasswordError:  # encrypted, and no password given: ask on a terminal
@@ -205,4 +205,4 @@ def _key(key_file: NamedBytes, password_file: NamedBytes | None, password_env: s
             file_option=file_option,
             env_option=env_option,
         )
-        return load_private_key(key_file, secret)
+        return load_private_key(key_file, password=secret)
