@@ -102,7 +102,7 @@ PASSWORDS = st.one_of(
 @fuzz_settings(scale=2)
 @given(data=byte_inputs(SEEDS["encrypted-key"] + SEEDS["key"]), password=PASSWORDS)
 def test_load_private_key_with_password(data: bytes, password: bytes | str | None) -> None:
-    exercise("load_private_key[password]", io.load_private_key, data, password)
+    exercise("load_private_key[password]", io.load_private_key, data, password=password)
 
 
 @fuzz_settings(scale=2)
