@@ -146,7 +146,7 @@ def server_certificate(work: Path) -> None:
 def prepare(cli: str, work: Path) -> None:
     (work / "my-profile.toml").write_text('extends = "caiso-demo"\n')
     (work / "pfx-password.txt").write_text("example-pfx-password\n")
-    (work / "new-passphrase.txt").write_text("example-new-key-passphrase\n")
+    (work / "new-password.txt").write_text("example-new-key-password\n")
 
 
 def main() -> int:

@@ -61,7 +61,7 @@ def leaves() -> list[Leaf]:
 
 LEAVES = leaves()
 #: Parameters holding text that is not a file, whatever their type says.
-NOT_FILES = frozenset({"subject", "url", "fingerprints", "server_name", "password_env", "passphrase_env"})
+NOT_FILES = frozenset({"subject", "url", "fingerprints", "server_name", "password_env"})
 
 
 def is_slot(param: click.Parameter) -> bool:
@@ -122,7 +122,9 @@ def make_material(d: Path) -> Material:
     save_private_key(key, d / "key.pem")
     csr = build_csr(key, "CN=rig-0001.example.com,O=Example,C=US", dns_names=["rig-0001.example.com"])
     (d / "req.csr").write_text(csr.pem)
-    export_pkcs12(issued.key, issued.certificate, issued.chain, PFX_PASSWORD, path=d / "id.p12")
+    export_pkcs12(
+        issued.key, issued.certificate, chain=issued.chain, password=PFX_PASSWORD, path=d / "id.p12"
+    )
     (d / "profile.toml").write_text('extends = "caiso-demo"\n')
     (d / "certs").mkdir()
     (d / "certs" / "rig.pem").write_text(issued.pem_bundle())
@@ -177,8 +179,8 @@ PFX_PASSWORD = "pfx-password"
 
 #: Options that take a run past usage errors (a key decision for csr new, a trust source for verify).
 EXTRAS: dict[tuple[str, ...], list[str]] = {
-    ("csr", "new"): ["--key-spec", "ec-p256", "--no-passphrase"],
-    ("csr", "renew"): ["--rekey", "ec-p256", "--no-passphrase"],  # the key_path slot drops these
+    ("csr", "new"): ["--key-spec", "ec-p256", "--no-password"],
+    ("csr", "renew"): ["--rekey", "ec-p256", "--no-password"],  # the key_path slot drops these
     ("verify",): ["--revocation", "off"],
     ("audit",): ["--revocation", "off"],
     ("connect",): ["--timeout", "2", "--password-env", PASSWORD_ENV],
@@ -187,15 +189,15 @@ EXTRAS: dict[tuple[str, ...], list[str]] = {
 }
 #: What to leave out when a slot is under test, so the run reads it instead of stopping at a usage error.
 EXCLUDE: dict[tuple[tuple[str, ...], str], frozenset[str]] = {
-    (("csr", "new"), "key_in"): frozenset({"--key-spec", "--no-passphrase", "key_out"}),
-    (("csr", "new"), "passphrase_file"): frozenset({"--no-passphrase"}),
-    (("csr", "renew"), "passphrase_file"): frozenset({"--no-passphrase"}),
-    (("csr", "renew"), "key_path"): frozenset({"--rekey", "--no-passphrase", "key_out"}),
+    (("csr", "new"), "key_in"): frozenset({"--key-spec", "--no-password", "key_out"}),
+    (("csr", "new"), "password_file"): frozenset({"--no-password"}),
+    (("csr", "renew"), "password_file"): frozenset({"--no-password"}),
+    (("csr", "renew"), "key_path"): frozenset({"--rekey", "--no-password", "key_out"}),
     (("connect",), "password_file"): frozenset({"--password-env"}),
     (("connect",), "cert_file"): frozenset({"p12_file"}),
     (("connect",), "key_file"): frozenset({"p12_file"}),
     (("connect",), "chain_file"): frozenset({"p12_file"}),
-    (("csr", "renew"), "new_passphrase_file"): frozenset({"--no-passphrase"}),
+    (("csr", "renew"), "new_password_file"): frozenset({"--no-password"}),
     (("pkcs12", "build"), "password_file"): frozenset({"--password-env"}),
 }
 #: Optional inputs given sound values on every run (a client certificate for connect), unless excluded.
@@ -245,7 +247,7 @@ def _without(options: list[str], excluded: frozenset[str]) -> list[str]:
             skip = False
             continue
         if item in excluded:
-            skip = item not in ("--no-passphrase",)  # flags take no value
+            skip = item not in ("--no-password",)  # flags take no value
             continue
         kept.append(item)
     return kept

@@ -59,7 +59,7 @@ def openssl_bin() -> str:
 
 # -- openssl-made material (loaders, certificate model, inspect) ------------------------------------
 
-OPENSSL_PASSPHRASE = "openssl-test-passphrase"
+OPENSSL_PASSWORD = "openssl-test-password"
 
 #: The extfile for the openssl-made RSA leaf: every extension ``inspect`` is compared on.
 OPENSSL_LEAF_EXTENSIONS = """\
@@ -120,7 +120,7 @@ class OpensslMaterial:
 
     def __init__(self, directory: Path) -> None:
         self.dir = directory
-        self.passphrase = OPENSSL_PASSPHRASE
+        self.password = OPENSSL_PASSWORD
 
     def __getattr__(self, name: str) -> Path:
         # Every file the fixture makes is an attribute: material.leaf_pem -> <dir>/leaf.pem
@@ -150,7 +150,7 @@ def openssl_material(tmp_path_factory: pytest.TempPathFactory, openssl_bin: str)
     ``selfsigned_pem`` the same extensions on an ``openssl req -x509`` certificate, ``bundle_pem``
     leaf + CA, ``chain_p7b`` (PEM) and ``chain_p7c`` (DER) from ``crl2pkcs7 -nocrl``,
     ``leaf_csr``, ``crl_pem``/``crl_der`` (one revoked entry, reason keyCompromise), ``leaf_p12``
-    (password = passphrase, friendly name "openssl leaf"), and keys: ``rsa_pkcs1_pem``, ``rsa_pkcs1_der``,
+    (password = password, friendly name "openssl leaf"), and keys: ``rsa_pkcs1_pem``, ``rsa_pkcs1_der``,
     ``rsa_pkcs1_enc_pem``, ``rsa_pkcs8_pem``, ``rsa_pkcs8_der``, ``rsa_pkcs8_enc_pem``,
     ``rsa_pkcs8_enc_der``, ``ec_sec1_pem``, ``ec_sec1_der``, ``ec_sec1_enc_pem``, ``ec_pkcs8_pem``,
     ``ec_pkcs8_enc_pem``.
@@ -160,7 +160,7 @@ def openssl_material(tmp_path_factory: pytest.TempPathFactory, openssl_bin: str)
     def openssl(command: str) -> None:
         run_openssl(*shlex.split(command), cwd=d)
 
-    pw = f"pass:{OPENSSL_PASSPHRASE}"
+    pw = f"pass:{OPENSSL_PASSWORD}"
     (d / "ext.cnf").write_text(OPENSSL_LEAF_EXTENSIONS)
     (d / "req.cnf").write_text(
         "[req]\ndistinguished_name = dn\nprompt = no\n\n[dn]\nC = US\nO = Demo Participant\n"

@@ -49,7 +49,9 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Fleet:
     (folder / "junk.bin").write_bytes(bytes(range(256)) * 4)
     (folder / "empty.pem").write_bytes(b"")
     pfx_leaf = pki.issuing_ca.issue("rig", "rig-in-pfx.example.com")
-    export_pkcs12(pfx_leaf.key, pfx_leaf.certificate, pfx_leaf.chain, PASSWORD, path=folder / "id.pfx")
+    export_pkcs12(
+        pfx_leaf.key, pfx_leaf.certificate, chain=pfx_leaf.chain, password=PASSWORD, path=folder / "id.pfx"
+    )
     (folder / "rig.key").write_bytes(good.key_pem())
     os.mkfifo(folder / "a-fifo")
     (folder / "dangling.pem").symlink_to(folder / "gone.pem")

@@ -81,7 +81,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Fleet:
     (certs / "revoked.der").write_bytes(revoked.certificate.der)
     (certs / "broken.pem").write_text("-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n")
     (certs / "client.pfx").write_bytes(
-        export_pkcs12(in_pfx.key, in_pfx.certificate, list(in_pfx.chain), PFX_PASSWORD)
+        export_pkcs12(in_pfx.key, in_pfx.certificate, chain=list(in_pfx.chain), password=PFX_PASSWORD)
     )
     password_file = tmp_path / "pfx.pass"
     password_file.write_text(PFX_PASSWORD + "\n")

@@ -45,8 +45,10 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Files:
     server = pki.issuing_ca.issue("server", "localhost", dns_names=["localhost"], ip_addresses=["127.0.0.1"])
     client = pki.issuing_ca.issue("api-client", "api-client.example.com")
     other = pki.entrust_intermediate.issue("api-client", "other-client.example.com")
-    export_pkcs12(client.key, client.certificate, client.chain, PASSWORD, path=d / "client.pfx")
-    export_pkcs12(other.key, other.certificate, other.chain, PASSWORD, path=d / "other.pfx")
+    export_pkcs12(
+        client.key, client.certificate, chain=client.chain, password=PASSWORD, path=d / "client.pfx"
+    )
+    export_pkcs12(other.key, other.certificate, chain=other.chain, password=PASSWORD, path=d / "other.pfx")
     (d / "password.txt").write_text(PASSWORD + "\n")
     (d / "wrong.txt").write_text("not-the-password\n")
     (d / "root.pem").write_text(pki.root.certificate.pem)

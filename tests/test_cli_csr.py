@@ -14,7 +14,7 @@ import caiso_pki
 from _cli import run_cli, run_in_pty
 from caiso_pki import testing
 from caiso_pki.cli import main
-from caiso_pki.errors import PassphraseError
+from caiso_pki.errors import PasswordError
 
 SUBJECT = "CN=rig-01.example.com,O=Example Power,C=US"
 
@@ -29,7 +29,7 @@ def openssl_verifies(path: Path) -> str:
     return out
 
 
-def test_new_with_passphrase_env(tmp_path: Path) -> None:
+def test_new_with_password_env(tmp_path: Path) -> None:
     key, csr = tmp_path / "rig.key", tmp_path / "rig.csr"
     code, out = invoke(
         "new",
@@ -47,7 +47,7 @@ def test_new_with_passphrase_env(tmp_path: Path) -> None:
         key,
         "--csr-out",
         csr,
-        "--passphrase-env",
+        "--password-env",
         "RIG_PASS",
         env={"RIG_PASS": "env-secret"},
     )
@@ -56,16 +56,16 @@ def test_new_with_passphrase_env(tmp_path: Path) -> None:
     assert "env-secret" not in out
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert key.read_text().startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
-    loaded = caiso_pki.load_private_key(key, "env-secret")
-    with pytest.raises(PassphraseError):
-        caiso_pki.load_private_key(key, "wrong")
+    loaded = caiso_pki.load_private_key(key, password="env-secret")
+    with pytest.raises(PasswordError):
+        caiso_pki.load_private_key(key, password="wrong")
     text = openssl_verifies(csr)
     assert "Subject: C = US, O = Example Power, CN = rig-01.example.com" in text
     assert "DNS:rig-01.example.com, IP Address:192.0.2.1" in text
     assert caiso_pki.load_csr(csr).public_key == loaded.public_key()
 
 
-def test_new_with_passphrase_file_and_prompt(tmp_path: Path) -> None:
+def test_new_with_password_file_and_prompt(tmp_path: Path) -> None:
     secret = tmp_path / "pass.txt"
     secret.write_text("file-secret\n")
     code, out = invoke(
@@ -78,11 +78,11 @@ def test_new_with_passphrase_file_and_prompt(tmp_path: Path) -> None:
         tmp_path / "a.key",
         "--csr-out",
         tmp_path / "a.csr",
-        "--passphrase-file",
+        "--password-file",
         secret,
     )
     assert code == 0, out
-    assert caiso_pki.load_private_key(tmp_path / "a.key", "file-secret")
+    assert caiso_pki.load_private_key(tmp_path / "a.key", password="file-secret")
     assert "(rsa-2048, encrypted" in out  # the profile's default key spec
     prompted = run_in_pty(
         [
@@ -96,20 +96,20 @@ def test_new_with_passphrase_file_and_prompt(tmp_path: Path) -> None:
             tmp_path / "b.key",
             "--csr-out",
             tmp_path / "b.csr",
-            "--prompt-passphrase",
+            "--prompt-password",
         ],
         answers=["typed-secret", "typed-secret"],
     )
     assert prompted.returncode == 0, prompted.output
     assert "typed-secret" not in prompted.output
-    assert caiso_pki.load_private_key(tmp_path / "b.key", "typed-secret")
+    assert caiso_pki.load_private_key(tmp_path / "b.key", password="typed-secret")
     openssl_verifies(tmp_path / "b.csr")
 
 
-def test_new_requires_a_passphrase_decision(tmp_path: Path) -> None:
+def test_new_requires_a_password_decision(tmp_path: Path) -> None:
     code, out = invoke("new", "--subject", "CN=x", "--key-out", tmp_path / "k", "--csr-out", tmp_path / "c")
     assert code == 2
-    assert "--no-passphrase" in out
+    assert "--no-password" in out
     assert list(tmp_path.iterdir()) == []
     code, _ = invoke(
         "new",
@@ -119,10 +119,10 @@ def test_new_requires_a_passphrase_decision(tmp_path: Path) -> None:
         tmp_path / "k",
         "--csr-out",
         tmp_path / "c",
-        "--passphrase",
+        "--password",
         "plain",
     )
-    assert code == 2  # no such option: passphrases are never plain arguments
+    assert code == 2  # no such option: passwords are never plain arguments
     code, out = invoke(
         "new",
         "--subject",
@@ -133,7 +133,7 @@ def test_new_requires_a_passphrase_decision(tmp_path: Path) -> None:
         tmp_path / "k",
         "--csr-out",
         tmp_path / "c",
-        "--no-passphrase",
+        "--no-password",
     )
     assert code == 0, out
     assert "UNENCRYPTED" in out
@@ -151,7 +151,7 @@ def test_new_profile_violation_writes_nothing(tmp_path: Path) -> None:
         tmp_path / "k",
         "--csr-out",
         tmp_path / "c",
-        "--no-passphrase",
+        "--no-password",
     )
     assert code == 1
     assert "REQ-SUBJECT-VALUE" in out
@@ -161,20 +161,20 @@ def test_new_profile_violation_writes_nothing(tmp_path: Path) -> None:
 
 def test_new_with_existing_key_and_no_overwrite(tmp_path: Path) -> None:
     key = caiso_pki.generate_private_key("ec-p256")
-    caiso_pki.save_private_key(key, tmp_path / "k.pem", passphrase="pw")
+    caiso_pki.save_private_key(key, tmp_path / "k.pem", password="pw")
     (tmp_path / "c.csr").write_text("old")
     args = ["new", "--subject", "CN=svc,O=X", "--key", tmp_path / "k.pem", "--csr-out", tmp_path / "c.csr"]
-    code, out = invoke(*args, "--passphrase-env", "PW", env={"PW": "pw"})
+    code, out = invoke(*args, "--password-env", "PW", env={"PW": "pw"})
     assert code == 2
     assert "already exists" in out
     assert (tmp_path / "c.csr").read_text() == "old"
-    code, out = invoke(*args, "--passphrase-env", "PW", "--force", "--json", env={"PW": "pw"})
+    code, out = invoke(*args, "--password-env", "PW", "--force", "--json", env={"PW": "pw"})
     assert code == 0, out
     assert json.loads(out)["key"]["spec"] == "ec-p256"
     assert caiso_pki.load_csr(tmp_path / "c.csr").public_key == key.public_key()
-    code, out = invoke(*args, "--force", "--passphrase-env", "PW", env={"PW": "bad"})
+    code, out = invoke(*args, "--force", "--password-env", "PW", env={"PW": "bad"})
     assert code == 2
-    assert "wrong passphrase" in out
+    assert "wrong password" in out
 
 
 def test_check(tmp_path: Path) -> None:
@@ -229,7 +229,7 @@ def test_renew_same_key_and_rekey(tmp_path: Path) -> None:
     issued = pki.issuing_ca.issue("rig", "rig-0100.example.com", key_spec="ec-p256")
     (tmp_path / "cert.pem").write_text(issued.certificate.pem)
     assert issued.key is not None
-    caiso_pki.save_private_key(issued.key, tmp_path / "key.pem", passphrase="old-pw")
+    caiso_pki.save_private_key(issued.key, tmp_path / "key.pem", password="old-pw")
     code, out = invoke(
         "renew",
         "--cert",
@@ -238,7 +238,7 @@ def test_renew_same_key_and_rekey(tmp_path: Path) -> None:
         tmp_path / "key.pem",
         "--csr-out",
         tmp_path / "r.csr",
-        "--passphrase-env",
+        "--password-env",
         "PW",
         env={"PW": "old-pw"},
     )
@@ -258,7 +258,7 @@ def test_renew_same_key_and_rekey(tmp_path: Path) -> None:
         tmp_path / "n.csr",
         "--key-out",
         tmp_path / "n.key",
-        "--no-passphrase",
+        "--no-password",
     )
     assert code == 0, out
     new_key = caiso_pki.load_private_key(tmp_path / "n.key")
@@ -281,7 +281,7 @@ def test_renew_same_key_and_rekey(tmp_path: Path) -> None:
         tmp_path / "other.pem",
         "--csr-out",
         tmp_path / "x.csr",
-        "--no-passphrase",
+        "--no-password",
     )
     assert code == 2
     assert "does not belong" in out
@@ -304,17 +304,17 @@ NEW_KEY = ["new", "--subject", "CN=svc-billing,O=Example", "--key-spec", "ec-p25
     ],
     ids=["lf", "crlf", "bom", "no-newline", "utf-8"],
 )
-def test_passphrase_file_is_its_first_line(
+def test_password_file_is_its_first_line(
     tmp_path: Path, openssl_bin: str, content: bytes, first_line: str
 ) -> None:
-    # issue 13 defect 2: the whole file was the passphrase ("secret\nsecond\n", a BOM included)
+    # issue 13 defect 2: the whole file was the password ("secret\nsecond\n", a BOM included)
     secret = tmp_path / "pass.txt"
     secret.write_bytes(content)
     key = tmp_path / "k.pem"
-    args = [*NEW_KEY, "--key-out", key, "--csr-out", tmp_path / "c.csr", "--passphrase-file", secret]
+    args = [*NEW_KEY, "--key-out", key, "--csr-out", tmp_path / "c.csr", "--password-file", secret]
     code, out = invoke(*args)
     assert code == 0, out
-    assert caiso_pki.load_private_key(key, first_line)
+    assert caiso_pki.load_private_key(key, password=first_line)
     run_openssl("pkey", "-in", key, "-noout", "-passin", f"pass:{first_line}")
     if b"\r" not in content and not content.startswith(b"\xef\xbb\xbf"):
         # the same file works for openssl's -passin file:, which reads the first line the same way
@@ -324,11 +324,11 @@ def test_passphrase_file_is_its_first_line(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"caf\xe9\n", "the passphrase file is not UTF-8 text (byte 4 of its first line); save it as UTF-8"),
-        (b"\nsecret\n", "the first line of the passphrase file is empty"),
+        (b"caf\xe9\n", "the password file is not UTF-8 text (byte 4 of its first line); save it as UTF-8"),
+        (b"\nsecret\n", "the first line of the password file is empty"),
     ],
 )
-def test_unusable_passphrase_file_is_bad_input(tmp_path: Path, content: bytes, message: str) -> None:
+def test_unusable_password_file_is_bad_input(tmp_path: Path, content: bytes, message: str) -> None:
     # issue 13 defect 2: a non-UTF-8 file gave a UnicodeDecodeError traceback
     secret = tmp_path / "pass.txt"
     secret.write_bytes(content)
@@ -340,7 +340,7 @@ def test_unusable_passphrase_file_is_bad_input(tmp_path: Path, content: bytes, m
             tmp_path / "k",
             "--csr-out",
             tmp_path / "c",
-            "--passphrase-file",
+            "--password-file",
             secret,
         ]
     )
@@ -349,25 +349,25 @@ def test_unusable_passphrase_file_is_bad_input(tmp_path: Path, content: bytes, m
     assert sorted(path.name for path in tmp_path.iterdir()) == ["pass.txt"]
 
 
-def test_passphrase_from_stdin(tmp_path: Path) -> None:
+def test_password_from_stdin(tmp_path: Path) -> None:
     key = tmp_path / "k.pem"
     result = run_cli(
-        ["csr", *NEW_KEY, "--key-out", key, "--csr-out", tmp_path / "c.csr", "--passphrase-file", "-"],
+        ["csr", *NEW_KEY, "--key-out", key, "--csr-out", tmp_path / "c.csr", "--password-file", "-"],
         stdin=b"piped secret\n",
     )
     assert result.returncode == 0, result.output
-    assert caiso_pki.load_private_key(key, "piped secret")
+    assert caiso_pki.load_private_key(key, password="piped secret")
 
 
 def test_prompt_without_a_terminal_is_bad_input(tmp_path: Path) -> None:
     # issue 13 defect 7: GetPassWarning, then "Aborted!" with status 1
     result = run_cli(
-        ["csr", *NEW_KEY, "--key-out", tmp_path / "k", "--csr-out", tmp_path / "c", "--prompt-passphrase"]
+        ["csr", *NEW_KEY, "--key-out", tmp_path / "k", "--csr-out", tmp_path / "c", "--prompt-password"]
     )
     assert result.returncode == 2, result.output
     assert result.err == (
-        "error: the new private key: it needs a key passphrase and there is no terminal to ask for it; "
-        "use --passphrase-file or --passphrase-env\n"
+        "error: the new private key: it needs a key password and there is no terminal to ask for it; "
+        "use --password-file or --password-env\n"
     )
     assert list(tmp_path.iterdir()) == []
 
@@ -375,7 +375,7 @@ def test_prompt_without_a_terminal_is_bad_input(tmp_path: Path) -> None:
 def test_existing_csr_out_leaves_no_orphan_key(tmp_path: Path) -> None:
     # issue 13 defect 9: the key was written, then --csr-out refused; the rerun failed on the key
     (tmp_path / "c.csr").write_text("old")
-    args = [*NEW_KEY, "--key-out", tmp_path / "k.pem", "--csr-out", tmp_path / "c.csr", "--no-passphrase"]
+    args = [*NEW_KEY, "--key-out", tmp_path / "k.pem", "--csr-out", tmp_path / "c.csr", "--no-password"]
     code, out = invoke(*args)
     assert code == 2
     # issue 13 defect 10: the CLI option, not the Python keyword
@@ -392,18 +392,16 @@ def test_existing_csr_out_leaves_no_orphan_key(tmp_path: Path) -> None:
 
 def test_only_one_output_goes_to_stdout(tmp_path: Path) -> None:
     # issue 13 defect 9: "--key-out - --csr-out -" created a file literally named "-"
-    result = run_cli(["csr", *NEW_KEY, "--key-out", "-", "--csr-out", "-", "--no-passphrase"], cwd=tmp_path)
+    result = run_cli(["csr", *NEW_KEY, "--key-out", "-", "--csr-out", "-", "--no-password"], cwd=tmp_path)
     assert result.returncode == 2, result.output
     assert "--key-out and --csr-out all write to standard output; only one can" in result.err
     assert list(tmp_path.iterdir()) == []
-    result = run_cli(
-        ["csr", *NEW_KEY, "--key-out", "k.pem", "--csr-out", "-", "--no-passphrase"], cwd=tmp_path
-    )
+    result = run_cli(["csr", *NEW_KEY, "--key-out", "k.pem", "--csr-out", "-", "--no-password"], cwd=tmp_path)
     assert result.returncode == 0, result.output
     assert caiso_pki.load_csr(result.stdout).subject.common_name == "svc-billing"
     assert "csr: <stdout>" in result.err and "BEGIN" not in result.err
     assert sorted(path.name for path in tmp_path.iterdir()) == ["k.pem"]
-    result = run_cli(["csr", *NEW_KEY, "--key-out", "k2.pem", "--csr-out", "-", "--json", "--no-passphrase"])
+    result = run_cli(["csr", *NEW_KEY, "--key-out", "k2.pem", "--csr-out", "-", "--json", "--no-password"])
     assert result.returncode == 2 and "--csr-out and --json" in result.err
 
 
@@ -417,7 +415,7 @@ def test_bidi_override_in_the_subject_is_refused(tmp_path: Path) -> None:
         tmp_path / "k",
         "--csr-out",
         tmp_path / "c",
-        "--no-passphrase",
+        "--no-password",
     )
     assert code == 2
     assert "U+202E (right-to-left override)" in out

@@ -208,7 +208,9 @@ def test_once_reads_a_pfx_with_a_password_file(fleet: dict[str, object], tmp_pat
     pki, store = fleet["pki"], fleet["store"]
     assert isinstance(pki, testing.DemoPki)
     issued = pki.issuing_ca.issue("api-client", "api-client-07")
-    export_pkcs12(issued.key, issued.certificate, issued.chain, "pfx-secret", path=tmp_path / "api.pfx")
+    export_pkcs12(
+        issued.key, issued.certificate, chain=issued.chain, password="pfx-secret", path=tmp_path / "api.pfx"
+    )
     (tmp_path / "pfx.pass").write_text("pfx-secret\n")
     password = ["--pkcs12-password-file", str(tmp_path / "pfx.pass")]
     result = CliRunner().invoke(

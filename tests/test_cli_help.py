@@ -35,7 +35,7 @@ from _tls_servers import TlsServer, server_context
 from caiso_pki import build_csr, generate_private_key, load_private_key, testing
 from caiso_pki.cli import COMMANDS, main
 from caiso_pki.cli._common import EXIT_CODES, STDIN_HELP, Directory, OutputFile, PathParam
-from caiso_pki.pkcs12 import export_pkcs12, import_pkcs12
+from caiso_pki.pkcs12 import export_pkcs12, load_pkcs12
 from caiso_pki.truststore import TrustStore
 from conftest import REPO_ROOT
 
@@ -135,20 +135,20 @@ def _first_line_csr_new(m: Material, secret: Path, tmp: Path) -> None:
     key = tmp / "new.key"
     argv = ["csr", "new", "--subject", "CN=svc,O=X", "--key-spec", "ec-p256", "--key-out", str(key)]
     result = CliRunner().invoke(
-        main, [*argv, "--csr-out", str(tmp / "new.csr"), "--passphrase-file", str(secret)]
+        main, [*argv, "--csr-out", str(tmp / "new.csr"), "--password-file", str(secret)]
     )
     assert result.exit_code == 0, result.output
-    load_private_key(key, FIRST_LINE)
+    load_private_key(key, password=FIRST_LINE)
 
 
 def _first_line_csr_renew(m: Material, secret: Path, tmp: Path) -> None:
     key = tmp / "renewed.key"
     argv = ["csr", "renew", "--cert", str(m.leaf), "--rekey", "ec-p256", "--key-out", str(key)]
     result = CliRunner().invoke(
-        main, [*argv, "--csr-out", str(tmp / "r.csr"), "--passphrase-file", str(secret)]
+        main, [*argv, "--csr-out", str(tmp / "r.csr"), "--password-file", str(secret)]
     )
     assert result.exit_code == 0, result.output
-    load_private_key(key, FIRST_LINE)
+    load_private_key(key, password=FIRST_LINE)
 
 
 def _first_line_store_export(m: Material, secret: Path, tmp: Path) -> None:
@@ -166,7 +166,7 @@ def _first_line_store_export(m: Material, secret: Path, tmp: Path) -> None:
     ]
     result = CliRunner().invoke(main, argv)
     assert result.exit_code == 0, result.output
-    assert import_pkcs12(out, FIRST_LINE).chain
+    assert load_pkcs12(out, password=FIRST_LINE).chain
 
 
 def _first_line_connect(m: Material, secret: Path, tmp: Path) -> None:
@@ -211,7 +211,7 @@ def _p12(m: Material, tmp: Path) -> Path:
     path = tmp / "first-line.p12"
     if not path.exists():
         certs = load_certificates(m.cert)
-        export_pkcs12(load_private_key(m.leaf_key), certs[0], certs[1:], FIRST_LINE, path=path)
+        export_pkcs12(load_private_key(m.leaf_key), certs[0], chain=certs[1:], password=FIRST_LINE, path=path)
     return path
 
 
@@ -260,12 +260,12 @@ def _first_line_renew_new(m: Material, secret: Path, tmp: Path) -> None:
             str(key),
             "--csr-out",
             str(tmp / "rn.csr"),
-            "--new-passphrase-file",
+            "--new-password-file",
             str(secret),
         ],
     )
     assert result.exit_code == 0, result.output
-    load_private_key(key, FIRST_LINE)
+    load_private_key(key, password=FIRST_LINE)
 
 
 def _first_line_pfx_build(m: Material, secret: Path, tmp: Path) -> None:
@@ -273,7 +273,7 @@ def _first_line_pfx_build(m: Material, secret: Path, tmp: Path) -> None:
     argv = ["pkcs12", "build", "--key", str(m.leaf_key), "--cert", str(m.leaf), "--out", str(out)]
     result = CliRunner().invoke(main, [*argv, "--password-file", str(secret)])
     assert result.exit_code == 0, result.output
-    assert import_pkcs12(out, FIRST_LINE).key is not None
+    assert load_pkcs12(out, password=FIRST_LINE).key is not None
 
 
 def _first_line_pfx_key(m: Material, secret: Path, tmp: Path) -> None:
@@ -281,10 +281,10 @@ def _first_line_pfx_key(m: Material, secret: Path, tmp: Path) -> None:
 
     encrypted = tmp / "encrypted-leaf.key"
     if not encrypted.exists():
-        save_private_key(load_private_key(m.leaf_key), encrypted, passphrase=FIRST_LINE)
+        save_private_key(load_private_key(m.leaf_key), encrypted, password=FIRST_LINE)
     (tmp / "pfx-pass.txt").write_text("pfx-password\n")
     argv = ["pkcs12", "build", "--key", str(encrypted), "--cert", str(m.leaf), "--out", str(tmp / "k.pfx")]
-    argv += ["--password-file", str(tmp / "pfx-pass.txt"), "--key-passphrase-file", str(secret)]
+    argv += ["--password-file", str(tmp / "pfx-pass.txt"), "--key-password-file", str(secret)]
     result = CliRunner().invoke(main, argv)
     assert result.exit_code == 0, result.output
 
@@ -292,12 +292,12 @@ def _first_line_pfx_key(m: Material, secret: Path, tmp: Path) -> None:
 FIRST_LINE_CHECKS = {
     (("store", "add"), "password_file"): _first_line_store_add,
     (("audit",), "password_file"): _first_line_audit,
-    (("csr", "renew"), "new_passphrase_file"): _first_line_renew_new,
+    (("csr", "renew"), "new_password_file"): _first_line_renew_new,
     (("pkcs12", "build"), "password_file"): _first_line_pfx_build,
-    (("pkcs12", "build"), "key_passphrase_file"): _first_line_pfx_key,
+    (("pkcs12", "build"), "key_password_file"): _first_line_pfx_key,
     (("inspect",), "password_file"): _first_line_inspect,
-    (("csr", "new"), "passphrase_file"): _first_line_csr_new,
-    (("csr", "renew"), "passphrase_file"): _first_line_csr_renew,
+    (("csr", "new"), "password_file"): _first_line_csr_new,
+    (("csr", "renew"), "password_file"): _first_line_csr_renew,
     (("store", "export"), "password_file"): _first_line_store_export,
     (("connect",), "password_file"): _first_line_connect,
     (("exporter",), "pkcs12_password_file"): _first_line_exporter_pkcs12,
@@ -460,19 +460,19 @@ EXIT_RUNS: dict[tuple[tuple[str, ...], int], Callable[[Env], list[str]]] = {
     (("csr", "check"), 1): lambda e: ["csr", "check", _csr_breaking_rig(e), "--profile", "rig"],
     (("csr", "check"), 2): lambda e: ["csr", "check", f(e.junk), "--profile", "rig"],
     (("csr", "new"), 0): lambda e: [
-        *("csr", "new", "--subject", "CN=svc,O=Example", "--key-spec", "ec-p256", "--no-passphrase"),
+        *("csr", "new", "--subject", "CN=svc,O=Example", "--key-spec", "ec-p256", "--no-password"),
         *("--key-out", f(e.tmp / "new.key"), "--csr-out", f(e.tmp / "new.csr")),
     ],
     (("csr", "new"), 2): lambda e: [
-        *("csr", "new", "--subject", "not a name", "--key-spec", "ec-p256", "--no-passphrase"),
+        *("csr", "new", "--subject", "not a name", "--key-spec", "ec-p256", "--no-password"),
         *("--key-out", f(e.tmp / "new.key"), "--csr-out", f(e.tmp / "new.csr")),
     ],
     (("csr", "renew"), 0): lambda e: [
-        *("csr", "renew", "--cert", f(e.m.leaf), "--rekey", "ec-p256", "--no-passphrase"),
+        *("csr", "renew", "--cert", f(e.m.leaf), "--rekey", "ec-p256", "--no-password"),
         *("--key-out", f(e.tmp / "renewed.key"), "--csr-out", f(e.tmp / "renewed.csr")),
     ],
     (("csr", "renew"), 2): lambda e: [
-        *("csr", "renew", "--cert", f(e.junk), "--rekey", "ec-p256", "--no-passphrase"),
+        *("csr", "renew", "--cert", f(e.junk), "--rekey", "ec-p256", "--no-password"),
         *("--key-out", f(e.tmp / "renewed.key"), "--csr-out", f(e.tmp / "renewed.csr")),
     ],
     (("csr", "show"), 0): lambda e: ["csr", "show", f(e.m.csr)],

@@ -22,7 +22,7 @@ from caiso_pki.certificate import load_certificate, load_certificates
 from caiso_pki.cli import main
 from caiso_pki.cli.inspect import _Renderer
 from caiso_pki.csr import load_csr
-from conftest import OPENSSL_PASSPHRASE, OpensslMaterial
+from conftest import OPENSSL_PASSWORD, OpensslMaterial
 
 
 def _invoke(*args: str | Path, input: str | None = None, env: dict[str, str] | None = None) -> Result:
@@ -264,7 +264,7 @@ def test_crl_agrees_with_openssl(openssl_material: OpensslMaterial, attribute: s
 
 def test_pkcs12_with_password_file_env_and_prompt(openssl_material: OpensslMaterial, tmp_path: Path) -> None:
     password_file = tmp_path / "pw.txt"
-    password_file.write_text(OPENSSL_PASSPHRASE + "\n")
+    password_file.write_text(OPENSSL_PASSWORD + "\n")
     data = _json(openssl_material.leaf_p12, "--password-file", password_file)
     assert data["kind"] == "pkcs12"
     assert data["friendly_name"] == "openssl leaf"
@@ -274,14 +274,13 @@ def test_pkcs12_with_password_file_env_and_prompt(openssl_material: OpensslMater
         load_certificate(openssl_material.ca_pem).serial_hex,
     ]
     assert (
-        _json(openssl_material.leaf_p12, "--password-env", "P12_PW", env={"P12_PW": OPENSSL_PASSPHRASE})
-        == data
+        _json(openssl_material.leaf_p12, "--password-env", "P12_PW", env={"P12_PW": OPENSSL_PASSWORD}) == data
     )
 
-    prompted = run_in_pty(["inspect", openssl_material.leaf_p12], answers=[OPENSSL_PASSPHRASE])
+    prompted = run_in_pty(["inspect", openssl_material.leaf_p12], answers=[OPENSSL_PASSWORD])
     assert prompted.returncode == 0, prompted.output
     assert "PKCS#12 password" in prompted.output
-    assert OPENSSL_PASSPHRASE not in prompted.output  # hidden input is not echoed
+    assert OPENSSL_PASSWORD not in prompted.output  # hidden input is not echoed
     assert "openssl leaf" in prompted.out and "Certificate 2 of 2" in prompted.out
 
 
@@ -293,7 +292,7 @@ def test_no_terminal_for_the_password_prompt_is_a_clear_error(
     path = getattr(openssl_material, attribute)
     result = run_cli(["inspect", path])
     assert result.returncode == 2, result.output
-    what = "PKCS#12 password" if attribute == "leaf_p12" else "key passphrase"
+    what = "PKCS#12 password" if attribute == "leaf_p12" else "key password"
     assert result.err == (
         f"error: {path}: it needs a {what} and there is no terminal to ask for it; "
         "use --password-file or --password-env\n"
@@ -310,7 +309,7 @@ def test_pkcs12_wrong_password_exits_2_without_echoing_it(openssl_material: Open
 
 
 def test_password_is_never_a_plain_argument(openssl_material: OpensslMaterial) -> None:
-    result = _invoke(openssl_material.leaf_p12, "--password", OPENSSL_PASSPHRASE)
+    result = _invoke(openssl_material.leaf_p12, "--password", OPENSSL_PASSWORD)
     assert result.exit_code == 2
     assert "No such option" in result.output
 
@@ -339,7 +338,7 @@ def test_private_key_description_has_no_secrets(
     encrypted: bool,
 ) -> None:
     password_file = tmp_path / "pw"
-    password_file.write_text(OPENSSL_PASSPHRASE)
+    password_file.write_text(OPENSSL_PASSWORD)
     args: list[str | Path] = [getattr(openssl_material, attribute)]
     if encrypted:
         args += ["--password-file", password_file]
@@ -349,12 +348,12 @@ def test_private_key_description_has_no_secrets(
     assert data["private_key"]["size"] == size
     assert data["private_key"]["encrypted"] is encrypted
     text = _invoke(*args).output
-    assert "PRIVATE KEY" not in text and OPENSSL_PASSPHRASE not in text
+    assert "PRIVATE KEY" not in text and OPENSSL_PASSWORD not in text
     if encrypted:  # without a password source the hidden prompt asks for it, on a terminal
-        prompted = run_in_pty(["inspect", getattr(openssl_material, attribute)], answers=[OPENSSL_PASSPHRASE])
+        prompted = run_in_pty(["inspect", getattr(openssl_material, attribute)], answers=[OPENSSL_PASSWORD])
         assert prompted.returncode == 0, prompted.output
-        assert "Key passphrase" in prompted.output and "Encrypted" in prompted.out
-        assert OPENSSL_PASSPHRASE not in prompted.output
+        assert "Key password" in prompted.output and "Encrypted" in prompted.out
+        assert OPENSSL_PASSWORD not in prompted.output
 
 
 def _bad_inputs(m: OpensslMaterial, tmp_path: Path) -> dict[str, Path]:

@@ -13,7 +13,7 @@ import attrs
 import pytest
 
 from _cli import run_cli
-from caiso_pki import import_pkcs12, save_private_key, testing
+from caiso_pki import load_pkcs12, save_private_key, testing
 
 PASSWORD = "pfx-build-password-9"
 
@@ -33,7 +33,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Files:
     (d / "chain.pem").write_text("".join(cert.pem for cert in issued.chain))
     (d / "rig.key").write_bytes(issued.key_pem())
     assert issued.key is not None
-    save_private_key(issued.key, d / "rig-encrypted.key", passphrase="key-secret")
+    save_private_key(issued.key, d / "rig-encrypted.key", password="key-secret")
     (d / "key-pass.txt").write_text("key-secret\n")
     (d / "password.txt").write_text(PASSWORD + "\n")
     (d / "empty.txt").write_text("\n")
@@ -86,9 +86,9 @@ def test_openssl_reads_both_encryptions(
     for fragment in expected:
         assert fragment in text
     assert text.count("Certificate bag") == 1 + len(files.issued.chain)
-    contents = import_pkcs12(out.read_bytes(), PASSWORD)
-    assert contents.certificate == files.issued.certificate
-    assert contents.chain == tuple(files.issued.chain)
+    bundle = load_pkcs12(out.read_bytes(), password=PASSWORD)
+    assert bundle.certificate == files.issued.certificate
+    assert bundle.chain == tuple(files.issued.chain)
 
 
 def test_an_existing_file_is_kept_without_force(files: Files, tmp_path: Path) -> None:
@@ -99,16 +99,16 @@ def test_an_existing_file_is_kept_without_force(files: Files, tmp_path: Path) ->
     assert "already exists; use --force" in run.err
     assert out.read_bytes() == b"precious"
     assert run_cli(build(files, out, "--force")).returncode == 0
-    assert import_pkcs12(out.read_bytes(), PASSWORD).certificate == files.issued.certificate
+    assert load_pkcs12(out.read_bytes(), password=PASSWORD).certificate == files.issued.certificate
 
 
-def test_an_encrypted_key_with_its_passphrase_file(files: Files, tmp_path: Path) -> None:
+def test_an_encrypted_key_with_its_password_file(files: Files, tmp_path: Path) -> None:
     out = tmp_path / "enc.pfx"
-    argv = build(files, out, "--key-passphrase-file", os.fspath(files.d / "key-pass.txt"))
+    argv = build(files, out, "--key-password-file", os.fspath(files.d / "key-pass.txt"))
     argv[argv.index("--key") + 1] = os.fspath(files.d / "rig-encrypted.key")
     run = run_cli(argv)
     assert run.returncode == 0, run.output
-    assert import_pkcs12(out.read_bytes(), PASSWORD).key is not None
+    assert load_pkcs12(out.read_bytes(), password=PASSWORD).key is not None
 
 
 def test_an_encrypted_key_without_a_terminal_names_the_option(files: Files, tmp_path: Path) -> None:
@@ -116,7 +116,7 @@ def test_an_encrypted_key_without_a_terminal_names_the_option(files: Files, tmp_
     argv[argv.index("--key") + 1] = os.fspath(files.d / "rig-encrypted.key")
     run = run_cli(argv)
     assert run.returncode == 2
-    assert "rig-encrypted.key" in run.err and "--key-passphrase-file" in run.err
+    assert "rig-encrypted.key" in run.err and "--key-password-file" in run.err
     assert not (tmp_path / "x.pfx").exists()
 
 

@@ -14,7 +14,7 @@ from _cli import run_cli
 from caiso_pki import testing
 from caiso_pki.cli import main
 from caiso_pki.errors import InvalidTimeError
-from caiso_pki.pkcs12 import import_pkcs12
+from caiso_pki.pkcs12 import load_pkcs12
 from caiso_pki.truststore import TrustStore
 from caiso_pki.truststore_io import system_bundle
 
@@ -298,6 +298,6 @@ def test_export_password_file_is_its_first_line(populated: Path, tmp_path: Path)
     result = run(populated, "export", "--format", "pkcs12", str(out), "--password-file", str(password))
     assert result.exit_code == 0, result.output
     trusted = len(TrustStore.open(populated).trusted())  # retired entries are left out of exports
-    assert len(import_pkcs12(out, "export pw").chain) == trusted
+    assert len(load_pkcs12(out, password="export pw").chain) == trusted
     stdout = run_cli(["store", "--store", populated, "export", "-"])
     assert stdout.returncode == 0 and stdout.out.count("BEGIN CERTIFICATE") == trusted

@@ -29,7 +29,11 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Files:
     pki = testing.DemoPki.create()
     client = pki.issuing_ca.issue("api-client", "api-client.example.com")
     export_pkcs12(
-        client.key, client.certificate, [*client.chain, pki.root.certificate], PASSWORD, path=d / "client.pfx"
+        client.key,
+        client.certificate,
+        chain=[*client.chain, pki.root.certificate],
+        password=PASSWORD,
+        path=d / "client.pfx",
     )
     (d / "password.txt").write_text(PASSWORD + "\n")
     (d / "root.pem").write_text(pki.root.certificate.pem)

@@ -20,7 +20,7 @@ import attrs
 import pytest
 
 from _tls_servers import CaNamesTlsServer, TlsServer, closed_port, server_context, silent_port
-from caiso_pki import PassphraseError, export_pkcs12, testing
+from caiso_pki import PasswordError, export_pkcs12, testing
 from caiso_pki.connection import (
     CHECK_NAMES,
     ClientCredential,
@@ -376,8 +376,14 @@ def test_credentials_from_a_pfx_and_from_pem(
     material: Material, caiso_server: TlsServer, tmp_path: Path
 ) -> None:
     pfx = tmp_path / "client.pfx"
-    export_pkcs12(material.client.key, material.client.certificate, material.client.chain, PASSWORD, path=pfx)
-    from_pfx = ClientCredential.from_pkcs12(pfx, PASSWORD)
+    export_pkcs12(
+        material.client.key,
+        material.client.certificate,
+        chain=material.client.chain,
+        password=PASSWORD,
+        path=pfx,
+    )
+    from_pfx = ClientCredential.from_pkcs12(pfx, password=PASSWORD)
     assert from_pfx.chain == material.client.chain
     pem = tmp_path / "client.pem"
     pem.write_text(material.client.pem_bundle())
@@ -388,8 +394,8 @@ def test_credentials_from_a_pfx_and_from_pem(
     assert from_pem.chain == material.client.chain
     for credential in (from_pfx, from_pem):
         assert connect(caiso_server.url, client=credential, trust=material.store, timeout=5).ok
-    with pytest.raises(PassphraseError, match=r"client\.pfx"):
-        ClientCredential.from_pkcs12(pfx, "not the password")
+    with pytest.raises(PasswordError, match=r"client\.pfx"):
+        ClientCredential.from_pkcs12(pfx, password="not the password")
 
 
 @pytest.mark.parametrize("form", ["store", "certificate", "list", "pem-file"])
@@ -573,8 +579,14 @@ def test_no_private_key_or_password_in_any_output(
     material: Material, caiso_server: TlsServer, tmp_path: Path
 ) -> None:
     pfx = tmp_path / "client.pfx"
-    export_pkcs12(material.client.key, material.client.certificate, material.client.chain, PASSWORD, path=pfx)
-    credential = ClientCredential.from_pkcs12(pfx, PASSWORD)
+    export_pkcs12(
+        material.client.key,
+        material.client.certificate,
+        chain=material.client.chain,
+        password=PASSWORD,
+        path=pfx,
+    )
+    credential = ClientCredential.from_pkcs12(pfx, password=PASSWORD)
     key_body = "".join(material.client.key_pem().decode().splitlines()[1:-1])
     reports = [
         connect(caiso_server.url, client=credential, trust=material.store, timeout=5),

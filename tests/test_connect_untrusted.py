@@ -55,7 +55,9 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     (d / "client.pem").write_text(client.pem_bundle())
     (d / "client.key").write_bytes(client.key_pem())
     (d / "password.txt").write_text(PASSWORD + "\n")
-    export_pkcs12(client.key, client.certificate, client.chain, PASSWORD, path=d / "client.pfx")
+    export_pkcs12(
+        client.key, client.certificate, chain=client.chain, password=PASSWORD, path=d / "client.pfx"
+    )
     (d / "server.pem").write_text(server.certificate.pem)
     (d / "server-chain.pem").write_text("".join(cert.pem for cert in server.chain))
     (d / "server.key").write_bytes(server.key_pem())

@@ -32,7 +32,7 @@ def pki() -> testing.DemoPki:
 
 def _pfx(pki: testing.DemoPki, path: Path, *, kind: str = "api-client", name: str = "api-client-01") -> str:
     issued = pki.issuing_ca.issue(kind, name)  # type: ignore[arg-type]
-    export_pkcs12(issued.key, issued.certificate, issued.chain, PASSWORD, path=path)
+    export_pkcs12(issued.key, issued.certificate, chain=issued.chain, password=PASSWORD, path=path)
     return issued.certificate.serial_hex
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from caiso_pki.errors import MalformedInputError, PassphraseError
+from caiso_pki.errors import MalformedInputError, PasswordError
 from caiso_pki.inventory import Inventory, InventoryEntry, PasswordSource, load_inventory
 
 
@@ -110,9 +110,9 @@ def test_password_file_first_line(tmp_path: Path) -> None:
     secret.write_bytes(b"\n")
     assert PasswordSource(file=secret).read() == ""  # an empty PKCS#12 password, given on purpose
     secret.write_bytes(b"caf\xe9\n")
-    with pytest.raises(PassphraseError, match="not UTF-8"):
+    with pytest.raises(PasswordError, match="not UTF-8"):
         PasswordSource(file=secret).read()
-    with pytest.raises(PassphraseError, match="cannot read"):
+    with pytest.raises(PasswordError, match="cannot read"):
         PasswordSource(file=tmp_path / "missing").read()
 
 
@@ -122,7 +122,7 @@ def test_password_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CAISO_PKI_TEST_INVENTORY_PW", "")
     assert PasswordSource(env="CAISO_PKI_TEST_INVENTORY_PW").read() == ""
     monkeypatch.delenv("CAISO_PKI_TEST_INVENTORY_PW")
-    with pytest.raises(PassphraseError, match="CAISO_PKI_TEST_INVENTORY_PW is not set"):
+    with pytest.raises(PasswordError, match="CAISO_PKI_TEST_INVENTORY_PW is not set"):
         PasswordSource(env="CAISO_PKI_TEST_INVENTORY_PW").read()
 
 
@@ -145,7 +145,7 @@ def test_a_password_file_reads_as_every_password_file_option_reads_it(tmp_path: 
     """One rule: the inventory's password file and the command line's --password-file of a PKCS#12
     (allow_empty) give the same password, or both refuse the file."""
     from caiso_pki._source import NamedBytes
-    from caiso_pki.cli._common import read_passphrase
+    from caiso_pki.cli._common import read_password
 
     secret = tmp_path / "pass"
     secret.write_bytes(data)
@@ -153,12 +153,12 @@ def test_a_password_file_reads_as_every_password_file_option_reads_it(tmp_path: 
     def outcome(read: Callable[[], str | None]) -> str | type[Exception] | None:
         try:
             return read()
-        except PassphraseError:
-            return PassphraseError
+        except PasswordError:
+            return PasswordError
 
     from_cli = outcome(
-        lambda: read_passphrase(
-            passphrase_file=NamedBytes(data, str(secret)), env_var=None, prompt=None, allow_empty=True
+        lambda: read_password(
+            password_file=NamedBytes(data, str(secret)), env_var=None, prompt=None, allow_empty=True
         )
     )
     assert outcome(PasswordSource(file=secret).read) == from_cli

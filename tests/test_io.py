@@ -22,12 +22,12 @@ from caiso_pki._encoding import split_pem
 from caiso_pki._source import MAX_INPUT_BYTES, first_line_secret, read_source
 from caiso_pki.certificate import Certificate, load_certificate, load_certificates
 from caiso_pki.csr import load_csr
-from caiso_pki.errors import CaisoPkiError, MalformedInputError, PassphraseError
+from caiso_pki.errors import CaisoPkiError, MalformedInputError, PasswordError
 from caiso_pki.keys import load_private_key
 from caiso_pki.kinds import file_kind
 from caiso_pki.pkcs12 import load_pkcs12
 from caiso_pki.revocation_data import load_crl
-from conftest import OPENSSL_PASSPHRASE, OpensslMaterial, run_openssl
+from conftest import OPENSSL_PASSWORD, OpensslMaterial, run_openssl
 
 # -- real inputs ----------------------------------------------------------------------------------
 
@@ -108,7 +108,7 @@ def _public_der(key: Any) -> bytes:
 @pytest.mark.parametrize("attribute", KEY_FILES)
 def test_openssl_keys_load(openssl_material: OpensslMaterial, attribute: str) -> None:
     path: Path = getattr(openssl_material, attribute)
-    password = OPENSSL_PASSPHRASE if "_enc_" in attribute else None
+    password = OPENSSL_PASSWORD if "_enc_" in attribute else None
     key = load_private_key(path, password=password)
     cert_file = openssl_material.leaf_pem if attribute.startswith("rsa") else openssl_material.ec_pem
     expected_type = rsa.RSAPrivateKey if attribute.startswith("rsa") else ec.EllipticCurvePrivateKey
@@ -117,7 +117,7 @@ def test_openssl_keys_load(openssl_material: OpensslMaterial, attribute: str) ->
     assert _public_der(key) == cert.x509.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    # Also as bytes, and with the passphrase as bytes.
+    # Also as bytes, and with the password as bytes.
     secret = password.encode() if password else None
     assert _public_der(load_private_key(path.read_bytes(), password=secret)) == _public_der(key)
     if password is None:
@@ -137,9 +137,9 @@ def test_csr_crl_and_pkcs12_load(openssl_material: OpensslMaterial) -> None:
         assert crl.issuer.rfc4514_string() == leaf.issuer.rfc4514
         assert file_kind(path) == "crl"
 
-    bundle = load_pkcs12(openssl_material.leaf_p12, OPENSSL_PASSPHRASE)
+    bundle = load_pkcs12(openssl_material.leaf_p12, password=OPENSSL_PASSWORD)
     assert bundle.certificate == leaf
-    assert bundle.additional_certificates == (load_certificate(openssl_material.ca_pem),)
+    assert bundle.chain == (load_certificate(openssl_material.ca_pem),)
     assert bundle.friendly_name == "openssl leaf"
     assert bundle.key is not None
     assert _public_der(bundle.key) == _public_der(load_private_key(openssl_material.leaf_key_pem))
@@ -166,15 +166,15 @@ LOADERS: dict[str, Loader] = {
     "certs": load_certificates,
     "cert": load_certificate,
     "key": load_private_key,
-    "key+pw": lambda source: load_private_key(source, password="not-the-passphrase"),
-    "key+right-pw": lambda source: load_private_key(source, password=OPENSSL_PASSPHRASE),
+    "key+pw": lambda source: load_private_key(source, password="not-the-password"),
+    "key+right-pw": lambda source: load_private_key(source, password=OPENSSL_PASSWORD),
     "csr": load_csr,
     "crl": load_crl,
-    "p12": lambda source: load_pkcs12(source, OPENSSL_PASSPHRASE),
-    "p12-wrong": lambda source: load_pkcs12(source, "not-the-password"),
-    "p12-none": lambda source: load_pkcs12(source, None),
-    "p12-int-pw": lambda source: load_pkcs12(source, 1234),  # type: ignore[arg-type]
-    "p12-nul-pw": lambda source: load_pkcs12(source, "open\x00sesame"),
+    "p12": lambda source: load_pkcs12(source, password=OPENSSL_PASSWORD),
+    "p12-wrong": lambda source: load_pkcs12(source, password="not-the-password"),
+    "p12-none": lambda source: load_pkcs12(source, password=None),
+    "p12-int-pw": lambda source: load_pkcs12(source, password=1234),  # type: ignore[arg-type]
+    "p12-nul-pw": lambda source: load_pkcs12(source, password="open\x00sesame"),
     "detect": file_kind,
 }
 
@@ -332,21 +332,21 @@ MALFORMED: list[tuple[str, str, CaseSource, type[CaisoPkiError], str | None]] = 
         MalformedInputError,
         None,
     ),
-    ("wrong-passphrase-pkcs8", "key+pw", lambda m: m.rsa_pkcs8_enc_pem, PassphraseError, None),
-    ("wrong-passphrase-pkcs8-der", "key+pw", lambda m: m.rsa_pkcs8_enc_der, PassphraseError, None),
-    ("wrong-passphrase-pkcs1", "key+pw", lambda m: m.rsa_pkcs1_enc_pem, PassphraseError, None),
-    ("wrong-passphrase-sec1", "key+pw", lambda m: m.ec_sec1_enc_pem, PassphraseError, None),
-    ("missing-passphrase", "key", lambda m: m.rsa_pkcs8_enc_pem, PassphraseError, None),
-    ("missing-passphrase-der", "key", lambda m: m.rsa_pkcs8_enc_der, PassphraseError, None),
-    ("missing-passphrase-pkcs1", "key", lambda m: m.rsa_pkcs1_enc_pem, PassphraseError, None),
-    ("passphrase-for-plain-key", "key+pw", lambda m: m.rsa_pkcs8_pem, PassphraseError, None),
-    ("passphrase-for-plain-der", "key+pw", lambda m: m.ec_sec1_der, PassphraseError, None),
-    # Regression: with a passphrase, garbage was reported as "wrong passphrase".
-    ("garbage-key-with-passphrase", "key+pw", _der_key_garbage, MalformedInputError, "<private key bytes>"),
-    ("random-key-with-passphrase", "key+right-pw", _random, MalformedInputError, "<private key bytes>"),
-    ("wrong-p12-password", "p12-wrong", lambda m: m.leaf_p12, PassphraseError, None),
-    ("missing-p12-password", "p12-none", lambda m: m.leaf_p12, PassphraseError, None),
-    ("p12-password-not-text", "p12-int-pw", lambda m: m.leaf_p12, PassphraseError, None),
+    ("wrong-password-pkcs8", "key+pw", lambda m: m.rsa_pkcs8_enc_pem, PasswordError, None),
+    ("wrong-password-pkcs8-der", "key+pw", lambda m: m.rsa_pkcs8_enc_der, PasswordError, None),
+    ("wrong-password-pkcs1", "key+pw", lambda m: m.rsa_pkcs1_enc_pem, PasswordError, None),
+    ("wrong-password-sec1", "key+pw", lambda m: m.ec_sec1_enc_pem, PasswordError, None),
+    ("missing-password", "key", lambda m: m.rsa_pkcs8_enc_pem, PasswordError, None),
+    ("missing-password-der", "key", lambda m: m.rsa_pkcs8_enc_der, PasswordError, None),
+    ("missing-password-pkcs1", "key", lambda m: m.rsa_pkcs1_enc_pem, PasswordError, None),
+    ("password-for-plain-key", "key+pw", lambda m: m.rsa_pkcs8_pem, PasswordError, None),
+    ("password-for-plain-der", "key+pw", lambda m: m.ec_sec1_der, PasswordError, None),
+    # Regression: with a password, garbage was reported as "wrong password".
+    ("garbage-key-with-password", "key+pw", _der_key_garbage, MalformedInputError, "<private key bytes>"),
+    ("random-key-with-password", "key+right-pw", _random, MalformedInputError, "<private key bytes>"),
+    ("wrong-p12-password", "p12-wrong", lambda m: m.leaf_p12, PasswordError, None),
+    ("missing-p12-password", "p12-none", lambda m: m.leaf_p12, PasswordError, None),
+    ("p12-password-not-text", "p12-int-pw", lambda m: m.leaf_p12, PasswordError, None),
     ("garbage-p12", "p12", _random, MalformedInputError, "<PKCS#12 bytes>"),
     ("damaged-p12", "p12", _p12_garbage, CaisoPkiError, "<PKCS#12 bytes>"),
     ("cert-for-p12", "p12", lambda m: m.leaf_der, MalformedInputError, None),
@@ -392,7 +392,7 @@ MALFORMED: list[tuple[str, str, CaseSource, type[CaisoPkiError], str | None]] = 
         "<CRL bytes>",
     ),
     # ... and a NUL in a PKCS#12 password made its Rust code panic (pyo3 PanicException, a BaseException).
-    ("p12-password-with-nul", "p12-nul-pw", lambda m: m.leaf_p12, PassphraseError, None),
+    ("p12-password-with-nul", "p12-nul-pw", lambda m: m.leaf_p12, PasswordError, None),
     # ... and so did a legacy encrypted PEM key whose DEK-Info IV is too short.
     ("pem-key-short-iv", "key+right-pw", _short_iv, MalformedInputError, "<private key bytes>"),
     ("detect-empty", "detect", lambda m: b"  ", MalformedInputError, "<input bytes>"),
@@ -428,7 +428,7 @@ def test_malformed_input_raises_our_error_naming_the_input(
     message = str(info.value)
     expected_name = name if name is not None else str(source)
     assert expected_name in message
-    assert OPENSSL_PASSPHRASE not in message and "not-the-passphrase" not in message
+    assert OPENSSL_PASSWORD not in message and "not-the-password" not in message
     assert "not-the-password" not in message
 
 
@@ -437,7 +437,7 @@ def test_at_least_twenty_kinds_of_malformed_input() -> None:
 
 
 def test_error_causes_are_chained(openssl_material: OpensslMaterial) -> None:
-    with pytest.raises(PassphraseError) as info:
+    with pytest.raises(PasswordError) as info:
         load_private_key(openssl_material.rsa_pkcs8_enc_pem, password="wrong")
     assert info.value.__cause__ is not None
     with pytest.raises(MalformedInputError) as missing:
@@ -491,10 +491,10 @@ def test_duplicate_extension_is_our_error(openssl_material: OpensslMaterial) -> 
 
 FUZZ_LOADERS: dict[str, Callable[[bytes, bool], object]] = {
     "load_certificates": lambda data, _pw: [cert.to_dict() for cert in load_certificates(data)],
-    "load_private_key": lambda data, pw: load_private_key(data, password=OPENSSL_PASSPHRASE if pw else None),
+    "load_private_key": lambda data, pw: load_private_key(data, password=OPENSSL_PASSWORD if pw else None),
     "load_csr": lambda data, _pw: load_csr(data).subject,
     "load_crl": lambda data, _pw: list(load_crl(data)),
-    "load_pkcs12": lambda data, pw: load_pkcs12(data, OPENSSL_PASSPHRASE if pw else None),
+    "load_pkcs12": lambda data, pw: load_pkcs12(data, password=OPENSSL_PASSWORD if pw else None),
     "file_kind": lambda data, _pw: file_kind(data),
 }
 
@@ -576,11 +576,11 @@ def test_first_line_secret(data: bytes, expected: str) -> None:
 
 @pytest.mark.parametrize("data", [b"\n", b"", b"\xef\xbb\xbf\r\n", b"\r\nsecond line\n"])
 def test_an_empty_first_line_is_the_empty_password_only_when_allowed(data: bytes) -> None:
-    with pytest.raises(PassphraseError, match=r"^pw\.txt: the first line of the passphrase file is empty"):
+    with pytest.raises(PasswordError, match=r"^pw\.txt: the first line of the password file is empty"):
         first_line_secret(data, "pw.txt")
     assert first_line_secret(data, "pw.txt", allow_empty=True) == ""
 
 
 def test_a_first_line_that_is_not_utf8_is_refused_naming_the_file() -> None:
-    with pytest.raises(PassphraseError, match=r"^pw\.txt: the passphrase file is not UTF-8 text \(byte 4"):
+    with pytest.raises(PasswordError, match=r"^pw\.txt: the password file is not UTF-8 text \(byte 4"):
         first_line_secret(b"caf\xe9\n", "pw.txt", allow_empty=True)

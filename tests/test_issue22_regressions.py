@@ -28,7 +28,7 @@ from caiso_pki import (
     validate_chain,
     validate_many,
 )
-from caiso_pki.errors import CaisoPkiError, MalformedInputError, PassphraseError
+from caiso_pki.errors import CaisoPkiError, MalformedInputError, PasswordError
 
 
 @pytest.fixture(scope="module")
@@ -77,14 +77,14 @@ def test_validate_many_none_names_the_parameter(pki: testing.DemoPki) -> None:
         validate_many(None, trust=[pki.root.certificate])  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("passphrase", [123, True, 1.5, [1]])
-def test_a_passphrase_that_is_not_text_is_refused_not_used(
-    pki: testing.DemoPki, tmp_path: Path, passphrase: object
+@pytest.mark.parametrize("password", [123, True, 1.5, [1]])
+def test_a_password_that_is_not_text_is_refused_not_used(
+    pki: testing.DemoPki, tmp_path: Path, password: object
 ) -> None:
-    """``passphrase=123`` encrypted the key under 123 NUL bytes, ``True`` under one."""
+    """``password=123`` encrypted the key under 123 NUL bytes, ``True`` under one."""
     key = generate_private_key("ec-p256")
-    with pytest.raises(PassphraseError, match="passphrase: expected str or bytes"):
-        save_private_key(key, tmp_path / "k.pem", passphrase=passphrase)  # type: ignore[arg-type]
+    with pytest.raises(PasswordError, match="password: expected str or bytes"):
+        save_private_key(key, tmp_path / "k.pem", password=password)  # type: ignore[arg-type]
     assert not (tmp_path / "k.pem").exists()
 
 
@@ -310,18 +310,18 @@ def test_renewal_key_mismatch_names_the_key_file(pki: testing.DemoPki, tmp_path:
     assert not (tmp_path / "r.csr").exists()
 
 
-def test_renew_with_rekey_takes_two_passphrases(pki: testing.DemoPki, tmp_path: Path) -> None:
+def test_renew_with_rekey_takes_two_passwords(pki: testing.DemoPki, tmp_path: Path) -> None:
     issued = pki.issuing_ca.issue("rig", "rig.example.com")
     (tmp_path / "rig.pem").write_text(issued.certificate.pem)
     assert issued.key is not None
-    save_private_key(issued.key, tmp_path / "old.key", passphrase="old secret")
+    save_private_key(issued.key, tmp_path / "old.key", password="old secret")
     (tmp_path / "old.txt").write_text("old secret\n")
     (tmp_path / "new.txt").write_text("new secret\n")
-    argv = ["csr", "renew", "--cert", "rig.pem", "--key", "old.key", "--passphrase-file", "old.txt"]
+    argv = ["csr", "renew", "--cert", "rig.pem", "--key", "old.key", "--password-file", "old.txt"]
     argv += [
         "--rekey",
         "ec-p256",
-        "--new-passphrase-file",
+        "--new-password-file",
         "new.txt",
         "--key-out",
         "new.key",
@@ -330,9 +330,9 @@ def test_renew_with_rekey_takes_two_passphrases(pki: testing.DemoPki, tmp_path: 
     ]
     run = run_cli(argv, cwd=tmp_path)
     assert run.returncode == 0, run.output
-    assert load_private_key(tmp_path / "new.key", "new secret")
-    with pytest.raises(PassphraseError):
-        load_private_key(tmp_path / "new.key", "old secret")
+    assert load_private_key(tmp_path / "new.key", password="new secret")
+    with pytest.raises(PasswordError):
+        load_private_key(tmp_path / "new.key", password="old secret")
 
 
 def test_the_empty_pfx_password_rule_is_the_same_everywhere(pki: testing.DemoPki, tmp_path: Path) -> None:

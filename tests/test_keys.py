@@ -16,7 +16,7 @@ from tests.conftest import run_openssl
 
 import caiso_pki
 from caiso_pki import KeySpec, generate_private_key, save_private_key
-from caiso_pki.errors import CaisoPkiError, PassphraseError, UnsupportedAlgorithmError
+from caiso_pki.errors import CaisoPkiError, PasswordError, UnsupportedAlgorithmError
 from caiso_pki.keys import key_usage_fits, key_usage_name
 
 
@@ -104,17 +104,17 @@ def test_save_unencrypted_pkcs8_0600(tmp_path: Path, spec: str) -> None:
     run_openssl("pkey", "-in", path, "-noout")
 
 
-def test_save_encrypted_and_wrong_passphrase(tmp_path: Path) -> None:
+def test_save_encrypted_and_wrong_password(tmp_path: Path) -> None:
     key = generate_private_key("ec-p384")
-    path = save_private_key(key, tmp_path / "key.pem", passphrase="correct horse")
+    path = save_private_key(key, tmp_path / "key.pem", password="correct horse")
     assert _mode(path) == 0o600
     assert path.read_text().startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
-    assert caiso_pki.load_private_key(path, "correct horse").public_key() == key.public_key()
-    with pytest.raises(PassphraseError, match="wrong passphrase"):
-        caiso_pki.load_private_key(path, "wrong horse")
-    with pytest.raises(PassphraseError, match="encrypted"):
+    assert caiso_pki.load_private_key(path, password="correct horse").public_key() == key.public_key()
+    with pytest.raises(PasswordError, match="wrong password"):
+        caiso_pki.load_private_key(path, password="wrong horse")
+    with pytest.raises(PasswordError, match="encrypted"):
         caiso_pki.load_private_key(path)
-    # openssl reads it with the right passphrase and refuses the wrong one
+    # openssl reads it with the right password and refuses the wrong one
     run_openssl("pkey", "-in", path, "-passin", "pass:correct horse", "-noout")
     proc = subprocess.run(
         ["openssl", "pkey", "-in", str(path), "-passin", "pass:wrong", "-noout"],
@@ -124,16 +124,16 @@ def test_save_encrypted_and_wrong_passphrase(tmp_path: Path) -> None:
     assert proc.returncode != 0
 
 
-def test_passphrase_never_in_error(tmp_path: Path) -> None:
-    path = save_private_key(generate_private_key("ec-p256"), tmp_path / "k.pem", passphrase=b"s3cret-value")
-    with pytest.raises(PassphraseError) as info:
-        caiso_pki.load_private_key(path, "not-the-s3cret")
+def test_password_never_in_error(tmp_path: Path) -> None:
+    path = save_private_key(generate_private_key("ec-p256"), tmp_path / "k.pem", password=b"s3cret-value")
+    with pytest.raises(PasswordError) as info:
+        caiso_pki.load_private_key(path, password="not-the-s3cret")
     assert "s3cret" not in str(info.value)
 
 
-def test_empty_passphrase_refused(tmp_path: Path) -> None:
-    with pytest.raises(PassphraseError):
-        save_private_key(generate_private_key("ec-p256"), tmp_path / "k.pem", passphrase="")
+def test_empty_password_refused(tmp_path: Path) -> None:
+    with pytest.raises(PasswordError):
+        save_private_key(generate_private_key("ec-p256"), tmp_path / "k.pem", password="")
     assert not (tmp_path / "k.pem").exists()
 
 

@@ -97,7 +97,12 @@ WRITERS = [
         "pkcs12",
         _api(
             lambda w, t, f: export_pkcs12(
-                (w.d / "rig.key").read_bytes(), w.d / "rig.pem", w.d / "chain.pem", "pw", path=t, overwrite=f
+                (w.d / "rig.key").read_bytes(),
+                w.d / "rig.pem",
+                chain=w.d / "chain.pem",
+                password="pw",
+                path=t,
+                overwrite=f,
             )
         ),
     ),
@@ -152,7 +157,7 @@ WRITERS = [
             "CN=x.example.com",
             "--key-spec",
             "ec-p256",
-            "--no-passphrase",
+            "--no-password",
             "--key-out",
             "{target}",
             "--csr-out",
@@ -174,7 +179,7 @@ WRITERS = [
             "{d}/rig.pem",
             "--rekey",
             "ec-p256",
-            "--no-passphrase",
+            "--no-password",
             "--key-out",
             "{target}",
             "--csr-out",

@@ -28,8 +28,10 @@ from caiso_pki.errors import CaisoPkiError, NotPicklableError
 from caiso_pki.keys import KeySpec, generate_private_key
 from caiso_pki.lint import FindingList, check_chain, lint_certificate, lint_chain
 from caiso_pki.oids import DEMO_BASIC_ASSURANCE_POLICY
+from caiso_pki.pkcs12 import Pkcs12Bundle, export_pkcs12, load_pkcs12
 from caiso_pki.policy import PolicyRequirement
 from caiso_pki.truststore import TrustStore
+from caiso_pki.truststore_io import to_pkcs12
 from caiso_pki.validation import AlgorithmPolicy, FleetCache, PathBudget, RevocationCache, Validator
 from caiso_pki.validation.fastpath import FleetStats
 
@@ -136,6 +138,7 @@ def _values(
         "trust entry": store.entries[0],
         "store diff": store.diff(store.remove(store.entries[0])),
         "policy requirement": PolicyRequirement({DEMO_BASIC_ASSURANCE_POLICY}, require_explicit=True),
+        "trust-only pkcs12 bundle": load_pkcs12(to_pkcs12(store, password="pw", at=pki.now), password="pw"),
     }
 
 
@@ -189,6 +192,7 @@ VALUE_NAMES = [
     "trust entry",
     "store diff",
     "policy requirement",
+    "trust-only pkcs12 bundle",
 ]
 
 
@@ -398,6 +402,9 @@ def _key_holders(pki: testing.DemoPki, tmp_path: Path) -> dict[str, object]:
         "renewal request": renewal_csr(issued.certificate, issued.key),
         "client credential": ClientCredential.load(issued.certificate, key_path),
         "a list holding one": [issued.certificate, issued],
+        "pkcs12 bundle": load_pkcs12(
+            export_pkcs12(issued.key, issued.certificate, chain=issued.chain, password="pw"), password="pw"
+        ),
     }
 
 
@@ -408,6 +415,7 @@ KEY_HOLDERS = [
     "renewal request",
     "client credential",
     "a list holding one",
+    "pkcs12 bundle",
 ]
 
 
@@ -437,3 +445,28 @@ def test_private_key_holders_still_copy(pki: testing.DemoPki, tmp_path: Path) ->
     credential = holders["client credential"]
     assert isinstance(credential, ClientCredential)
     assert copy.copy(credential).key is credential.key
+
+
+def test_a_pkcs12_bundle_pickles_only_without_its_key(pki: testing.DemoPki, tmp_path: Path) -> None:
+    """A trust-only bundle travels (its certificates as DER); the same bundle holding a key refuses."""
+    keyed = _key_holders(pki, tmp_path)["pkcs12 bundle"]
+    assert isinstance(keyed, Pkcs12Bundle) and keyed.key is not None and keyed.chain
+    trust_only = Pkcs12Bundle(key=None, certificate=None, chain=keyed.certificates)
+    for protocol in PROTOCOLS:
+        loaded = round_trip(trust_only, protocol)
+        assert type(loaded) is Pkcs12Bundle
+        assert loaded == trust_only and hash(loaded) == hash(trust_only)
+    with pytest.raises(NotPicklableError, match=r"^Pkcs12Bundle holds a private key") as caught:
+        pickle.dumps(keyed)
+    message = str(caught.value)
+    assert "load_pkcs12" in message and "PRIVATE KEY" not in message
+    from cryptography.hazmat.primitives import serialization
+
+    assert keyed.key is not None
+    der = keyed.key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    assert der.hex() not in message and repr(der) not in message
+    for value in (trust_only, keyed):
+        assert copy.copy(value) == value and copy.deepcopy(value).certificates == value.certificates
+    assert copy.copy(keyed).key is keyed.key

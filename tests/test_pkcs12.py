@@ -10,8 +10,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from caiso_pki import testing
-from caiso_pki.errors import CaisoPkiError, MalformedInputError, PassphraseError
-from caiso_pki.pkcs12 import export_pkcs12, import_pkcs12, order_chain
+from caiso_pki.errors import CaisoPkiError, MalformedInputError, PasswordError
+from caiso_pki.pkcs12 import export_pkcs12, load_pkcs12, order_chain
 
 PASSWORD = "correct horse battery staple"
 
@@ -57,9 +57,9 @@ def test_export_is_readable_by_openssl(
     data = export_pkcs12(
         client.key,
         client.certificate,
-        [pki.root.certificate, *client.chain],
-        PASSWORD,
-        "CAISO API client",
+        chain=[pki.root.certificate, *client.chain],
+        password=PASSWORD,
+        friendly_name="CAISO API client",
         legacy=legacy,
         path=path,
     )
@@ -109,11 +109,11 @@ def test_openssl_made_bundle_imports_intact(
         *extra,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
-    key, certificate, chain = import_pkcs12(out, PASSWORD)
-    assert certificate == client.certificate
-    assert _public(key) == _public(client.key)
-    assert chain == (pki.issuing_ca.certificate, pki.root.certificate)
-    assert import_pkcs12(out.read_bytes(), PASSWORD.encode()).friendly_name == "my alias"
+    bundle = load_pkcs12(out, password=PASSWORD)
+    assert bundle.certificate == client.certificate
+    assert _public(bundle.key) == _public(client.key)
+    assert bundle.chain == (pki.issuing_ca.certificate, pki.root.certificate)
+    assert load_pkcs12(out.read_bytes(), password=PASSWORD.encode()).friendly_name == "my alias"
 
 
 def test_round_trip_from_paths_and_bundles(
@@ -132,39 +132,40 @@ def test_round_trip_from_paths_and_bundles(
     cert_file.write_text(client.certificate.pem)
     chain_file = tmp_path / "chain.pem"
     chain_file.write_text(pki.root.certificate.pem + pki.issuing_ca.certificate.pem)
-    data = export_pkcs12(key_file, cert_file, chain_file, PASSWORD, key_password="key-pass")
-    contents = import_pkcs12(data, PASSWORD)
-    assert contents.certificate == client.certificate
-    assert contents.chain == (pki.issuing_ca.certificate, pki.root.certificate)
-    assert contents.friendly_name == "participant-api-1"  # defaults to the common name
-    assert _public(contents.key) == _public(client.key)
-    assert "key=" not in repr(contents)
+    data = export_pkcs12(key_file, cert_file, chain=chain_file, password=PASSWORD, key_password="key-pass")
+    bundle = load_pkcs12(data, password=PASSWORD)
+    assert bundle.certificate == client.certificate
+    assert bundle.chain == (pki.issuing_ca.certificate, pki.root.certificate)
+    assert bundle.certificates == (client.certificate, *bundle.chain)
+    assert bundle.friendly_name == "participant-api-1"  # defaults to the common name
+    assert _public(bundle.key) == _public(client.key)
+    assert "key=" not in repr(bundle)
 
 
 def test_passwords_are_required_and_checked(tmp_path: Path, client: testing.IssuedCertificate) -> None:
     for empty in (None, "", b""):
-        with pytest.raises(PassphraseError, match="non-empty password"):
-            export_pkcs12(client.key, client.certificate, (), empty)
-    data = export_pkcs12(client.key, client.certificate, (), PASSWORD)
-    with pytest.raises(PassphraseError, match="wrong PKCS#12 password") as info:
-        import_pkcs12(data, "wrong")
+        with pytest.raises(PasswordError, match="non-empty password"):
+            export_pkcs12(client.key, client.certificate, password=empty)
+    data = export_pkcs12(client.key, client.certificate, password=PASSWORD)
+    with pytest.raises(PasswordError, match="wrong PKCS#12 password") as info:
+        load_pkcs12(data, password="wrong")
     assert PASSWORD not in str(info.value)
 
 
 def test_mismatched_key_is_refused(pki: testing.DemoPki, client: testing.IssuedCertificate) -> None:
     other = pki.issuing_ca.issue("api-client", "someone-else")
     with pytest.raises(MalformedInputError, match="does not belong"):
-        export_pkcs12(other.key, client.certificate, (), PASSWORD)
+        export_pkcs12(other.key, client.certificate, password=PASSWORD)
 
 
 def test_path_is_not_overwritten_by_default(tmp_path: Path, client: testing.IssuedCertificate) -> None:
     path = tmp_path / "c.pfx"
     path.write_text("existing")
     with pytest.raises(CaisoPkiError, match="already exists"):
-        export_pkcs12(client.key, client.certificate, (), PASSWORD, path=path)
+        export_pkcs12(client.key, client.certificate, password=PASSWORD, path=path)
     assert path.read_text() == "existing"
-    export_pkcs12(client.key, client.certificate, (), PASSWORD, path=path, overwrite=True)
-    assert import_pkcs12(path, PASSWORD).certificate == client.certificate
+    export_pkcs12(client.key, client.certificate, password=PASSWORD, path=path, overwrite=True)
+    assert load_pkcs12(path, password=PASSWORD).certificate == client.certificate
 
 
 def test_order_chain_follows_issuers(pki: testing.DemoPki) -> None:

@@ -1,7 +1,7 @@
-"""Secrets hygiene: keys, passphrases and PKCS#12 passwords never show up where they should not.
+"""Secrets hygiene: keys and passwords (of keys and PKCS#12 files) never show up where they should not.
 
 Checked surfaces: ``repr``/``str`` of every value that holds a key, error messages (and their whole
-traceback, causes included) for wrong, missing or odd passphrases, log records at DEBUG across the
+traceback, causes included) for wrong, missing or odd passwords, log records at DEBUG across the
 key/CSR/PKCS#12/trust-store operations, and the CLI's text and ``--json`` output.  Key files: created
 0600 even with umask 0, and a thread polling the directory while many keys are written never sees
 a file readable by group or others (temporary files included).
@@ -27,11 +27,11 @@ from caiso_pki import testing
 from caiso_pki._atomic import atomic_write_bytes
 from caiso_pki.cli import main
 from caiso_pki.csr import build_csr
-from caiso_pki.errors import CaisoPkiError, PassphraseError
+from caiso_pki.errors import CaisoPkiError, PasswordError
 from caiso_pki.keys import generate_private_key, load_private_key, private_key_pem, save_private_key
-from caiso_pki.pkcs12 import export_pkcs12, import_pkcs12, load_pkcs12
+from caiso_pki.pkcs12 import export_pkcs12, load_pkcs12
 
-PASSPHRASE = "Sekr1t-Passphrase-4711"
+KEY_PASSWORD = "Sekr1t-Password-4711"
 P12_PASSWORD = "P12-Password-0815-xyzzy"
 WRONG = "Wrong-Guess-31337-plugh"
 
@@ -85,11 +85,11 @@ def material(tmp_path_factory: pytest.TempPathFactory, issued: testing.IssuedCer
     """An encrypted key, an unencrypted key and a PKCS#12 file with known secrets."""
     root = tmp_path_factory.mktemp("secrets")
     assert issued.key is not None
-    save_private_key(issued.key, root / "enc.pem", PASSPHRASE)
+    save_private_key(issued.key, root / "enc.pem", password=KEY_PASSWORD)
     save_private_key(issued.key, root / "plain.pem")
-    p12 = export_pkcs12(issued.key, issued.certificate, issued.chain, password=P12_PASSWORD)
+    p12 = export_pkcs12(issued.key, issued.certificate, chain=issued.chain, password=P12_PASSWORD)
     (root / "bundle.p12").write_bytes(p12)
-    (root / "pass.txt").write_text(PASSPHRASE + "\n")
+    (root / "pass.txt").write_text(KEY_PASSWORD + "\n")
     (root / "p12pass.txt").write_text(P12_PASSWORD + "\n")
     (root / "wrong.txt").write_text(WRONG + "\n")
     return {
@@ -111,9 +111,8 @@ def test_values_holding_keys_hide_them(
     issued: testing.IssuedCertificate, material: dict[str, Path], pki: testing.DemoPki
 ) -> None:
     secrets = key_fingerprints(issued.key)
-    bundle = load_pkcs12(material["bundle.p12"], P12_PASSWORD)
-    contents = import_pkcs12(material["bundle.p12"], P12_PASSWORD)
-    for value in (issued, bundle, contents, pki.issuing_ca, pki):
+    bundle = load_pkcs12(material["bundle.p12"], password=P12_PASSWORD)
+    for value in (issued, bundle, pki.issuing_ca, pki):
         assert_clean(repr(value), secrets, f"repr({type(value).__name__})")
         assert_clean(str(value), secrets, f"str({type(value).__name__})")
     assert bundle.key is not None  # the key is there, just not shown
@@ -125,34 +124,33 @@ def test_values_holding_keys_hide_them(
 @pytest.mark.parametrize(
     ("label", "call"),
     [
-        ("wrong key passphrase", lambda m: load_private_key(m["enc.pem"], WRONG)),
+        ("wrong key password", lambda m: load_private_key(m["enc.pem"], password=WRONG)),
         (
-            "wrong key passphrase (bytes)",
-            lambda m: load_private_key(m["enc.pem"].read_bytes(), WRONG.encode()),
+            "wrong key password (bytes)",
+            lambda m: load_private_key(m["enc.pem"].read_bytes(), password=WRONG.encode()),
         ),
-        ("passphrase for an unencrypted key", lambda m: load_private_key(m["plain.pem"], WRONG)),
-        ("wrong PKCS#12 password", lambda m: load_pkcs12(m["bundle.p12"], WRONG)),
-        ("wrong PKCS#12 password (import)", lambda m: import_pkcs12(m["bundle.p12"], WRONG)),
-        ("NUL in PKCS#12 password", lambda m: load_pkcs12(m["bundle.p12"], WRONG + "\x00")),
-        ("PKCS#12 password for a key file", lambda m: load_pkcs12(m["enc.pem"], WRONG)),
+        ("password for an unencrypted key", lambda m: load_private_key(m["plain.pem"], password=WRONG)),
+        ("wrong PKCS#12 password", lambda m: load_pkcs12(m["bundle.p12"], password=WRONG)),
+        ("NUL in PKCS#12 password", lambda m: load_pkcs12(m["bundle.p12"], password=WRONG + "\x00")),
+        ("PKCS#12 password for a key file", lambda m: load_pkcs12(m["enc.pem"], password=WRONG)),
         (
             "wrong key password for export",
             lambda m: export_pkcs12(m["enc.pem"], None, password=WRONG, key_password=WRONG + "!"),
         ),
     ],
 )
-def test_errors_do_not_echo_passphrases(
+def test_errors_do_not_echo_passwords(
     label: str, call: Callable[[dict[str, Path]], object], material: dict[str, Path]
 ) -> None:
     text = error_text(lambda: call(material))
-    assert_clean(text, [WRONG, PASSPHRASE, P12_PASSWORD], label)
+    assert_clean(text, [WRONG, KEY_PASSWORD, P12_PASSWORD], label)
     assert_clean(text, key_fingerprints(load_private_key(material["plain.pem"])), label)
 
 
-def test_empty_passphrase_error_is_clean(issued: testing.IssuedCertificate) -> None:
-    with pytest.raises(PassphraseError) as info:
-        private_key_pem(issued.key, "")  # type: ignore[arg-type]
-    assert_clean(str(info.value), key_fingerprints(issued.key), "empty passphrase error")
+def test_empty_password_error_is_clean(issued: testing.IssuedCertificate) -> None:
+    with pytest.raises(PasswordError) as info:
+        private_key_pem(issued.key, password="")  # type: ignore[arg-type]
+    assert_clean(str(info.value), key_fingerprints(issued.key), "empty password error")
 
 
 # -- logs ------------------------------------------------------------------------------------------
@@ -165,11 +163,11 @@ def test_debug_logs_hold_no_secrets(
 
     caplog.set_level(logging.DEBUG)
     key = generate_private_key("ec-p256")
-    save_private_key(key, tmp_path / "k.pem", PASSPHRASE)
-    loaded = load_private_key(tmp_path / "k.pem", PASSPHRASE)
+    save_private_key(key, tmp_path / "k.pem", password=KEY_PASSWORD)
+    loaded = load_private_key(tmp_path / "k.pem", password=KEY_PASSWORD)
     for bad in (WRONG, None):
-        with pytest.raises(PassphraseError):
-            load_private_key(tmp_path / "k.pem", bad)
+        with pytest.raises(PasswordError):
+            load_private_key(tmp_path / "k.pem", password=bad)
     csr = build_csr(
         loaded,
         "CN=rig-logs.example.com,O=Demo Participant,C=US",
@@ -178,18 +176,22 @@ def test_debug_logs_hold_no_secrets(
     )
     issued = pki.issuing_ca.issue_from_csr(csr, kind="rig")
     p12 = export_pkcs12(
-        tmp_path / "k.pem", issued.certificate, issued.chain, password=P12_PASSWORD, key_password=PASSPHRASE
+        tmp_path / "k.pem",
+        issued.certificate,
+        chain=issued.chain,
+        password=P12_PASSWORD,
+        key_password=KEY_PASSWORD,
     )
-    load_pkcs12(p12, P12_PASSWORD)
-    with pytest.raises(PassphraseError):
-        load_pkcs12(p12, WRONG)
+    load_pkcs12(p12, password=P12_PASSWORD)
+    with pytest.raises(PasswordError):
+        load_pkcs12(p12, password=WRONG)
     store = TrustStore.init(tmp_path / "store").add(pki.root.certificate)
     store.save()
     TrustStore.open(tmp_path / "store")
     logged = "\n".join(
         f"{record.getMessage()} {record.args!r} {record.exc_text or ''}" for record in caplog.records
     )
-    assert_clean(logged, [PASSPHRASE, P12_PASSWORD, WRONG, *key_fingerprints(loaded)], "DEBUG log")
+    assert_clean(logged, [KEY_PASSWORD, P12_PASSWORD, WRONG, *key_fingerprints(loaded)], "DEBUG log")
 
 
 # -- CLI output ------------------------------------------------------------------------------------
@@ -203,7 +205,7 @@ def _run(args: list[str], env: dict[str, str] | None = None) -> str:
 @pytest.mark.parametrize("as_json", [True, False], ids=["json", "text"])
 def test_cli_inspect_output_holds_no_secrets(material: dict[str, Path], as_json: bool) -> None:
     flag = ["--json"] if as_json else []
-    secrets = [PASSPHRASE, P12_PASSWORD, WRONG, *key_fingerprints(load_private_key(material["plain.pem"]))]
+    secrets = [KEY_PASSWORD, P12_PASSWORD, WRONG, *key_fingerprints(load_private_key(material["plain.pem"]))]
     outputs = {
         "key": _run(
             ["inspect", *flag, "--password-file", str(material["pass.txt"]), str(material["enc.pem"])]
@@ -244,15 +246,15 @@ def test_cli_csr_new_output_holds_no_secrets(tmp_path: Path) -> None:
             str(tmp_path / "key.pem"),
             "--csr-out",
             str(tmp_path / "csr.pem"),
-            "--passphrase-env",
+            "--password-env",
             "KEYPW",
             "--json",
         ],
-        env={"KEYPW": PASSPHRASE},
+        env={"KEYPW": KEY_PASSWORD},
     )
     assert "exit=0" in output, output
-    key = load_private_key(tmp_path / "key.pem", PASSPHRASE)
-    assert_clean(output, [PASSPHRASE, *key_fingerprints(key)], "csr new --json")
+    key = load_private_key(tmp_path / "key.pem", password=KEY_PASSWORD)
+    assert_clean(output, [KEY_PASSWORD, *key_fingerprints(key)], "csr new --json")
     assert stat.S_IMODE((tmp_path / "key.pem").stat().st_mode) == 0o600
 
 
@@ -270,8 +272,8 @@ def umask_zero() -> Iterator[None]:
 
 def test_key_files_are_0600_with_umask_zero(tmp_path: Path, umask_zero: None) -> None:
     key = generate_private_key("ec-p256")
-    for name, passphrase in (("plain.pem", None), ("enc.pem", PASSPHRASE)):
-        path = save_private_key(key, tmp_path / name, passphrase)
+    for name, password in (("plain.pem", None), ("enc.pem", KEY_PASSWORD)):
+        path = save_private_key(key, tmp_path / name, password=password)
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     path = save_private_key(key, tmp_path / "plain.pem", overwrite=True)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -22,8 +22,8 @@ from cryptography.x509.oid import NameOID
 
 from caiso_pki import testing
 from caiso_pki.certificate import Certificate
-from caiso_pki.errors import MalformedInputError, PassphraseError, TrustStoreError
-from caiso_pki.tls import client_ssl_context, httpx_client, requests_adapter, server_ssl_context
+from caiso_pki.errors import MalformedInputError, PasswordError, TrustStoreError
+from caiso_pki.tls import client_ssl_context, requests_adapter, server_ssl_context
 from caiso_pki.truststore import TrustStore
 
 
@@ -267,7 +267,7 @@ def test_key_files_do_not_outlive_the_call(
     ctx = client_ssl_context(cert_file, key_file, key_password="s3cret", trust=store)
     assert isinstance(ctx, ssl.SSLContext)
     assert list(private.iterdir()) == []
-    with pytest.raises(PassphraseError):
+    with pytest.raises(PasswordError):
         client_ssl_context(cert_file, key_file, key_password="wrong", trust=store)
     assert list(private.iterdir()) == []
 
@@ -346,10 +346,10 @@ def test_requests_adapter_uses_the_context(mtls: tuple[str, ssl.SSLContext]) -> 
         plain.get(url, timeout=10)  # certifi does not know the demo CA
 
 
-def test_httpx_client_uses_the_context(mtls: tuple[str, ssl.SSLContext]) -> None:
-    pytest.importorskip("httpx")
+def test_httpx_takes_the_context_as_it_is(mtls: tuple[str, ssl.SSLContext]) -> None:
+    httpx = pytest.importorskip("httpx")
     url, ctx = mtls
-    with httpx_client(ctx, timeout=10) as client:
+    with httpx.Client(verify=ctx, timeout=10) as client:
         response = client.get(url)
     assert response.status_code == 200
     assert response.text == "hello participant-api-1"

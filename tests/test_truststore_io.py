@@ -14,7 +14,7 @@ from cryptography.x509.oid import NameOID
 from caiso_pki import testing
 from caiso_pki.certificate import Certificate, load_certificates
 from caiso_pki.errors import MalformedInputError, TrustStoreError
-from caiso_pki.pkcs12 import import_pkcs12
+from caiso_pki.pkcs12 import load_pkcs12
 from caiso_pki.truststore import TrustStore
 from caiso_pki.truststore_io import (
     certifi_bundle,
@@ -176,9 +176,9 @@ def test_pkcs12_trust_bundle_is_readable_by_openssl(
     if password:
         assert "PBES2, PBKDF2, AES-256-CBC" in result.stderr
     # without a password the MAC uses the empty one, which is read only when given (issue 22)
-    contents = import_pkcs12(path, password or "")
-    assert contents.key is None and contents.certificate is None
-    assert set(contents.chain) == set(store.trusted(at=pki.now).certificates())
+    bundle = load_pkcs12(path, password=password or "")
+    assert bundle.key is None and bundle.certificate is None
+    assert set(bundle.chain) == set(store.trusted(at=pki.now).certificates())
 
 
 def test_pem_export_has_readable_comments(store: TrustStore, pki: testing.DemoPki) -> None:

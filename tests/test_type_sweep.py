@@ -65,7 +65,7 @@ class Material:
         )
         self.cert_path = d / "cert.pem"
         self.cert_path.write_text(self.cert.pem)
-        self.pfx = export_pkcs12(self.key, self.cert, self.chain, "pw")
+        self.pfx = export_pkcs12(self.key, self.cert, chain=self.chain, password="pw")
         self.crl = self.pki.issuing_ca.crl()
         self.cps = load_cps_profile("caiso-demo")
         self.request_profile = load_request_profile("rig")
@@ -192,8 +192,6 @@ SOUND: dict[str, Callable[[Material], dict[str, Any]]] = {
     "export_pkcs12": lambda m: {"key": m.key, "cert": m.cert, "password": "pw"},
     "findings_to_sarif": lambda m: {"findings": m.findings, "tool_version": "1", "artifact_uri": "x.pem"},
     "generate_private_key": lambda m: {"spec": "ec-p256"},
-    "httpx_client": lambda m: {"ctx": m.ssl_context()},
-    "import_pkcs12": lambda m: {"source": m.pfx, "password": "pw"},
     "lint_certificate": lambda m: {"cert": m.cert, "profile": m.cps},
     "lint_chain": lambda m: {"path": [m.cert, *m.chain], "profile": m.cps},
     "lint_csr": lambda m: {"csr": m.csr, "profile": m.cps, "kind": "rig"},

@@ -80,7 +80,7 @@ from caiso_pki.errors import (
     NotPicklableError as NotPicklableError,
 )
 from caiso_pki.errors import (
-    PassphraseError as PassphraseError,
+    PasswordError as PasswordError,
 )
 from caiso_pki.errors import (
     PlotUnavailableError as PlotUnavailableError,
@@ -227,9 +227,6 @@ from caiso_pki.pkcs12 import (
     export_pkcs12 as export_pkcs12,
 )
 from caiso_pki.pkcs12 import (
-    import_pkcs12 as import_pkcs12,
-)
-from caiso_pki.pkcs12 import (
     load_pkcs12 as load_pkcs12,
 )
 from caiso_pki.policy import (
@@ -270,9 +267,6 @@ from caiso_pki.subject import (
 )
 from caiso_pki.tls import (
     client_ssl_context as client_ssl_context,
-)
-from caiso_pki.tls import (
-    httpx_client as httpx_client,
 )
 from caiso_pki.tls import (
     requests_adapter as requests_adapter,

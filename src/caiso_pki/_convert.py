@@ -196,7 +196,7 @@ def callable_or_none(value: T | None, what: str) -> T | None:
 
 
 def secret(value: object, what: str) -> bytes | None:
-    """A passphrase as bytes: ``str`` (UTF-8) or ``bytes``; ``None`` for none.  Never shown in messages."""
+    """A password as bytes: ``str`` (UTF-8) or ``bytes``; ``None`` for none.  Never shown in messages."""
     if value is None:
         return None
     if isinstance(value, str):

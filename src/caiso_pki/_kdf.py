@@ -57,6 +57,6 @@ def check_key_kdf_cost(der: bytes, name: str) -> None:
         return
     if iterations > MAX_KDF_ITERATIONS:
         raise UnsupportedAlgorithmError(
-            f"{name}: the key's passphrase derivation asks for {iterations} iterations "
+            f"{name}: the key's password derivation asks for {iterations} iterations "
             f"(more than {MAX_KDF_ITERATIONS}); refusing a file that would take minutes to open"
         )

@@ -3,7 +3,7 @@
 The bottom of the loading stack.  Every loader in caiso-pki starts with :func:`read_source`, which
 turns what a caller passed (``bytes``, a ``str`` holding PEM text, or a path) into bytes and a name for
 messages; files are read once, with :data:`MAX_INPUT_BYTES` as the cap, so a device such as
-``/dev/zero`` or a pipe is handled like a file.  Passphrases are read here too
+``/dev/zero`` or a pipe is handled like a file.  Passwords are read here too
 (:func:`first_line_secret`).  This module knows no model class: what the bytes hold is decided by
 the loader beside each model (:func:`caiso_pki.certificate.load_certificates`,
 :func:`caiso_pki.csr.load_csr` ...).
@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Final
 
-from caiso_pki.errors import MalformedInputError, PassphraseError
+from caiso_pki.errors import MalformedInputError, PasswordError
 
 if TYPE_CHECKING:
     from caiso_pki.types import SourceInput
@@ -32,7 +32,7 @@ __all__ = [
     "read_stream",
 ]
 
-#: A passphrase as callers give it: text (UTF-8), bytes, or ``None`` for none.
+#: A password as callers give it: text (UTF-8), bytes, or ``None`` for none.
 Password = str | bytes | None
 
 #: Inputs larger than this are refused before parsing, so a hostile file cannot exhaust memory.
@@ -181,12 +181,12 @@ _BOM: Final = b"\xef\xbb\xbf"
 
 
 def first_line_secret(data: bytes, name: str, *, allow_empty: bool = False) -> str:
-    """The passphrase in a file's content: its first line, as ``openssl -passin file:`` reads it.
+    """The password in a file's content: its first line, as ``openssl -passin file:`` reads it.
 
     The one reading of a password file, for the command line's ``--password-file`` options and the
     monitoring inventory's ``password_file`` alike.  A UTF-8 byte order mark is dropped and the line's
     trailing LF or CRLF is removed (openssl keeps a CR; Windows editors write one, and nobody means it
-    as part of a passphrase).  Bytes that are not UTF-8 raise :class:`PassphraseError` naming ``name``;
+    as part of a password).  Bytes that are not UTF-8 raise :class:`PasswordError` naming ``name``;
     so does an empty first line, unless ``allow_empty``: a PKCS#12 password may be empty (some Windows
     and Java exports use one), and an empty first line is then the empty password ``""``, given on
     purpose (docs/security.md, "One rule for empty PKCS#12 passwords").
@@ -199,12 +199,12 @@ def first_line_secret(data: bytes, name: str, *, allow_empty: bool = False) -> s
     try:
         secret = line.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise PassphraseError(
-            f"{name}: the passphrase file is not UTF-8 text (byte {exc.start + 1} of its first line); "
+        raise PasswordError(
+            f"{name}: the password file is not UTF-8 text (byte {exc.start + 1} of its first line); "
             "save it as UTF-8"
         ) from exc
     if not secret and not allow_empty:
-        raise PassphraseError(f"{name}: the first line of the passphrase file is empty")
+        raise PasswordError(f"{name}: the first line of the password file is empty")
     return secret
 
 
@@ -216,4 +216,4 @@ def password_bytes(password: Password, name: str) -> bytes | None:
         return password.encode("utf-8")
     if isinstance(password, (bytes, bytearray, memoryview)):
         return bytes(password)
-    raise PassphraseError(f"{name}: passphrase must be str or bytes, not {type(password).__name__}")
+    raise PasswordError(f"{name}: password must be str or bytes, not {type(password).__name__}")

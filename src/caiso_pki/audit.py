@@ -82,7 +82,7 @@ class SkippedFile:
 
     path: str
     reason: str
-    unreadable: bool = True
+    unreadable: bool = attrs.field(default=True, kw_only=True)
 
     def to_dict(self) -> dict[str, str | bool]:
         """JSON-ready form."""
@@ -336,10 +336,10 @@ def _read_one(path: Path | NamedBytes, password: Password) -> list[Certificate] 
                 name, "a PKCS#12 (PFX) file: give its password (password=, or --password-file) to audit it"
             )
         try:
-            bundle = load_pkcs12(data, password)
+            bundle = load_pkcs12(data, password=password)
         except CaisoPkiError as exc:
             return SkippedFile(name, str(exc))
-        return [cert for cert in (bundle.certificate, *bundle.additional_certificates) if cert is not None]
+        return list(bundle.certificates)
     return SkippedFile(name, str(failure) if kind != "unknown" else f"{name}: {_UNKNOWN}")
 
 

@@ -181,8 +181,8 @@ class Certificate:
     """
 
     der: bytes = attrs.field(repr=False)
-    _x509: cx509.Certificate | None = attrs.field(repr=False, default=None, alias="x509_obj")
-    source_name: str | None = attrs.field(repr=False, default=None)
+    _x509: cx509.Certificate | None = attrs.field(repr=False, default=None, alias="x509_obj", kw_only=True)
+    source_name: str | None = attrs.field(repr=False, default=None, kw_only=True)
     _asn1_by_thread: dict[int, asn1_x509.Certificate] = attrs.field(
         init=False, factory=dict, repr=False, eq=False, hash=False
     )

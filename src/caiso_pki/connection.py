@@ -9,7 +9,7 @@ check (pass, fail or n/a, with a one-line reason), then the first failure and wh
 
     report = connect(
         "https://api.example.com/caiso/resource",
-        client=ClientCredential.from_pkcs12("api-client.pfx", password),
+        client=ClientCredential.from_pkcs12("api-client.pfx", password=password),
         trust=TrustStore.open("trust/"),
     )
     print(report.checklist())
@@ -63,7 +63,7 @@ import math
 import os
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Final, Literal, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Final, Literal, Protocol, TypeAlias, cast
 
 import attrs
 
@@ -83,7 +83,14 @@ if TYPE_CHECKING:
     from caiso_pki._source import Password
     from caiso_pki._tls_probe import Probe
     from caiso_pki.profiles.cps import CpsProfile
-    from caiso_pki.types import JsonDict, SourceInput, TrustInput
+    from caiso_pki.types import (
+        CertificateInput,
+        CertificatesInput,
+        JsonDict,
+        PrivateKeyInput,
+        SourceInput,
+        TrustInput,
+    )
     from caiso_pki.validation import Profile, ValidationResult, Validator
 
 __all__ = [
@@ -137,7 +144,7 @@ class ConnectUnavailableError(CaisoPkiError):
 
 class CredentialLike(Protocol):
     """Anything holding a certificate, its key and its chain: :class:`ClientCredential`,
-    :class:`~caiso_pki.pkcs12.Pkcs12Contents`, :class:`~caiso_pki.testing.IssuedCertificate`."""
+    :class:`~caiso_pki.pkcs12.Pkcs12Bundle`, :class:`~caiso_pki.testing.IssuedCertificate`."""
 
     @property
     def certificate(self) -> Certificate | None: ...
@@ -155,7 +162,7 @@ def _certificate_tuple(values: Iterable[Certificate]) -> tuple[Certificate, ...]
     return instances(values, Certificate, "chain", "Certificate objects")
 
 
-def _the_certificate(value: object) -> Certificate:
+def _the_certificate(value: Certificate) -> Certificate:
     from caiso_pki._convert import instance
 
     return instance(value, Certificate, "certificate", "a Certificate (load it with load_certificate)")
@@ -166,8 +173,9 @@ class ClientCredential(KeyHolder):
     """The client certificate, its private key and the chain sent with it (the leaf's issuer first).
 
     Build one from a PFX with :meth:`from_pkcs12` or from PEM/DER files with :meth:`load`.  The key
-    never appears in ``repr``.  A key that does not belong to the certificate is accepted here: the
-    report's ``client-key`` check says so.
+    never appears in ``repr``.  A key that does not belong to the certificate is accepted here and by
+    :meth:`load` (the report's ``client-key`` check says so); :meth:`from_pkcs12` refuses one, as
+    :func:`~caiso_pki.pkcs12.load_pkcs12` does.
     """
 
     certificate: Certificate = attrs.field(converter=_the_certificate)
@@ -175,28 +183,27 @@ class ClientCredential(KeyHolder):
     chain: tuple[Certificate, ...] = attrs.field(default=(), converter=_certificate_tuple)
 
     @classmethod
-    def from_pkcs12(cls, source: SourceInput, password: Password) -> ClientCredential:
+    def from_pkcs12(cls, source: SourceInput, *, password: Password = None) -> ClientCredential:
         """The key, certificate and chain of a PKCS#12 / PFX file; a wrong password raises
-        :class:`~caiso_pki.errors.PassphraseError`."""
-        from caiso_pki.pkcs12 import load_pkcs12, order_chain
+        :class:`~caiso_pki.errors.PasswordError`."""
+        from caiso_pki.pkcs12 import load_pkcs12
 
-        bundle = load_pkcs12(source, password)
+        bundle = load_pkcs12(source, password=password)
         name = _source_name(source)
         if bundle.certificate is None or bundle.key is None:
             missing = "certificate" if bundle.certificate is None else "private key"
             raise MalformedInputError(
                 f"{name}: the PKCS#12 holds no {missing}; export the client certificate with its private key"
             )
-        others = [cert for cert in bundle.additional_certificates if cert != bundle.certificate]
-        return cls(bundle.certificate, bundle.key, order_chain(bundle.certificate, others))
+        return cls(bundle.certificate, bundle.key, bundle.chain)
 
     @classmethod
     def load(
         cls,
-        certificate: SourceInput | Certificate,
-        key: SourceInput | PrivateKeyTypes,
+        certificate: CertificateInput,
+        key: PrivateKeyInput,
         *,
-        chain: SourceInput | Sequence[Certificate] = (),
+        chain: CertificatesInput = (),
         key_password: Password = None,
     ) -> ClientCredential:
         """A credential from a certificate (a PEM file may hold the chain after the leaf), a key
@@ -247,14 +254,16 @@ def _trust_store(trust: TrustInput | None) -> TrustStore:
     from caiso_pki.pkcs12 import certificates_from
 
     single = isinstance(trust, (bytes, bytearray, memoryview, str, os.PathLike, Certificate, TrustEntry))
-    items: Iterable[object] = [trust] if single or not isinstance(trust, Iterable) else trust
+    items = cast(
+        "Iterable[TrustEntry | CertificateInput]",
+        [trust] if single or not isinstance(trust, Iterable) else trust,
+    )
     store = TrustStore()
     for item in items:
         if isinstance(item, TrustEntry):
             store = store.add(item, replace=True)
             continue
-        inner = getattr(item, "certificate", None)
-        for cert in certificates_from(inner if isinstance(inner, Certificate) else item, "trust"):
+        for cert in certificates_from(item, "trust"):
             store = store.add(cert, role="anchor", replace=True)
     if not store.entries:
         raise MalformedInputError("trust: no certificates given; the OS trust list is never used")

@@ -3,7 +3,7 @@
 Every error the library raises on purpose is a :class:`CaisoPkiError`, so a caller can catch one
 type and know that nothing from a dependency leaks through.  The subclasses say what kind of problem
 it was; messages name the input (a file path, ``<bytes>`` or a short description) and say what to do.
-Secrets (private keys, passphrases, PKCS#12 passwords) never appear in a message.
+Secrets (private keys, passwords) never appear in a message.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ __all__ = [
     "InvalidTimeError",
     "MalformedInputError",
     "NotPicklableError",
-    "PassphraseError",
+    "PasswordError",
     "PlotUnavailableError",
     "ProfileError",
     "Remedy",
@@ -77,8 +77,9 @@ class NotPicklableError(CaisoPkiError, TypeError):
     """
 
 
-class PassphraseError(CaisoPkiError, ValueError):
-    """A passphrase or PKCS#12 password is missing, wrong, or was given for unencrypted data."""
+class PasswordError(CaisoPkiError, ValueError):
+    """The password of an encrypted private key or a PKCS#12 file is missing, wrong, or was given for
+    data that is not encrypted."""
 
 
 class UnsupportedAlgorithmError(CaisoPkiError, ValueError):

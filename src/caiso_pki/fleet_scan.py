@@ -48,7 +48,7 @@ from caiso_pki._source import NamedBytes
 from caiso_pki._text import path_text
 from caiso_pki._time import ensure_aware
 from caiso_pki.certificate import Certificate
-from caiso_pki.errors import CaisoPkiError, MalformedInputError, PassphraseError
+from caiso_pki.errors import CaisoPkiError, MalformedInputError, PasswordError
 from caiso_pki.inventory import Inventory, PasswordSource
 from caiso_pki.monitoring import (
     CertificateFacts,
@@ -213,13 +213,19 @@ class FleetMonitor:
     """
 
     paths: tuple[str, ...] = attrs.field(converter=_paths)
-    inventory: Inventory | None = attrs.field(default=None, validator=field_check(_inventory))
-    crls: tuple[str, ...] = attrs.field(default=(), converter=_crl_paths)
-    endpoints: tuple[str, ...] = attrs.field(default=(), converter=_endpoints, validator=_check_endpoints)
-    client: ClientCredential | None = attrs.field(default=None, repr=False, validator=field_check(_client))
-    pkcs12_password: PasswordSource | None = attrs.field(default=None, validator=field_check(_password))
-    revocation: RevocationMode = attrs.field(default="soft-fail", validator=_check_mode)
-    timeout: float = attrs.field(default=10.0, validator=_check_timeout)
+    inventory: Inventory | None = attrs.field(default=None, kw_only=True, validator=field_check(_inventory))
+    crls: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_crl_paths)
+    endpoints: tuple[str, ...] = attrs.field(
+        default=(), kw_only=True, converter=_endpoints, validator=_check_endpoints
+    )
+    client: ClientCredential | None = attrs.field(
+        default=None, kw_only=True, repr=False, validator=field_check(_client)
+    )
+    pkcs12_password: PasswordSource | None = attrs.field(
+        default=None, kw_only=True, validator=field_check(_password)
+    )
+    revocation: RevocationMode = attrs.field(default="soft-fail", kw_only=True, validator=_check_mode)
+    timeout: float = attrs.field(default=10.0, kw_only=True, validator=_check_timeout)
     _state: _State = attrs.field(init=False, factory=_State, repr=False, eq=False, hash=False)
 
     def scan(self, *, trust: TrustStore, at: dt.datetime | None = None) -> FleetMetrics:
@@ -348,8 +354,8 @@ class FleetMonitor:
         password = password or self.pkcs12_password
         try:
             secret = password.read() if password is not None else None
-            bundle = load_pkcs12(NamedBytes(data, name, path), secret)
-        except PassphraseError as exc:
+            bundle = load_pkcs12(NamedBytes(data, name, path), password=secret)
+        except PasswordError as exc:
             if password is None:
                 reason = "PKCS#12 password needed: give password_file or password_env for it in the inventory"
             else:
@@ -359,7 +365,7 @@ class FleetMonitor:
         except CaisoPkiError as exc:
             scan.error(name, _reason(name, exc))
             return None
-        certificates = [c for c in (bundle.certificate, *bundle.additional_certificates) if c is not None]
+        certificates = list(bundle.certificates)
         if not certificates:
             scan.error(name, "the PKCS#12 holds no certificate")
             return None

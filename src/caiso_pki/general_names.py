@@ -32,7 +32,7 @@ _ASN1_GENERAL_NAME_GROUPS: Final = {
 }
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class SubjectAltNames:
     """Subject alternative names grouped by type."""
 

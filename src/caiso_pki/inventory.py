@@ -54,7 +54,7 @@ from caiso_pki._convert import path as checked_path
 from caiso_pki._source import first_line_secret
 from caiso_pki._text import display_path, path_text, printable
 from caiso_pki._toml import decode_toml, parse_toml
-from caiso_pki.errors import MalformedInputError, PassphraseError
+from caiso_pki.errors import MalformedInputError, PasswordError
 
 __all__ = [
     "RESERVED_LABELS",
@@ -99,7 +99,7 @@ def _password_file(value: str | os.PathLike[str] | None) -> Path | None:
     return optional_path(value, "file")
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class PasswordSource:
     """Where a PKCS#12 password is: the first line of ``file``, or the environment variable ``env``.
 
@@ -126,7 +126,7 @@ class PasswordSource:
         return f"environment variable {self.env}"
 
     def read(self) -> str:
-        """The password; :class:`~caiso_pki.errors.PassphraseError` naming the source when it is unset
+        """The password; :class:`~caiso_pki.errors.PasswordError` naming the source when it is unset
         or unreadable.
 
         The file's first line is read by :func:`caiso_pki._source.first_line_secret`, the rule of every
@@ -135,14 +135,14 @@ class PasswordSource:
         if self.env is not None:
             value = os.environ.get(self.env)
             if value is None:
-                raise PassphraseError(f"environment variable {self.env} is not set")
+                raise PasswordError(f"environment variable {self.env} is not set")
             return value
         assert self.file is not None
         try:
             with self.file.open("rb") as handle:
                 data = handle.read(_MAX_PASSWORD_FILE)
         except OSError as exc:
-            raise PassphraseError(
+            raise PasswordError(
                 f"{self.description}: cannot read it ({exc.strerror or type(exc).__name__})"
             ) from exc
         return first_line_secret(data, self.description, allow_empty=True)
@@ -168,7 +168,9 @@ class InventoryEntry:
 
     match: str = attrs.field(validator=field_check(text))
     labels: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_labels)
-    password: PasswordSource | None = attrs.field(default=None, validator=field_check(_password))
+    password: PasswordSource | None = attrs.field(
+        default=None, validator=field_check(_password), kw_only=True
+    )
 
     def matches(self, path: str) -> bool:
         """Whether this entry applies to the file at the absolute ``path``."""
@@ -190,7 +192,7 @@ class Inventory:
     """Extra labels and PKCS#12 password sources by file (see the module docs for the file format)."""
 
     entries: tuple[InventoryEntry, ...] = attrs.field(default=(), converter=_entries)
-    source: str | None = attrs.field(default=None, validator=field_check(optional_text))
+    source: str | None = attrs.field(default=None, validator=field_check(optional_text), kw_only=True)
 
     @property
     def label_names(self) -> tuple[str, ...]:
@@ -266,7 +268,7 @@ def _entry(record: object, index: int, base: Path, name: str) -> InventoryEntry:
         if not isinstance(password_env, str) or not _ENV_NAME.fullmatch(password_env):
             raise _problem(name, where, "'password_env' must be an environment variable name")
         password = PasswordSource(env=password_env)
-    return InventoryEntry(absolute, labels, password)
+    return InventoryEntry(absolute, labels, password=password)
 
 
 def _inventory_path(source: object) -> Path:

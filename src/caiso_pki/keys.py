@@ -19,7 +19,7 @@ from caiso_pki._encoding import KEY_LABELS, describe_labels, is_pem, is_rust_pan
 from caiso_pki._kdf import check_key_kdf_cost, is_encrypted_der_key
 from caiso_pki._key_usage import KEY_USAGE_NAMES, key_usage_name
 from caiso_pki._source import Password, password_bytes, read_source
-from caiso_pki.errors import CaisoPkiError, MalformedInputError, PassphraseError, UnsupportedAlgorithmError
+from caiso_pki.errors import CaisoPkiError, MalformedInputError, PasswordError, UnsupportedAlgorithmError
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -215,11 +215,11 @@ def generate_private_key(spec: KeySpec | str) -> PrivateKey:
     return ec.generate_private_key(curve)
 
 
-def private_key_pem(key: PrivateKeyTypes, passphrase: str | bytes | None = None) -> bytes:
-    """PKCS#8 PEM of ``key``, encrypted (PBES2, AES-256-CBC) when ``passphrase`` is given."""
+def private_key_pem(key: PrivateKeyTypes, *, password: str | bytes | None = None) -> bytes:
+    """PKCS#8 PEM of ``key``, encrypted (PBES2, AES-256-CBC) when ``password`` is given."""
     from cryptography.hazmat.primitives import serialization
 
-    from caiso_pki._convert import secret as passphrase_bytes
+    from caiso_pki._convert import secret as secret_bytes
 
     if not is_signing_key(key) and not _is_private_key(key):
         raise UnsupportedAlgorithmError(
@@ -227,15 +227,15 @@ def private_key_pem(key: PrivateKeyTypes, passphrase: str | bytes | None = None)
             f"{type(key).__name__ if key is not None else 'None'}"
         )
     try:
-        secret = passphrase_bytes(passphrase, "passphrase")
+        secret = secret_bytes(password, "password")
     except CaisoPkiError as exc:
-        raise PassphraseError(str(exc)) from exc
+        raise PasswordError(str(exc)) from exc
     if secret is None:
         encryption: serialization.KeySerializationEncryption = serialization.NoEncryption()
     else:
         if not secret:
-            raise PassphraseError(
-                "an empty passphrase cannot protect a key; pass passphrase=None for no encryption"
+            raise PasswordError(
+                "an empty password cannot protect a key; pass password=None for no encryption"
             )
         encryption = serialization.BestAvailableEncryption(secret)
     try:
@@ -247,19 +247,20 @@ def private_key_pem(key: PrivateKeyTypes, passphrase: str | bytes | None = None)
 def save_private_key(
     key: PrivateKeyTypes,
     path: str | os.PathLike[str],
-    passphrase: str | bytes | None = None,
+    *,
+    password: str | bytes | None = None,
     overwrite: bool = False,
 ) -> Path:
     """Write ``key`` as PKCS#8 PEM to ``path`` with mode 0600, atomically; return the path.
 
-    The key is encrypted when ``passphrase`` is given.  The file is written to a temporary file in the
+    The key is encrypted when ``password`` is given.  The file is written to a temporary file in the
     same directory, flushed with fsync and renamed into place, so ``path`` holds either nothing (or its
     old content) or the complete key, never a fragment.  An existing file is kept unless ``overwrite``.
     """
     from caiso_pki._atomic import atomic_write_bytes
     from caiso_pki._convert import path as checked_path
 
-    data = private_key_pem(key, passphrase)
+    data = private_key_pem(key, password=password)
     return atomic_write_bytes(
         checked_path(path, "path"),
         data,
@@ -270,11 +271,11 @@ def save_private_key(
     )
 
 
-def load_private_key(source: SourceInput, password: Password = None) -> PrivateKeyTypes:
+def load_private_key(source: SourceInput, *, password: Password = None) -> PrivateKeyTypes:
     """Load a private key: PKCS#1, PKCS#8 or SEC1, PEM or DER, encrypted or not.
 
-    Raises :class:`PassphraseError` when the key is encrypted and the passphrase is missing or wrong,
-    or when a passphrase is given for an unencrypted key.
+    Raises :class:`PasswordError` when the key is encrypted and the password is missing or wrong,
+    or when a password is given for an unencrypted key.
     """
     from cryptography.exceptions import InternalError, UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
@@ -299,7 +300,7 @@ def load_private_key(source: SourceInput, password: Password = None) -> PrivateK
         loader = serialization.load_der_private_key
         payload = data
     if encrypted and secret is None:
-        raise PassphraseError(f"{name}: the private key is encrypted; a passphrase is required")
+        raise PasswordError(f"{name}: the private key is encrypted; a password is required")
     if encrypted:
         check_key_kdf_cost(block.der if payload is not data else data, name)
 
@@ -312,9 +313,7 @@ def load_private_key(source: SourceInput, password: Password = None) -> PrivateK
             ) from exc
         except (ValueError, InternalError) as exc:
             if password is not None:
-                raise PassphraseError(
-                    f"{name}: wrong passphrase for the private key (or damaged key)"
-                ) from exc
+                raise PasswordError(f"{name}: wrong password for the private key (or damaged key)") from exc
             raise MalformedInputError(f"{name}: not a valid private key") from exc
         except BaseException as exc:
             if is_rust_panic(exc):
@@ -322,19 +321,19 @@ def load_private_key(source: SourceInput, password: Password = None) -> PrivateK
             raise
 
     try:
-        # An unencrypted key is read without the passphrase, so damage is reported as damage.
+        # An unencrypted key is read without the password, so damage is reported as damage.
         key = attempt(secret if encrypted else None)
     except TypeError as exc:
         # cryptography found encryption the structural check missed (unusual legacy PEM headers).
         if secret is None:
-            raise PassphraseError(f"{name}: the private key is encrypted; a passphrase is required") from exc
+            raise PasswordError(f"{name}: the private key is encrypted; a password is required") from exc
         encrypted = True
         try:
             key = attempt(secret)
         except TypeError as again:
             raise MalformedInputError(f"{name}: not a valid private key") from again
     if not encrypted and secret is not None:
-        raise PassphraseError(f"{name}: a passphrase was given but the private key is not encrypted")
+        raise PasswordError(f"{name}: a password was given but the private key is not encrypted")
     return key
 
 

@@ -25,7 +25,7 @@ from caiso_pki._encoding import (
 from caiso_pki._source import NamedBytes, read_source
 from caiso_pki.certificate import TrailingDataError, load_certificates
 from caiso_pki.csr import load_csr
-from caiso_pki.errors import CaisoPkiError, PassphraseError
+from caiso_pki.errors import CaisoPkiError, PasswordError
 from caiso_pki.keys import load_private_key
 from caiso_pki.revocation_data import load_crl, load_ocsp_response
 
@@ -88,7 +88,7 @@ def file_kind(source: SourceInput) -> FileKind:
         return "ocsp-response"
     try:
         load_private_key(data)
-    except PassphraseError:
+    except PasswordError:
         return "private-key"
     except CaisoPkiError:
         return "unknown"

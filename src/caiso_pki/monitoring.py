@@ -266,7 +266,7 @@ class CertificateSample:
     fingerprint_sha256: str = attrs.field(default="", validator=_TEXT)
     labels: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_labels)
 
-    def label_values(self, extra: Sequence[str] = ()) -> tuple[str, ...]:
+    def label_values(self, *, extra: Sequence[str] = ()) -> tuple[str, ...]:
         """Values for :data:`CERTIFICATE_LABELS` then ``extra`` (missing extras are empty)."""
         mine = dict(self.labels)
         return (
@@ -429,11 +429,13 @@ class FleetMetrics:
             spec = _spec(name)
             names = (*spec.labels[: len(CERTIFICATE_LABELS)], *extra, *spec.labels[len(CERTIFICATE_LABELS) :])
             if name == "caiso_pki_certificate_valid":
-                samples = (((*c.label_values(extra), c.code), 1.0 if c.valid else 0.0) for c in certificates)
+                samples = (
+                    ((*c.label_values(extra=extra), c.code), 1.0 if c.valid else 0.0) for c in certificates
+                )
             elif name == "caiso_pki_certificate_not_after_timestamp_seconds":
-                samples = ((c.label_values(extra), _stamp(c.not_after)) for c in certificates)
+                samples = ((c.label_values(extra=extra), _stamp(c.not_after)) for c in certificates)
             else:
-                samples = ((c.label_values(extra), _stamp(c.not_before)) for c in certificates)
+                samples = ((c.label_values(extra=extra), _stamp(c.not_before)) for c in certificates)
             return MetricFamily(spec, names, tuple(samples))
 
         families = [

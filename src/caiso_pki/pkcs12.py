@@ -1,8 +1,8 @@
 """PKCS#12 (PFX) bundles for copying a certificate and its key to Windows, Java or another machine.
 
 :func:`export_pkcs12` packs a private key, its certificate and the chain into one password-protected
-file; :func:`import_pkcs12` unpacks one, checking that the key belongs to the certificate, and
-:func:`load_pkcs12` reads what a file holds as it is (:class:`Pkcs12Bundle`).  The default
+file; :func:`load_pkcs12` unpacks one into a :class:`Pkcs12Bundle` (the key, its certificate and the
+chain, leaf side first), checking that the key belongs to the certificate.  The default
 encryption is modern (AES-256-CBC keys and certificates, PBKDF2-HMAC-SHA256, SHA-256 MAC), which
 Windows 10 1709+/Server 2019+, Java 8u301+ and OpenSSL 1.1+ read.  ``legacy=True`` produces what
 older Windows imports need (pbeWithSHAAnd3-KeyTripleDES-CBC and a SHA-1 MAC).
@@ -11,7 +11,7 @@ older Windows imports need (pbeWithSHAAnd3-KeyTripleDES-CBC and a SHA-1 MAC).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Final
 
 import attrs
@@ -19,20 +19,18 @@ import attrs
 from caiso_pki._atomic import atomic_write_bytes
 from caiso_pki._encoding import ASN1_ERRORS, is_rust_panic, pfx_has_mac
 from caiso_pki._kdf import MAX_KDF_ITERATIONS, kdf_iterations
+from caiso_pki._key_holder import OptionalKeyHolder
 from caiso_pki._source import Password, password_bytes, read_source
 from caiso_pki.certificate import Certificate, load_certificate, load_certificates
-from caiso_pki.errors import CaisoPkiError, MalformedInputError, PassphraseError, UnsupportedAlgorithmError
-from caiso_pki.keys import load_private_key
+from caiso_pki.errors import CaisoPkiError, MalformedInputError, PasswordError, UnsupportedAlgorithmError
+from caiso_pki.keys import key_matches_certificate, load_private_key
 
 if TYPE_CHECKING:
-    from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
-    from caiso_pki.types import SourceInput
+    from caiso_pki.types import CertificateInput, CertificatesInput, PrivateKeyInput, SourceInput
 
-    CertificateInput = Certificate | x509.Certificate | bytes | str | os.PathLike[str]
-
-__all__ = ["Pkcs12Bundle", "Pkcs12Contents", "export_pkcs12", "import_pkcs12", "load_pkcs12", "order_chain"]
+__all__ = ["Pkcs12Bundle", "export_pkcs12", "load_pkcs12", "order_chain"]
 
 #: PBKDF2 iterations for the modern profile (OpenSSL's default is 2048; Windows and Java accept more).
 MODERN_KDF_ROUNDS: Final = 100_000
@@ -40,46 +38,38 @@ MODERN_KDF_ROUNDS: Final = 100_000
 LEGACY_KDF_ROUNDS: Final = 2048
 
 
-@attrs.frozen
-class Pkcs12Contents:
-    """What :func:`import_pkcs12` found: the key, its certificate and the chain (leaf side first).
-
-    Unpacks as ``key, certificate, chain = import_pkcs12(...)``.  The key never appears in ``repr``.
-    """
-
-    key: PrivateKeyTypes | None = attrs.field(repr=False)
-    certificate: Certificate | None
-    chain: tuple[Certificate, ...] = ()
-    friendly_name: str | None = None
-
-    def __iter__(self) -> Iterator[object]:
-        return iter((self.key, self.certificate, self.chain))
+_RAW: Final = (bytes, bytearray, memoryview, str, os.PathLike)
 
 
-def _certificate(value: object, what: str) -> Certificate:
+def _certificate(value: CertificateInput, what: str) -> Certificate:
     from cryptography import x509
+
+    from caiso_pki.types import CertificateHolder
 
     if isinstance(value, Certificate):
         return value
     if isinstance(value, x509.Certificate):
         return Certificate.from_cryptography(value)
-    if isinstance(value, (bytes, bytearray, str, os.PathLike)):
+    if isinstance(value, _RAW):
         return load_certificate(value)
+    if isinstance(value, CertificateHolder) and isinstance(value.certificate, Certificate):
+        return value.certificate
     raise MalformedInputError(f"<{what}>: expected a Certificate, cryptography certificate, bytes or path")
 
 
-def certificates_from(values: object, what: str) -> list[Certificate]:
-    """Certificates from a sequence of certificate inputs or from one bundle (PEM text, bytes, path)."""
+def certificates_from(values: CertificatesInput | None, what: str) -> list[Certificate]:
+    """Certificates from an iterable of certificate inputs or from one input (a bundle file, PEM text
+    or bytes give every certificate they hold)."""
     if values is None:
         return []
-    if isinstance(values, (bytes, bytearray, str, os.PathLike)):
+    if isinstance(values, _RAW):
         return list(load_certificates(values))
-    if isinstance(values, Sequence):
+    if isinstance(values, Iterable):
         return [_certificate(value, what) for value in values]
     return [_certificate(values, what)]
 
 
-def private_key_from(value: object, password: Password = None) -> PrivateKeyTypes:
+def private_key_from(value: PrivateKeyInput, password: Password = None) -> PrivateKeyTypes:
     """A cryptography private key from a key object, PEM/DER bytes, PEM text or a path."""
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
@@ -92,20 +82,17 @@ def private_key_from(value: object, password: Password = None) -> PrivateKeyType
     )
     if isinstance(value, key_types):
         return value
-    if isinstance(value, (bytes, bytearray, str, os.PathLike)):
-        return load_private_key(value, password)
+    if isinstance(value, _RAW):
+        return load_private_key(value, password=password)
     raise MalformedInputError("<private key>: expected a private key object, PEM/DER bytes or a path")
 
 
-def check_key_matches(key: PrivateKeyTypes, certificate: Certificate) -> None:
+def check_key_matches(key: PrivateKeyTypes, certificate: Certificate, name: str | None = None) -> None:
     """Raise :class:`MalformedInputError` unless ``key`` is the private half of ``certificate``'s key."""
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    public = key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-    expected = certificate.x509.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-    if public != expected:
+    if not key_matches_certificate(key, certificate):
+        where = f"{name}: " if name is not None else ""
         raise MalformedInputError(
-            f"the private key does not belong to the certificate {certificate.subject.rfc4514!r}"
+            f"{where}the private key does not belong to the certificate {certificate.subject.rfc4514!r}"
         )
 
 
@@ -125,12 +112,12 @@ def order_chain(leaf: Certificate | None, others: Sequence[Certificate]) -> tupl
 
 
 def export_pkcs12(
-    key: object,
+    key: PrivateKeyInput,
     cert: CertificateInput,
-    chain: object = (),
+    *,
+    chain: CertificatesInput = (),
     password: str | bytes | None = None,
     friendly_name: str | None = None,
-    *,
     legacy: bool = False,
     key_password: Password = None,
     path: str | os.PathLike[str] | None = None,
@@ -147,9 +134,9 @@ def export_pkcs12(
     from cryptography.hazmat.primitives.serialization import PrivateFormat, pkcs12
 
     if password is None or password in ("", b""):
-        raise PassphraseError("export_pkcs12: a non-empty password is required to protect the private key")
+        raise PasswordError("export_pkcs12: a non-empty password is required to protect the private key")
     if not isinstance(password, (str, bytes)):
-        raise PassphraseError("export_pkcs12: the password must be str or bytes")
+        raise PasswordError("export_pkcs12: the password must be str or bytes")
     secret = password.encode("utf-8") if isinstance(password, str) else password
     private_key = private_key_from(key, key_password)
     certificate = _certificate(cert, "certificate")
@@ -190,16 +177,25 @@ def export_pkcs12(
 
 
 @attrs.frozen
-class Pkcs12Bundle:
-    """What a PKCS#12 (PFX) file holds: a key, its certificate and extra (chain) certificates.
+class Pkcs12Bundle(OptionalKeyHolder):
+    """What a PKCS#12 (PFX) file holds: a private key, its certificate and the chain.
 
-    The key is excluded from ``repr`` so a bundle can be printed or logged safely.
+    ``chain`` holds the other certificates, leaf side first: from the certificate's issuer up to its
+    root, then any certificate off that path in file order.  A trust-only bundle (certificates, no key)
+    has ``key=None``, ``certificate=None`` and every certificate in ``chain``.  The key never appears in
+    ``repr``, so a bundle can be printed or logged.  A trust-only bundle pickles (its certificates as
+    their DER); one holding a key refuses with :class:`~caiso_pki.errors.NotPicklableError`.
     """
 
     key: PrivateKeyTypes | None = attrs.field(repr=False)
     certificate: Certificate | None
-    additional_certificates: tuple[Certificate, ...] = ()
+    chain: tuple[Certificate, ...] = ()
     friendly_name: str | None = None
+
+    @property
+    def certificates(self) -> tuple[Certificate, ...]:
+        """Every certificate of the bundle: the key's certificate (when there is one), then the chain."""
+        return self.chain if self.certificate is None else (self.certificate, *self.chain)
 
 
 def _pfx_kdf_iterations(data: bytes) -> int:
@@ -226,8 +222,13 @@ def _pfx_kdf_iterations(data: bytes) -> int:
     return max(counts)
 
 
-def load_pkcs12(source: SourceInput, password: Password) -> Pkcs12Bundle:
-    """Load a PKCS#12 / PFX bundle; raise :class:`PassphraseError` for a wrong or missing password.
+def load_pkcs12(source: SourceInput, *, password: Password = None) -> Pkcs12Bundle:
+    """Open a PKCS#12 / PFX (from Windows, Java, OpenSSL): the key, its certificate and the chain.
+
+    The bundle's ``chain`` is ordered leaf side first (the certificate's issuer, then upwards to the
+    root; certificates off that path follow in file order), and the key is checked to belong to the
+    certificate (:class:`MalformedInputError` when it does not).  A wrong or missing password raises
+    :class:`PasswordError`.
 
     ``password=None`` means no password: it reads only an unprotected bundle (no MAC).  A bundle
     protected by an empty password (some Windows and Java exports) is read with ``password=""``; an
@@ -240,12 +241,12 @@ def load_pkcs12(source: SourceInput, password: Password) -> Pkcs12Bundle:
     secret = password_bytes(password, name)
     if secret is not None and b"\x00" in secret:
         # OpenSSL takes the password as a C string; cryptography panics on an embedded NUL.
-        raise PassphraseError(f"{name}: a PKCS#12 password cannot contain a NUL character")
+        raise PasswordError(f"{name}: a PKCS#12 password cannot contain a NUL character")
     has_mac = pfx_has_mac(data)
     if has_mac is None:
         raise MalformedInputError(f"{name}: not a PKCS#12 (PFX) file")
     if has_mac and secret is None:
-        raise PassphraseError(
+        raise PasswordError(
             f'{name}: the PKCS#12 is password-protected; give its password (an empty one as "")'
         )
     iterations = _pfx_kdf_iterations(data)
@@ -255,12 +256,12 @@ def load_pkcs12(source: SourceInput, password: Password) -> Pkcs12Bundle:
             f"(more than {MAX_KDF_ITERATIONS}); refusing a file that would take minutes to open"
         )
     try:
-        loaded = pkcs12.load_pkcs12(data, secret)
+        loaded = pkcs12.load_pkcs12(data, password=secret)
     except UnsupportedAlgorithm as exc:
         raise UnsupportedAlgorithmError(f"{name}: PKCS#12 uses an unsupported algorithm") from exc
     except ValueError as exc:
         if has_mac:
-            raise PassphraseError(f"{name}: wrong PKCS#12 password (or damaged PFX)") from exc
+            raise PasswordError(f"{name}: wrong PKCS#12 password (or damaged PFX)") from exc
         raise MalformedInputError(f"{name}: cannot read PKCS#12 contents") from exc
     except BaseException as exc:
         # cryptography raises assorted types for damaged bags, and its Rust code can panic (a friendly
@@ -270,27 +271,13 @@ def load_pkcs12(source: SourceInput, password: Password) -> Pkcs12Bundle:
         raise
     cert = loaded.cert
     friendly = cert.friendly_name.decode("utf-8", "replace") if cert and cert.friendly_name else None
+    certificate = Certificate.from_cryptography(cert.certificate, source_name=name) if cert else None
+    others = [Certificate.from_cryptography(c.certificate, source_name=name) for c in loaded.additional_certs]
+    if loaded.key is not None and certificate is not None:
+        check_key_matches(loaded.key, certificate, name)
     return Pkcs12Bundle(
         key=loaded.key,
-        certificate=Certificate.from_cryptography(cert.certificate, source_name=name) if cert else None,
-        additional_certificates=tuple(
-            Certificate.from_cryptography(extra.certificate, source_name=name)
-            for extra in loaded.additional_certs
-        ),
+        certificate=certificate,
+        chain=order_chain(certificate, [c for c in others if c != certificate]),
         friendly_name=friendly,
-    )
-
-
-def import_pkcs12(source: SourceInput, password: Password) -> Pkcs12Contents:
-    """Open a PKCS#12 / PFX (from Windows, Java, OpenSSL): key, certificate and chain (leaf side first).
-
-    A trust-only bundle (certificates, no key) gives ``key=None``, ``certificate=None`` and every
-    certificate in ``chain``.  A wrong password raises :class:`PassphraseError`.
-    """
-    bundle = load_pkcs12(source, password)
-    chain = order_chain(bundle.certificate, bundle.additional_certificates)
-    if bundle.key is not None and bundle.certificate is not None:
-        check_key_matches(bundle.key, bundle.certificate)
-    return Pkcs12Contents(
-        key=bundle.key, certificate=bundle.certificate, chain=chain, friendly_name=bundle.friendly_name
     )

@@ -46,13 +46,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 import attrs
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes, PrivateKeyTypes
+from cryptography.hazmat.primitives.asymmetric.types import (
+    CertificateIssuerPrivateKeyTypes,
+    CertificatePublicKeyTypes,
+    PrivateKeyTypes,
+)
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -69,6 +73,7 @@ from caiso_pki.errors import MalformedInputError, UnsupportedAlgorithmError
 from caiso_pki.oids import ANY_POLICY, DEMO_BASIC_ASSURANCE_POLICY, _object_identifier, parse_oid
 
 if TYPE_CHECKING:
+    from caiso_pki.csr import Csr
     from caiso_pki.truststore import TrustStore
 
 __all__ = [
@@ -228,7 +233,7 @@ class CertificateAuthority(KeyHolder):
         self,
         *,
         subject: x509.Name,
-        public_key: Any,
+        public_key: CertificatePublicKeyTypes,
         not_before: dt.datetime,
         not_after: dt.datetime,
         extensions: list[tuple[x509.ExtensionType, bool]],
@@ -255,7 +260,9 @@ class CertificateAuthority(KeyHolder):
         self.issued[cert.serial_number] = cert
         return cert
 
-    def _standard_extensions(self, public_key: Any) -> list[tuple[x509.ExtensionType, bool]]:
+    def _standard_extensions(
+        self, public_key: CertificatePublicKeyTypes
+    ) -> list[tuple[x509.ExtensionType, bool]]:
         return [
             (x509.SubjectKeyIdentifier.from_public_key(public_key), False),
             (x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), False),
@@ -291,7 +298,7 @@ class CertificateAuthority(KeyHolder):
         ip_addresses: Sequence[str] = (),
         emails: Sequence[str] = (),
         key: PrivateKeyTypes | None = None,
-        public_key: Any = None,
+        public_key: CertificatePublicKeyTypes | None = None,
         key_spec: str = "ec-p256",
         not_before: dt.datetime | None = None,
         not_after: dt.datetime | None = None,
@@ -323,7 +330,7 @@ class CertificateAuthority(KeyHolder):
                     key = pool[0]
                 else:
                     key = _new_key(key_spec)
-            public_key = key.public_key()
+            public_key = cast("CertificatePublicKeyTypes", key.public_key())
         start = (
             ensure_aware(not_before, what="not_before")
             if not_before
@@ -379,12 +386,15 @@ class CertificateAuthority(KeyHolder):
         )
         return IssuedCertificate(certificate=cert, key=key, chain=self.chain, root=self.root)
 
-    def issue_from_csr(self, csr: Any, kind: LeafKind = "rig", **overrides: Any) -> IssuedCertificate:
+    def issue_from_csr(
+        self, csr: Csr | x509.CertificateSigningRequest, *, kind: LeafKind = "rig", **overrides: Any
+    ) -> IssuedCertificate:
         """Issue a certificate for a CSR (a :class:`~caiso_pki.csr.Csr` or a cryptography CSR).
 
-        The subject, public key and SANs come from the request; everything else as :meth:`issue`.
+        The subject, public key and SANs come from the request; ``overrides`` are :meth:`issue`'s
+        keywords, for everything else.
         """
-        request: x509.CertificateSigningRequest = getattr(csr, "x509", csr)
+        request = csr if isinstance(csr, x509.CertificateSigningRequest) else csr.x509
         if not request.is_signature_valid:
             raise MalformedInputError("CSR signature does not verify; refusing to issue")
         dns: list[str] = []

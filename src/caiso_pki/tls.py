@@ -40,25 +40,22 @@ import secrets
 import shutil
 import ssl
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from caiso_pki.certificate import Certificate
 from caiso_pki.errors import CaisoPkiError, MalformedInputError, TrustStoreError
 from caiso_pki.pkcs12 import certificates_from, check_key_matches, order_chain, private_key_from
-from caiso_pki.truststore import TrustStore, trust_material
+from caiso_pki.truststore import trust_material
 
 if TYPE_CHECKING:
-    import httpx
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
     from requests.adapters import HTTPAdapter  # type: ignore[import-untyped,unused-ignore]
+    from urllib3.util.retry import Retry  # type: ignore[import-not-found,unused-ignore]
 
     from caiso_pki._source import Password
-    from caiso_pki.types import SourceInput
+    from caiso_pki.types import CertificateInput, CertificatesInput, PrivateKeyInput, TrustInput
 
-    TrustInput = TrustStore | Certificate | Sequence[Certificate] | SourceInput
-
-__all__ = ["client_ssl_context", "httpx_client", "load_trust", "requests_adapter", "server_ssl_context"]
+__all__ = ["client_ssl_context", "load_trust", "requests_adapter", "server_ssl_context"]
 
 
 def load_trust(
@@ -108,9 +105,9 @@ def _private_files(cert_pem: bytes, key_pem: bytes) -> Iterator[tuple[str, str]]
 
 def _load_identity(
     ctx: ssl.SSLContext,
-    cert: object,
-    key: object,
-    chain: object,
+    cert: CertificateInput,
+    key: PrivateKeyInput,
+    chain: CertificatesInput,
     key_password: Password,
 ) -> None:
     from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, Encoding, PrivateFormat
@@ -143,12 +140,12 @@ def _base_context(protocol: int) -> ssl.SSLContext:
 
 
 def client_ssl_context(
-    cert: object,
-    key: object,
+    cert: CertificateInput | None,
+    key: PrivateKeyInput | None,
     *,
     trust: TrustInput,
     labels: Iterable[str] | None = None,
-    chain: object = (),
+    chain: CertificatesInput = (),
     key_password: Password = None,
     at: dt.datetime | None = None,
     include_retired: bool = False,
@@ -156,9 +153,13 @@ def client_ssl_context(
     """A client context presenting ``cert``/``key`` and trusting only ``trust`` (narrowed by ``labels``).
 
     ``cert`` may be a :class:`Certificate`, a cryptography certificate, bytes, PEM text or a path (a
-    PEM file may hold the chain after the leaf); ``key`` a key object, bytes or a path, decrypted with
-    ``key_password``.  Pass ``cert=None, key=None`` for a server that does not ask for a certificate.
+    PEM file may hold the chain after the leaf); ``key`` a key object, PEM or DER bytes, PEM text or a
+    path, decrypted with ``key_password``.  Pass ``cert=None, key=None`` for a server that does not
+    ask for a certificate.
     Host names are checked: pass ``server_hostname`` when wrapping a socket (httpx and requests do).
+
+    With httpx, hand the context over as it is: ``httpx.Client(verify=ctx)``; with requests, mount
+    :func:`requests_adapter`.
     """
     try:
         ctx = _base_context(ssl.PROTOCOL_TLS_CLIENT)
@@ -179,11 +180,11 @@ def client_ssl_context(
 
 
 def server_ssl_context(
-    cert: object,
-    key: object,
+    cert: CertificateInput,
+    key: PrivateKeyInput,
     *,
     trust: TrustInput | None = None,
-    chain: object = (),
+    chain: CertificatesInput = (),
     labels: Iterable[str] | None = None,
     key_password: Password = None,
     at: dt.datetime | None = None,
@@ -210,19 +211,6 @@ def server_ssl_context(
     return ctx
 
 
-def httpx_client(ctx: ssl.SSLContext, **options: object) -> httpx.Client:
-    """An ``httpx.Client(verify=ctx, **options)``; needs ``httpx`` installed (not a dependency).
-
-    ``options`` go to ``httpx.Client`` unchanged (``timeout=``, ``base_url=`` ...).
-    """
-    _context(ctx)
-    try:
-        import httpx
-    except ImportError as exc:
-        raise CaisoPkiError("httpx is not installed: pip install httpx") from exc
-    return httpx.Client(verify=ctx, **options)  # type: ignore[arg-type]
-
-
 def _context(ctx: object) -> ssl.SSLContext:
     """``ctx`` when it is an ``ssl.SSLContext``: a path or ``True`` would make the HTTP client trust a
     bundle or the OS list instead."""
@@ -231,13 +219,22 @@ def _context(ctx: object) -> ssl.SSLContext:
     return instance(ctx, ssl.SSLContext, "ctx", "an ssl.SSLContext (from client_ssl_context)")
 
 
-def requests_adapter(ctx: ssl.SSLContext, **options: object) -> HTTPAdapter:
+def requests_adapter(
+    ctx: ssl.SSLContext,
+    *,
+    pool_connections: int = 10,
+    pool_maxsize: int = 10,
+    max_retries: int | Retry = 0,
+    pool_block: bool = False,
+) -> HTTPAdapter:
     """A ``requests`` transport adapter that uses ``ctx`` for every HTTPS connection.
 
-    Mount it: ``session.mount("https://", requests_adapter(ctx))``.  The adapter ignores the
-    session's ``verify`` and ``cert`` settings: trust and the client certificate come from ``ctx``
-    alone (requests would otherwise load the certifi bundle into it).  Needs ``requests`` installed
-    (not a dependency).
+    It exists because requests, unlike httpx (``httpx.Client(verify=ctx)``), has no way to take an
+    ``ssl.SSLContext``: its ``verify`` is a flag or a bundle path, so the context has to reach urllib3
+    through a transport adapter.  Mount it: ``session.mount("https://", requests_adapter(ctx))``.
+    The adapter ignores the session's ``verify`` and ``cert`` settings: trust and the client
+    certificate come from ``ctx`` alone (requests would otherwise load the certifi bundle into it).
+    The keywords are ``HTTPAdapter``'s own.  Needs ``requests`` installed (not a dependency).
     """
     _context(ctx)
     try:
@@ -277,4 +274,9 @@ def requests_adapter(ctx: ssl.SSLContext, **options: object) -> HTTPAdapter:
             conn.cert_file = None
             conn.key_file = None
 
-    return SSLContextAdapter(**options)  # type: ignore[arg-type,unused-ignore]
+    return SSLContextAdapter(
+        pool_connections=pool_connections,
+        pool_maxsize=pool_maxsize,
+        max_retries=max_retries,
+        pool_block=pool_block,
+    )

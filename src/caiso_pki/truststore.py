@@ -31,7 +31,7 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, TypedDict, Unpack
 
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure  # type: ignore[import-not-found,unused-ignore]
     from rich.console import RenderableType
 
-    from caiso_pki.types import JsonDict, JsonValue, SourceInput
+    from caiso_pki.types import JsonDict, JsonValue, TrustInput
 
 __all__ = [
     "MANIFEST_NAME",
@@ -128,7 +128,7 @@ def _aware_or_none(value: dt.datetime | None) -> dt.datetime | None:
     return None if value is None else ensure_aware(value, what="distrust_after")
 
 
-def _entry_certificate(value: object) -> Certificate:
+def _entry_certificate(value: Certificate) -> Certificate:
     if not isinstance(value, Certificate):
         raise TrustStoreError(f"certificate: a trust entry holds a Certificate, not {kind_of(value)}")
     return value
@@ -187,11 +187,11 @@ class TrustEntry:
 
     certificate: Certificate = attrs.field(converter=_entry_certificate)
     role: Role = attrs.field(validator=_check_role)
-    labels: frozenset[str] = attrs.field(default=frozenset(), converter=_labels)
-    source: str = ""
-    added: dt.datetime = attrs.field(factory=_now, converter=_aware)
-    distrust_after: dt.datetime | None = attrs.field(default=None, converter=_aware_or_none)
-    notes: str = ""
+    labels: frozenset[str] = attrs.field(default=frozenset(), converter=_labels, kw_only=True)
+    source: str = attrs.field(default="", kw_only=True)
+    added: dt.datetime = attrs.field(factory=_now, converter=_aware, kw_only=True)
+    distrust_after: dt.datetime | None = attrs.field(default=None, converter=_aware_or_none, kw_only=True)
+    notes: str = attrs.field(default="", kw_only=True)
 
     @property
     def fingerprint(self) -> str:
@@ -345,7 +345,7 @@ class TrustStore:
     """
 
     entries: tuple[TrustEntry, ...] = attrs.field(default=(), converter=_entries)
-    directory: Path | None = attrs.field(default=None, converter=_optional_path, eq=False)
+    directory: Path | None = attrs.field(default=None, converter=_optional_path, eq=False, kw_only=True)
 
     # -- container protocol --------------------------------------------------------------------------
 
@@ -1023,7 +1023,7 @@ def _trust_items(items: list[object], *, single: bool) -> TrustStore:
 
 
 def trust_material(
-    trust: TrustStore | Certificate | Sequence[Certificate] | SourceInput,
+    trust: TrustInput,
     *,
     labels: Iterable[str] | None = None,
     at: dt.datetime | None = None,

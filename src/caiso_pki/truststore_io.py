@@ -151,8 +151,7 @@ def load_bundle(
 
     _, name = read_source(source, what="certificate bundle")
     if file_kind(source) == "pkcs12":
-        bundle = load_pkcs12(source, password)
-        certificates = [c for c in (bundle.certificate, *bundle.additional_certificates) if c is not None]
+        certificates = list(load_pkcs12(source, password=password).certificates)
     else:
         certificates = load_certificates(source)
     if not certificates:

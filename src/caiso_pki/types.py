@@ -7,6 +7,7 @@ and an editor or mypy can tell a caller what to pass:
   certificate, DER or PEM bytes, PEM text, a path, or anything holding a ``certificate`` (a
   :class:`~caiso_pki.truststore.TrustEntry`, a :class:`~caiso_pki.testing.IssuedCertificate`);
 * :data:`TrustInput`: a :class:`~caiso_pki.truststore.TrustStore`, trust entries or certificates;
+* :data:`PrivateKeyInput`: a ``cryptography`` private key, PEM or DER bytes, PEM text or a path;
 * :data:`CrlInput` and :data:`OcspInput`: revocation data given offline;
 * :data:`TimelineInput`: what an expiry timeline draws (a store, entries, certificates);
 * :data:`JsonDict`: the JSON-ready dictionaries every ``to_dict()`` returns.
@@ -26,6 +27,8 @@ from cryptography import x509
 from cryptography.x509 import ocsp
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
     from caiso_pki.certificate import Certificate
     from caiso_pki.csr import Csr
     from caiso_pki.truststore import TrustEntry, TrustStore
@@ -42,6 +45,7 @@ __all__ = [
     "LeafInput",
     "OcspInput",
     "OcspsInput",
+    "PrivateKeyInput",
     "SourceInput",
     "TimelineInput",
     "TrustInput",
@@ -73,6 +77,8 @@ TimelineInput: TypeAlias = (
 #: A leaf of a batch: anything :func:`~caiso_pki.validation.validate_chain` takes as its leaf, or a pair
 #: ``(leaf, intermediates)`` whose intermediates are offered for that leaf only.
 LeafInput: TypeAlias = "CertificateInput | tuple[CertificateInput, CertificatesInput]"
+#: A private key: a ``cryptography`` private key, PEM or DER bytes (PKCS#8, PKCS#1, SEC1), PEM text or a path.
+PrivateKeyInput: TypeAlias = "PrivateKeyTypes | SourceInput"
 #: One CRL: a ``cryptography`` CRL, DER or PEM bytes, PEM text or a path.
 CrlInput: TypeAlias = x509.CertificateRevocationList | SourceInput
 #: One CRL or an iterable of them.

@@ -19,8 +19,8 @@ from cryptography.x509.oid import NameOID
 
 from caiso_pki import testing
 
-#: The passphrase of every encrypted seed (keys and PKCS#12).
-PASSWORD: Final = b"fuzz-seed-passphrase"
+#: The password of every encrypted seed (keys and PKCS#12).
+PASSWORD: Final = b"fuzz-seed-password"
 
 PEM = serialization.Encoding.PEM
 DER = serialization.Encoding.DER

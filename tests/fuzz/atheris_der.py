@@ -6,7 +6,7 @@ Run from the repository root::
     python tests/fuzz/atheris_der.py -atheris_runs=200000 corpus/     # or keep a corpus directory
 
 The first byte of an input picks the entry point (certificate, PKCS#7, CSR, CRL, PKCS#12, private key
-with and without a passphrase, format detection); the rest is the data.  Any exception that is not a
+with and without a password, format detection); the rest is the data.  Any exception that is not a
 :class:`~caiso_pki.errors.CaisoPkiError` is a crash: libFuzzer stops and writes the input to
 ``crash-<sha1>``.  caiso_pki and asn1crypto are instrumented for coverage (cryptography's Rust core
 is not, so coverage means our Python paths and asn1crypto's).  Other libFuzzer flags pass through
@@ -44,10 +44,9 @@ def _csr(data: bytes) -> object:
 
 
 def _pkcs12(data: bytes) -> object:
-    bundle = io.load_pkcs12(data, PASSWORD)
-    for cert in (bundle.certificate, *bundle.additional_certificates):
-        if cert is not None:
-            cert.to_dict()
+    bundle = io.load_pkcs12(data, password=PASSWORD)
+    for cert in bundle.certificates:
+        cert.to_dict()
     return bundle
 
 
@@ -59,7 +58,7 @@ ENTRY_POINTS: list[tuple[str, str, Callable[[bytes], object]]] = [
     ("crl", "crl", io.load_crl),
     ("pkcs12", "pkcs12", _pkcs12),
     ("key", "key", io.load_private_key),
-    ("encrypted-key", "encrypted-key", lambda data: io.load_private_key(data, PASSWORD)),
+    ("encrypted-key", "encrypted-key", lambda data: io.load_private_key(data, password=PASSWORD)),
     ("file_kind", "certificate", io.file_kind),
 ]
 

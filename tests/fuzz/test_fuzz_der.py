@@ -39,10 +39,9 @@ def _csr_and_views(data: bytes) -> object:
 
 
 def _pkcs12_and_views(data: bytes, password: bytes | str | None) -> object:
-    bundle = io.load_pkcs12(data, password)
-    for cert in (bundle.certificate, *bundle.additional_certificates):
-        if cert is not None:
-            cert.to_dict()
+    bundle = io.load_pkcs12(data, password=password)
+    for cert in bundle.certificates:
+        cert.to_dict()
     return bundle
 
 
@@ -103,7 +102,7 @@ PASSWORDS = st.one_of(
 @fuzz_settings(scale=2)
 @given(data=byte_inputs(SEEDS["encrypted-key"] + SEEDS["key"]), password=PASSWORDS)
 def test_load_private_key_with_password(data: bytes, password: bytes | str | None) -> None:
-    exercise("load_private_key[password]", io.load_private_key, data, password)
+    exercise("load_private_key[password]", io.load_private_key, data, password=password)
 
 
 @fuzz_settings(scale=2)
@@ -135,6 +134,6 @@ def test_loaders_from_files(scratch: Path, data: bytes, loader: str) -> None:
         "csr": lambda: io.load_csr(path),
         "crl": lambda: io.load_crl(path),
         "key": lambda: io.load_private_key(path),
-        "p12": lambda: io.load_pkcs12(path, PASSWORD),
+        "p12": lambda: io.load_pkcs12(path, password=PASSWORD),
     }
     exercise(f"file:{loader}", calls[loader])

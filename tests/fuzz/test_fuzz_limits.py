@@ -56,8 +56,8 @@ LOADERS: dict[str, Callable[[Any], object]] = {
     "csr": io.load_csr,
     "crl": io.load_crl,
     "key": io.load_private_key,
-    "key-password": lambda data: io.load_private_key(data, b"secret"),
-    "pkcs12": lambda data: io.load_pkcs12(data, b"secret"),
+    "key-password": lambda data: io.load_private_key(data, password=b"secret"),
+    "pkcs12": lambda data: io.load_pkcs12(data, password=b"secret"),
     "file_kind": _file_kind,
 }
 

@@ -129,7 +129,7 @@ def test_encrypted_key_with_huge_kdf_iteration_count_is_refused_fast() -> None:
     params = info["encryption_algorithm"]["parameters"]["key_derivation_func"]["parameters"]
     params["iteration_count"] = 2**31 - 1
     with time_bound(20), pytest.raises(UnsupportedAlgorithmError, match="iterations"):
-        load_private_key(info.dump(force=True), PASSWORD)
+        load_private_key(info.dump(force=True), password=PASSWORD)
 
 
 @pytest.mark.parametrize("index", [0, 1, 2])
@@ -145,5 +145,5 @@ def test_pkcs12_with_huge_mac_iteration_count_is_refused_fast(index: int) -> Non
     pfx = pkcs12.Pfx.load(seeds()["pkcs12"][index])
     pfx["mac_data"]["iterations"] = 2**31 - 1
     with time_bound(20), pytest.raises(UnsupportedAlgorithmError, match="iterations"):
-        load_pkcs12(pfx.dump(force=True), PASSWORD)
-    assert load_pkcs12(seeds()["pkcs12"][index], PASSWORD) is not None
+        load_pkcs12(pfx.dump(force=True), password=PASSWORD)
+    assert load_pkcs12(seeds()["pkcs12"][index], password=PASSWORD) is not None

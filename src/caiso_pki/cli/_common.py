@@ -1,5 +1,5 @@
 """Shared pieces of the CLI: the exit-code contract, error handling, input and output parameters,
-times, passphrase sources and text output.
+times, password sources and text output.
 
 Exit status, for every command: 0 success, 1 a negative answer (not valid, findings, expiring entries
 with ``--exit-code``), 2 bad input or usage (or an output that cannot be written), 130 interrupted
@@ -27,7 +27,7 @@ import click
 
 from caiso_pki._source import NamedBytes, first_line_secret, read_file, read_stream
 from caiso_pki._text import display_path, printable
-from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputError, PassphraseError
+from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputError, PasswordError
 
 __all__ = [
     "KEY_SPEC",
@@ -61,7 +61,7 @@ __all__ = [
     "echo_rich",
     "handle_errors",
     "is_stdout",
-    "read_passphrase",
+    "read_password",
     "read_stdin",
     "rich_console",
     "terminal_available",
@@ -463,7 +463,7 @@ class UtcTime(click.ParamType):  # type: ignore[type-arg,unused-ignore]
 UTC_TIME: Final = UtcTime()
 
 
-# -- passphrases ----------------------------------------------------------------------------------
+# -- passwords ------------------------------------------------------------------------------------
 
 #: The one rule for PKCS#12 passwords that are empty, which every command that reads a PFX follows.
 EMPTY_PFX_RULE: Final = (
@@ -489,9 +489,9 @@ def terminal_available() -> bool:
     return sys.stdin.isatty()
 
 
-def read_passphrase(
+def read_password(
     *,
-    passphrase_file: NamedBytes | Path | None,
+    password_file: NamedBytes | Path | None,
     env_var: str | None,
     prompt: str | None,
     confirm: bool = False,
@@ -500,29 +500,29 @@ def read_passphrase(
     allow_empty: bool = False,
     needed_for: str | None = None,
 ) -> str | None:
-    """Get a passphrase from a file (its first line), an environment variable or a hidden prompt.
+    """Get a password from a file (its first line), an environment variable or a hidden prompt.
 
-    Passphrases are never accepted as plain command-line arguments: they would show in ``ps`` output
+    Passwords are never accepted as plain command-line arguments: they would show in ``ps`` output
     and shell history.  Without a terminal the prompt is refused with a message naming ``needed_for``
     (the input that needs the password) and the options that give one.  ``allow_empty`` is for PKCS#12
     passwords (:data:`EMPTY_PFX_RULE`): an empty line, variable or answer is then the empty
-    password ``""``; otherwise an empty passphrase is refused (file, variable) or means none (prompt).
+    password ``""``; otherwise an empty password is refused (file, variable) or means none (prompt).
     """
     env_flag = env_option or file_option.replace("-file", "-env")
-    if passphrase_file is not None:
-        data = passphrase_file if isinstance(passphrase_file, NamedBytes) else _read_secret(passphrase_file)
+    if password_file is not None:
+        data = password_file if isinstance(password_file, NamedBytes) else _read_secret(password_file)
         return first_line_secret(data, data.name, allow_empty=allow_empty)
     if env_var:
         value = os.environ.get(env_var)
         if value is None:
-            raise PassphraseError(f"{env_flag} {printable(env_var)}: the environment variable is not set")
+            raise PasswordError(f"{env_flag} {printable(env_var)}: the environment variable is not set")
         if not value and not allow_empty:
-            raise PassphraseError(f"{env_flag} {printable(env_var)}: the environment variable is empty")
+            raise PasswordError(f"{env_flag} {printable(env_var)}: the environment variable is empty")
         return value
     if prompt is not None:
         if not terminal_available():
             subject = f"{needed_for}: it" if needed_for else "the command"
-            raise PassphraseError(
+            raise PasswordError(
                 f"{subject} needs a {_lower_first(prompt)} and there is no terminal to ask for it; "
                 f"use {file_option} or {env_flag}"
             )
@@ -536,14 +536,14 @@ def read_passphrase(
 
 
 def _lower_first(text: str) -> str:
-    """``"Key passphrase"`` -> ``"key passphrase"``; an acronym (``"PFX password"``) stays."""
+    """``"Key password"`` -> ``"key password"``; an acronym (``"PFX password"``) stays."""
     return text if text[:2].isupper() else text[:1].lower() + text[1:]
 
 
 def _read_secret(path: Path) -> NamedBytes:
     if str(path) == "-":
-        return read_stdin(what="passphrase file")
-    return read_file(path, what="passphrase file")
+        return read_stdin(what="password file")
+    return read_file(path, what="password file")
 
 
 # -- output ---------------------------------------------------------------------------------------

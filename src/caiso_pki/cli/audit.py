@@ -35,7 +35,7 @@ from caiso_pki.cli._common import (
     echo_out,
     handle_errors,
     is_stdout,
-    read_passphrase,
+    read_password,
     rich_console,
 )
 
@@ -215,8 +215,8 @@ def audit(  # noqa: PLR0917 -- click passes every option positionally
         if is_stdout(out_file):
             out_file = None
     trust: TrustStore | NamedBytes = TrustStore.open(store_dir) if store_dir is not None else trust_file  # type: ignore[assignment]
-    password = read_passphrase(
-        passphrase_file=password_file,
+    password = read_password(
+        password_file=password_file,
         env_var=password_env,
         prompt=None,
         allow_empty=True,

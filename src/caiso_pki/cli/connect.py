@@ -26,7 +26,7 @@ from caiso_pki.cli._common import (
     echo_json,
     echo_rich,
     handle_errors,
-    read_passphrase,
+    read_password,
 )
 
 if TYPE_CHECKING:
@@ -71,14 +71,14 @@ _METHODS = ("GET", "HEAD", "none")
     "--password-file",
     type=INPUT_FILE,
     default=None,
-    help="The PFX password, or the passphrase of an encrypted --key: the first line of this file "
+    help="The PFX password, or the password of an encrypted --key: the first line of this file "
     f"({STDIN_HELP}).",
 )
 @click.option(
     "--password-env",
     metavar="VAR",
     default=None,
-    help="The PFX password, or the passphrase of an encrypted --key, from variable VAR.",
+    help="The PFX password, or the password of an encrypted --key, from variable VAR.",
 )
 @click.option(
     "--store",
@@ -180,13 +180,15 @@ def connect_cmd(  # noqa: PLR0917 -- click passes every option positionally
         trust = trust_file
     client: ClientCredential | None = None
     if p12_file is not None:
-        client = ClientCredential.from_pkcs12(p12_file, _pfx_password(p12_file, password_file, password_env))
+        client = ClientCredential.from_pkcs12(
+            p12_file, password=_pfx_password(p12_file, password_file, password_env)
+        )
     elif cert_file is not None and key_file is not None:
         client = ClientCredential.load(
             cert_file,
             key_file,
             chain=chain_file if chain_file is not None else (),
-            key_password=_key_passphrase(key_file, password_file, password_env),
+            key_password=_key_password(key_file, password_file, password_env),
         )
     chosen: Profile = "webpki" if profile == "webpki" else "rfc5280"
     http_method: HttpMethod | None = None if method == "none" else ("HEAD" if method == "HEAD" else "GET")
@@ -212,18 +214,18 @@ def _pfx_password(
     p12_file: NamedBytes, password_file: NamedBytes | None, password_env: str | None
 ) -> str | None:
     """The PFX password given; without one, an unprotected PFX opens and a protected one is asked for."""
-    from caiso_pki.errors import PassphraseError
+    from caiso_pki.errors import PasswordError
     from caiso_pki.pkcs12 import load_pkcs12
 
     if password_file is None and not password_env:
         try:
-            load_pkcs12(p12_file, None)
-        except PassphraseError:
+            load_pkcs12(p12_file)
+        except PasswordError:
             pass
         else:
             return None
-    return read_passphrase(
-        passphrase_file=password_file,
+    return read_password(
+        password_file=password_file,
         env_var=password_env,
         prompt="PFX password",
         allow_empty=True,
@@ -231,23 +233,23 @@ def _pfx_password(
     )
 
 
-def _key_passphrase(
+def _key_password(
     key_file: NamedBytes, password_file: NamedBytes | None, password_env: str | None
 ) -> str | None:
-    """The passphrase of --key when one is given, or asked for when the key turns out encrypted."""
-    from caiso_pki.errors import PassphraseError
+    """The password of --key when one is given, or asked for when the key turns out encrypted."""
+    from caiso_pki.errors import PasswordError
     from caiso_pki.keys import load_private_key
 
     if password_file is None and not password_env:
         try:
             load_private_key(key_file)
-        except PassphraseError:
+        except PasswordError:
             pass
         else:
             return None
-    return read_passphrase(
-        passphrase_file=password_file,
+    return read_password(
+        password_file=password_file,
         env_var=password_env,
-        prompt="Key passphrase",
+        prompt="Key password",
         needed_for=key_file.name,
     )

@@ -2,7 +2,7 @@
 
 Every output path is checked before anything is written (so a refused ``--csr-out`` never leaves an
 orphan key behind), ``-`` writes one output to standard output, and files are read once (``-`` for
-standard input).  Passphrases come from the first line of a file, an environment variable or a hidden
+standard input).  Passwords come from the first line of a file, an environment variable or a hidden
 prompt on a terminal, never from a plain argument.
 """
 
@@ -27,7 +27,7 @@ from caiso_pki.cli._common import (
     echo_lines,
     handle_errors,
     is_stdout,
-    read_passphrase,
+    read_password,
 )
 
 if TYPE_CHECKING:
@@ -42,22 +42,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_VIOLATIONS = EXIT_NEGATIVE
 
 
-def _passphrase_options(func: F) -> F:
+def _password_options(func: F) -> F:
     for option in reversed(
         (
             click.option(
-                "--passphrase-file",
+                "--password-file",
                 type=INPUT_FILE,
-                help=f"Read the key passphrase from the first line of this file ({STDIN_HELP}).",
+                help=f"Read the key password from the first line of this file ({STDIN_HELP}).",
             ),
+            click.option("--password-env", metavar="VAR", help="Read the key password from this variable."),
+            click.option("--prompt-password", is_flag=True, help="Ask for the key password on the terminal."),
             click.option(
-                "--passphrase-env", metavar="VAR", help="Read the key passphrase from this variable."
-            ),
-            click.option(
-                "--prompt-passphrase", is_flag=True, help="Ask for the key passphrase on the terminal."
-            ),
-            click.option(
-                "--no-passphrase",
+                "--no-password",
                 is_flag=True,
                 help="Write the new private key unencrypted (only when you mean it).",
             ),
@@ -67,43 +63,41 @@ def _passphrase_options(func: F) -> F:
     return func
 
 
-def _passphrase(
+def _password(
     *,
-    passphrase_file: NamedBytes | None,
-    passphrase_env: str | None,
+    password_file: NamedBytes | None,
+    password_env: str | None,
     prompt: bool,
     confirm: bool,
     needed_for: str = "the new private key",
 ) -> str | None:
-    return read_passphrase(
-        passphrase_file=passphrase_file,
-        env_var=passphrase_env,
-        prompt="Key passphrase" if prompt else None,
+    return read_password(
+        password_file=password_file,
+        env_var=password_env,
+        prompt="Key password" if prompt else None,
         confirm=confirm,
-        file_option="--passphrase-file",
-        env_option="--passphrase-env",
+        file_option="--password-file",
+        env_option="--password-env",
         needed_for=needed_for,
     )
 
 
-def _new_key_passphrase(
-    *, passphrase_file: NamedBytes | None, passphrase_env: str | None, prompt: bool, no_passphrase: bool
+def _new_key_password(
+    *, password_file: NamedBytes | None, password_env: str | None, prompt: bool, no_password: bool
 ) -> str | None:
-    given = passphrase_file is not None or bool(passphrase_env) or prompt
-    if no_passphrase and given:
-        raise click.UsageError("--no-passphrase cannot be combined with a passphrase source")
-    if no_passphrase:
+    given = password_file is not None or bool(password_env) or prompt
+    if no_password and given:
+        raise click.UsageError("--no-password cannot be combined with a password source")
+    if no_password:
         return None
     if not given:
         raise click.UsageError(
-            "the new private key needs a passphrase: use --prompt-passphrase, --passphrase-file or "
-            "--passphrase-env (or --no-passphrase to write it unencrypted)"
+            "the new private key needs a password: use --prompt-password, --password-file or "
+            "--password-env (or --no-password to write it unencrypted)"
         )
-    value = _passphrase(
-        passphrase_file=passphrase_file, passphrase_env=passphrase_env, prompt=prompt, confirm=True
-    )
+    value = _password(password_file=password_file, password_env=password_env, prompt=prompt, confirm=True)
     if not value:
-        raise click.UsageError("the passphrase is empty")
+        raise click.UsageError("the password is empty")
     return value
 
 
@@ -138,10 +132,10 @@ def _write_outputs(
     created: Path | None = None
     if key is not None and key_out is not None:
         if is_stdout(key_out):
-            click.echo(private_key_pem(key, secret), nl=False)
+            click.echo(private_key_pem(key, password=secret), nl=False)
         else:
             existed = key_out.exists()
-            save_private_key(key, key_out, passphrase=secret, overwrite=force)
+            save_private_key(key, key_out, password=secret, overwrite=force)
             created = None if existed else key_out
     try:
         if is_stdout(csr_out):
@@ -197,7 +191,7 @@ def csr() -> None:
 @click.option("--key", "key_in", type=INPUT_FILE, help=f"Use this existing key ({STDIN_HELP}).")
 @click.option("--key-out", type=OUTPUT_FILE, help="Write the new key here (0600; - for stdout).")
 @click.option("--csr-out", required=True, type=OUTPUT_FILE, help="Write the CSR here (- for stdout).")
-@_passphrase_options
+@_password_options
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the CSR description as JSON.")
 @handle_errors
@@ -212,10 +206,10 @@ def new_cmd(  # noqa: PLR0917 -- click passes options as arguments
     key_in: NamedBytes | None,
     key_out: Path | None,
     csr_out: Path,
-    passphrase_file: NamedBytes | None,
-    passphrase_env: str | None,
-    prompt_passphrase: bool,
-    no_passphrase: bool,
+    password_file: NamedBytes | None,
+    password_env: str | None,
+    prompt_password: bool,
+    no_password: bool,
     force: bool,
     as_json: bool,
 ) -> None:
@@ -227,7 +221,7 @@ def new_cmd(  # noqa: PLR0917 -- click passes options as arguments
     \b
     Example:
       caiso-pki csr new --profile rig --subject "CN=rig-0002.example.com,O=Example,C=US" \\
-        --dns rig-0002.example.com --key-out rig-2.key --no-passphrase --csr-out rig-2.csr
+        --dns rig-0002.example.com --key-out rig-2.key --no-password --csr-out rig-2.csr
     """
     from caiso_pki.csr import build_csr
     from caiso_pki.errors import ProfileViolationError
@@ -241,21 +235,21 @@ def new_cmd(  # noqa: PLR0917 -- click passes options as arguments
     to_stdout = _check_outputs(key_out, csr_out, force=force, as_json=as_json)
     profile = load_request_profile(profile_name) if profile_name else None
     if key_in is not None:
-        secret = _passphrase(
-            passphrase_file=passphrase_file,
-            passphrase_env=passphrase_env,
-            prompt=prompt_passphrase,
+        secret = _password(
+            password_file=password_file,
+            password_env=password_env,
+            prompt=prompt_password,
             confirm=False,
             needed_for=key_in.name,
         )
-        key = load_private_key(key_in, secret)
+        key = load_private_key(key_in, password=secret)
         new_secret = None
     else:
-        new_secret = _new_key_passphrase(
-            passphrase_file=passphrase_file,
-            passphrase_env=passphrase_env,
-            prompt=prompt_passphrase,
-            no_passphrase=no_passphrase,
+        new_secret = _new_key_password(
+            password_file=password_file,
+            password_env=password_env,
+            prompt=prompt_password,
+            no_password=no_password,
         )
         spec = key_spec or (str(profile.default_key_spec) if profile is not None else "rsa-2048")
         key = generate_private_key(spec)
@@ -382,16 +376,16 @@ def show_cmd(file: NamedBytes, as_json: bool) -> None:
 @click.option("--rekey", type=KEY_SPEC, help="Generate a new key of this spec (rsa-3072, ec-p256 ...).")
 @click.option("--csr-out", required=True, type=OUTPUT_FILE, help="Write the CSR here (- for stdout).")
 @click.option("--key-out", type=OUTPUT_FILE, help="Where to write the new key (0600; - for stdout).")
-@_passphrase_options
+@_password_options
 @click.option(
-    "--new-passphrase-file",
+    "--new-password-file",
     type=INPUT_FILE,
     help=f"With --rekey: protect the new key with the first line of this file ({STDIN_HELP}).",
 )
 @click.option(
-    "--new-passphrase-env", metavar="VAR", help="With --rekey: protect the new key with this variable."
+    "--new-password-env", metavar="VAR", help="With --rekey: protect the new key with this variable."
 )
-@click.option("--prompt-new-passphrase", is_flag=True, help="With --rekey: ask for the new key's passphrase.")
+@click.option("--prompt-new-password", is_flag=True, help="With --rekey: ask for the new key's password.")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the CSR description as JSON.")
 @handle_errors
@@ -401,76 +395,76 @@ def renew_cmd(  # noqa: PLR0917 -- click passes options as arguments
     rekey: str | None,
     csr_out: Path,
     key_out: Path | None,
-    passphrase_file: NamedBytes | None,
-    passphrase_env: str | None,
-    prompt_passphrase: bool,
-    no_passphrase: bool,
-    new_passphrase_file: NamedBytes | None,
-    new_passphrase_env: str | None,
-    prompt_new_passphrase: bool,
+    password_file: NamedBytes | None,
+    password_env: str | None,
+    prompt_password: bool,
+    no_password: bool,
+    new_password_file: NamedBytes | None,
+    new_password_env: str | None,
+    prompt_new_password: bool,
     force: bool,
     as_json: bool,
 ) -> None:
     """Write a CSR that renews --cert: same subject, SANs and EKU; --rekey for a new key.
 
-    --passphrase-file, --passphrase-env or --prompt-passphrase unlock --key.  With --rekey the new key
-    written to --key-out is protected by --new-passphrase-file, --new-passphrase-env or
-    --prompt-new-passphrase; without them it takes the passphrase given for --key (or, without --key,
-    the --passphrase-file one), and --no-passphrase writes it unencrypted.
+    --password-file, --password-env or --prompt-password unlock --key.  With --rekey the new key
+    written to --key-out is protected by --new-password-file, --new-password-env or
+    --prompt-new-password; without them it takes the password given for --key (or, without --key,
+    the --password-file one), and --no-password writes it unencrypted.
     Output paths are checked before anything is written.
 
     \b
     Example:
       caiso-pki csr renew --cert demo-files/rig.pem --key demo-files/rig.key --rekey ec-p256 \\
-        --new-passphrase-file new-passphrase.txt --key-out rig-renewed.key --csr-out rig-renewed.csr
+        --new-password-file new-password.txt --key-out rig-renewed.key --csr-out rig-renewed.csr
     """
     from caiso_pki.certificate import load_certificate
     from caiso_pki.csr import renewal_csr
     from caiso_pki.errors import MalformedInputError
     from caiso_pki.keys import key_matches_certificate, load_private_key
 
-    old_given = passphrase_file is not None or bool(passphrase_env) or prompt_passphrase
-    new_given = new_passphrase_file is not None or bool(new_passphrase_env) or prompt_new_passphrase
+    old_given = password_file is not None or bool(password_env) or prompt_password
+    new_given = new_password_file is not None or bool(new_password_env) or prompt_new_password
     if rekey is None and key_path is None:
         raise click.UsageError("give --key (the certificate's key) or --rekey SPEC")
     if rekey is not None and key_out is None:
         raise click.UsageError("--rekey needs --key-out for the new private key")
     if rekey is None and (key_out is not None or new_given):
-        raise click.UsageError("--key-out and the --new-passphrase options are only used with --rekey")
-    if new_given and no_passphrase:
-        raise click.UsageError("--no-passphrase cannot be combined with a --new-passphrase option")
+        raise click.UsageError("--key-out and the --new-password options are only used with --rekey")
+    if new_given and no_password:
+        raise click.UsageError("--no-password cannot be combined with a --new-password option")
     to_stdout = _check_outputs(key_out, csr_out, force=force, as_json=as_json)
     certificate = load_certificate(cert_path)
     old_secret: str | None = None
     if key_path is not None and old_given:
-        old_secret = _passphrase(
-            passphrase_file=passphrase_file,
-            passphrase_env=passphrase_env,
-            prompt=prompt_passphrase,
+        old_secret = _password(
+            password_file=password_file,
+            password_env=password_env,
+            prompt=prompt_password,
             confirm=False,
             needed_for=key_path.name,
         )
     secret: str | None = None
     if rekey is not None:
         if new_given:
-            secret = _new_key_passphrase(
-                passphrase_file=new_passphrase_file,
-                passphrase_env=new_passphrase_env,
-                prompt=prompt_new_passphrase,
-                no_passphrase=False,
+            secret = _new_key_password(
+                password_file=new_password_file,
+                password_env=new_password_env,
+                prompt=prompt_new_password,
+                no_password=False,
             )
-        elif key_path is not None and old_given and not no_passphrase:
+        elif key_path is not None and old_given and not no_password:
             secret = old_secret
-        elif key_path is not None and no_passphrase:
+        elif key_path is not None and no_password:
             secret = None
         else:
-            secret = _new_key_passphrase(
-                passphrase_file=passphrase_file,
-                passphrase_env=passphrase_env,
-                prompt=prompt_passphrase,
-                no_passphrase=no_passphrase,
+            secret = _new_key_password(
+                password_file=password_file,
+                password_env=password_env,
+                prompt=prompt_password,
+                no_password=no_password,
             )
-    key = load_private_key(key_path, old_secret) if key_path is not None else None
+    key = load_private_key(key_path, password=old_secret) if key_path is not None else None
     if key is not None and key_path is not None and not key_matches_certificate(key, certificate):
         raise MalformedInputError(
             f"--key {key_path.name}: this private key does not belong to the certificate "

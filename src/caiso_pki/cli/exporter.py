@@ -198,7 +198,7 @@ def _client(
             raise click.UsageError("--client-password-file and --client-password-env need --client-p12")
         return None
     password = source.read() if source is not None else None
-    return ClientCredential.from_pkcs12(p12, password)
+    return ClientCredential.from_pkcs12(p12, password=password)
 
 
 def _once(monitor: FleetMonitor, store_dir: Path, out_file: Path | None, *, force: bool) -> None:

@@ -26,10 +26,10 @@ from caiso_pki.cli._common import (
     STDIN_HELP,
     echo_json,
     handle_errors,
-    read_passphrase,
+    read_password,
     rich_console,
 )
-from caiso_pki.errors import MalformedInputError, PassphraseError
+from caiso_pki.errors import MalformedInputError, PasswordError
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -396,8 +396,8 @@ class _Renderer:
 def _password(
     password_file: NamedBytes | None, password_env: str | None, prompt: str, *, file: NamedBytes, pfx: bool
 ) -> str | None:
-    return read_passphrase(
-        passphrase_file=password_file,
+    return read_password(
+        password_file=password_file,
         env_var=password_env,
         prompt=prompt,
         file_option="--password-file",
@@ -415,12 +415,12 @@ def _open_pkcs12(
 
     if password_file is not None or password_env:
         return load_pkcs12(
-            file, _password(password_file, password_env, "PKCS#12 password", file=file, pfx=True)
+            file, password=_password(password_file, password_env, "PKCS#12 password", file=file, pfx=True)
         )
     try:
-        return load_pkcs12(file, None)
-    except PassphraseError:
-        return load_pkcs12(file, _password(None, None, "PKCS#12 password", file=file, pfx=True))
+        return load_pkcs12(file)
+    except PasswordError:
+        return load_pkcs12(file, password=_password(None, None, "PKCS#12 password", file=file, pfx=True))
 
 
 @click.command("inspect")
@@ -488,8 +488,7 @@ def inspect_cmd(
         key_data = describe_private_key(bundle.key) if bundle.key is not None else None
         document["friendly_name"] = bundle.friendly_name
         document["private_key"] = key_data
-        certs = [bundle.certificate] if bundle.certificate is not None else []
-        certs.extend(bundle.additional_certificates)
+        certs = list(bundle.certificates)
         summary: Rows = [("Friendly name", bundle.friendly_name or "(none)")]
         summary.extend(_key_rows(key_data) if key_data else [("Key", "(none)")])
         summary.append(("Certificates", str(len(certs))))
@@ -519,13 +518,13 @@ def _load_key_description(
     given = password_file is not None or password_env is not None
     encrypted = given
     if given:
-        secret = _password(password_file, password_env, "Key passphrase", file=file, pfx=False)
+        secret = _password(password_file, password_env, "Key password", file=file, pfx=False)
         key = load_private_key(file, password=secret)
     else:
         try:
             key = load_private_key(file)
-        except PassphraseError:
+        except PasswordError:
             encrypted = True
-            secret = _password(None, None, "Key passphrase", file=file, pfx=False)
+            secret = _password(None, None, "Key password", file=file, pfx=False)
             key = load_private_key(file, password=secret)
     return {**describe_private_key(key), "encrypted": encrypted}

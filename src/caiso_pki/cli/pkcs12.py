@@ -30,7 +30,7 @@ from caiso_pki.cli._common import (
     echo_lines,
     handle_errors,
     is_stdout,
-    read_passphrase,
+    read_password,
 )
 
 if TYPE_CHECKING:
@@ -83,11 +83,11 @@ def pkcs12() -> None:
 )
 @click.option("--password-env", metavar="VAR", help="The PFX password, from variable VAR.")
 @click.option(
-    "--key-passphrase-file",
+    "--key-password-file",
     type=INPUT_FILE,
-    help=f"The passphrase of an encrypted --key: the first line of this file ({STDIN_HELP}).",
+    help=f"The password of an encrypted --key: the first line of this file ({STDIN_HELP}).",
 )
-@click.option("--key-passphrase-env", metavar="VAR", help="The passphrase of an encrypted --key, from VAR.")
+@click.option("--key-password-env", metavar="VAR", help="The password of an encrypted --key, from VAR.")
 @click.option("--friendly-name", help="The name Windows and Java show (default: the certificate's CN).")
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
@@ -100,8 +100,8 @@ def build_cmd(  # noqa: PLR0917 -- click passes every option positionally
     encryption: str,
     password_file: NamedBytes | None,
     password_env: str | None,
-    key_passphrase_file: NamedBytes | None,
-    key_passphrase_env: str | None,
+    key_password_file: NamedBytes | None,
+    key_password_env: str | None,
     friendly_name: str | None,
     force: bool,
     as_json: bool,
@@ -121,17 +121,17 @@ def build_cmd(  # noqa: PLR0917 -- click passes every option positionally
     from caiso_pki._atomic import atomic_write_bytes
     from caiso_pki._text import display_path, path_text
     from caiso_pki.certificate import load_certificates
-    from caiso_pki.errors import CaisoPkiError, PassphraseError
+    from caiso_pki.errors import CaisoPkiError, PasswordError
     from caiso_pki.pkcs12 import export_pkcs12
 
     if is_stdout(out_file):
         raise click.UsageError("--out: write the PFX to a file (it is binary and holds a private key)")
     check_outputs({"--out": out_file}, force=force)
-    key = _key(key_file, key_passphrase_file, key_passphrase_env)
+    key = _key(key_file, key_password_file, key_password_env)
     certificates = load_certificates(cert_file)
     chain = [cert for data in chain_files for cert in load_certificates(data)]
-    password = read_passphrase(
-        passphrase_file=password_file,
+    password = read_password(
+        password_file=password_file,
         env_var=password_env,
         prompt="PFX password",
         confirm=True,
@@ -139,7 +139,7 @@ def build_cmd(  # noqa: PLR0917 -- click passes every option positionally
         needed_for=os.fspath(out_file),
     )
     if not password:
-        raise PassphraseError(
+        raise PasswordError(
             "--password-file/--password-env: the PFX password is empty; a PFX that holds a private key "
             "needs a password"
         )
@@ -147,9 +147,9 @@ def build_cmd(  # noqa: PLR0917 -- click passes every option positionally
         data = export_pkcs12(
             key,
             certificates[0],
-            [*certificates[1:], *chain],
-            password,
-            friendly_name,
+            chain=[*certificates[1:], *chain],
+            password=password,
+            friendly_name=friendly_name,
             legacy=encryption == "legacy",
         )
     except CaisoPkiError as exc:
@@ -179,32 +179,30 @@ def build_cmd(  # noqa: PLR0917 -- click passes every option positionally
     )
 
 
-def _key(
-    key_file: NamedBytes, passphrase_file: NamedBytes | None, passphrase_env: str | None
-) -> PrivateKeyTypes:
-    """The private key; its passphrase from the options, or asked for (on a terminal) when it is encrypted."""
-    from caiso_pki.errors import PassphraseError
+def _key(key_file: NamedBytes, password_file: NamedBytes | None, password_env: str | None) -> PrivateKeyTypes:
+    """The private key; its password from the options, or asked for (on a terminal) when it is encrypted."""
+    from caiso_pki.errors import PasswordError
     from caiso_pki.keys import load_private_key
 
-    file_option, env_option = "--key-passphrase-file", "--key-passphrase-env"
-    if passphrase_file is not None or passphrase_env:
-        secret = read_passphrase(
-            passphrase_file=passphrase_file,
-            env_var=passphrase_env,
+    file_option, env_option = "--key-password-file", "--key-password-env"
+    if password_file is not None or password_env:
+        secret = read_password(
+            password_file=password_file,
+            env_var=password_env,
             prompt=None,
             file_option=file_option,
             env_option=env_option,
         )
-        return load_private_key(key_file, secret)
+        return load_private_key(key_file, password=secret)
     try:
         return load_private_key(key_file)
-    except PassphraseError:  # encrypted, and no passphrase given: ask on a terminal
-        secret = read_passphrase(
-            passphrase_file=None,
+    except PasswordError:  # encrypted, and no password given: ask on a terminal
+        secret = read_password(
+            password_file=None,
             env_var=None,
-            prompt="Key passphrase",
+            prompt="Key password",
             needed_for=key_file.name,
             file_option=file_option,
             env_option=env_option,
         )
-        return load_private_key(key_file, secret)
+        return load_private_key(key_file, password=secret)

@@ -26,7 +26,7 @@ from caiso_pki.cli._common import (
     echo_lines,
     handle_errors,
     is_stdout,
-    read_passphrase,
+    read_password,
     read_stdin,
 )
 from caiso_pki.errors import InvalidTimeError, TrustStoreError
@@ -93,13 +93,13 @@ def _bundle(
     data: NamedBytes, *, source: str | None, password_file: NamedBytes | None, password_env: str | None
 ) -> TrustStore:
     """The certificates of one file; a PKCS#12 is opened with the password given (never a guessed one)."""
-    from caiso_pki.errors import PassphraseError
+    from caiso_pki.errors import PasswordError
     from caiso_pki.kinds import file_kind
 
     password: str | None = None
     if file_kind(data) == "pkcs12":
-        password = read_passphrase(
-            passphrase_file=password_file,
+        password = read_password(
+            password_file=password_file,
             env_var=password_env,
             prompt=None,
             allow_empty=True,
@@ -108,8 +108,8 @@ def _bundle(
         if password is None:
             try:
                 return load_bundle(data, source_name=source or data.name)
-            except PassphraseError as exc:
-                raise PassphraseError(
+            except PasswordError as exc:
+                raise PasswordError(
                     f"{data.name}: the PKCS#12 is password-protected; give its password with "
                     "--password-file or --password-env"
                 ) from exc
@@ -485,8 +485,8 @@ def export_cmd(
         current = current.filter(labels=labels)
     password = None
     if fmt == "pkcs12":
-        password = read_passphrase(
-            passphrase_file=password_file,
+        password = read_password(
+            password_file=password_file,
             env_var=password_env,
             prompt=None,
             file_option="--password-file",

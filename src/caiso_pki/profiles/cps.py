@@ -181,7 +181,7 @@ class Rule:
         value = self.params.get(key)
         return value if isinstance(value, int) and not isinstance(value, bool) else None
 
-    def flag(self, key: str, default: bool = False) -> bool:
+    def flag(self, key: str, *, default: bool = False) -> bool:
         """A boolean parameter."""
         value = self.params.get(key, default)
         return value if isinstance(value, bool) else default
@@ -267,7 +267,7 @@ class CpsProfile:
         acceptable = rule.strings("acceptable")
         return PolicyRequirement(
             acceptable=frozenset(acceptable) if acceptable else frozenset({ANY_POLICY}),
-            require_explicit=rule.flag("require_explicit", True),
+            require_explicit=rule.flag("require_explicit", default=True),
             inhibit_mapping=rule.flag("inhibit_mapping"),
             inhibit_any=rule.flag("inhibit_any"),
         )

@@ -113,7 +113,7 @@ class RequestContent:
     subject_checked: bool = False
 
 
-@attrs.frozen(cache_hash=True)
+@attrs.frozen(cache_hash=True, kw_only=True)
 class SanRules:
     """Subject-alternative-name rules of a profile."""
 
@@ -166,7 +166,7 @@ _TEXT_TUPLES: Final = (
 )
 
 
-@attrs.frozen(cache_hash=True)
+@attrs.frozen(cache_hash=True, kw_only=True)
 class RequestProfile:
     """A request profile: allowed keys, subject rules, SAN rules and the key usages to request.
 
