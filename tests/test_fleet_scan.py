@@ -69,7 +69,7 @@ def test_pkcs12_with_a_password_file(tmp_path: Path, pki: testing.DemoPki) -> No
     metrics = scan_fleet(
         [tmp_path / "api"],
         trust=pki.trust_store(),
-        pkcs12_password=PasswordSource(file=tmp_path / "pfx.pass"),
+        password=PasswordSource(file=tmp_path / "pfx.pass"),
     )
     sample = by_serial(metrics)[serial]
     assert sample.valid
@@ -124,7 +124,7 @@ def test_pkcs12_wrong_or_missing_password_is_a_read_error(
     metrics = scan_fleet(
         [tmp_path / "client.p12"],
         trust=pki.trust_store(),
-        pkcs12_password=PasswordSource(env="CAISO_PKI_TEST_WRONG_PFX"),
+        password=PasswordSource(env="CAISO_PKI_TEST_WRONG_PFX"),
     )
     reason = errors(metrics)[str(tmp_path / "client.p12")]
     assert "wrong PKCS#12 password" in reason
@@ -133,7 +133,7 @@ def test_pkcs12_wrong_or_missing_password_is_a_read_error(
     metrics = scan_fleet(
         [tmp_path / "client.p12"],
         trust=pki.trust_store(),
-        pkcs12_password=PasswordSource(env="CAISO_PKI_TEST_WRONG_PFX"),
+        password=PasswordSource(env="CAISO_PKI_TEST_WRONG_PFX"),
     )
     assert "CAISO_PKI_TEST_WRONG_PFX is not set" in errors(metrics)[str(tmp_path / "client.p12")]
 
@@ -247,7 +247,7 @@ def test_a_new_trust_store_is_used_at_the_next_scan(tmp_path: Path, pki: testing
         ({"endpoints": [443]}, r"^endpoints\[0\]: expected text"),
         ({"inventory": "inventory.toml"}, "^FleetMonitor.inventory: expected an Inventory"),
         ({"client": "client.pfx"}, "^FleetMonitor.client: expected a ClientCredential"),
-        ({"pkcs12_password": "secret"}, "^FleetMonitor.pkcs12_password: expected a PasswordSource"),
+        ({"password": "secret"}, "^FleetMonitor.password: expected a PasswordSource"),
     ],
 )
 def test_bad_options_raise_at_construction(options: dict[str, object], message: str) -> None:

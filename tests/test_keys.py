@@ -66,7 +66,7 @@ def test_generate_private_key(spec: str) -> None:
 
 
 def test_generate_accepts_key_spec_value() -> None:
-    key = generate_private_key(KeySpec("ec", 384, "p384"))
+    key = generate_private_key(KeySpec("ec", 384, curve="p384"))
     assert isinstance(key, ec.EllipticCurvePrivateKey)
     assert key.curve.name == "secp384r1"
 

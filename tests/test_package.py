@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import caiso_pki
+from _public_api import has_any, hints, public_callables
 
 HEAVY = [
     "pyhanko_certvalidator",
@@ -95,106 +96,13 @@ def test_ci_runs_the_oldest_versions_pyproject_admits() -> None:
     assert ".ci/oldest.txt" in (root / "noxfile.py").read_text()
 
 
-def _type_checking_names(module: Any) -> dict[str, Any]:
-    """What a module imports under ``if TYPE_CHECKING:``, imported for real (to resolve annotations)."""
-    import ast
-
-    names: dict[str, Any] = {}
-    source = Path(module.__file__).read_text("utf-8")
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
-            for statement in node.body:  # imports, and aliases defined from them
-                code = compile(ast.Module(body=[statement], type_ignores=[]), module.__file__, "exec")
-                try:
-                    exec(code, {**vars(module), **names}, names)
-                except (ImportError, NameError):
-                    names.update(_aliases_from(statement))
-    return names
-
-
-def _aliases_from(statement: Any) -> dict[str, Any]:
-    """Names another caiso_pki module defines for type checkers only (``PrivateKey`` in keys.py)."""
-    import ast
-
-    found: dict[str, Any] = {}
-    if isinstance(statement, ast.ImportFrom) and (statement.module or "").startswith("caiso_pki"):
-        other = _type_checking_names(importlib.import_module(statement.module or ""))
-        for alias in statement.names:
-            if alias.name in other:
-                found[alias.asname or alias.name] = other[alias.name]
-    return found  # anything else: an optional dependency (matplotlib ...) that is not installed
-
-
-def _public_callables() -> list[tuple[str, Any]]:
-    found: list[tuple[str, Any]] = []
-    for name in sorted(set(caiso_pki.__all__) - {"__version__"}):
-        obj = getattr(caiso_pki, name)
-        if isinstance(obj, type):
-            for attribute, raw in vars(obj).items():
-                if attribute.startswith("_") and attribute != "__init__":
-                    continue
-                member = getattr(raw, "__func__", raw)
-                member = member.fget if isinstance(member, property) else member
-                if callable(member) and hasattr(member, "__code__"):
-                    found.append((f"{name}.{attribute}", member))
-        elif callable(obj) and hasattr(obj, "__code__"):
-            found.append((name, obj))
-    return found
-
-
-def _resolve_string_aliases(namespace: dict[str, Any]) -> None:
-    """caiso_pki.types spells aliases that name models as strings (the models are imported for type
-    checkers only); evaluate them, in dependency order, the way a type checker reads them."""
-    import caiso_pki.types
-
-    own = {**vars(caiso_pki.types), **_type_checking_names(caiso_pki.types)}
-    pending = {name for name in caiso_pki.types.__all__ if isinstance(own.get(name), str)}
-    pending -= {"JsonValue", "JsonDict"}  # recursive; typing resolves them itself
-    while pending:
-        done = set()
-        for name in pending:
-            try:
-                own[name] = eval(own[name], own)
-            except TypeError:
-                continue  # refers to an alias still a string: next round
-            done.add(name)
-        assert done, f"aliases that never resolve: {sorted(pending)}"
-        pending -= done
-    for name in caiso_pki.types.__all__:
-        if namespace.get(name) is vars(caiso_pki.types).get(name):
-            namespace[name] = own[name]
-
-
-def _has_any(annotation: Any) -> bool:
-    import typing
-
-    if annotation is typing.Any:
-        return True
-    return any(_has_any(argument) for argument in typing.get_args(annotation))
-
-
-PUBLIC_CALLABLES = _public_callables()
+PUBLIC_CALLABLES = public_callables()
 
 
 @pytest.mark.parametrize(("name", "function"), PUBLIC_CALLABLES, ids=[name for name, _ in PUBLIC_CALLABLES])
 def test_no_public_signature_says_any(name: str, function: Any) -> None:
     """Every parameter and return annotation of the public API resolves, and none is (or holds) Any."""
-    import inspect
-    import typing
-
-    import caiso_pki.types
-
-    function = inspect.unwrap(function)  # contextmanager, lru_cache ...
-    module = inspect.getmodule(function)
-    namespace = {
-        **vars(caiso_pki.types),
-        **_type_checking_names(caiso_pki.types),
-        **(_type_checking_names(module) if module is not None else {}),
-        **function.__globals__,
-    }
-    _resolve_string_aliases(namespace)
-    hints = typing.get_type_hints(function, globalns=namespace)
-    offenders = {parameter: hint for parameter, hint in hints.items() if _has_any(hint)}
+    offenders = {parameter: hint for parameter, hint in hints(function).items() if has_any(hint)}
     assert not offenders, f"{name}: {offenders}"
 
 

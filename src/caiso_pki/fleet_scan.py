@@ -14,7 +14,7 @@ What a real fleet holds, and what becomes of it:
 * PEM, DER and PKCS#7 certificate files: every certificate is validated against the trust store with
   :func:`~caiso_pki.audit.audit_paths` (the CA certificates found are offered as intermediates);
 * PKCS#12 files (recognised by their structure, or named ``.p12``/``.pfx``): opened with the password
-  of the last inventory entry that matches the file and names one, else ``pkcs12_password``; the
+  of the last inventory entry that matches the file and names one, else ``password``; the
   certificate and its chain are validated like the rest;
 * CRL files (PEM ``X509 CRL``, or DER named ``*.crl``) found under the paths, and those given as
   ``crls``: used to check revocation, and reported with their nextUpdate;
@@ -201,7 +201,8 @@ class FleetMonitor:
     :param endpoints: TLS endpoints to probe (``https://`` URLs or ``HOST:PORT``).
     :param client: the client credential to present to endpoints that ask for one (``connect`` sends
         it only as its rules allow).
-    :param pkcs12_password: the password source for PKCS#12 files no inventory entry covers.
+    :param password: the password source for PKCS#12 files no inventory entry covers (the only secret
+        a monitor is given; an inventory entry's own ``password`` wins for its files).
     :param revocation: the revocation mode (CRLs given or found under ``paths``; nothing is fetched).
     :param timeout: seconds for each network step of an endpoint probe.
 
@@ -221,7 +222,7 @@ class FleetMonitor:
     client: ClientCredential | None = attrs.field(
         default=None, kw_only=True, repr=False, validator=field_check(_client)
     )
-    pkcs12_password: PasswordSource | None = attrs.field(
+    password: PasswordSource | None = attrs.field(
         default=None, kw_only=True, validator=field_check(_password)
     )
     revocation: RevocationMode = attrs.field(default="soft-fail", kw_only=True, validator=_check_mode)
@@ -351,7 +352,7 @@ class FleetMonitor:
         from caiso_pki.pkcs12 import load_pkcs12
 
         password = self.inventory.password_for(path) if self.inventory is not None else None
-        password = password or self.pkcs12_password
+        password = password or self.password
         try:
             secret = password.read() if password is not None else None
             bundle = load_pkcs12(NamedBytes(data, name, path), password=secret)
@@ -504,7 +505,7 @@ def scan_fleet(
     crls: Iterable[str | os.PathLike[str]] = (),
     endpoints: Iterable[str] = (),
     client: ClientCredential | None = None,
-    pkcs12_password: PasswordSource | None = None,
+    password: PasswordSource | None = None,
     revocation: RevocationMode = "soft-fail",
     timeout: float = 10.0,
     at: dt.datetime | None = None,
@@ -516,7 +517,7 @@ def scan_fleet(
         crls=crls,
         endpoints=endpoints,
         client=client,
-        pkcs12_password=pkcs12_password,
+        password=password,
         revocation=revocation,
         timeout=timeout,
     )

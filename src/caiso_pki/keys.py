@@ -77,7 +77,7 @@ class KeySpec:
     #: RSA modulus size in bits, or the curve size for EC
     bits: int
     #: ``"p256"``/``"p384"`` for EC, ``None`` for RSA
-    curve: str | None = None
+    curve: str | None = attrs.field(default=None, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         _spec_field(self.algorithm, "algorithm", str)
@@ -191,13 +191,13 @@ def _parse_spec(text: str) -> KeySpec:
         if compact.startswith(prefix):
             curve = _CURVE_ALIASES.get(compact[len(prefix) :])
             if curve is not None:
-                return KeySpec("ec", _CURVE_BITS[curve], curve)
+                return KeySpec("ec", _CURVE_BITS[curve], curve=curve)
     raise UnsupportedAlgorithmError(f"unknown key spec {text!r}; use one of {', '.join(SUPPORTED_KEY_SPECS)}")
 
 
 _EC_SPECS: Final = {
-    "secp256r1": KeySpec("ec", 256, "p256"),
-    "secp384r1": KeySpec("ec", 384, "p384"),
+    "secp256r1": KeySpec("ec", 256, curve="p256"),
+    "secp384r1": KeySpec("ec", 384, curve="p384"),
 }
 
 #: Every key spec caiso-pki can generate, in the canonical string form.

@@ -177,7 +177,7 @@ def exporter_cmd(  # noqa: PLR0917 -- click passes every option positionally
         crls=crl_files,
         endpoints=endpoints,
         client=client,
-        pkcs12_password=default_password,
+        password=default_password,
         revocation=revocation,  # type: ignore[arg-type]
         timeout=timeout,
     )
