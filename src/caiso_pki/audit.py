@@ -44,7 +44,7 @@ from caiso_pki.errors import CaisoPkiError, InvalidTimeError, MalformedInputErro
 
 if TYPE_CHECKING:
     from caiso_pki._source import Password
-    from caiso_pki.lint import Finding
+    from caiso_pki.lint import Finding, FindingList
     from caiso_pki.policy import PolicyRequirement
     from caiso_pki.profiles.cps import CpsProfile, ProfileSource
     from caiso_pki.types import CertificatesInput, CrlsInput, JsonDict, TrustInput
@@ -89,6 +89,13 @@ class SkippedFile:
         return {"path": self.path, "reason": self.reason, "unreadable": self.unreadable}
 
 
+def _finding_list(findings: Iterable[Finding]) -> FindingList:
+    """The findings as the linter returns them (lint is imported only when an audit holds findings)."""
+    from caiso_pki.lint import FindingList
+
+    return FindingList(findings)
+
+
 @attrs.frozen
 class AuditEntry:
     """One certificate found: where, its validation result and its lint findings.
@@ -101,7 +108,7 @@ class AuditEntry:
     position: int
     certificate: Certificate
     result: ValidationResult
-    findings: tuple[Finding, ...] = ()
+    findings: FindingList = attrs.field(factory=lambda: _finding_list(()), converter=_finding_list)
     lint_error: str | None = None
 
     @property

@@ -116,7 +116,7 @@ def export_pkcs12(
     cert: CertificateInput,
     *,
     chain: CertificatesInput = (),
-    password: str | bytes | None = None,
+    password: str | bytes,
     friendly_name: str | None = None,
     legacy: bool = False,
     key_password: Password = None,
