@@ -11,6 +11,7 @@ password, bad options, pyOpenSSL missing).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -214,22 +215,10 @@ def _pfx_password(
     p12_file: NamedBytes, password_file: NamedBytes | None, password_env: str | None
 ) -> str | None:
     """The PFX password given; without one, an unprotected PFX opens and a protected one is asked for."""
-    from caiso_pki.errors import PasswordError
     from caiso_pki.pkcs12 import load_pkcs12
 
-    if password_file is None and not password_env:
-        try:
-            load_pkcs12(p12_file)
-        except PasswordError:
-            pass
-        else:
-            return None
-    return read_password(
-        password_file=password_file,
-        env_var=password_env,
-        prompt="PFX password",
-        allow_empty=True,
-        needed_for=p12_file.name,
+    return _password_when_needed(
+        p12_file, load_pkcs12, password_file, password_env, prompt="PFX password", allow_empty=True
     )
 
 
@@ -237,12 +226,29 @@ def _key_password(
     key_file: NamedBytes, password_file: NamedBytes | None, password_env: str | None
 ) -> str | None:
     """The password of --key when one is given, or asked for when the key turns out encrypted."""
-    from caiso_pki.errors import PasswordError
     from caiso_pki.keys import load_private_key
+
+    return _password_when_needed(
+        key_file, load_private_key, password_file, password_env, prompt="Key password"
+    )
+
+
+def _password_when_needed(
+    source: NamedBytes,
+    load: Callable[[NamedBytes], object],
+    password_file: NamedBytes | None,
+    password_env: str | None,
+    *,
+    prompt: str,
+    allow_empty: bool = False,
+) -> str | None:
+    """The password given for ``source``; with none given, None when ``load`` opens it without one,
+    else the answer to ``prompt``."""
+    from caiso_pki.errors import PasswordError
 
     if password_file is None and not password_env:
         try:
-            load_private_key(key_file)
+            load(source)
         except PasswordError:
             pass
         else:
@@ -250,6 +256,7 @@ def _key_password(
     return read_password(
         password_file=password_file,
         env_var=password_env,
-        prompt="Key password",
-        needed_for=key_file.name,
+        prompt=prompt,
+        allow_empty=allow_empty,
+        needed_for=source.name,
     )
