@@ -13,6 +13,7 @@ import errno
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -35,11 +36,23 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
+#: Runs the command with SIGINT at its default disposition, as a command started from a shell prompt
+#: has.  A suite run from a background job (``pytest &`` in a script, ``nohup``) inherits SIGINT ignored
+#: (POSIX: a shell without job control starts asynchronous commands with SIGINT and SIGQUIT ignored);
+#: the ignore survives ``exec``, Python then installs no KeyboardInterrupt handler, and the command
+#: would rightly ignore the Ctrl-C these tests send (seen: the audit SIGINT tests hung under a nohup
+#: run).  The wrapper resets it and ``exec``s the command, which keeps the wrapper's pid.
+_FROM_A_TERMINAL = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
 def _start(args: list[str], cwd: Path, **kwargs: object) -> subprocess.Popen[bytes]:
     # PYTHONFAULTHANDLER: a child that hangs is sent SIGABRT (see _finish), which then prints where
     # every thread of it was.
     return subprocess.Popen(
-        [console_script(), *args],
+        [sys.executable, "-c", _FROM_A_TERMINAL, console_script(), *args],
         cwd=cwd,
         env=_env({"PYTHONFAULTHANDLER": "1"}),
         start_new_session=True,
