@@ -46,6 +46,7 @@ ORDER = [
     "profile show",
     "profile validate",
     "audit",
+    "exporter",
     "pkcs12 build",
     "connect",
     "store remove",
@@ -74,9 +75,9 @@ def commands(cli: str, cwd: Path) -> list[str]:
 
 
 def example(help_text: str) -> list[str]:
-    """The command line of the help's ``Example:`` (continuation lines joined)."""
+    """The command line of the help's ``Example:`` (the first of ``Examples:``; continuation lines joined)."""
     lines = help_text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.strip() == "Example:")
+    start = next(i for i, line in enumerate(lines) if line.strip() in ("Example:", "Examples:"))
     parts = []
     for line in lines[start + 1 :]:
         if not line.strip():
