@@ -160,14 +160,12 @@ def exporter_cmd(  # noqa: PLR0917 -- click passes every option positionally
     swaps in the new metrics.  Unreadable files, vanished folders and wrong passwords become
     caiso_pki_read_errors series.  SIGTERM or SIGINT stops it (exit 0); SIGHUP rescans at once.
     Passwords come only from files or environment variables.  --once scans once and writes the
-    metrics instead (a timer's job, as audit --format prometheus does).
+    metrics instead, for a timer.  Run as a service under systemd: docs/guides/monitor-certificates.md
+    has the unit.
 
     \b
-    Example:
+    Examples:
       caiso-pki exporter demo-files/rig.pem --store trust --once --out metrics.prom
-
-    \b
-    As a service (docs/guides/monitor-certificates.md has the systemd unit):
       caiso-pki exporter /etc/caiso/certs --store /etc/caiso/trust --listen 127.0.0.1:9793
     """
     from caiso_pki.exporter import Exporter, parse_listen
