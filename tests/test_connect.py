@@ -372,9 +372,8 @@ def test_a_client_certificate_about_to_expire_passes_with_a_warning(
 # -- inputs --------------------------------------------------------------------------------------
 
 
-def test_credentials_from_a_pfx_and_from_pem(
-    material: Material, caiso_server: TlsServer, tmp_path: Path
-) -> None:
+def _client_pfx(material: Material, tmp_path: Path) -> Path:
+    """The demo client's key, certificate and chain as a PFX protected by ``PASSWORD``."""
     pfx = tmp_path / "client.pfx"
     export_pkcs12(
         material.client.key,
@@ -383,6 +382,13 @@ def test_credentials_from_a_pfx_and_from_pem(
         password=PASSWORD,
         path=pfx,
     )
+    return pfx
+
+
+def test_credentials_from_a_pfx_and_from_pem(
+    material: Material, caiso_server: TlsServer, tmp_path: Path
+) -> None:
+    pfx = _client_pfx(material, tmp_path)
     from_pfx = ClientCredential.from_pkcs12(pfx, password=PASSWORD)
     assert from_pfx.chain == material.client.chain
     pem = tmp_path / "client.pem"
@@ -578,14 +584,7 @@ def test_the_report_is_a_frozen_slotted_value_with_renderings(
 def test_no_private_key_or_password_in_any_output(
     material: Material, caiso_server: TlsServer, tmp_path: Path
 ) -> None:
-    pfx = tmp_path / "client.pfx"
-    export_pkcs12(
-        material.client.key,
-        material.client.certificate,
-        chain=material.client.chain,
-        password=PASSWORD,
-        path=pfx,
-    )
+    pfx = _client_pfx(material, tmp_path)
     credential = ClientCredential.from_pkcs12(pfx, password=PASSWORD)
     key_body = "".join(material.client.key_pem().decode().splitlines()[1:-1])
     reports = [
