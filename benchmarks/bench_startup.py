@@ -6,11 +6,15 @@ Both are fresh processes of the same interpreter with their bytecode cached (``c
 the machine's load touches both.  The figures are the minimum and the median wall time of each, and
 of their CPU time (user + system of the child), which a loaded machine stretches less.
 
+The script runs :func:`caiso_pki.cli.console`, which raises the cyclic collector's thresholds and
+freezes the heap when the command returns (its process only); the reference runs with Python's
+defaults, as any ``python -c`` does.
+
 ``verify`` reads the demo chain from files written once (``DemoPki.write``), validates with revocation
 off by default (soft-fail, no data given) and prints its text report, as a user's shell would.  The
 reference is what any tool that reads a certificate with ``cryptography`` pays before doing anything.
 
-The floor, measured separately by :func:`floor`: importing ``attrs``, ``asn1crypto.x509`` and ``click``
+The floor, measured in the same loop: importing ``attrs``, ``asn1crypto.x509`` and ``click``
 beside ``cryptography.x509``, which every run of the command needs whatever caiso-pki does.
 """
 

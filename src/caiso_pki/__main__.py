@@ -1,5 +1,5 @@
 """``python -m caiso_pki`` runs the command line."""
 
-from caiso_pki.cli import main
+from caiso_pki.cli import console
 
-main()
+console()

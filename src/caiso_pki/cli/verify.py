@@ -194,7 +194,6 @@ def verify(  # noqa: PLR0917 -- click passes every option positionally
       caiso-pki verify --trust demo-files/pki/caiso-root.pem --chain demo-files/pki/caiso-chain.pem \\
         --usage client demo-files/rig.pem
     """
-    from caiso_pki.policy import PolicyRequirement
     from caiso_pki.validation import validate_chain
 
     if (store_dir is None) == (trust_file is None):
@@ -208,6 +207,8 @@ def verify(  # noqa: PLR0917 -- click passes every option positionally
         trust = trust_file
     policy = None
     if policies or explicit_policy:
+        from caiso_pki.policy import PolicyRequirement
+
         policy = PolicyRequirement(acceptable=policies or ("any",), require_explicit=explicit_policy)
     options: ValidatorOptions = {
         "policy": policy,
