@@ -6,7 +6,7 @@ Both are fresh processes of the same interpreter with their bytecode cached (``c
 the machine's load touches both.  The figures are the minimum and the median wall time of each, and
 of their CPU time (user + system of the child), which a loaded machine stretches less.
 
-The script runs :func:`caiso_pki.cli.console`, which raises the cyclic collector's thresholds and
+The script runs :func:`caiso_pki.__main__.console`, which raises the cyclic collector's thresholds and
 freezes the heap when the command returns (its process only); the reference runs with Python's
 defaults, as any ``python -c`` does.
 

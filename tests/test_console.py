@@ -1,6 +1,6 @@
 """The ``caiso-pki`` script's process settings: its own, never those of a program that calls ``main``.
 
-:func:`caiso_pki.cli.console` (the script and ``python -m caiso_pki``) raises the cyclic collector's
+:func:`caiso_pki.__main__.console` (the script and ``python -m caiso_pki``) raises the cyclic collector's
 thresholds and freezes the heap when the command returns, so the interpreter's shutdown does not walk
 it again.  A program that imports the CLI and calls :func:`~caiso_pki.cli.main` keeps its own settings.
 """
@@ -17,7 +17,8 @@ import pytest
 
 from _cli import console_script, run_cli
 from caiso_pki import testing
-from caiso_pki.cli import _GC_THRESHOLDS, main
+from caiso_pki.__main__ import GC_THRESHOLDS
+from caiso_pki.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def test_main_called_by_a_program_leaves_its_collector_alone(chain: dict[str, Pa
 _REPORT = (
     "import atexit, gc, sys\n"
     "atexit.register(lambda: print('GC', *gc.get_threshold(), gc.get_freeze_count() > 0, file=sys.stderr))\n"
-    "from caiso_pki.cli import console\n"
+    "from caiso_pki.__main__ import console\n"
     "sys.argv = ['caiso-pki', *sys.argv[1:]]\n"
     "console()\n"
 )
@@ -65,7 +66,7 @@ def test_console_sets_its_process_collector_and_keeps_the_exit_status(
     assert proc.returncode == (0 if expect_valid else 1), proc.stderr
     line = next(line for line in proc.stderr.splitlines() if line.startswith("GC "))
     _, *thresholds, frozen = line.split()
-    assert tuple(map(int, thresholds)) == _GC_THRESHOLDS
+    assert tuple(map(int, thresholds)) == GC_THRESHOLDS
     assert frozen == "True"
     assert proc.stdout.startswith("VALID" if expect_valid else "NOT VALID")
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import gc
 import importlib
 import os
 import sys
@@ -20,7 +19,7 @@ except ImportError:  # pragma: no cover - exercised only without the [cli] extra
     sys.stderr.write("caiso-pki: the command line needs the 'cli' extra: pip install 'caiso-pki[cli]'\n")
     raise SystemExit(2) from None
 
-__all__ = ["console", "main"]
+__all__ = ["main"]
 
 #: command name -> "module:attribute" of its click command
 COMMANDS: Final[dict[str, str]] = {
@@ -162,31 +161,3 @@ def main() -> None:
     Exit status of every command: 0 success, 1 a negative answer (not valid, findings), 2 bad input or
     usage.  Files may be - for stdin.
     """
-
-
-#: Cyclic-garbage collector thresholds of the ``caiso-pki`` process (CPython's default is 700, 10, 10).
-_GC_THRESHOLDS: Final = (50_000, 20, 20)
-
-
-def console() -> None:
-    """The ``caiso-pki`` script and ``python -m caiso_pki``: :func:`main` in a process that ends with it.
-
-    Two settings of the cyclic garbage collector, which only a process of its own may change (a
-    program that imports the library, or calls :func:`main` itself, keeps its own):
-
-    - Starting a command imports a few hundred modules, tens of thousands of objects that live until
-      the process ends; at the default threshold the collector walks them again and again while they
-      load.  A higher threshold (mypy's command line does the same) still collects cycles, less often.
-    - When the command returns, the interpreter's shutdown would walk every object once more to find
-      cycles that the operating system is about to free with the process.  :func:`gc.freeze` takes
-      them out of that walk; objects are still released by reference counting at shutdown, so open
-      files are flushed and closed as before.
-
-    Together they take about 20 ms off each run of a short command such as ``caiso-pki verify``
-    (``benchmarks/bench_startup.py``).
-    """
-    gc.set_threshold(*_GC_THRESHOLDS)
-    try:
-        main()
-    finally:
-        gc.freeze()
