@@ -667,15 +667,15 @@ class Pool:
         self.ders_sorted = tuple(sorted({cert.der for cert in certs}))
         self.key = HashedKey(*self.ders_sorted)
         self.ders = frozenset(self.ders_sorted) | trust.anchor_ders
+        self._anchors = trust.anchors
         self._groups: Counter[object] | None = None
-        anchors = (a.certificate for a in trust.anchors)
-        self._all = list({cert.der: cert for cert in (*certs, *anchors)}.values())
 
     def issuers_of(self, cert: Certificate) -> int:
         """How many certificates of the pool or anchors are named as ``cert``'s issuer (normalised)."""
         if self._groups is None:
+            anchors = (anchor.certificate for anchor in self._anchors)
             groups: Counter[object] = Counter()
-            for candidate in self._all:
+            for candidate in {cert.der: cert for cert in (*self.certificates, *anchors)}.values():
                 groups[name_keys(candidate)[0]] += 1
             self._groups = groups
         return self._groups[name_keys(cert)[1]]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, cast
 import attrs
 
 from caiso_pki._key_usage import KEY_USAGE_BITS
-from caiso_pki.certificate import Certificate, ensure_aware
+from caiso_pki.certificate import Certificate, ensure_aware, load_certificates
 from caiso_pki.errors import InvalidTimeError, MalformedInputError, UnknownOidError
 from caiso_pki.oids import parse_oid
 from caiso_pki.policy import PolicyRequirement
@@ -143,8 +143,6 @@ class PathBudget:
 
 def certificates(item: CertificateInput, what: str) -> list[Certificate]:
     """The certificates one input holds (a file or PEM text may hold several)."""
-    from caiso_pki.certificate import load_certificates
-
     if isinstance(item, Certificate):
         return [item]
     if isinstance(item, (bytes, bytearray, memoryview, str, os.PathLike)):
@@ -476,12 +474,12 @@ def server_name_text(server_name: object) -> str | None:
 
     The name is kept as given; matching compares it as IDNA2008 A-labels.
     """
+    if server_name is None:
+        return None
     import ipaddress
 
     from caiso_pki.validation.names import a_label
 
-    if server_name is None:
-        return None
     if not isinstance(server_name, str) or not server_name.strip():
         raise MalformedInputError(f"server_name: expected a host name or IP address, got {server_name!r}")
     text = server_name.strip().rstrip(".")

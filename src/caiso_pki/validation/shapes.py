@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Final, NamedTuple
 
+from caiso_pki.validation.rules import dns_ok
+
 __all__ = ["Parsed", "Shape", "rfc4514", "shape"]
 
 # The leaf extensions whose value varies from leaf to leaf without changing path validation: the
@@ -263,8 +265,6 @@ def _on_curve(curve: bytes, point: bytes) -> bool:
 
 
 def _san_ok(der: bytes, start: int, stop: int) -> bool:
-    from caiso_pki.validation.rules import dns_ok
-
     tag, pos, end = _tlv(der, start)
     if tag != 0x30 or end != stop or pos == end:
         return False
